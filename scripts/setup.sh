@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what Slipway needs to build, test and run its demo on Debian 12.
+# Idempotent: only packages that are missing are installed. Needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git clang clang-format clang-tidy libclang-rt-14-dev
+  # libraries (DESIGN.md, "Dependencies")
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libssl-dev libpq-dev libpg-query-dev libprotobuf-c-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev
+  libfmt-dev libspdlog-dev libzstd-dev libsodium-dev libexpected-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # PostgreSQL server and client tools for the tests and the demo
+  postgresql-15 postgresql-client-15
+  # the example application
+  nodejs
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+# npm: the machine may carry a Node.js build that bundles npm; install Debian's only when absent.
+if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  # postgresql-common would create and start a system cluster; the tests start their own.
+  $SUDO mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.d/slipway.conf >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all packages present"
+fi

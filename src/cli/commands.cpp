@@ -1,0 +1,18 @@
+// The table of commands: name, one line, handler. Later commands join this list.
+#include <array>
+
+#include "cli/command.hpp"
+
+namespace slipway::cli {
+
+namespace {
+constexpr std::array<Command, 1> kCommands{{
+    {"lint", "review migrations: each statement safe / review / dangerous, with its lock and a safer recipe", run_lint},
+}};
+}  // namespace
+
+std::span<const Command> commands() {
+  return kCommands;
+}
+
+}  // namespace slipway::cli

@@ -1,0 +1,414 @@
+#include "core/config.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "core/suggest.hpp"
+
+namespace slipway {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string type_name(toml::node_type t) {
+  switch (t) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date:
+    case toml::node_type::time:
+    case toml::node_type::date_time: return "a date";
+    default: return "nothing";
+  }
+}
+
+Position position_of(const toml::node& node) {
+  const auto& begin = node.source().begin;
+  return {static_cast<int>(begin.line), static_cast<int>(begin.column)};
+}
+
+// Walks one TOML document against the schema, collecting every error.
+class Reader {
+ public:
+  Reader(Config& config, std::string path, const Environment& env)
+      : config_(config), path_(std::move(path)), env_(env) {}
+
+  ConfigErrors errors;
+
+  std::string where(const toml::node& node) const { return format_location(path_, position_of(node)); }
+
+  void error(const toml::node& node, std::string message, std::string hint = {}) {
+    errors.push_back(Error::input(std::move(message), where(node), std::move(hint)));
+  }
+
+  // Reports keys of `table` that are not in `known`.
+  void check_keys(const toml::table& table, std::string_view section, std::initializer_list<std::string_view> known) {
+    const std::vector<std::string_view> names(known);
+    for (const auto& [key, node] : table) {
+      const std::string_view k = key.str();
+      if (std::find(names.begin(), names.end(), k) != names.end()) continue;
+      const std::string full = section.empty() ? std::string(k) : fmt::format("{}.{}", section, k);
+      const std::string kind = node.is_table() && section.empty() ? "section" : "key";
+      std::string hint = fmt::format("known {}s{}: ", kind, section.empty() ? "" : fmt::format(" in [{}]", section));
+      for (std::size_t i = 0; i < names.size(); ++i) hint += fmt::format("{}{}", i ? ", " : "", names[i]);
+      errors.push_back(Error::input(fmt::format("unknown {} '{}'{}", kind, full, did_you_mean(k, names)),
+                                    format_location(path_, {static_cast<int>(key.source().begin.line),
+                                                            static_cast<int>(key.source().begin.column)}),
+                                    hint));
+    }
+  }
+
+  const toml::table* table(const toml::table& parent, std::string_view key, std::string_view section) {
+    const toml::node* node = parent.get(key);
+    if (!node) return nullptr;
+    if (!node->is_table()) {
+      error(*node, fmt::format("{} must be a table, not {}", dotted(section, key), type_name(node->type())),
+            fmt::format("write [{}] on a line of its own, then its keys", dotted(section, key)));
+      return nullptr;
+    }
+    return node->as_table();
+  }
+
+  // A string, with ${VAR} expanded.
+  void string(const toml::table& t, std::string_view section, std::string_view key, std::string& out) {
+    const toml::node* node = t.get(key);
+    if (!node) return;
+    const std::string full = dotted(section, key);
+    const auto* s = node->as_string();
+    if (!s) {
+      error(*node, fmt::format("{} must be a string, not {}", full, type_name(node->type())),
+            fmt::format("quote it: {} = \"...\"", key));
+      return;
+    }
+    config_.positions[full] = position_of(*node);
+    std::size_t offset = 0;
+    auto expanded = expand_variables(s->get(), env_, &offset);
+    if (!expanded) {
+      Position pos = position_of(*node);
+      pos.column += static_cast<int>(offset) + 1;  // past the opening quote
+      errors.push_back(Error::input(expanded.error().message, format_location(path_, pos), expanded.error().hint));
+      return;
+    }
+    if (!expanded->missing.empty()) config_.unresolved[full] = expanded->missing;
+    out = std::move(expanded->value);
+  }
+
+  void path(const toml::table& t, std::string_view section, std::string_view key, fs::path& out) {
+    std::string s;
+    string(t, section, key, s);
+    if (!s.empty()) out = resolve(s);
+  }
+
+  fs::path resolve(const std::string& s) const {
+    fs::path p(s);
+    return p.is_absolute() ? p : (config_.root / p).lexically_normal();
+  }
+
+  void boolean(const toml::table& t, std::string_view section, std::string_view key, bool& out) {
+    const toml::node* node = t.get(key);
+    if (!node) return;
+    if (const auto* b = node->as_boolean()) {
+      out = b->get();
+      config_.positions[dotted(section, key)] = position_of(*node);
+    } else {
+      error(*node, fmt::format("{} must be true or false, not {}", dotted(section, key), type_name(node->type())));
+    }
+  }
+
+  template <typename Int>
+  void integer(const toml::table& t, std::string_view section, std::string_view key, Int& out, std::int64_t min,
+               std::int64_t max) {
+    const toml::node* node = t.get(key);
+    if (!node) return;
+    const auto* i = node->as_integer();
+    if (!i) {
+      error(*node, fmt::format("{} must be an integer, not {}", dotted(section, key), type_name(node->type())));
+      return;
+    }
+    if (i->get() < min || i->get() > max) {
+      error(*node, fmt::format("{} must be between {} and {}, not {}", dotted(section, key), min, max, i->get()));
+      return;
+    }
+    config_.positions[dotted(section, key)] = position_of(*node);
+    out = static_cast<Int>(i->get());
+  }
+
+  void duration(const toml::table& t, std::string_view section, std::string_view key, Duration& out) {
+    const toml::node* node = t.get(key);
+    if (!node) return;
+    const auto* s = node->as_string();
+    if (!s) {
+      error(*node, fmt::format("{} must be a duration string, not {}", dotted(section, key), type_name(node->type())),
+            fmt::format("write it with a unit: {} = \"5s\"", key));
+      return;
+    }
+    auto d = parse_duration(s->get());
+    if (!d) {
+      error(*node, fmt::format("{}: {}", dotted(section, key), d.error().message), d.error().hint);
+      return;
+    }
+    config_.positions[dotted(section, key)] = position_of(*node);
+    out = *d;
+  }
+
+  // A size: "100MB" or an integer number of bytes.
+  void size(const toml::table& t, std::string_view section, std::string_view key, std::uint64_t& out) {
+    const toml::node* node = t.get(key);
+    if (!node) return;
+    if (const auto* i = node->as_integer(); i && i->get() >= 0) {
+      out = static_cast<std::uint64_t>(i->get());
+      return;
+    }
+    const auto* s = node->as_string();
+    if (!s) {
+      error(*node,
+            fmt::format("{} must be a size such as \"100MB\", not {}", dotted(section, key), type_name(node->type())));
+      return;
+    }
+    auto v = parse_size(s->get());
+    if (!v) {
+      error(*node, fmt::format("{}: {}", dotted(section, key), v.error().message), v.error().hint);
+      return;
+    }
+    out = *v;
+  }
+
+  void one_of(const toml::table& t, std::string_view section, std::string_view key, std::string& out,
+              std::initializer_list<std::string_view> choices) {
+    const toml::node* node = t.get(key);
+    std::string value = out;
+    string(t, section, key, value);
+    if (!node || !node->is_string()) return;
+    const std::vector<std::string_view> names(choices);
+    if (std::find(names.begin(), names.end(), value) == names.end()) {
+      std::string list;
+      for (std::size_t i = 0; i < names.size(); ++i) list += fmt::format("{}\"{}\"", i ? ", " : "", names[i]);
+      error(*node, fmt::format("{} must be one of {}, not \"{}\"{}", dotted(section, key), list, value,
+                               did_you_mean(value, names)));
+      return;
+    }
+    out = value;
+  }
+
+  void strings(const toml::table& t, std::string_view section, std::string_view key, std::vector<std::string>& out) {
+    const toml::node* node = t.get(key);
+    if (!node) return;
+    const auto* arr = node->as_array();
+    if (!arr) {
+      error(*node, fmt::format("{} must be an array of strings, not {}", dotted(section, key), type_name(node->type())),
+            fmt::format("write {} = [\"a\", \"b\"]", key));
+      return;
+    }
+    out.clear();
+    for (const toml::node& item : *arr) {
+      if (const auto* s = item.as_string()) {
+        auto expanded = expand_variables(s->get(), env_);
+        out.push_back(expanded ? expanded->value : s->get());
+      } else {
+        error(item, fmt::format("{} must hold strings only, not {}", dotted(section, key), type_name(item.type())));
+      }
+    }
+    config_.positions[dotted(section, key)] = position_of(*node);
+  }
+
+ private:
+  static std::string dotted(std::string_view section, std::string_view key) {
+    return section.empty() ? std::string(key) : fmt::format("{}.{}", section, key);
+  }
+
+  Config& config_;
+  std::string path_;
+  const Environment& env_;
+};
+
+void read_document(Reader& r, const toml::table& doc, Config& c) {
+  r.check_keys(doc, "", {"project", "database", "migrations", "lint", "backup", "gate", "verify", "state"});
+
+  if (const auto* t = r.table(doc, "project", "")) {
+    r.check_keys(*t, "project", {"name", "env_file"});
+    r.string(*t, "project", "name", c.project.name);
+    fs::path env_file;
+    r.path(*t, "project", "env_file", env_file);
+    if (!env_file.empty()) c.project.env_file = env_file.string();
+  }
+  if (const auto* t = r.table(doc, "database", "")) {
+    r.check_keys(*t, "database", {"url", "direct_url"});
+    r.string(*t, "database", "url", c.database.url);
+    r.string(*t, "database", "direct_url", c.database.direct_url);
+  }
+  if (const auto* t = r.table(doc, "migrations", "")) {
+    r.check_keys(*t, "migrations", {"dir", "format", "lock_timeout", "statement_timeout"});
+    r.path(*t, "migrations", "dir", c.migrations.dir);
+    r.one_of(*t, "migrations", "format", c.migrations.format, {"auto", "prisma", "flyway", "golang-migrate", "plain"});
+    r.duration(*t, "migrations", "lock_timeout", c.migrations.lock_timeout);
+    r.duration(*t, "migrations", "statement_timeout", c.migrations.statement_timeout);
+  }
+  if (const auto* t = r.table(doc, "lint", "")) {
+    r.check_keys(
+        *t, "lint",
+        {"fail_on", "review_rows", "dangerous_rows", "review_size", "dangerous_size", "postgres_version", "disable"});
+    r.one_of(*t, "lint", "fail_on", c.lint.fail_on, {"dangerous", "review"});
+    r.integer(*t, "lint", "review_rows", c.lint.review_rows, 0, INT64_MAX);
+    r.integer(*t, "lint", "dangerous_rows", c.lint.dangerous_rows, 0, INT64_MAX);
+    r.size(*t, "lint", "review_size", c.lint.review_bytes);
+    r.size(*t, "lint", "dangerous_size", c.lint.dangerous_bytes);
+    r.integer(*t, "lint", "postgres_version", c.lint.postgres_version, 10, 99);
+    r.strings(*t, "lint", "disable", c.lint.disable);
+  }
+  if (const auto* t = r.table(doc, "backup", "")) {
+    r.check_keys(*t, "backup", {"repository", "compression", "encryption_key_file", "keep"});
+    r.path(*t, "backup", "repository", c.backup.repository);
+    r.string(*t, "backup", "compression", c.backup.compression);
+    r.path(*t, "backup", "encryption_key_file", c.backup.encryption_key_file);
+    if (const auto* keep = r.table(*t, "keep", "backup")) {
+      r.check_keys(*keep, "backup.keep", {"last", "daily", "weekly", "monthly"});
+      r.integer(*keep, "backup.keep", "last", c.backup.keep.last, 0, 100000);
+      r.integer(*keep, "backup.keep", "daily", c.backup.keep.daily, 0, 100000);
+      r.integer(*keep, "backup.keep", "weekly", c.backup.keep.weekly, 0, 100000);
+      r.integer(*keep, "backup.keep", "monthly", c.backup.keep.monthly, 0, 100000);
+    }
+  }
+  if (const auto* t = r.table(doc, "gate", "")) {
+    r.check_keys(
+        *t, "gate",
+        {"listen", "upstream", "health_path", "control_socket", "admin_listen", "allow", "admin_writes", "admin"});
+    r.string(*t, "gate", "listen", c.gate.listen);
+    r.string(*t, "gate", "upstream", c.gate.upstream);
+    r.string(*t, "gate", "health_path", c.gate.health_path);
+    r.path(*t, "gate", "control_socket", c.gate.control_socket);
+    r.string(*t, "gate", "admin_listen", c.gate.admin_listen);
+    r.strings(*t, "gate", "allow", c.gate.allow);
+    r.boolean(*t, "gate", "admin_writes", c.gate.admin_writes);
+    if (const auto* admin = r.table(*t, "admin", "gate")) {
+      r.check_keys(*admin, "gate.admin", {"jwt_secret", "jwt_public_key", "jwks_file", "claim", "values"});
+      r.string(*admin, "gate.admin", "jwt_secret", c.gate.admin.jwt_secret);
+      r.path(*admin, "gate.admin", "jwt_public_key", c.gate.admin.jwt_public_key);
+      r.path(*admin, "gate.admin", "jwks_file", c.gate.admin.jwks_file);
+      r.string(*admin, "gate.admin", "claim", c.gate.admin.claim);
+      r.strings(*admin, "gate.admin", "values", c.gate.admin.values);
+    }
+  }
+  if (const auto* t = r.table(doc, "verify", "")) {
+    r.check_keys(*t, "verify", {"base_url"});
+    r.string(*t, "verify", "base_url", c.verify.base_url);
+  }
+  if (const auto* t = r.table(doc, "state", "")) {
+    r.check_keys(*t, "state", {"url"});
+    r.string(*t, "state", "url", c.state.url);
+    if (!c.state.url.empty() && !c.state.url.starts_with("postgres")) c.state.url = r.resolve(c.state.url).string();
+  }
+}
+
+// (line, column) of a "file:line:col" location, for ordering errors.
+std::pair<long, long> location_key(const std::string& where) {
+  const auto last = where.rfind(':');
+  const auto prev = last == std::string::npos ? std::string::npos : where.rfind(':', last - 1);
+  if (prev == std::string::npos) return {0, 0};
+  return {std::atol(where.c_str() + prev + 1), std::atol(where.c_str() + last + 1)};
+}
+
+std::optional<std::string> read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+}  // namespace
+
+std::string Config::where(const std::string& key) const {
+  const std::string name = file.empty() ? std::string("defaults") : file.string();
+  if (auto it = positions.find(key); it != positions.end()) return format_location(name, it->second);
+  return name;
+}
+
+Result<void> Config::require(const std::string& key) const {
+  auto it = unresolved.find(key);
+  if (it == unresolved.end()) return {};
+  std::string names;
+  for (const auto& n : it->second) names += (names.empty() ? "" : ", ") + n;
+  return fail(Error::input(
+      fmt::format("{} uses {}, which is not set", key, names), where(key),
+      fmt::format("export {} or put it in the env file (project.env_file or --env-file)", it->second.front())));
+}
+
+Config default_config(const fs::path& root) {
+  Config c;
+  c.root = root;
+  c.state.url = (root / ".slipway" / "state.db").string();
+  return c;
+}
+
+tl::expected<Config, ConfigErrors> parse_config(std::string_view text, const fs::path& path, const Environment& env) {
+  Config config = default_config(path.has_parent_path() ? path.parent_path() : fs::path("."));
+  config.file = path;
+  toml::table doc;
+  try {
+    doc = toml::parse(text, path.string());
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    return tl::unexpected(ConfigErrors{
+        Error::input(std::string(e.description()),
+                     format_location(path.string(), {static_cast<int>(b.line), static_cast<int>(b.column)}),
+                     "fix the TOML syntax; see docs/config.md for the format")});
+  }
+
+  // The env file feeds ${VAR} expansion everywhere, so read it first.
+  Environment effective = env;
+  if (const auto* project = doc["project"].as_table()) {
+    if (const auto* env_file = project->get_as<std::string>("env_file")) {
+      fs::path p(env_file->get());
+      if (!p.is_absolute()) p = config.root / p;
+      auto values = load_env_file(p.string());
+      if (!values) return tl::unexpected(ConfigErrors{values.error()});
+      for (auto& [k, v] : *values) {
+        if (!env.get(k)) effective.set(k, v);
+      }
+    }
+  }
+
+  Reader reader(config, path.string(), effective);
+  read_document(reader, doc, config);
+  if (!reader.errors.empty()) {
+    // toml++ walks keys in sorted order; report in file order.
+    std::stable_sort(reader.errors.begin(), reader.errors.end(),
+                     [](const Error& a, const Error& b) { return location_key(a.where) < location_key(b.where); });
+    return tl::unexpected(std::move(reader.errors));
+  }
+  return config;
+}
+
+tl::expected<Config, ConfigErrors> load_config(const fs::path& path, const Environment& env) {
+  auto text = read_file(path);
+  if (!text) {
+    return tl::unexpected(ConfigErrors{Error::input("cannot read the config file", path.string(),
+                                                    "check the path, or run without --config to use the defaults")});
+  }
+  return parse_config(*text, path, env);
+}
+
+tl::expected<Config, ConfigErrors> find_and_load_config(const std::optional<fs::path>& explicit_path,
+                                                        const std::optional<std::string>& env_file) {
+  Environment env;
+  if (env_file) {
+    auto values = load_env_file(*env_file);
+    if (!values) return tl::unexpected(ConfigErrors{values.error()});
+    env = Environment(std::move(*values));
+  }
+  if (explicit_path) return load_config(*explicit_path, env);
+  if (fs::exists("slipway.toml")) return load_config("slipway.toml", env);
+  return default_config(fs::current_path());
+}
+
+}  // namespace slipway

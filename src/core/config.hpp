@@ -1,0 +1,135 @@
+// slipway.toml: the one file every command reads.
+//
+// load_config() reads the file, checks every key against the schema below (an unknown key or a
+// wrong type is an error at file:line:col, with a "did you mean"), expands ${VAR} from the
+// environment and the env file, and resolves paths relative to the file. It collects every
+// problem before it stops, so a user fixes the file in one pass.
+//
+// A value whose ${VAR} is unset is not an error at load time: lint needs no database URL, so an
+// unset DATABASE_URL must not stop it. The command that uses the value asks require(), which
+// fails with the variable's name and the key's position.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/env.hpp"
+#include "core/error.hpp"
+#include "core/source.hpp"
+#include "core/units.hpp"
+
+namespace slipway {
+
+struct ProjectConfig {
+  std::string name;
+  std::string env_file;  // resolved path, or empty
+};
+
+struct DatabaseConfig {
+  std::string url;         // what the app uses; may carry pooler parameters
+  std::string direct_url;  // migrations and backups use it when set
+};
+
+struct MigrationsConfig {
+  std::filesystem::path dir;    // resolved; empty when not configured
+  std::string format = "auto";  // auto | prisma | flyway | golang-migrate | plain
+  Duration lock_timeout = std::chrono::seconds(5);
+  Duration statement_timeout = std::chrono::minutes(15);
+};
+
+struct LintConfig {
+  std::string fail_on = "dangerous";  // or "review"
+  std::uint64_t review_rows = 100'000;
+  std::uint64_t dangerous_rows = 1'000'000;
+  std::uint64_t review_bytes = 100'000'000;       // key: review_size
+  std::uint64_t dangerous_bytes = 1'000'000'000;  // key: dangerous_size
+  int postgres_version = 0;                       // the target server's major version; 0 = ask the database, else 15
+  std::vector<std::string> disable;               // rule ids that never run
+};
+
+struct BackupKeep {
+  int last = 3;
+  int daily = 7;
+  int weekly = 4;
+  int monthly = 12;
+};
+
+struct BackupConfig {
+  std::filesystem::path repository;
+  std::string compression = "zstd:3";
+  std::filesystem::path encryption_key_file;
+  BackupKeep keep;
+};
+
+struct GateAdminConfig {
+  std::string jwt_secret;
+  std::filesystem::path jwt_public_key;
+  std::filesystem::path jwks_file;
+  std::string claim = "role";
+  std::vector<std::string> values;
+};
+
+struct GateConfig {
+  std::string listen = "127.0.0.1:8080";
+  std::string upstream = "127.0.0.1:3000";
+  std::string health_path = "/health";
+  std::filesystem::path control_socket;
+  std::string admin_listen = "127.0.0.1:9091";
+  std::vector<std::string> allow;
+  bool admin_writes = false;
+  GateAdminConfig admin;
+};
+
+struct VerifyConfig {
+  std::string base_url = "http://127.0.0.1:8080";
+};
+
+struct StateConfig {
+  std::string url;  // a SQLite path (resolved) or postgresql://...
+};
+
+struct Config {
+  std::filesystem::path file;  // empty when running on defaults
+  std::filesystem::path root;  // where relative paths start: the file's folder, or the cwd
+
+  ProjectConfig project;
+  DatabaseConfig database;
+  MigrationsConfig migrations;
+  LintConfig lint;
+  BackupConfig backup;
+  GateConfig gate;
+  VerifyConfig verify;
+  StateConfig state;
+
+  // Dotted key -> where it was written, for messages about values.
+  std::map<std::string, Position> positions;
+  // Dotted key -> the ${VAR}s its value referenced that were unset.
+  std::map<std::string, std::vector<std::string>> unresolved;
+
+  // "slipway.toml:5:7" for a key that was written, else the file (or "defaults").
+  [[nodiscard]] std::string where(const std::string& key) const;
+  // Fails when `key`'s value referenced an unset variable, naming it and the position.
+  [[nodiscard]] Result<void> require(const std::string& key) const;
+};
+
+using ConfigErrors = std::vector<Error>;
+
+// Loads `path`. Errors are every problem found, each with file:line:col.
+tl::expected<Config, ConfigErrors> load_config(const std::filesystem::path& path, const Environment& env);
+// Parses TOML text as if read from `path` (tests and fuzzers use this).
+tl::expected<Config, ConfigErrors> parse_config(std::string_view text, const std::filesystem::path& path,
+                                                const Environment& env);
+// The defaults, rooted at `root`, for running without a slipway.toml.
+Config default_config(const std::filesystem::path& root);
+
+// The config a command should use: `explicit_path` when given (it must exist), else
+// ./slipway.toml when present, else defaults. `env_file` (from --env-file) overrides
+// project.env_file.
+tl::expected<Config, ConfigErrors> find_and_load_config(const std::optional<std::filesystem::path>& explicit_path,
+                                                        const std::optional<std::string>& env_file);
+
+}  // namespace slipway

@@ -1,0 +1,55 @@
+#include "core/output.hpp"
+
+#include <unistd.h>
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace slipway {
+
+std::string_view to_string(Format f) {
+  switch (f) {
+    case Format::text: return "text";
+    case Format::json: return "json";
+    case Format::sarif: return "sarif";
+    case Format::github: return "github";
+    case Format::junit: return "junit";
+    case Format::markdown: return "markdown";
+  }
+  return "text";
+}
+
+Result<Format> parse_format(std::string_view text, std::initializer_list<Format> supported) {
+  std::string list;
+  for (Format f : supported) {
+    if (to_string(f) == text) return f;
+    list += fmt::format("{}{}", list.empty() ? "" : ", ", to_string(f));
+  }
+  return fail(Error::input(fmt::format("unknown format '{}'", text), "--format", fmt::format("use one of: {}", list)));
+}
+
+Style Style::for_stdout(std::optional<bool> force) {
+  if (force) return Style(*force);
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color && *no_color) return Style(false);
+  const char* term = std::getenv("TERM");
+  if (term && std::strcmp(term, "dumb") == 0) return Style(false);
+  return Style(isatty(STDOUT_FILENO) != 0);
+}
+
+std::string Style::paint(Color c, std::string_view text) const {
+  if (!enabled_) return std::string(text);
+  const char* code = "";
+  switch (c) {
+    case Color::red: code = "31"; break;
+    case Color::yellow: code = "33"; break;
+    case Color::green: code = "32"; break;
+    case Color::cyan: code = "36"; break;
+    case Color::dim: code = "2"; break;
+    case Color::bold: code = "1"; break;
+  }
+  return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
+}
+
+}  // namespace slipway

@@ -1,0 +1,99 @@
+#include "pg/connection.hpp"
+
+#include <libpq-fe.h>
+
+#include <fmt/format.h>
+
+#include "core/redact.hpp"
+
+namespace slipway::pg {
+
+struct Connection::Impl {
+  PGconn* conn = nullptr;
+  ~Impl() {
+    if (conn) PQfinish(conn);
+  }
+};
+
+Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&&) noexcept = default;
+Connection::~Connection() = default;
+
+namespace {
+
+std::string first_line(const char* message) {
+  std::string s = message ? message : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+Result<Connection> Connection::open(const std::string& url, int connect_timeout_seconds) {
+  const std::string timeout = fmt::format("{}", connect_timeout_seconds);
+  const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
+  const char* values[] = {url.c_str(), timeout.c_str(), "slipway", nullptr};
+  auto impl = std::make_unique<Impl>();
+  impl->conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (!impl->conn) return fail(Error::environment("out of memory connecting to PostgreSQL"));
+  if (PQstatus(impl->conn) != CONNECTION_OK) {
+    return fail(Error::environment(
+        fmt::format("cannot connect to PostgreSQL: {}", redact(first_line(PQerrorMessage(impl->conn)))), redact(url),
+        "check that the server is running and the URL, user and password are right"));
+  }
+  PQsetNoticeProcessor(
+      impl->conn, [](void*, const char*) {}, nullptr);
+  return Connection(std::move(impl));
+}
+
+Result<Rows> Connection::query(const std::string& sql) {
+  return query(sql, {});
+}
+
+Result<Rows> Connection::query(const std::string& sql, const std::vector<std::string>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p.c_str());
+  PGresult* res = params.empty() ? PQexec(impl_->conn, sql.c_str())
+                                 : PQexecParams(impl_->conn, sql.c_str(), static_cast<int>(params.size()), nullptr,
+                                                values.data(), nullptr, nullptr, 0);
+  const ExecStatusType status = PQresultStatus(res);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    std::string message = redact(first_line(PQresultErrorMessage(res)));
+    PQclear(res);
+    if (PQstatus(impl_->conn) != CONNECTION_OK)
+      return fail(Error::environment(fmt::format("connection lost: {}", message)));
+    return fail(Error::input(message));
+  }
+  Rows out;
+  const int ncols = PQnfields(res);
+  const int nrows = PQntuples(res);
+  for (int c = 0; c < ncols; ++c) out.columns.emplace_back(PQfname(res, c));
+  out.rows.resize(static_cast<std::size_t>(nrows));
+  for (int r = 0; r < nrows; ++r) {
+    auto& row = out.rows[static_cast<std::size_t>(r)];
+    row.reserve(static_cast<std::size_t>(ncols));
+    for (int c = 0; c < ncols; ++c) {
+      if (PQgetisnull(res, r, c)) {
+        row.emplace_back(std::nullopt);
+      } else {
+        row.emplace_back(std::string(PQgetvalue(res, r, c), static_cast<std::size_t>(PQgetlength(res, r, c))));
+      }
+    }
+  }
+  PQclear(res);
+  return out;
+}
+
+Result<void> Connection::execute(const std::string& sql) {
+  auto r = query(sql);
+  if (!r) return fail(r.error());
+  return {};
+}
+
+int Connection::server_version() const {
+  return PQserverVersion(impl_->conn);
+}
+
+}  // namespace slipway::pg

@@ -1,0 +1,51 @@
+// A libpq connection with the few calls Slipway needs: connect with a timeout, run a query and
+// read text results. Errors never carry the password: messages go through redact().
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace slipway::pg {
+
+// The rows of a query, as text (NULL is std::nullopt).
+struct Rows {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+
+  [[nodiscard]] std::size_t size() const { return rows.size(); }
+  // The value at (row, column) or "" for NULL.
+  [[nodiscard]] std::string text(std::size_t row, std::size_t col) const {
+    const auto& v = rows.at(row).at(col);
+    return v ? *v : std::string();
+  }
+};
+
+class Connection {
+ public:
+  // Connects to `url` (a postgresql:// URL or a conninfo string). Fails with an environment
+  // error (exit 3) naming the redacted URL.
+  static Result<Connection> open(const std::string& url, int connect_timeout_seconds = 10);
+
+  Connection(Connection&&) noexcept;
+  Connection& operator=(Connection&&) noexcept;
+  ~Connection();
+
+  // Runs `sql` (one or more statements; the last one's rows are returned).
+  Result<Rows> query(const std::string& sql);
+  // Runs `sql` with text parameters $1, $2...
+  Result<Rows> query(const std::string& sql, const std::vector<std::string>& params);
+  Result<void> execute(const std::string& sql);
+
+  [[nodiscard]] int server_version() const;  // 150018 for 15.18
+
+ private:
+  struct Impl;
+  explicit Connection(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace slipway::pg

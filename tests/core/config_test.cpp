@@ -1,0 +1,155 @@
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "core/config.hpp"
+
+namespace slipway {
+namespace {
+
+using namespace std::chrono_literals;
+
+Config parse_ok(std::string_view text, const Environment& env = Environment({}, false)) {
+  auto c = parse_config(text, "/project/slipway.toml", env);
+  if (!c) {
+    for (const auto& e : c.error()) ADD_FAILURE() << e.render();
+    return Config{};
+  }
+  return *c;
+}
+
+ConfigErrors parse_errors(std::string_view text) {
+  auto c = parse_config(text, "slipway.toml", Environment({}, false));
+  EXPECT_FALSE(c);
+  return c ? ConfigErrors{} : c.error();
+}
+
+TEST(Config, ReadsThePublicContract) {
+  Environment env({{"DATABASE_URL", "postgresql://app:pw@db/loans"}, {"JWT_SECRET", "s"}}, false);
+  Config c = parse_ok(R"(
+[project]
+name = "loans"
+
+[database]
+url = "${DATABASE_URL}"
+direct_url = "${DIRECT_URL}"
+
+[migrations]
+dir = "migrations"
+format = "prisma"
+lock_timeout = "5s"
+statement_timeout = "15min"
+
+[lint]
+fail_on = "review"
+review_rows = 100_000
+dangerous_rows = 1_000_000
+
+[backup]
+repository = "backups"
+compression = "zstd:3"
+encryption_key_file = "backup.key"
+keep = { last = 3, daily = 7, weekly = 4, monthly = 12 }
+
+[gate]
+listen = "127.0.0.1:8080"
+upstream = "127.0.0.1:3000"
+health_path = "/health"
+control_socket = ".slipway/gate.sock"
+admin_listen = "127.0.0.1:9091"
+allow = ["/api/auth/login"]
+admin_writes = false
+[gate.admin]
+jwt_secret = "${JWT_SECRET}"
+claim = "role"
+values = ["ADMIN"]
+
+[verify]
+base_url = "http://127.0.0.1:8080"
+
+[state]
+url = ".slipway/state.db"
+)",
+                      env);
+  EXPECT_EQ(c.project.name, "loans");
+  EXPECT_EQ(c.database.url, "postgresql://app:pw@db/loans");
+  EXPECT_EQ(c.migrations.dir, "/project/migrations");
+  EXPECT_EQ(c.migrations.format, "prisma");
+  EXPECT_EQ(c.migrations.lock_timeout, 5s);
+  EXPECT_EQ(c.migrations.statement_timeout, 15min);
+  EXPECT_EQ(c.lint.fail_on, "review");
+  EXPECT_EQ(c.lint.review_rows, 100'000u);
+  EXPECT_EQ(c.backup.keep.monthly, 12);
+  EXPECT_EQ(c.backup.encryption_key_file, "/project/backup.key");
+  EXPECT_EQ(c.gate.allow, std::vector<std::string>{"/api/auth/login"});
+  EXPECT_EQ(c.gate.admin.values, std::vector<std::string>{"ADMIN"});
+  EXPECT_EQ(c.gate.admin.jwt_secret, "s");
+  EXPECT_EQ(c.state.url, "/project/.slipway/state.db");
+  // DIRECT_URL is unset: not an error until a command needs it.
+  EXPECT_TRUE(c.require("database.url"));
+  auto need = c.require("database.direct_url");
+  ASSERT_FALSE(need);
+  EXPECT_NE(need.error().message.find("DIRECT_URL"), std::string::npos);
+  EXPECT_EQ(need.error().where, "/project/slipway.toml:7:14");
+}
+
+TEST(Config, UnknownKeysAreErrorsWithPositionAndSuggestion) {
+  auto errors = parse_errors("[migrations]\nlock_timout = \"5s\"\n\n[lnt]\nfail_on = \"review\"\n");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].where, "slipway.toml:2:1");
+  EXPECT_NE(errors[0].message.find("did you mean 'lock_timeout'"), std::string::npos) << errors[0].message;
+  EXPECT_EQ(errors[1].where, "slipway.toml:4:2");
+  EXPECT_NE(errors[1].message.find("did you mean 'lint'"), std::string::npos) << errors[1].message;
+}
+
+TEST(Config, WrongTypesAndValuesAreCollectedBeforeStopping) {
+  auto errors = parse_errors(
+      "[lint]\nreview_rows = \"many\"\nfail_on = \"dangerus\"\n[migrations]\nlock_timeout = 5\nstatement_timeout = "
+      "\"soon\"\n");
+  ASSERT_EQ(errors.size(), 4u);
+  EXPECT_EQ(errors[0].where, "slipway.toml:2:15");
+  EXPECT_NE(errors[0].message.find("must be an integer"), std::string::npos);
+  EXPECT_NE(errors[1].message.find("did you mean 'dangerous'"), std::string::npos) << errors[1].message;
+  EXPECT_EQ(errors[2].where, "slipway.toml:5:16");
+  EXPECT_NE(errors[2].hint.find("\"5s\""), std::string::npos);
+  EXPECT_NE(errors[3].message.find("invalid duration 'soon'"), std::string::npos);
+}
+
+TEST(Config, SyntaxErrorsPointAtTheProblem) {
+  auto errors = parse_errors("[lint]\nfail_on = \"review\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].where.substr(0, 15), "slipway.toml:2:");
+}
+
+TEST(Config, BadVariableSyntaxPointsInsideTheString) {
+  auto errors = parse_errors("[database]\nurl = \"postgres://${HOST\"\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].where, "slipway.toml:2:19");  // the "$"
+}
+
+TEST(Config, EnvFileFeedsExpansionAndProcessEnvironmentWins) {
+  const auto dir = std::filesystem::temp_directory_path() / "slipway-config-test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / ".env") << "DATABASE_URL=postgresql://from-file/db\nOTHER=file\n";
+  std::ofstream(dir / "slipway.toml") << "[project]\nenv_file = \".env\"\n[database]\nurl = \"${DATABASE_URL}\"\n"
+                                         "direct_url = \"${OTHER}\"\n";
+  setenv("OTHER", "process", 1);
+  auto c = load_config(dir / "slipway.toml", Environment());
+  unsetenv("OTHER");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->database.url, "postgresql://from-file/db");
+  EXPECT_EQ(c->database.direct_url, "process");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Config, MissingFileIsABadInputError) {
+  auto c = load_config("/nonexistent/slipway.toml", Environment());
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error()[0].kind, ErrorKind::bad_input);
+  EXPECT_EQ(c.error()[0].where, "/nonexistent/slipway.toml");
+}
+
+}  // namespace
+}  // namespace slipway
