@@ -12,11 +12,12 @@ mkdir -p "$work/sql" "$work/config"
 cp "$root"/tests/lint/fixtures/*.sql "$work/sql/"
 find "$root/examples" -name migration.sql -not -path '*/node_modules/*' -exec sh -c 'cp "$1" "$2/$(echo "$1" | md5sum | cut -c1-12).sql"' _ {} "$work/sql" \;
 cp "$root"/tests/fuzz/config/* "$work/config/" 2>/dev/null || true
+cp "$root"/tests/fuzz/sql/* "$work/sql/" 2>/dev/null || true  # inputs that once crashed
 status=0
 for target in sql config; do
   echo "fuzz: ${target}_fuzzer for ${seconds}s"
   if ! "$root/build-fuzz/fuzz/${target}_fuzzer" "$work/$target" -max_total_time="$seconds" -timeout=10 \
-      -rss_limit_mb=2048 -print_final_stats=1 >"$work/$target.log" 2>&1; then
+      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/" >"$work/$target.log" 2>&1; then
     echo "fuzz: ${target}_fuzzer found a crash:"
     tail -n 40 "$work/$target.log"
     cp "$work"/crash-* "$root/" 2>/dev/null || true

@@ -10,6 +10,7 @@
 #include "cli/parse_args.hpp"
 #include "core/fs.hpp"
 #include "core/redact.hpp"
+#include "core/suggest.hpp"
 #include "lint/linter.hpp"
 #include "lint/registry.hpp"
 #include "migrate/folder.hpp"
@@ -101,7 +102,8 @@ int run_lint(const Args& args) {
       ->check(CLI::IsMember({"dangerous", "review"}));
   app.add_option("--postgres-version", pg_version,
                  "the target server's major version (default: the database's, else 15)");
-  app.add_option("--disable", disable, "a rule id not to run (repeatable)");
+  app.add_option("--disable", disable, "a rule id not to run (repeatable: --disable a --disable b)")
+      ->allow_extra_args(false);
   app.add_flag("--all", show_all, "also list safe statements and advice (hidden by default in text and markdown)");
   app.add_flag("--rules", rules, "list the rules and exit");
   if (auto code = parse(app, args)) return *code;
@@ -121,10 +123,20 @@ int run_lint(const Args& args) {
     }
     paths.push_back(config->migrations.dir.string());
   }
+  std::vector<std::string_view> rule_ids;
+  for (const auto& r : lint::all_rules()) rule_ids.push_back(r.id);
   for (const std::string& id : disable) {
-    if (!lint::find_rule(id))
+    if (!lint::find_rule(id)) {
+      return report_error(Error::input(fmt::format("unknown rule '{}'{}", id, did_you_mean(id, rule_ids)), "--disable",
+                                       "run `slipway lint --rules` for the list"));
+    }
+  }
+  for (const std::string& id : config->lint.disable) {
+    if (!lint::find_rule(id)) {
       return report_error(
-          Error::input(fmt::format("unknown rule '{}'", id), "--disable", "run `slipway lint --rules` for the list"));
+          Error::input(fmt::format("unknown rule '{}' in lint.disable{}", id, did_you_mean(id, rule_ids)),
+                       config->where("lint.disable"), "run `slipway lint --rules` for the list"));
+    }
   }
 
   auto inputs = collect_inputs(paths, *config);

@@ -1,5 +1,7 @@
 #include "lint/helpers.hpp"
 
+#include <unordered_map>
+
 #include <pg_query.h>
 
 #include "pg/catalog.hpp"
@@ -48,35 +50,22 @@ bool is_not_valid(const PgQuery__Constraint& c) {
   return c.skip_validation;
 }
 
-std::vector<ScanToken> scan_tokens(std::string_view text) {
-  std::vector<ScanToken> out;
-  const std::string input(text);
-  PgQueryScanResult scan = pg_query_scan(input.c_str());
-  if (!scan.error) {
-    PgQuery__ScanResult* tokens =
-        pg_query__scan_result__unpack(nullptr, scan.pbuf.len, reinterpret_cast<const uint8_t*>(scan.pbuf.data));
-    if (tokens) {
-      for (std::size_t i = 0; i < tokens->n_tokens; ++i) {
-        const PgQuery__ScanToken* t = tokens->tokens[i];
-        out.push_back(
-            {static_cast<std::size_t>(t->start), static_cast<std::size_t>(t->end), t->token, t->keyword_kind});
-      }
-      pg_query__scan_result__free_unpacked(tokens, nullptr);
-    }
-  }
-  pg_query_free_scan_result(scan);
-  return out;
-}
-
 std::string quote_ident(std::string_view name) {
   bool plain = !name.empty() && !(name.front() >= '0' && name.front() <= '9');
   for (char c : name) plain = plain && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
   if (plain) {
-    const auto tokens = scan_tokens(name);
-    // Like PostgreSQL's quote_ident(): unreserved keywords need no quotes.
-    if (tokens.size() == 1 && (tokens[0].token == PG_QUERY__TOKEN__IDENT ||
-                               tokens[0].keyword_kind == PG_QUERY__KEYWORD_KIND__UNRESERVED_KEYWORD))
-      return std::string(name);
+    // Like PostgreSQL's quote_ident(): unreserved keywords need no quotes. Asking the scanner
+    // costs a parse, and hints ask for the same few names again and again: remember answers.
+    thread_local std::unordered_map<std::string, bool> bare_ok;
+    auto it = bare_ok.find(std::string(name));
+    if (it == bare_ok.end()) {
+      const auto tokens = scan_tokens(name);
+      const bool ok = tokens.size() == 1 && (tokens[0].token == PG_QUERY__TOKEN__IDENT ||
+                                             tokens[0].keyword_kind == PG_QUERY__KEYWORD_KIND__UNRESERVED_KEYWORD);
+      if (bare_ok.size() > 4096) bare_ok.clear();
+      it = bare_ok.emplace(std::string(name), ok).first;
+    }
+    if (it->second) return std::string(name);
   }
   std::string out = "\"";
   for (char c : name) {

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sql/parse.hpp"
 #include "sql/tree.hpp"
 
 namespace slipway::lint {
@@ -27,15 +28,11 @@ const PgQuery__Constraint* column_constraint(const PgQuery__ColumnDef& def, PgQu
 // True when the constraint was written NOT VALID.
 bool is_not_valid(const PgQuery__Constraint& c);
 
-// One token of the SQL scanner: byte offsets into the scanned text and libpg_query's token kind.
-struct ScanToken {
-  std::size_t start = 0;
-  std::size_t end = 0;
-  PgQuery__Token token = PG_QUERY__TOKEN__NUL;
-  PgQuery__KeywordKind keyword_kind = PG_QUERY__KEYWORD_KIND__NO_KEYWORD;
-};
-// The tokens of `text` (comments included), or an empty list when the scanner rejects it.
-std::vector<ScanToken> scan_tokens(std::string_view text);
+// The scanner's tokens (sql/parse.hpp), under the names the rules use.
+using ScanToken = sql::Token;
+inline std::vector<ScanToken> scan_tokens(std::string_view text) {
+  return sql::scan(text);
+}
 // An identifier as SQL must spell it: loans, "LoanHistory", "order" (quoted when not a plain
 // lower-case name, or when it is a keyword).
 std::string quote_ident(std::string_view name);

@@ -216,16 +216,20 @@ FileReport Linter::lint(std::string path, std::string text) {
   const auto statements = parsed->statements();
   state_.file_transaction = settings_.file_in_transaction && statements.size() > 1;
 
+  std::vector<LockInfo> locks;
+  locks.reserve(statements.size());
+  for (const sql::Statement& stmt : statements) locks.push_back(lock_for(*stmt.node));
+
   for (std::size_t i = 0; i < statements.size(); ++i) {
     const sql::Statement& stmt = statements[i];
     StatementReport sr;
     sr.offset = stmt.offset;
     sr.pos = stmt.pos;
     sr.sql = std::string(parsed->source(stmt));
-    sr.lock = lock_for(*stmt.node);
+    sr.lock = locks[i];
     sr.tables = tables_of(*stmt.node);
 
-    Context ctx(*parsed, stmt, state_, live_, settings_);
+    Context ctx(*parsed, i, locks, state_, live_, settings_);
     for (const Rule& rule : all_rules()) {
       if (!rule_enabled(rule.id, settings_)) continue;
       const std::size_t before = ctx.findings().size();

@@ -17,6 +17,7 @@
 
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,13 +71,24 @@ struct Settings {
 
 class Context {
  public:
-  Context(const sql::ParsedFile& file, const sql::Statement& statement, const SchemaState& state,
+  Context(const sql::ParsedFile& file, std::size_t index, std::span<const LockInfo> locks, const SchemaState& state,
           const pg::LiveSchema* live, const Settings& settings)
-      : file_(file), statement_(statement), state_(state), live_(live), settings_(settings) {}
+      : file_(file),
+        statement_(file.statements()[index]),
+        index_(index),
+        locks_(locks),
+        state_(state),
+        live_(live),
+        settings_(settings) {}
 
   [[nodiscard]] const sql::Node& node() const { return *statement_.node; }
   [[nodiscard]] const sql::Statement& statement() const { return statement_; }
   [[nodiscard]] const sql::ParsedFile& file() const { return file_; }
+  // The statement's index in file().statements().
+  [[nodiscard]] std::size_t index() const { return index_; }
+  // The lock this statement takes, and the lock of the file's statement `i` (computed once).
+  [[nodiscard]] const LockInfo& lock() const { return locks_[index_]; }
+  [[nodiscard]] const LockInfo& lock_of(std::size_t i) const { return locks_[i]; }
   [[nodiscard]] const SchemaState& state() const { return state_; }
   [[nodiscard]] const Settings& settings() const { return settings_; }
   [[nodiscard]] const pg::LiveSchema* live() const { return live_; }
@@ -96,6 +108,8 @@ class Context {
  private:
   const sql::ParsedFile& file_;
   const sql::Statement& statement_;
+  std::size_t index_;
+  std::span<const LockInfo> locks_;
   const SchemaState& state_;
   const pg::LiveSchema* live_;
   const Settings& settings_;

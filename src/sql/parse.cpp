@@ -78,12 +78,33 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
+std::vector<Token> scan(std::string_view text) {
+  std::vector<Token> out;
+  const std::string input(text);  // the scanner wants a NUL-terminated string
+  PgQueryScanResult result = pg_query_scan(input.c_str());
+  if (!result.error) {
+    PgQuery__ScanResult* tokens =
+        pg_query__scan_result__unpack(nullptr, result.pbuf.len, reinterpret_cast<const uint8_t*>(result.pbuf.data));
+    if (tokens) {
+      out.reserve(tokens->n_tokens);
+      for (std::size_t i = 0; i < tokens->n_tokens; ++i) {
+        const PgQuery__ScanToken* t = tokens->tokens[i];
+        out.push_back(
+            {static_cast<std::size_t>(t->start), static_cast<std::size_t>(t->end), t->token, t->keyword_kind});
+      }
+      pg_query__scan_result__free_unpacked(tokens, nullptr);
+    }
+  }
+  pg_query_free_scan_result(result);
+  return out;
+}
+
 ParsedFile ParsedFile::parse(std::string text) {
   ParsedFile f;
-  f.text_ = std::move(text);
-  f.lines_ = std::make_unique<LineIndex>(f.text_);
+  f.text_ = std::make_unique<const std::string>(std::move(text));
+  f.lines_ = std::make_unique<LineIndex>(*f.text_);
   f.trees_ = std::make_unique<Trees>();
-  const std::string_view all(f.text_);
+  const std::string_view all(*f.text_);
 
   // Adds the statements of one parse of all[base, base + input size).
   const auto add_statements = [&f, all](PgQuery__ParseResult* tree, std::size_t base, std::size_t limit) {
@@ -103,12 +124,12 @@ ParsedFile ParsedFile::parse(std::string text) {
     }
   };
 
-  RawParse whole = parse_text(f.text_);
+  RawParse whole = parse_text(*f.text_);
   if (whole.tree) {
-    add_statements(whole.tree, 0, f.text_.size());
+    add_statements(whole.tree, 0, all.size());
   } else {
     // Split with the scanner and parse each statement alone.
-    PgQuerySplitResult split = pg_query_split_with_scanner(f.text_.c_str());
+    PgQuerySplitResult split = pg_query_split_with_scanner(f.text_->c_str());
     if (split.error) {
       const std::size_t at = whole.cursor > 0 ? static_cast<std::size_t>(whole.cursor - 1) : 0;
       f.errors_.push_back({at, f.lines_->position(at), whole.error});
@@ -116,7 +137,7 @@ ParsedFile ParsedFile::parse(std::string text) {
       for (int i = 0; i < split.n_stmts; ++i) {
         const std::size_t start = static_cast<std::size_t>(split.stmts[i]->stmt_location);
         const std::size_t len = static_cast<std::size_t>(split.stmts[i]->stmt_len);
-        const std::string piece = f.text_.substr(start, len);
+        const std::string piece = f.text_->substr(start, len);
         RawParse one = parse_text(piece);
         if (one.tree) {
           add_statements(one.tree, start, start + len);
@@ -131,24 +152,16 @@ ParsedFile ParsedFile::parse(std::string text) {
   }
 
   if (all.find("slipway:") != std::string_view::npos) {
-    PgQueryScanResult scan = pg_query_scan(f.text_.c_str());
-    if (!scan.error) {
-      PgQuery__ScanResult* tokens =
-          pg_query__scan_result__unpack(nullptr, scan.pbuf.len, reinterpret_cast<const uint8_t*>(scan.pbuf.data));
-      if (tokens) {
-        for (std::size_t i = 0; i < tokens->n_tokens; ++i) {
-          const PgQuery__ScanToken* t = tokens->tokens[i];
-          if (t->token != PG_QUERY__TOKEN__SQL_COMMENT && t->token != PG_QUERY__TOKEN__C_COMMENT) continue;
-          const auto start = static_cast<std::size_t>(t->start);
-          const auto end = static_cast<std::size_t>(t->end);
-          std::string_view body = all.substr(start, end - start);
-          body = t->token == PG_QUERY__TOKEN__SQL_COMMENT ? body.substr(2) : body.substr(2, body.size() - 4);
-          f.comments_.push_back({start, end, f.lines_->position(start), trim(body)});
-        }
-        pg_query__scan_result__free_unpacked(tokens, nullptr);
+    for (const Token& t : scan(all)) {
+      if (t.token != PG_QUERY__TOKEN__SQL_COMMENT && t.token != PG_QUERY__TOKEN__C_COMMENT) continue;
+      std::string_view body = all.substr(t.start, t.end - t.start);
+      if (t.token == PG_QUERY__TOKEN__SQL_COMMENT) {
+        body.remove_prefix(2);
+      } else if (body.size() >= 4) {
+        body = body.substr(2, body.size() - 4);
       }
+      f.comments_.push_back({t.start, t.end, f.lines_->position(t.start), trim(body)});
     }
-    pg_query_free_scan_result(scan);
   }
   return f;
 }

@@ -54,14 +54,14 @@ class ParsedFile {
   ParsedFile& operator=(ParsedFile&&) noexcept;
   ~ParsedFile();
 
-  [[nodiscard]] const std::string& text() const { return text_; }
+  [[nodiscard]] const std::string& text() const { return *text_; }
   [[nodiscard]] std::span<const Statement> statements() const { return statements_; }
   [[nodiscard]] const std::vector<SyntaxError>& errors() const { return errors_; }
   [[nodiscard]] const std::vector<Comment>& comments() const { return comments_; }
   [[nodiscard]] const LineIndex& lines() const { return *lines_; }
 
   [[nodiscard]] std::string_view source(const Statement& s) const {
-    return std::string_view(text_).substr(s.offset, s.end - s.offset);
+    return std::string_view(*text_).substr(s.offset, s.end - s.offset);
   }
   // The file offset of a node location inside statement `s` (-1 locations map to the statement).
   [[nodiscard]] std::size_t offset_of(const Statement& s, int location) const {
@@ -72,13 +72,26 @@ class ParsedFile {
   ParsedFile() = default;
   struct Trees;
 
-  std::string text_;
+  // On the heap, so that the views into it (lines_, comments_) survive moving the ParsedFile:
+  // a short std::string keeps its bytes inside the object (SSO), and would move them.
+  std::unique_ptr<const std::string> text_;
   std::unique_ptr<LineIndex> lines_;
   std::vector<Statement> statements_;
   std::vector<SyntaxError> errors_;
   std::vector<Comment> comments_;
   std::unique_ptr<Trees> trees_;
 };
+
+// A token of PostgreSQL's scanner: byte range in the scanned text, kind, and keyword class.
+struct Token {
+  std::size_t start = 0;
+  std::size_t end = 0;
+  PgQuery__Token token = PG_QUERY__TOKEN__NUL;
+  PgQuery__KeywordKind keyword_kind = PG_QUERY__KEYWORD_KIND__NO_KEYWORD;
+};
+
+// Every token of `text`, comments included; empty when the scanner fails (an unterminated quote).
+std::vector<Token> scan(std::string_view text);
 
 // The byte offset of the first token at or after `offset`, skipping whitespace and comments.
 std::size_t skip_trivia(std::string_view text, std::size_t offset);

@@ -1,7 +1,9 @@
 #include "sql/tree.hpp"
 
 #include <array>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -105,42 +107,19 @@ std::string type_string(const PgQuery__TypeName* type) {
   return out;
 }
 
-void for_each_message(const ProtobufCMessage* root, const std::function<void(const ProtobufCMessage&)>& visit) {
-  if (!root) return;
-  const ProtobufCMessageDescriptor* desc = root->descriptor;
-  const auto* base = reinterpret_cast<const char*>(root);
-  for (unsigned i = 0; i < desc->n_fields; ++i) {
-    const ProtobufCFieldDescriptor& f = desc->fields[i];
-    if (f.type != PROTOBUF_C_TYPE_MESSAGE) continue;
-    if (f.flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-      const auto which = *reinterpret_cast<const uint32_t*>(base + f.quantifier_offset);
-      if (which != f.id) continue;
+MessageFields message_fields(const ProtobufCMessageDescriptor* desc) {
+  // Descriptors are static: cache each one's message fields, so a walk skips the scalar ones.
+  thread_local std::unordered_map<const ProtobufCMessageDescriptor*, std::vector<const ProtobufCFieldDescriptor*>>
+      cache;
+  auto it = cache.find(desc);
+  if (it == cache.end()) {
+    std::vector<const ProtobufCFieldDescriptor*> fields;
+    for (unsigned i = 0; i < desc->n_fields; ++i) {
+      if (desc->fields[i].type == PROTOBUF_C_TYPE_MESSAGE) fields.push_back(&desc->fields[i]);
     }
-    const auto recurse = [&](const ProtobufCMessage* child) {
-      if (!child) return;
-      visit(*child);
-      for_each_message(child, visit);
-    };
-    if (f.label == PROTOBUF_C_LABEL_REPEATED) {
-      const auto count = *reinterpret_cast<const std::size_t*>(base + f.quantifier_offset);
-      const auto* items = *reinterpret_cast<ProtobufCMessage* const* const*>(base + f.offset);
-      for (std::size_t k = 0; k < count; ++k) recurse(items[k]);
-    } else {
-      recurse(*reinterpret_cast<const ProtobufCMessage* const*>(base + f.offset));
-    }
+    it = cache.emplace(desc, std::move(fields)).first;
   }
-}
-
-void for_each_node(const ProtobufCMessage* root, const std::function<void(const Node&)>& visit) {
-  for_each_message(root, [&](const ProtobufCMessage& m) {
-    if (m.descriptor == &pg_query__node__descriptor) visit(reinterpret_cast<const Node&>(m));
-  });
-}
-
-void for_each_range_var(const ProtobufCMessage* root, const std::function<void(const PgQuery__RangeVar&)>& visit) {
-  for_each_message(root, [&](const ProtobufCMessage& m) {
-    if (m.descriptor == &pg_query__range_var__descriptor) visit(reinterpret_cast<const PgQuery__RangeVar&>(m));
-  });
+  return {it->second.data(), it->second.size()};
 }
 
 }  // namespace slipway::sql

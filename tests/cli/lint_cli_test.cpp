@@ -205,6 +205,17 @@ TEST_F(LintCli, DatabaseFromConfigGivesLiveSizes) {
   EXPECT_NE(offline.out.find("size of loans unknown"), std::string::npos) << offline.out;
 }
 
+TEST_F(LintCli, DisableTakesOneRuleAndLeavesThePaths) {
+  const auto f = write("m.sql", "ALTER TABLE members DROP COLUMN legacy_code;\n");
+  auto r = lint({"--disable", "ban-drop-column", f});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find("[ban-drop-column]"), std::string::npos) << r.out;
+  auto unknown = lint({"--disable", "ban-drop-colum", f});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("unknown rule 'ban-drop-colum', did you mean 'ban-drop-column'?"), std::string::npos)
+      << unknown.err;
+}
+
 TEST_F(LintCli, HelpHasAnExampleAndRulesAreListed) {
   auto help = lint({"--help"});
   EXPECT_EQ(help.exit_code, 0);

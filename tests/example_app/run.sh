@@ -9,7 +9,7 @@
 # Everything listens on 127.0.0.1, on ports picked at run time; the cluster and
 # the app are stopped and the directory removed on exit, failure included.
 #
-# Environment: SEED_ROWS (default 1000), PG_BIN (default
+# Environment: SEED_ROWS (default 1000), PG_BIN (the PostgreSQL server binaries for scripts/pg-sandbox, default
 # /usr/lib/postgresql/15/bin), KEEP_LOGS=1 to print the app logs at the end.
 set -euo pipefail
 
@@ -33,32 +33,13 @@ die() {
   exit 1
 }
 
-for tool in initdb pg_ctl; do
-  [[ -x $PG_BIN/$tool ]] || die "$PG_BIN/$tool not found (set PG_BIN)"
-done
 command -v psql >/dev/null || die "psql not found"
 command -v node >/dev/null || die "node not found"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/slipway-example-app.XXXXXX")
 chmod 755 "$WORK"
-PGDATA=$WORK/pgdata
-SOCK_DIR=$WORK/sock
-PG_LOG=$WORK/pglog/postgres.log
-mkdir -p "$PGDATA" "$SOCK_DIR" "$WORK/pglog"
-cd "$WORK"
-PG_STARTED=
 APP_PID=
 APP_LOG=
-
-# PostgreSQL refuses to run as root: run the server as an unprivileged user.
-if [[ $(id -u) == 0 ]]; then
-  PG_USER=postgres
-  getent passwd "$PG_USER" >/dev/null || PG_USER=nobody
-  chown "$PG_USER" "$PGDATA" "$SOCK_DIR" "$WORK/pglog"
-  as_pg() { runuser -u "$PG_USER" -- "$@"; }
-else
-  as_pg() { "$@"; }
-fi
 
 stop_app() {
   if [[ -n $APP_PID ]]; then
@@ -72,11 +53,13 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   stop_app
-  if [[ -n $PG_STARTED ]]; then
-    as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1 || true
+  # Closing the sandbox's stdin stops PostgreSQL and removes its directory.
+  if [[ -n ${PG_PID:-} ]]; then
+    exec {PG[1]}>&- 2>/dev/null || true
+    wait "$PG_PID" 2>/dev/null || true
   fi
   if ((rc != 0)) || [[ ${KEEP_LOGS:-} == 1 ]]; then
-    for f in "$WORK"/app-*.log "$PG_LOG"; do
+    for f in "$WORK"/app-*.log; do
       [[ -s $f ]] || continue
       printf '\n--- last lines of %s\n' "$(basename "$f")" >&2
       tail -n 40 "$f" >&2
@@ -95,22 +78,17 @@ free_port() {
 }
 
 # ---- PostgreSQL ---------------------------------------------------------------
-say "starting a private PostgreSQL in $WORK"
-as_pg "$PG_BIN/initdb" -D "$PGDATA" -A trust -U postgres -E UTF8 --locale=C --no-sync >"$WORK/initdb.log" 2>&1 ||
-  { cat "$WORK/initdb.log" >&2; die "initdb failed"; }
-for attempt in 1 2 3; do
-  PG_PORT=$(free_port)
-  if as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PG_LOG" -w -t 60 \
-    -o "-k $SOCK_DIR -p $PG_PORT -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" \
-    start >/dev/null; then
-    PG_STARTED=1
-    break
-  fi
-  ((attempt < 3)) || die "PostgreSQL did not start"
-done
+# scripts/pg-sandbox runs it until its stdin (held by this script) closes, and cleans up.
+say "starting a private PostgreSQL"
+coproc PG { SLIPWAY_PG_BINDIR=$PG_BIN exec bash "$ROOT/scripts/pg-sandbox"; }
+read -r ready ADMIN_URL <&"${PG[0]}" || die "PostgreSQL did not start"
+[[ $ready == ready ]] || die "PostgreSQL did not start"
+PG_PORT=${ADMIN_URL##*:}
+PG_PORT=${PG_PORT%%/*}
 echo "PostgreSQL listening on 127.0.0.1:$PG_PORT"
+PG_PID=$PG_PID
 
-psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres \
+psql -X -q -v ON_ERROR_STOP=1 "$ADMIN_URL" \
   -c 'CREATE ROLE loans LOGIN' -c 'CREATE DATABASE loans OWNER loans'
 export DATABASE_URL="postgresql://loans@127.0.0.1:$PG_PORT/loans"
 run_sql() { psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 "$@"; }

@@ -1,3 +1,5 @@
+#include <memory>
+
 #include <gtest/gtest.h>
 
 #include "sql/parse.hpp"
@@ -74,6 +76,20 @@ TEST(Parse, TypeNamesAreSpelledLikeFormatType) {
   EXPECT_EQ(types,
             (std::vector<std::string>{"integer", "character varying(20)", "timestamp with time zone", "numeric(10,2)",
                                       "text[]", "\"Role\"", "timestamp(3) without time zone", "bigserial"}));
+}
+
+// Found by sql_fuzzer ("-rule;J"): a text short enough for std::string's inline buffer moved
+// with the ParsedFile, leaving the line index and comment views pointing at the old object.
+TEST(Parse, ShortFileKeepsItsLinesAndCommentsAfterAMove) {
+  auto first = std::make_unique<ParsedFile>(ParsedFile::parse("-rule;J"));
+  ParsedFile moved = std::move(*first);
+  first.reset();
+  EXPECT_EQ(moved.lines().line_text(1), "-rule;J");
+  auto with_comment = std::make_unique<ParsedFile>(ParsedFile::parse("--slipway:x\n"));
+  ParsedFile moved_comment = std::move(*with_comment);
+  with_comment.reset();
+  ASSERT_EQ(moved_comment.comments().size(), 1u);
+  EXPECT_EQ(moved_comment.comments()[0].text, "slipway:x");
 }
 
 TEST(Parse, EmptyAndCommentOnlyInputHasNoStatements) {

@@ -50,6 +50,13 @@ std::set<std::string> created_names(const sql::Node& node) {
     }
     default: break;
   }
+  // Column and constraint names are only created by these; DML needs no walk.
+  const bool defines_columns = node.node_case == PG_QUERY__NODE__NODE_CREATE_STMT ||
+                               node.node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT ||
+                               node.node_case == PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT ||
+                               node.node_case == PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT ||
+                               node.node_case == PG_QUERY__NODE__NODE_ALTER_DOMAIN_STMT;
+  if (!defines_columns) return names;
   sql::for_each_node(&node.base, [&names](const sql::Node& n) {
     if (n.node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) add(names, n.column_def->colname);
     if (n.node_case == PG_QUERY__NODE__NODE_CONSTRAINT) add(names, n.constraint->conname);

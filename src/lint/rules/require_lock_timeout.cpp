@@ -23,8 +23,7 @@ bool is_drop_index(const sql::Node& node) {
 
 // The strong lock `node` takes on a table that already exists, or nullopt. Tables and indexes
 // created in this run are judged with the current state: close enough for earlier statements too.
-std::optional<LockInfo> strong_lock_on_existing(const Context& ctx, const sql::Node& node) {
-  LockInfo lock = lock_for(node);
+std::optional<LockInfo> strong_lock_on_existing(const Context& ctx, const sql::Node& node, const LockInfo& lock) {
   if (!strong(lock.mode) || lock.table.empty()) return std::nullopt;
   if (is_drop_index(node)) {  // lock_for names the index, whose table is not known
     if (ctx.state().new_indexes.count(lock.table) && !(ctx.live() && ctx.live()->indexes.count(lock.table))) {
@@ -40,11 +39,11 @@ std::optional<LockInfo> strong_lock_on_existing(const Context& ctx, const sql::N
 
 void require_lock_timeout(Context& ctx) {
   if (ctx.state().lock_timeout_set) return;
-  const auto lock = strong_lock_on_existing(ctx, ctx.node());
+  const auto lock = strong_lock_on_existing(ctx, ctx.node(), ctx.lock());
   if (!lock) return;
-  for (const sql::Statement& s : ctx.file().statements()) {
-    if (s.offset >= ctx.statement().offset) break;
-    if (strong_lock_on_existing(ctx, *s.node)) return;  // reported there already
+  const auto statements = ctx.file().statements();
+  for (std::size_t i = 0; i < ctx.index(); ++i) {
+    if (strong_lock_on_existing(ctx, *statements[i].node, ctx.lock_of(i))) return;  // reported there already
   }
   const std::string name = display_name(lock->table);
   const bool all = lock->mode == LockMode::access_exclusive;
