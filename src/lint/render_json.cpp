@@ -82,10 +82,9 @@ std::string render_json(const std::vector<FileReport>& files) {
 std::string render_sarif(const std::vector<FileReport>& files) {
   json::array rules;
   for (const Rule& r : all_rules()) {
-    rules.emplace_back(json::object{
-        {"id", r.id},
-        {"shortDescription", {{"text", r.summary}}},
-        {"helpUri", "https://github.com/slipway-dev/slipway/blob/main/docs/rules/" + std::string(r.id) + ".md"}});
+    rules.emplace_back(json::object{{"id", r.id},
+                                    {"shortDescription", {{"text", r.summary}}},
+                                    {"help", {{"text", "see docs/rules/" + std::string(r.id) + ".md"}}}});
   }
   json::array results;
   for (const FileReport& file : files) {
@@ -113,7 +112,6 @@ std::string render_sarif(const std::vector<FileReport>& files) {
                    {"runs", json::array{json::object{{"tool",
                                                       {{"driver",
                                                         {{"name", "slipway"},
-                                                         {"informationUri", "https://github.com/slipway-dev/slipway"},
                                                          {"rules", std::move(rules)}}}}},
                                                      {"results", std::move(results)}}}}};
   return json::serialize(doc) + "\n";
