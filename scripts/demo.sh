@@ -28,9 +28,11 @@ psql -X -q -A -t "$url" -c "SELECT format('   %s: %s rows, %s', relname, n_live_
 echo "   seeded in $(($(date +%s) - start))s"
 
 bold "== 3. slipway lint: review the pending migrations (v2 and v3) against the live database"
-echo "   \$ slipway lint examples/loans --database $url"
+pending=("$app/prisma/migrations/20260201000000_report_sessions/migration.sql"
+         "$app/prisma/migrations/20260301000000_loan_amount_bigint/migration.sql")
+echo "   \$ slipway lint <v2 migration.sql> <v3 migration.sql> --database $url"
 set +e
-"$slipway" lint "$app" --database "$url"
+"$slipway" lint "${pending[@]}" --database "$url"
 code=$?
 set -e
 echo
@@ -39,4 +41,4 @@ case $code in
   0) bold "slipway lint exited 0: nothing blocks." ;;
   *) bold "slipway lint exited $code."; exit "$code" ;;
 esac
-echo "The same review as JSON for CI: slipway lint examples/loans --database \"\$DATABASE_URL\" --format json"
+echo "The same review as JSON for CI: add --format json (or sarif, github, markdown)."

@@ -47,7 +47,10 @@ Result<std::vector<Input>> collect_inputs(const std::vector<std::string>& paths,
     if (!fs::exists(p)) {
       return fail(Error::input("no such file or folder", p, "give .sql files, migration folders, or - for stdin"));
     }
-    out.push_back({p, p, false});
+    // A file keeps the semantics of the folder it sits in (Prisma runs it in one transaction).
+    const auto layout = migrate::parse_layout(config.migrations.format);
+    const bool tx = migrate::runs_file_in_transaction(layout ? *layout : migrate::layout_of_file(p));
+    out.push_back({p, p, tx});
   }
   return out;
 }

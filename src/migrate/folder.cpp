@@ -99,6 +99,12 @@ Layout detect_layout(const fs::path& dir) {
   return Layout::plain;
 }
 
+Layout layout_of_file(const fs::path& file) {
+  const fs::path dir = fs::absolute(file).parent_path();
+  if (file.filename() == "migration.sql" && detect_layout(dir.parent_path()) == Layout::prisma) return Layout::prisma;
+  return detect_layout(dir);
+}
+
 bool runs_file_in_transaction(Layout layout) {
   return layout != Layout::plain;
 }

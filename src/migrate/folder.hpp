@@ -43,6 +43,10 @@ struct Folder {
 // accepted for Prisma.
 Result<Folder> discover(const std::filesystem::path& dir, std::string_view layout = "auto");
 
+// The layout a single migration file belongs to, from where it sits: a migration.sql under a
+// Prisma migrations folder is Prisma's, a V1__x.sql beside others is Flyway's, and so on.
+Layout layout_of_file(const std::filesystem::path& file);
+
 // Whether the tool runs each multi-statement file in one transaction (all of these do but
 // plain files, which psql -f runs statement by statement).
 bool runs_file_in_transaction(Layout layout);

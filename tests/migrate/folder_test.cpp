@@ -85,6 +85,17 @@ TEST_F(Folder, ExplicitLayoutAndErrors) {
   EXPECT_EQ(missing.error().kind, ErrorKind::bad_input);
 }
 
+TEST_F(Folder, ASingleFileKnowsItsFoldersLayout) {
+  touch("prisma/migrations/migration_lock.toml");
+  touch("prisma/migrations/20260101000000_a/migration.sql");
+  touch("flyway/V1__a.sql");
+  touch("flyway/V2__b.sql");
+  touch("plain/001.sql");
+  EXPECT_EQ(layout_of_file(dir / "prisma/migrations/20260101000000_a/migration.sql"), Layout::prisma);
+  EXPECT_EQ(layout_of_file(dir / "flyway/V2__b.sql"), Layout::flyway);
+  EXPECT_EQ(layout_of_file(dir / "plain/001.sql"), Layout::plain);
+}
+
 TEST(NaturalOrder, ComparesDigitRunsAsNumbers) {
   EXPECT_TRUE(natural_less("2_x", "10_x"));
   EXPECT_FALSE(natural_less("10_x", "2_x"));
