@@ -32,6 +32,13 @@ struct Input {
 // Expands files, folders (in migration order) and "-" into the run's list of inputs.
 Result<std::vector<Input>> collect_inputs(const std::vector<std::string>& paths, const Config& config) {
   std::vector<Input> out;
+  // migrations.format, when it names a layout, overrides what a file's folder suggests.
+  std::optional<migrate::Layout> forced;
+  if (config.migrations.format != "auto") {
+    auto layout = migrate::parse_layout(config.migrations.format);
+    if (!layout) return fail(layout.error());
+    forced = *layout;
+  }
   for (const std::string& p : paths) {
     if (p == "-") {
       out.push_back({"<stdin>", {}, false});
@@ -48,8 +55,7 @@ Result<std::vector<Input>> collect_inputs(const std::vector<std::string>& paths,
       return fail(Error::input("no such file or folder", p, "give .sql files, migration folders, or - for stdin"));
     }
     // A file keeps the semantics of the folder it sits in (Prisma runs it in one transaction).
-    const auto layout = migrate::parse_layout(config.migrations.format);
-    const bool tx = migrate::runs_file_in_transaction(layout ? *layout : migrate::layout_of_file(p));
+    const bool tx = migrate::runs_file_in_transaction(forced ? *forced : migrate::layout_of_file(p));
     out.push_back({p, p, tx});
   }
   return out;
@@ -126,20 +132,19 @@ int run_lint(const Args& args) {
     }
     paths.push_back(config->migrations.dir.string());
   }
-  std::vector<std::string_view> rule_ids;
-  for (const auto& r : lint::all_rules()) rule_ids.push_back(r.id);
-  for (const std::string& id : disable) {
-    if (!lint::find_rule(id)) {
-      return report_error(Error::input(fmt::format("unknown rule '{}'{}", id, did_you_mean(id, rule_ids)), "--disable",
-                                       "run `slipway lint --rules` for the list"));
+  // Rule ids from --disable and from lint.disable: an unknown one is a typo, not a no-op.
+  const auto check_rules = [](const std::vector<std::string>& ids, const std::string& where,
+                              std::string_view source) -> std::optional<Error> {
+    for (const std::string& id : ids) {
+      if (lint::find_rule(id)) continue;
+      return Error::input(fmt::format("unknown rule '{}'{}{}", id, source, did_you_mean(id, lint::rule_ids())), where,
+                          "run `slipway lint --rules` for the list");
     }
-  }
-  for (const std::string& id : config->lint.disable) {
-    if (!lint::find_rule(id)) {
-      return report_error(
-          Error::input(fmt::format("unknown rule '{}' in lint.disable{}", id, did_you_mean(id, rule_ids)),
-                       config->where("lint.disable"), "run `slipway lint --rules` for the list"));
-    }
+    return std::nullopt;
+  };
+  if (auto e = check_rules(disable, "--disable", "")) return report_error(*e);
+  if (auto e = check_rules(config->lint.disable, config->where("lint.disable"), " in lint.disable")) {
+    return report_error(*e);
   }
 
   auto inputs = collect_inputs(paths, *config);

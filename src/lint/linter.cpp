@@ -143,12 +143,6 @@ bool rule_enabled(std::string_view id, const Settings& s) {
   return !s.only || s.only->count(std::string(id));
 }
 
-std::vector<std::string_view> rule_ids() {
-  std::vector<std::string_view> ids;
-  for (const Rule& r : all_rules()) ids.push_back(r.id);
-  return ids;
-}
-
 // Findings about the directives themselves: a missing reason, an unknown rule, an unused ignore.
 void check_directives(std::vector<Directive>& directives, FileReport& report) {
   const auto ids = rule_ids();

@@ -89,6 +89,12 @@ std::span<const Rule> all_rules() {
   return kRules;
 }
 
+std::vector<std::string_view> rule_ids() {
+  std::vector<std::string_view> ids;
+  for (const Rule& r : kRules) ids.push_back(r.id);
+  return ids;
+}
+
 const Rule* find_rule(std::string_view id) {
   for (const Rule& r : kRules) {
     if (r.id == id) return &r;
