@@ -81,7 +81,7 @@ std::string long_work(const Context& ctx) {
 // The first existing table, other than the held ones, that the statement locks; or "".
 std::string other_table(const Context& ctx, const std::set<std::string>& held) {
   const sql::Node& node = ctx.node();
-  if (lock_for(node).mode == LockMode::none && node.node_case != PG_QUERY__NODE__NODE_CREATE_STMT) return "";
+  if (ctx.lock().mode == LockMode::none && node.node_case != PG_QUERY__NODE__NODE_CREATE_STMT) return "";
   for (const std::string& t : tables_of(node)) {
     if (node.node_case == PG_QUERY__NODE__NODE_CREATE_STMT && t == table_key(node.create_stmt->relation)) continue;
     if (!held.count(t) && !ctx.is_new_table(t)) return t;
