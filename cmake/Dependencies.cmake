@@ -24,3 +24,8 @@ endif()
 if(SLIPWAY_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+
+# The database phase: hashing and encryption (libsodium), compression (zstd), the catalog (SQLite).
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+find_package(SQLite3 REQUIRED)

@@ -247,11 +247,15 @@ void read_document(Reader& r, const toml::table& doc, Config& c) {
     r.string(*t, "database", "direct_url", c.database.direct_url);
   }
   if (const auto* t = r.table(doc, "migrations", "")) {
-    r.check_keys(*t, "migrations", {"dir", "format", "lock_timeout", "statement_timeout"});
+    r.check_keys(*t, "migrations",
+                 {"dir", "format", "lock_timeout", "statement_timeout", "lock_retries", "retry_backoff", "table"});
     r.path(*t, "migrations", "dir", c.migrations.dir);
     r.one_of(*t, "migrations", "format", c.migrations.format, {"auto", "prisma", "flyway", "golang-migrate", "plain"});
     r.duration(*t, "migrations", "lock_timeout", c.migrations.lock_timeout);
     r.duration(*t, "migrations", "statement_timeout", c.migrations.statement_timeout);
+    r.integer(*t, "migrations", "lock_retries", c.migrations.lock_retries, 0, 100);
+    r.duration(*t, "migrations", "retry_backoff", c.migrations.retry_backoff);
+    r.string(*t, "migrations", "table", c.migrations.table);
   }
   if (const auto* t = r.table(doc, "lint", "")) {
     r.check_keys(
@@ -266,17 +270,22 @@ void read_document(Reader& r, const toml::table& doc, Config& c) {
     r.strings(*t, "lint", "disable", c.lint.disable);
   }
   if (const auto* t = r.table(doc, "backup", "")) {
-    r.check_keys(*t, "backup", {"repository", "compression", "encryption_key_file", "keep"});
+    r.check_keys(*t, "backup",
+                 {"repository", "compression", "encryption_key_file", "keep", "timezone", "threads", "export_tables"});
     r.path(*t, "backup", "repository", c.backup.repository);
     r.string(*t, "backup", "compression", c.backup.compression);
     r.path(*t, "backup", "encryption_key_file", c.backup.encryption_key_file);
     if (const auto* keep = r.table(*t, "keep", "backup")) {
-      r.check_keys(*keep, "backup.keep", {"last", "daily", "weekly", "monthly"});
+      r.check_keys(*keep, "backup.keep", {"last", "daily", "weekly", "monthly", "yearly"});
       r.integer(*keep, "backup.keep", "last", c.backup.keep.last, 0, 100000);
       r.integer(*keep, "backup.keep", "daily", c.backup.keep.daily, 0, 100000);
       r.integer(*keep, "backup.keep", "weekly", c.backup.keep.weekly, 0, 100000);
       r.integer(*keep, "backup.keep", "monthly", c.backup.keep.monthly, 0, 100000);
+      r.integer(*keep, "backup.keep", "yearly", c.backup.keep.yearly, 0, 100000);
     }
+    r.string(*t, "backup", "timezone", c.backup.timezone);
+    r.integer(*t, "backup", "threads", c.backup.threads, 0, 256);
+    r.strings(*t, "backup", "export_tables", c.backup.export_tables);
   }
   if (const auto* t = r.table(doc, "gate", "")) {
     r.check_keys(
@@ -347,6 +356,7 @@ Config default_config(const fs::path& root) {
   Config c;
   c.root = root;
   c.state.url = (root / ".slipway" / "state.db").string();
+  c.backup.repository = root / "backups";
   return c;
 }
 

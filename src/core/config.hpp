@@ -39,6 +39,9 @@ struct MigrationsConfig {
   std::string format = "auto";  // auto | prisma | flyway | golang-migrate | plain
   Duration lock_timeout = std::chrono::seconds(5);
   Duration statement_timeout = std::chrono::minutes(15);
+  int lock_retries = 5;                                     // attempts after a lock timeout
+  Duration retry_backoff = std::chrono::milliseconds(500);  // first wait; doubles, with jitter
+  std::string table;                                        // the history table; empty = the tool's own default
 };
 
 struct LintConfig {
@@ -56,6 +59,7 @@ struct BackupKeep {
   int daily = 7;
   int weekly = 4;
   int monthly = 12;
+  int yearly = 0;
 };
 
 struct BackupConfig {
@@ -63,6 +67,9 @@ struct BackupConfig {
   std::string compression = "zstd:3";
   std::filesystem::path encryption_key_file;
   BackupKeep keep;
+  std::string timezone = "UTC";            // IANA name; calendar buckets of `keep` are days in this zone
+  int threads = 0;                         // zstd workers; 0 = one per core
+  std::vector<std::string> export_tables;  // `backup export` tables when none are named
 };
 
 struct GateAdminConfig {
