@@ -5,17 +5,17 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-30}
 BUILD_DIR=$root/build-fuzz SLIPWAY_FUZZ=1 CMAKE_CXX_COMPILER=clang++ CMAKE_C_COMPILER=clang \
-  bash "$root/scripts/build.sh" sql_fuzzer config_fuzzer threshold_fuzzer >/dev/null
+  bash "$root/scripts/build.sh" sql_fuzzer config_fuzzer verify_fuzzer >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/sql" "$work/config" "$work/threshold"
+mkdir -p "$work/sql" "$work/config" "$work/verify"
 cp "$root"/tests/lint/fixtures/*.sql "$work/sql/"
 find "$root/examples" -name migration.sql -not -path '*/node_modules/*' -exec sh -c 'cp "$1" "$2/$(echo "$1" | md5sum | cut -c1-12).sql"' _ {} "$work/sql" \;
 cp "$root"/tests/fuzz/config/* "$work/config/" 2>/dev/null || true
 cp "$root"/tests/fuzz/sql/* "$work/sql/" 2>/dev/null || true  # inputs that once crashed
-cp "$root"/tests/fuzz/threshold/* "$work/threshold/"
+cp "$root"/tests/fuzz/verify/* "$work/verify/"
 status=0
-for target in sql config threshold; do
+for target in sql config verify; do
   echo "fuzz: ${target}_fuzzer for ${seconds}s"
   if ! "$root/build-fuzz/fuzz/${target}_fuzzer" "$work/$target" -max_total_time="$seconds" -timeout=10 \
       -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/" >"$work/$target.log" 2>&1; then
