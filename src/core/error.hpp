@@ -22,6 +22,7 @@ enum class ExitCode : int {
 };
 
 enum class ErrorKind {
+  refused,      // the check worked and says no (a held lock, a blocked deploy): exit 1
   bad_input,    // the user's file, flag or data is wrong: exit 2
   environment,  // something outside slipway failed: exit 3
 };
@@ -38,11 +39,19 @@ struct Error {
   static Error environment(std::string message, std::string where = {}, std::string hint = {}) {
     return {ErrorKind::environment, std::move(message), std::move(where), std::move(hint)};
   }
+  static Error refused(std::string message, std::string where = {}, std::string hint = {}) {
+    return {ErrorKind::refused, std::move(message), std::move(where), std::move(hint)};
+  }
 
   // "where: message" followed by "  hint: ..." when there is a hint.
   [[nodiscard]] std::string render() const;
   [[nodiscard]] ExitCode exit_code() const {
-    return kind == ErrorKind::environment ? ExitCode::environment : ExitCode::bad_input;
+    switch (kind) {
+      case ErrorKind::refused: return ExitCode::findings;
+      case ErrorKind::environment: return ExitCode::environment;
+      case ErrorKind::bad_input: break;
+    }
+    return ExitCode::bad_input;
   }
 };
 
