@@ -1,0 +1,210 @@
+#include "deploy/record.hpp"
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include <array>
+#include <ctime>
+
+namespace slipway::deploy {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::array<std::string_view, 5> kPhaseStatus{"pending", "running", "ok", "skipped", "failed"};
+
+json::array phases_json(const std::vector<PhaseRecord>& phases) {
+  json::array out;
+  for (const auto& p : phases) {
+    out.push_back(json::object{{"name", p.name},
+                               {"status", to_string(p.status)},
+                               {"started_at", p.started_at},
+                               {"finished_at", p.finished_at},
+                               {"duration_ms", p.duration_ms},
+                               {"summary", p.summary},
+                               {"output_tail", p.output_tail}});
+  }
+  return out;
+}
+
+json::array strings_json(const std::vector<std::string>& v) {
+  json::array out;
+  for (const auto& s : v) out.emplace_back(s);
+  return out;
+}
+
+std::string str(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::vector<std::string> strings(const json::object& o, std::string_view key) {
+  std::vector<std::string> out;
+  if (const auto* v = o.if_contains(key); v && v->is_array())
+    for (const auto& e : v->as_array())
+      if (e.is_string()) out.emplace_back(e.as_string());
+  return out;
+}
+
+std::vector<PhaseRecord> read_phases(const json::object& o, std::string_view key) {
+  std::vector<PhaseRecord> out;
+  const auto* v = o.if_contains(key);
+  if (!v || !v->is_array()) return out;
+  for (const auto& e : v->as_array()) {
+    if (!e.is_object()) continue;
+    const auto& p = e.as_object();
+    PhaseRecord r;
+    r.name = str(p, "name");
+    const std::string status = str(p, "status");
+    for (std::size_t i = 0; i < kPhaseStatus.size(); ++i)
+      if (kPhaseStatus[i] == status) r.status = static_cast<PhaseStatus>(i);
+    r.started_at = str(p, "started_at");
+    r.finished_at = str(p, "finished_at");
+    if (const auto* d = p.if_contains("duration_ms"); d && d->is_int64()) r.duration_ms = d->as_int64();
+    r.summary = str(p, "summary");
+    r.output_tail = str(p, "output_tail");
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view to_string(PhaseStatus s) {
+  return kPhaseStatus[static_cast<std::size_t>(s)];
+}
+
+std::string iso_now(std::chrono::system_clock::time_point t) {
+  const std::time_t s = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+json::object DeployRecord::to_json() const {
+  return {
+      {"id", id},
+      {"kind", kind},
+      {"version", version},
+      {"status", status},
+      {"reason", reason},
+      {"user", user},
+      {"host", host},
+      {"pid", pid},
+      {"git_sha", git_sha},
+      {"started_at", started_at},
+      {"finished_at", finished_at},
+      {"rollback_of", rollback_of},
+      {"backup_id", backup_id},
+      {"migrations_applied", strings_json(migrations_applied)},
+      {"verify", verify},
+      {"phases", phases_json(phases)},
+      {"rollback", phases_json(rollback)},
+      {"state", {{"maintenance_on", maintenance_on}, {"upstream", upstream}, {"steps_ran", strings_json(steps_ran)}}}};
+}
+
+Result<DeployRecord> DeployRecord::from_json(const json::value& v) {
+  if (!v.is_object()) return fail(Error::environment("a deploy record in the state database is not a JSON object"));
+  const auto& o = v.as_object();
+  DeployRecord r;
+  r.id = str(o, "id");
+  r.kind = str(o, "kind");
+  r.version = str(o, "version");
+  r.status = str(o, "status");
+  r.reason = str(o, "reason");
+  r.user = str(o, "user");
+  r.host = str(o, "host");
+  if (const auto* p = o.if_contains("pid"); p && p->is_int64()) r.pid = static_cast<int>(p->as_int64());
+  r.git_sha = str(o, "git_sha");
+  r.started_at = str(o, "started_at");
+  r.finished_at = str(o, "finished_at");
+  r.rollback_of = str(o, "rollback_of");
+  r.backup_id = str(o, "backup_id");
+  r.migrations_applied = strings(o, "migrations_applied");
+  if (const auto* ver = o.if_contains("verify")) r.verify = *ver;
+  r.phases = read_phases(o, "phases");
+  r.rollback = read_phases(o, "rollback");
+  if (const auto* s = o.if_contains("state"); s && s->is_object()) {
+    const auto& st = s->as_object();
+    if (const auto* m = st.if_contains("maintenance_on"); m && m->is_bool()) r.maintenance_on = m->as_bool();
+    r.upstream = str(st, "upstream");
+    r.steps_ran = strings(st, "steps_ran");
+  }
+  return r;
+}
+
+const PhaseRecord* DeployRecord::phase(std::string_view name) const {
+  for (const auto& p : phases)
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+Result<void> History::save(const DeployRecord& record) {
+  auto st = db_->prepare(
+      "INSERT INTO deploys (id, kind, version, status, started_at, finished_at, record) VALUES (?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT(id) DO UPDATE SET status = excluded.status, finished_at = excluded.finished_at, "
+      "record = excluded.record");
+  if (!st) return fail(st.error());
+  st->bind(1, record.id)
+      .bind(2, record.kind)
+      .bind(3, record.version)
+      .bind(4, record.status)
+      .bind(5, record.started_at)
+      .bind(6, record.finished_at)
+      .bind(7, json::serialize(record.to_json()));
+  return st->run();
+}
+
+Result<std::vector<DeployRecord>> History::query(const std::string& where, const std::vector<std::string>& params,
+                                                 std::size_t limit) {
+  std::string sql = "SELECT record FROM deploys";
+  if (!where.empty()) sql += " WHERE " + where;
+  sql += " ORDER BY seq DESC";
+  if (limit) sql += fmt::format(" LIMIT {}", limit);
+  auto st = db_->prepare(sql);
+  if (!st) return fail(st.error());
+  for (std::size_t i = 0; i < params.size(); ++i) st->bind(static_cast<int>(i + 1), params[i]);
+  std::vector<DeployRecord> out;
+  while (true) {
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    boost::system::error_code ec;
+    auto value = json::parse(st->text(0), ec);
+    if (ec) return fail(Error::environment("a deploy record in the state database is not valid JSON"));
+    auto record = DeployRecord::from_json(value);
+    if (!record) return fail(record.error());
+    out.push_back(std::move(*record));
+  }
+  return out;
+}
+
+Result<std::optional<DeployRecord>> History::find(std::string_view id) {
+  auto rows = query("id = ?", {std::string(id)}, 1);
+  if (!rows) return fail(rows.error());
+  if (rows->empty()) return std::optional<DeployRecord>{};
+  return std::optional<DeployRecord>{std::move(rows->front())};
+}
+
+Result<std::vector<DeployRecord>> History::list(std::size_t limit) {
+  return query("", {}, limit);
+}
+
+Result<std::optional<DeployRecord>> History::last_succeeded(std::string_view except) {
+  auto rows = query("status = 'succeeded' AND kind = 'deploy' AND id != ?", {std::string(except)}, 1);
+  if (!rows) return fail(rows.error());
+  if (rows->empty()) return std::optional<DeployRecord>{};
+  return std::optional<DeployRecord>{std::move(rows->front())};
+}
+
+Result<std::optional<DeployRecord>> History::unfinished() {
+  auto rows = query("status = 'running'", {}, 1);
+  if (!rows) return fail(rows.error());
+  if (rows->empty()) return std::optional<DeployRecord>{};
+  return std::optional<DeployRecord>{std::move(rows->front())};
+}
+
+}  // namespace slipway::deploy

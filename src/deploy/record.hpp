@@ -1,0 +1,86 @@
+// One structured record per deploy or rollback: who, where, what version, and every phase with
+// its start, end, result and output tail. The record is written to the state database at every
+// phase boundary, so a deploy killed at any moment leaves a record that says exactly how far it
+// got (see `slipway status`).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "core/error.hpp"
+#include "state/sqlite.hpp"
+
+namespace slipway::deploy {
+
+enum class PhaseStatus { pending, running, ok, skipped, failed };
+std::string_view to_string(PhaseStatus s);
+
+struct PhaseRecord {
+  std::string name;
+  PhaseStatus status = PhaseStatus::pending;
+  std::string started_at;  // ISO 8601 UTC, "" until it starts
+  std::string finished_at;
+  std::int64_t duration_ms = 0;
+  std::string summary;      // one line: "3 migrations applied", "backup b-20261121-0935 (12.4 MB)"
+  std::string output_tail;  // the last lines of its output, redacted
+};
+
+// running -> succeeded | blocked | failed | rolled-back | rollback-failed; a record left at
+// running by a process that is gone is reported as interrupted.
+struct DeployRecord {
+  std::string id;
+  std::string kind = "deploy";  // deploy | rollback
+  std::string version;
+  std::string status = "running";
+  std::string reason;  // why it was blocked, failed or rolled back
+  std::string user;
+  std::string host;
+  int pid = 0;
+  std::string git_sha;
+  std::string started_at;
+  std::string finished_at;
+  std::string rollback_of;  // for a rollback: the deploy it undid
+  std::string backup_id;
+  std::vector<std::string> migrations_applied;
+  boost::json::value verify;  // the verify report, or null
+  std::vector<PhaseRecord> phases;
+  std::vector<PhaseRecord> rollback;  // the automatic rollback's steps, when one ran
+  // What is true of the world now, for a report after a crash or a failed rollback.
+  bool maintenance_on = false;
+  std::string upstream;
+  std::vector<std::string> steps_ran;  // release steps that ran (and were not rolled back)
+
+  [[nodiscard]] boost::json::object to_json() const;
+  static Result<DeployRecord> from_json(const boost::json::value& v);
+  [[nodiscard]] const PhaseRecord* phase(std::string_view name) const;
+  [[nodiscard]] bool finished() const { return status != "running"; }
+};
+
+// "2026-11-21T09:35:02Z" for now (or `t`).
+std::string iso_now(std::chrono::system_clock::time_point t = std::chrono::system_clock::now());
+
+// Reads and writes deploy records in the state database.
+class History {
+ public:
+  explicit History(sqlite::Database& db) : db_(&db) {}
+
+  Result<void> save(const DeployRecord& record);  // insert or update by id
+  Result<std::optional<DeployRecord>> find(std::string_view id);
+  // Newest first; `limit` 0 = all.
+  Result<std::vector<DeployRecord>> list(std::size_t limit = 0);
+  // The newest deploy with status succeeded (the rollback target), skipping `except`.
+  Result<std::optional<DeployRecord>> last_succeeded(std::string_view except = {});
+  // The newest record still marked running (a deploy in progress, or one that was killed).
+  Result<std::optional<DeployRecord>> unfinished();
+
+ private:
+  Result<std::vector<DeployRecord>> query(const std::string& where, const std::vector<std::string>& params,
+                                          std::size_t limit);
+  sqlite::Database* db_;
+};
+
+}  // namespace slipway::deploy

@@ -1,0 +1,241 @@
+#include "deploy/runbook.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+
+#include "core/redact.hpp"
+#include "state/store.hpp"
+
+namespace slipway::deploy {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RunbookTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / fs::path("slipway-runbook-" + std::to_string(getpid()) + "-" +
+                                                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    auto db = state::open_file(dir_ / "state.db");
+    ASSERT_TRUE(db.has_value()) << db.error().render();
+    db_.emplace(std::move(*db));
+    history_.emplace(*db_);
+    record_.id = "d1";
+    record_.version = "v2";
+    record_.started_at = iso_now();
+  }
+  void TearDown() override {
+    history_.reset();
+    db_.reset();
+    fs::remove_all(dir_);
+  }
+
+  // A phase that logs its run and undo, and fails when told to.
+  Phase phase(const std::string& name, bool fails = false) {
+    Phase p;
+    p.name = name;
+    p.run = [this, name, fails] {
+      calls_.push_back(name);
+      return fails ? Outcome::failed(name + " broke", "line 1\nline 2") : Outcome::ok(name + " done");
+    };
+    p.undo = [this, name] {
+      calls_.push_back("undo " + name);
+      return undo_fails_ == name ? Outcome::failed("cannot undo " + name) : Outcome::ok();
+    };
+    return p;
+  }
+
+  // The deploy's phases, with the flags the real runbook sets.
+  std::vector<Phase> deploy_phases(const std::string& failing) {
+    std::vector<Phase> phases;
+    for (const std::string name : {"check", "lint", "backup", "maintenance-on", "migrate", "release", "switch",
+                                   "verify", "maintenance-off", "notify"})
+      phases.push_back(phase(name, name == failing));
+    phases[0].gatekeeper = phases[1].gatekeeper = true;
+    phases[0].undo = phases[1].undo = phases[2].undo = nullptr;
+    phases[3].undo_last = true;
+    phases[3].run = [this] {
+      calls_.push_back("maintenance-on");
+      record_.maintenance_on = true;
+      return Outcome::ok();
+    };
+    phases[7].undo = phases[8].undo = phases[9].undo = nullptr;
+    phases[9].best_effort = true;
+    return phases;
+  }
+
+  Result<DeployRecord> run(std::vector<Phase>& phases) {
+    RunbookOptions options;
+    options.reverify = [this] {
+      calls_.push_back("reverify");
+      return reverify_fails_ ? Outcome::failed("still broken") : Outcome::ok();
+    };
+    auto r = run_runbook(record_, phases, *history_, nullptr, options);
+    if (!r) return fail(r.error());
+    return record_;
+  }
+
+  fs::path dir_;
+  std::optional<sqlite::Database> db_;
+  std::optional<History> history_;
+  DeployRecord record_;
+  std::vector<std::string> calls_;
+  std::string undo_fails_;
+  bool reverify_fails_ = false;
+};
+
+using Calls = std::vector<std::string>;
+
+TEST_F(RunbookTest, EveryPhaseGreenSucceedsAndIsSaved) {
+  auto phases = deploy_phases("");
+  auto r = run(phases);
+  ASSERT_TRUE(r.has_value()) << r.error().render();
+  EXPECT_EQ(r->status, "succeeded");
+  EXPECT_EQ(calls_.size(), 10U);
+  for (const auto& p : r->phases) EXPECT_EQ(p.status, PhaseStatus::ok) << p.name;
+  auto saved = history_->find("d1");
+  ASSERT_TRUE(saved.has_value() && saved->has_value());
+  EXPECT_EQ((*saved)->status, "succeeded");
+  EXPECT_EQ((*saved)->phases.size(), 10U);
+  EXPECT_EQ((*saved)->phase("migrate")->summary, "migrate done");
+}
+
+TEST_F(RunbookTest, AFailedLintBlocksWithoutUndoingAnything) {
+  auto phases = deploy_phases("lint");
+  auto r = run(phases);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, "blocked");
+  EXPECT_EQ(r->reason, "lint failed: lint broke");
+  EXPECT_EQ(calls_, (Calls{"check", "lint"}));
+  EXPECT_EQ(r->phase("migrate")->status, PhaseStatus::pending);
+  EXPECT_TRUE(r->rollback.empty());
+}
+
+TEST_F(RunbookTest, AFailedVerifyUndoesInReverseAndLeavesMaintenanceLast) {
+  auto phases = deploy_phases("verify");
+  auto r = run(phases);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, "rolled-back");
+  EXPECT_EQ(calls_, (Calls{"check", "lint", "backup", "maintenance-on", "migrate", "release", "switch", "verify",
+                           "undo switch", "undo release", "undo migrate", "reverify", "undo maintenance-on"}));
+  ASSERT_EQ(r->rollback.size(), 5U);
+  EXPECT_EQ(r->rollback[3].name, "verify");
+  EXPECT_EQ(r->rollback[4].name, "undo maintenance-on");
+  EXPECT_EQ(r->phase("verify")->output_tail, "line 1\nline 2");
+  EXPECT_EQ(r->phase("maintenance-off")->status, PhaseStatus::pending);
+}
+
+TEST_F(RunbookTest, AFailedReleaseStepIsItselfUndone) {
+  auto phases = deploy_phases("release");
+  auto r = run(phases);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, "rolled-back");
+  EXPECT_EQ(calls_, (Calls{"check", "lint", "backup", "maintenance-on", "migrate", "release", "undo release",
+                           "undo migrate", "reverify", "undo maintenance-on"}));
+}
+
+TEST_F(RunbookTest, AFailingUndoKeepsMaintenanceOn) {
+  undo_fails_ = "release";
+  auto phases = deploy_phases("verify");
+  auto r = run(phases);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, "rollback-failed");
+  EXPECT_TRUE(r->maintenance_on);
+  EXPECT_NE(r->reason.find("maintenance mode stays on"), std::string::npos) << r->reason;
+  EXPECT_EQ(std::count(calls_.begin(), calls_.end(), "undo maintenance-on"), 0);
+  EXPECT_EQ(std::count(calls_.begin(), calls_.end(), "reverify"), 0);
+}
+
+TEST_F(RunbookTest, AFailingReverificationKeepsMaintenanceOn) {
+  reverify_fails_ = true;
+  auto phases = deploy_phases("verify");
+  auto r = run(phases);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, "rollback-failed");
+  EXPECT_EQ(calls_.back(), "reverify");
+}
+
+TEST_F(RunbookTest, ABestEffortFailureDoesNotRollBack) {
+  auto phases = deploy_phases("notify");
+  auto r = run(phases);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, "succeeded");
+  EXPECT_EQ(r->phase("notify")->status, PhaseStatus::failed);
+}
+
+TEST_F(RunbookTest, TheSavedRecordShowsTheRunningPhaseAtEveryMoment) {
+  // What a kill -9 during `migrate` would leave behind: read the record from the database while
+  // the phase runs.
+  auto phases = deploy_phases("");
+  std::optional<DeployRecord> seen;
+  phases[4].run = [&] {
+    auto saved = history_->find("d1");
+    if (saved && *saved) seen = **saved;
+    return Outcome::ok();
+  };
+  ASSERT_TRUE(run(phases).has_value());
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->status, "running");
+  EXPECT_TRUE(seen->maintenance_on);
+  EXPECT_EQ(seen->phase("backup")->status, PhaseStatus::ok);
+  EXPECT_EQ(seen->phase("migrate")->status, PhaseStatus::running);
+  EXPECT_EQ(seen->phase("release")->status, PhaseStatus::pending);
+  auto unfinished = history_->unfinished();
+  ASSERT_TRUE(unfinished.has_value());
+  EXPECT_FALSE(unfinished->has_value());  // it finished in the end
+}
+
+TEST_F(RunbookTest, ResumeSkipsThePhasesThatFinished) {
+  for (const std::string name : {"check", "lint", "backup", "maintenance-on"})
+    record_.phases.push_back(PhaseRecord{name, PhaseStatus::ok});
+  record_.phases.push_back(PhaseRecord{"migrate", PhaseStatus::running});
+  auto phases = deploy_phases("");
+  auto r = run(phases);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, "succeeded");
+  EXPECT_EQ(calls_, (Calls{"migrate", "release", "switch", "verify", "maintenance-off", "notify"}));
+}
+
+TEST_F(RunbookTest, SecretsInOutputNeverReachTheRecord) {
+  register_secret("hunter2-very-secret");
+  auto phases = deploy_phases("");
+  phases[5].run = [] { return Outcome::ok("deployed with hunter2-very-secret", "token=hunter2-very-secret\nok"); };
+  auto r = run(phases);
+  ASSERT_TRUE(r.has_value());
+  const std::string stored = boost::json::serialize(r->to_json());
+  EXPECT_EQ(stored.find("hunter2-very-secret"), std::string::npos) << stored;
+  EXPECT_NE(r->phase("release")->output_tail.find("ok"), std::string::npos);
+}
+
+TEST_F(RunbookTest, LastSucceededSkipsFailuresAndTheGivenId) {
+  auto ok_phases = deploy_phases("");
+  ASSERT_TRUE(run(ok_phases).has_value());
+  record_ = DeployRecord{};
+  record_.id = "d2";
+  record_.version = "v3";
+  auto bad = deploy_phases("verify");
+  ASSERT_TRUE(run(bad).has_value());
+  auto last = history_->last_succeeded();
+  ASSERT_TRUE(last.has_value() && last->has_value());
+  EXPECT_EQ((*last)->id, "d1");
+  auto none = history_->last_succeeded("d1");
+  ASSERT_TRUE(none.has_value());
+  EXPECT_FALSE(none->has_value());
+  auto all = history_->list();
+  ASSERT_TRUE(all.has_value());
+  ASSERT_EQ(all->size(), 2U);
+  EXPECT_EQ(all->front().id, "d2");  // newest first
+}
+
+TEST(OutputTail, KeepsTheLastLines) {
+  EXPECT_EQ(output_tail("a\nb\nc\nd\n", 2), "c\nd");
+  EXPECT_EQ(output_tail("one line", 5), "one line");
+  EXPECT_EQ(output_tail("", 5), "");
+}
+
+}  // namespace
+}  // namespace slipway::deploy
