@@ -29,6 +29,7 @@ std::span<const Command> commands();
 
 int run_lint(const Args& args);
 int run_lock(const Args& args);
+int run_history(const Args& args);
 
 // Shared by the commands: --config, --env-file, --format and --color.
 struct CommonOptions {

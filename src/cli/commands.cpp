@@ -6,8 +6,9 @@
 namespace slipway::cli {
 
 namespace {
-constexpr std::array<Command, 2> kCommands{{
+constexpr std::array<Command, 3> kCommands{{
     {"lint", "review migrations: each statement safe / review / dangerous, with its lock and a safer recipe", run_lint},
+    {"history", "past deploys and rollbacks, each phase's result; --format markdown for a changelog", run_history},
     {"lock", "show or release the deploy lock", run_lock},
 }};
 }  // namespace
