@@ -192,6 +192,8 @@ secs() { [ -n "$1" ] && echo "$1 s" || echo "-"; }
   echo "# $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1e6 }' /proc/meminfo) RAM; $(pg_dump --version);" \
     "$(pgbackrest version)"
   echo "# database: $rows loans (seed.sql), $want_counts; pg_database_size $(mb "$size")"
+  [ -z "$skip_slipway" ] && echo "# slipway's own durations (duration_ms): create $(json duration_ms <"$work/create.json") ms," \
+    "restore $(json duration_ms <"$work/restore.json") ms, with row counts checked"
   echo "# pgBackRest copies the whole cluster: $(mb "$s_cluster") of data files; options: ${PGBACKREST_OPTS:-defaults (gz level 6, process-max 1)}"
   echo
   echo "| what | time | size | time ratio | size ratio |"
