@@ -19,6 +19,7 @@ demo: build
 
 bench: build
 	@./build/bench/lint_bench
+	@bash bench/backup.sh
 
 fuzz: setup
 	@bash scripts/fuzz.sh 60

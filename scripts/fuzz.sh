@@ -1,21 +1,37 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for N seconds (default 30)
-# on a corpus seeded from the lint fixtures, the example migrations and the config examples.
+# Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for N seconds (default 30).
+# Each target's corpus starts from tests/fuzz/<target>/ (hand-made seeds and inputs that once
+# crashed), plus: the lint fixtures and example migrations for sql, a few of the system's zone
+# files for timezone.
+#   scripts/fuzz.sh 60            every target, 60 s each
+#   scripts/fuzz.sh 60 verify     one target
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-30}
+targets=(sql config verify timezone)
+[ $# -ge 2 ] && targets=("${@:2}")
+
 BUILD_DIR=$root/build-fuzz SLIPWAY_FUZZ=1 CMAKE_CXX_COMPILER=clang++ CMAKE_C_COMPILER=clang \
-  bash "$root/scripts/build.sh" sql_fuzzer config_fuzzer verify_fuzzer >/dev/null
+  bash "$root/scripts/build.sh" "${targets[@]/%/_fuzzer}" >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/sql" "$work/config" "$work/verify"
-cp "$root"/tests/lint/fixtures/*.sql "$work/sql/"
-find "$root/examples" -name migration.sql -not -path '*/node_modules/*' -exec sh -c 'cp "$1" "$2/$(echo "$1" | md5sum | cut -c1-12).sql"' _ {} "$work/sql" \;
-cp "$root"/tests/fuzz/config/* "$work/config/" 2>/dev/null || true
-cp "$root"/tests/fuzz/sql/* "$work/sql/" 2>/dev/null || true  # inputs that once crashed
-cp "$root"/tests/fuzz/verify/* "$work/verify/"
+for target in "${targets[@]}"; do
+  mkdir -p "$work/$target"
+  cp "$root"/tests/fuzz/"$target"/* "$work/$target/" 2>/dev/null || true
+done
+if [ -d "$work/sql" ]; then
+  cp "$root"/tests/lint/fixtures/*.sql "$work/sql/"
+  find "$root/examples" -name migration.sql -not -path '*/node_modules/*' \
+    -exec sh -c 'cp "$1" "$2/$(echo "$1" | md5sum | cut -c1-12).sql"' _ {} "$work/sql" \;
+fi
+if [ -d "$work/timezone" ]; then
+  for zone in UTC Europe/Berlin America/New_York Pacific/Auckland Australia/Lord_Howe Asia/Kolkata Africa/Casablanca; do
+    cp "/usr/share/zoneinfo/$zone" "$work/timezone/$(echo "$zone" | tr / -)" 2>/dev/null || true
+  done
+fi
+
 status=0
-for target in sql config verify; do
+for target in "${targets[@]}"; do
   echo "fuzz: ${target}_fuzzer for ${seconds}s"
   if ! "$root/build-fuzz/fuzz/${target}_fuzzer" "$work/$target" -max_total_time="$seconds" -timeout=10 \
       -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/" >"$work/$target.log" 2>&1; then

@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # PostgreSQL server and client tools for the tests and the demo
   postgresql-15 postgresql-client-15
+  # the IANA time zones of backup.timezone (/usr/share/zoneinfo)
+  tzdata
   # the example application
   nodejs
 )
