@@ -6,7 +6,9 @@
 namespace slipway::cli {
 
 namespace {
-constexpr std::array<Command, 1> kCommands{{
+constexpr std::array<Command, 2> kCommands{{
+    {"check", "the pre-deployment checklist: env, secret strength, committed secrets, git, database grants, backup",
+     run_check},
     {"lint", "review migrations: each statement safe / review / dangerous, with its lock and a safer recipe", run_lint},
 }};
 }  // namespace
