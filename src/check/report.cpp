@@ -22,6 +22,11 @@ Summary Report::summary() const {
   return s;
 }
 
+const Check* Report::find(std::string_view id) const {
+  auto it = std::find_if(checks_.begin(), checks_.end(), [&](const Check& c) { return c.id == id; });
+  return it == checks_.end() ? nullptr : &*it;
+}
+
 void Report::skip(const std::vector<std::string>& ids) {
   std::erase_if(checks_, [&](const Check& c) { return std::find(ids.begin(), ids.end(), c.id) != ids.end(); });
 }

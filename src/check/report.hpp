@@ -39,6 +39,8 @@ class Report {
 
   [[nodiscard]] const std::vector<Check>& checks() const { return checks_; }
   [[nodiscard]] Summary summary() const;
+  // The first check with `id`, or null.
+  [[nodiscard]] const Check* find(std::string_view id) const;
   // Drops checks whose id is in `ids` (check.skip).
   void skip(const std::vector<std::string>& ids);
 

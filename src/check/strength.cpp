@@ -168,7 +168,7 @@ double estimated_bits(std::string_view text) {
     }
   }
   double pool = 0;
-  if (hex_letters_only && !symbol && !(lower_case && upper_case) && digit) {
+  if (hex_letters_only && !symbol && !(lower_case && upper_case) && digit && (lower_case || upper_case)) {
     pool = 16;
   } else {
     pool = (lower_case ? 26 : 0) + (upper_case ? 26 : 0) + (digit ? 10 : 0) + (symbol ? 32 : 0);

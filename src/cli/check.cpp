@@ -1,5 +1,4 @@
 // slipway check: the checklist's pre-deployment checks, one line each.
-#include <algorithm>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -97,10 +96,8 @@ int run_check(const Args& args) {
 
   const check::Summary summary = report.summary();
   if (summary.fail == 0) return 0;
-  const bool only_unreachable =
-      summary.fail == 1 && std::any_of(report.checks().begin(), report.checks().end(), [](const check::Check& c) {
-        return c.id == "db-reachable" && c.status == check::Status::fail;
-      });
+  const check::Check* reachable = report.find("db-reachable");
+  const bool only_unreachable = summary.fail == 1 && reachable && reachable->status == check::Status::fail;
   return only_unreachable ? 3 : 1;
 }
 
