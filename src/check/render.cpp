@@ -40,7 +40,10 @@ std::string render_text(const Report& report, const Style& style, bool unicode) 
         case Status::warn: mark = style.paint(Color::yellow, unicode ? "⚠" : "WARN"); break;
         case Status::fail: mark = style.paint(Color::red, unicode ? "✗" : "FAIL"); break;
       }
-      out += fmt::format("  {} {}  {}\n", mark, style.paint(Color::dim, fmt::format("{:<{}}", c.id, width)), c.message);
+      std::string message = c.message;
+      // Masked secrets end in "…"; without UTF-8 it becomes "...".
+      for (std::size_t pos; !unicode && (pos = message.find("…")) != std::string::npos;) message.replace(pos, 3, "...");
+      out += fmt::format("  {} {}  {}\n", mark, style.paint(Color::dim, fmt::format("{:<{}}", c.id, width)), message);
       if (!c.hint.empty() && c.status != Status::pass) {
         const std::size_t indent = 2 + (unicode ? 1 : 4) + 1 + width + 2;  // under the message
         out += fmt::format("{}{}\n", std::string(indent, ' '), style.paint(Color::cyan, "hint: " + c.hint));

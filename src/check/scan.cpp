@@ -162,6 +162,7 @@ class LineScanner {
       const std::string_view password = authority.substr(colon + 1, at - colon - 1);
       std::string_view host = authority.substr(at + 1);
       host = host.substr(0, host.find(':'));
+      if (password.find_first_of("[]()") != std::string_view::npos) continue;  // a grammar, not a URL
       if (password.front() == '$' || password.front() == '<' || password.front() == '{' || password.front() == '*' ||
           password.front() == '%' || is_placeholder(password) || lower(password) == "pass") {
         continue;
@@ -193,12 +194,14 @@ class LineScanner {
     if (quoted_name && i < line_.size() && (line_[i] == '"' || line_[i] == '\'')) ++i;
     skip_spaces();
     if (i >= line_.size() || (line_[i] != '=' && line_[i] != ':')) return;
+    if (line_[i] == ':' && i + 1 < line_.size() && line_[i + 1] == ':') return;  // C++ and Ruby scopes
     if (line_[i] == ':' && i + 1 < line_.size() && line_[i + 1] == '=') ++i;
     ++i;
     if (i < line_.size() && line_[i] == '=') return;  // ==, a comparison
     skip_spaces();
     std::string_view value;
-    if (i < line_.size() && (line_[i] == '"' || line_[i] == '\'' || line_[i] == '`')) {
+    const bool quoted = i < line_.size() && (line_[i] == '"' || line_[i] == '\'' || line_[i] == '`');
+    if (quoted) {
       const char quote = line_[i];
       const auto close = line_.find(quote, i + 1);
       if (close == std::string_view::npos) return;
@@ -210,6 +213,7 @@ class LineScanner {
       value = line_.substr(i, n);
     }
     if (value.empty() || is_reference(value)) return;
+    if (!quoted && looks_like_code(value)) return;
 
     const std::string lname = lower(name);
     const bool jwt = lname.find("jwt") != std::string::npos &&
@@ -232,6 +236,15 @@ class LineScanner {
     }
     return value.front() == '$' || value.front() == '<' || value.front() == '{' || value.front() == '%' ||
            value.front() == '(' || value.front() == '[';
+  }
+
+  // An unquoted value that is an expression in code: a call, a member (`env.JWT_SECRET`,
+  // `crypto.randomBytes(32)`), or a bare identifier followed by an operator.
+  static bool looks_like_code(std::string_view value) {
+    if (value.find_first_of("()[]{}") != std::string_view::npos) return true;
+    const std::size_t ident = run_length(value, 0, [](char c) { return is_alnum(c) || c == '_' || c == '$'; });
+    return ident > 0 && ident < value.size() && value[ident] == '.' &&
+           !std::isdigit(static_cast<unsigned char>(value[0]));
   }
 
   // A literal worth reporting under a secret-like name: 8 characters or more, no spaces, letters
@@ -354,7 +367,7 @@ std::string describe(const Finding& f) {
 void scan_history(const Git& git, int commits, const CheckSecretsConfig& config, const EntropyLimits& limits,
                   std::set<std::string>& seen, std::vector<Finding>& out) {
   auto log = git.run({"log", "-p", fmt::format("-n{}", commits), "--no-color", "--no-ext-diff", "--no-renames",
-                      "--format=commit:%h", "--diff-filter=AM"});
+                      "--format=commit:%h", "--diff-filter=AM", "--", "."});
   if (!log) return;
   std::istringstream lines(*log);
   std::string commit, path;
@@ -390,7 +403,7 @@ void check_env_files(const Git& git, const std::vector<std::string>& tracked, Re
   for (const auto& path : tracked) {
     if (is_env_file(path)) problems.push_back(fmt::format("{} is committed", path));
   }
-  if (auto others = git.run({"ls-files", "-z", "--others", "--exclude-standard"})) {
+  if (auto others = git.run({"ls-files", "-z", "--full-name", "--others", "--exclude-standard"})) {
     for (const auto& path : split_nul(*others)) {
       if (is_env_file(path)) problems.push_back(fmt::format("{} is not ignored by git", path));
     }
@@ -466,7 +479,7 @@ void check_secrets(const CheckSecretsConfig& config, const Git& git, Report& rep
     return;
   }
   auto top = git.top();
-  auto listing = git.run({"ls-files", "-z"});
+  auto listing = git.run({"ls-files", "-z", "--full-name"});
   if (!top || !listing) {
     report.add("repo-secrets", std::string(kSection), Status::warn,
                fmt::format("cannot list the tracked files: {}", (!top ? top.error() : listing.error()).message));

@@ -1,5 +1,6 @@
-// Secrets committed to the repository: the tracked files as they are now, and the lines the
-// last N commits added (a key deleted in the latest commit is still in history).
+// Secrets committed to the repository: the tracked files under the project's folder as they are
+// now, and the lines the last N commits added there (a key deleted in the latest commit is still
+// in history). Paths are shown from the repository's top.
 //
 // Detectors, by rule id (each finding is one check in section "secrets"):
 //   private-key          a PEM header: -----BEGIN [RSA |EC |OPENSSH |...]PRIVATE KEY-----
@@ -51,7 +52,7 @@ std::vector<Finding> scan_line(std::string_view line, std::string_view path, int
 // Findings in a whole file's text.
 std::vector<Finding> scan_text(std::string_view text, std::string_view path, const EntropyLimits& limits);
 
-// "AKIAIOSFODNN7EXAMPLE" -> "AKIA…": at most 4 characters, and at most a third of the secret.
+// A 20-character key -> its first 4 characters and "…"; never more than a third of the secret.
 std::string mask(std::string_view secret);
 
 // `path` matches a glob: `*` and `?` within a path segment, `**` across segments; a pattern with

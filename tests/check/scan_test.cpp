@@ -173,6 +173,19 @@ TEST(ScanRepository, CleanRepositoryPasses) {
   EXPECT_EQ(report.checks()[1].status, Status::pass);
 }
 
+TEST(ScanRepository, AProjectInASubfolderIsScannedOnItsOwn) {
+  testing::TempRepo repo("subfolder");
+  repo.write("other/keys.txt", "AWS=" + kAws + "\n");
+  repo.write("app/src/db.js", "const url = 'postgresql://loans:" + kPassword + "@db.internal/loans';\n");
+  repo.commit("two projects");
+  Report report;
+  check_secrets(CheckSecretsConfig{}, Git(repo.work() / "app"), report);
+  EXPECT_EQ(report.find("aws-access-key"), nullptr);
+  const Check* url = report.find("url-password");
+  ASSERT_NE(url, nullptr);
+  EXPECT_EQ(url->message.rfind("app/src/db.js:1: ", 0), 0u) << url->message;
+}
+
 TEST(ScanRepository, UnignoredEnvFileFails) {
   testing::TempRepo repo("unignored");
   repo.write("README.md", "# loans\n");
