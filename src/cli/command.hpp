@@ -28,6 +28,7 @@ struct Command {
 std::span<const Command> commands();
 
 int run_lint(const Args& args);
+int run_check(const Args& args);
 int run_lock(const Args& args);
 int run_history(const Args& args);
 
@@ -44,5 +45,9 @@ std::optional<Config> load_config_or_report(const CommonOptions& options);
 // Prints an error (redacted) to stderr and returns its exit code.
 int report_error(const Error& error);
 Style style_for(const CommonOptions& options);
+
+// The URL a command connects with: `flag` (--database), else database.direct_url, else
+// database.url, skipping a key whose ${VAR} is unset. nullopt when none is usable.
+std::optional<std::string> database_url(const Config& config, const std::optional<std::string>& flag);
 
 }  // namespace slipway::cli

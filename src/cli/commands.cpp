@@ -1,16 +1,16 @@
 // The table of commands: name, one line, handler. Later commands join this list.
-#include <array>
-
 #include "cli/command.hpp"
 
 namespace slipway::cli {
 
 namespace {
-constexpr std::array<Command, 3> kCommands{{
+constexpr Command kCommands[] = {
+    {"check", "the pre-deployment checklist: env, secret strength, committed secrets, git, database grants, backup",
+     run_check},
     {"lint", "review migrations: each statement safe / review / dangerous, with its lock and a safer recipe", run_lint},
     {"history", "past deploys and rollbacks, each phase's result; --format markdown for a changelog", run_history},
     {"lock", "show or release the deploy lock", run_lock},
-}};
+};
 }  // namespace
 
 std::span<const Command> commands() {

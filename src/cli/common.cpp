@@ -27,6 +27,16 @@ std::optional<Config> load_config_or_report(const CommonOptions& options) {
   return std::move(*config);
 }
 
+std::optional<std::string> database_url(const Config& config, const std::optional<std::string>& flag) {
+  if (flag && !flag->empty()) return *flag;
+  for (const auto& [key, value] :
+       {std::pair<const char*, const std::string*>{"database.direct_url", &config.database.direct_url},
+        {"database.url", &config.database.url}}) {
+    if (!value->empty() && config.require(key)) return *value;
+  }
+  return std::nullopt;
+}
+
 Style style_for(const CommonOptions& options) {
   if (options.color == "always") return Style::for_stdout(true);
   if (options.color == "never") return Style::for_stdout(false);

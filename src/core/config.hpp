@@ -95,6 +95,69 @@ struct VerifyConfig {
   std::string base_url = "http://127.0.0.1:8080";
 };
 
+// One variable of the env schema ([check.env.NAME]); see docs/commands/check.md.
+struct CheckEnvVar {
+  std::string name;
+  std::string type = "string";  // string | int | bool | url | postgres-url | origin | email | enum | duration
+  bool required = true;
+  std::vector<std::string> values;          // enum: the allowed values
+  std::optional<std::string> equals;        // the value must be exactly this (bools compare as bools)
+  std::vector<std::string> not_in;          // values that are refused (LOG_LEVEL not debug)
+  bool list = false;                        // a comma-separated list, each item of `type`
+  std::optional<std::int64_t> min, max;     // int bounds
+  std::optional<bool> pooling;              // postgres-url: false = must not carry pooler parameters
+  bool secret = false;                      // never printed; strength rules apply
+  std::optional<std::int64_t> min_bytes;    // secret: at least this long (default 32 unless `bytes`)
+  std::optional<std::int64_t> bytes;        // secret: must decode (hex or base64) to exactly this many bytes
+  std::optional<std::int64_t> min_entropy;  // secret: estimated bits (default 128)
+  std::string hint;                         // shown when the check fails
+  Position position;                        // where [check.env.NAME] was written; line 0 for a preset's
+};
+
+// A git state's severity: "fail", "warn" or "off".
+struct CheckGitConfig {
+  std::string branch;  // the expected branch; empty = any
+  std::string uncommitted = "fail";
+  std::string wrong_branch = "fail";
+  std::string unpushed = "warn";
+};
+
+struct CheckSecretsConfig {
+  bool enabled = true;
+  int history = 50;                       // commits of `git log -p` to scan; 0 = the tracked files only
+  std::vector<std::string> ignore_paths;  // globs (`*` within a segment, `**` across) of files not scanned
+  std::vector<std::string> ignore;        // fingerprints of findings that are known and accepted
+  double base64_entropy = 4.5;            // Shannon bits per character above which a value is random-looking
+  double hex_entropy = 3.0;
+};
+
+struct CheckDatabaseConfig {
+  int min_version = 14;
+  std::vector<std::string> extensions;
+  std::string schema = "public";
+  std::string role;  // the app's role; empty = the user in database.url
+  std::vector<std::string> table_privileges{"SELECT", "INSERT", "UPDATE", "DELETE"};
+  std::vector<std::string> sequence_privileges{"SELECT", "USAGE"};
+  std::vector<std::string> schema_privileges{"USAGE"};
+  double connections_warn = 0.8;  // warn when connections / max_connections is above this
+};
+
+struct CheckBackupConfig {
+  bool enabled = true;
+  Duration max_age = std::chrono::hours(24);
+  bool verified = true;  // the newest backup must have passed `backup verify`
+};
+
+struct CheckConfig {
+  std::string preset = "node-postgres";  // or "none"
+  std::vector<CheckEnvVar> env;          // the user's schema; a name here replaces the preset's
+  std::vector<std::string> skip;         // check ids that never run
+  CheckGitConfig git;
+  CheckSecretsConfig secrets;
+  CheckDatabaseConfig database;
+  CheckBackupConfig backup;
+};
+
 struct StateConfig {
   std::string url;  // a SQLite path (resolved) or postgresql://...
 };
@@ -111,6 +174,7 @@ struct Config {
   GateConfig gate;
   VerifyConfig verify;
   StateConfig state;
+  CheckConfig check;
 
   // Dotted key -> where it was written, for messages about values.
   std::map<std::string, Position> positions;

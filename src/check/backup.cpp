@@ -1,0 +1,44 @@
+#include "check/backup.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/units.hpp"
+
+namespace slipway::check {
+
+void check_backup(const CheckBackupConfig& config, const std::vector<BackupFact>* backups,
+                  std::chrono::system_clock::time_point now, Report& report) {
+  if (!config.enabled) return;
+  const std::string section = "backup";
+  if (!backups) {
+    report.add("backup-recent", section, Status::warn, "not checked: this build cannot read the backup catalog yet",
+               "take one before deploying (slipway backup create, or pg_dump), or set check.backup.enabled = false");
+    return;
+  }
+  if (backups->empty()) {
+    report.add("backup-recent", section, Status::fail, "no backup exists", "slipway backup create");
+    return;
+  }
+  const auto newest = std::max_element(backups->begin(), backups->end(), [](const BackupFact& a, const BackupFact& b) {
+    return a.created_at < b.created_at;
+  });
+  const auto age = std::chrono::duration_cast<Duration>(now - newest->created_at);
+  const std::string age_text = format_duration(std::chrono::duration_cast<std::chrono::seconds>(age));
+  if (age > config.max_age) {
+    report.add("backup-recent", section, Status::fail,
+               fmt::format("the newest backup, {}, is {} old (the limit is {})", newest->id, age_text,
+                           format_duration(config.max_age)),
+               "slipway backup create");
+  } else if (config.verified && !newest->verified) {
+    report.add("backup-recent", section, Status::fail,
+               fmt::format("the newest backup, {} ({} old), has not been verified", newest->id, age_text),
+               fmt::format("slipway backup verify {}", newest->id));
+  } else {
+    report.add("backup-recent", section, Status::pass,
+               fmt::format("{} is {} old{}", newest->id, age_text, newest->verified ? " and verified" : ""));
+  }
+}
+
+}  // namespace slipway::check
