@@ -402,9 +402,89 @@ void read_check(Reader& r, const toml::table& t, Config& c) {
   }
 }
 
+void read_deploy(Reader& r, const toml::table& t, Config& c) {
+  r.check_keys(t, "deploy",
+               {"maintenance", "maintenance_without_migrations", "restore_on_rollback", "upstream", "health_url",
+                "health_timeout", "lock_lease", "steps"});
+  r.one_of(t, "deploy", "maintenance", c.deploy.maintenance, {"maintenance", "read-only", "off"});
+  r.boolean(t, "deploy", "maintenance_without_migrations", c.deploy.maintenance_without_migrations);
+  r.boolean(t, "deploy", "restore_on_rollback", c.deploy.restore_on_rollback);
+  r.string(t, "deploy", "upstream", c.deploy.upstream);
+  r.string(t, "deploy", "health_url", c.deploy.health_url);
+  r.duration(t, "deploy", "health_timeout", c.deploy.health_timeout);
+  r.duration(t, "deploy", "lock_lease", c.deploy.lock_lease);
+  const toml::node* steps = t.get("steps");
+  if (!steps) return;
+  const auto* list = steps->as_array();
+  if (!list) {
+    r.error(*steps, fmt::format("deploy.steps must be an array of tables, not {}", type_name(steps->type())),
+            "write each step as [[deploy.steps]] with name = \"...\" and run = \"...\" under it");
+    return;
+  }
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const toml::node& node = *list->get(i);
+    const std::string key = fmt::format("deploy.steps[{}]", i);
+    const auto* step = node.as_table();
+    if (!step) {
+      r.error(node, fmt::format("{} must be a table, not {}", key, type_name(node.type())),
+              "write each step as [[deploy.steps]] with name = \"...\" and run = \"...\" under it");
+      continue;
+    }
+    r.check_keys(*step, key, {"name", "run", "rollback", "timeout", "cwd", "env"});
+    DeployStep s;
+    s.key = key;
+    r.string(*step, key, "name", s.name);
+    r.string(*step, key, "run", s.run);
+    r.string(*step, key, "rollback", s.rollback);
+    r.duration(*step, key, "timeout", s.timeout);
+    r.path(*step, key, "cwd", s.cwd);
+    if (const auto* env = r.table(*step, "env", key)) {
+      for (const auto& [name, value] : *env) {
+        std::string v;
+        r.string(*env, key + ".env", name.str(), v);
+        s.env[std::string(name.str())] = v;
+      }
+    }
+    if (s.run.empty())
+      r.error(node, fmt::format("{} has no run command", key), "add run = \"the command\" (it runs with /bin/sh -c)");
+    if (s.name.empty()) s.name = fmt::format("step {}", i + 1);
+    c.deploy.steps.push_back(std::move(s));
+  }
+}
+
+void read_notify(Reader& r, const toml::table& t, Config& c) {
+  r.check_keys(t, "notify", {"on", "webhook", "slack_webhook", "pagerduty_routing_key", "pagerduty_url", "email"});
+  if (t.get("on")) {
+    c.notify.on.clear();
+    r.strings(t, "notify", "on", c.notify.on);
+    for (const auto& e : c.notify.on) {
+      if (e != "start" && e != "success" && e != "failure" && e != "rollback" && e != "blocked")
+        r.error(*t.get("on"), fmt::format("notify.on has an unknown event \"{}\"", e),
+                "events are start, success, failure, rollback and blocked");
+    }
+  }
+  r.string(t, "notify", "webhook", c.notify.webhook);
+  r.string(t, "notify", "slack_webhook", c.notify.slack_webhook);
+  r.string(t, "notify", "pagerduty_routing_key", c.notify.pagerduty_routing_key);
+  r.string(t, "notify", "pagerduty_url", c.notify.pagerduty_url);
+  if (const auto* e = r.table(t, "email", "notify")) {
+    r.check_keys(*e, "notify.email", {"smtp", "from", "to", "username", "password", "starttls"});
+    r.string(*e, "notify.email", "smtp", c.notify.email.smtp);
+    r.string(*e, "notify.email", "from", c.notify.email.from);
+    r.strings(*e, "notify.email", "to", c.notify.email.to);
+    r.string(*e, "notify.email", "username", c.notify.email.username);
+    r.string(*e, "notify.email", "password", c.notify.email.password);
+    r.boolean(*e, "notify.email", "starttls", c.notify.email.starttls);
+  }
+}
+
 void read_document(Reader& r, const toml::table& doc, Config& c) {
-  r.check_keys(doc, "", {"project", "database", "migrations", "lint", "backup", "gate", "verify", "state", "check"});
+  r.check_keys(
+      doc, "",
+      {"project", "database", "migrations", "lint", "backup", "gate", "verify", "state", "check", "deploy", "notify"});
   if (const auto* t = r.table(doc, "check", "")) read_check(r, *t, c);
+  if (const auto* t = r.table(doc, "deploy", "")) read_deploy(r, *t, c);
+  if (const auto* t = r.table(doc, "notify", "")) read_notify(r, *t, c);
 
   if (const auto* t = r.table(doc, "project", "")) {
     r.check_keys(*t, "project", {"name", "env_file"});

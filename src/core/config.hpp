@@ -158,6 +158,46 @@ struct CheckConfig {
   CheckBackupConfig backup;
 };
 
+// One of the user's release steps: a shell command with its own rollback.
+struct DeployStep {
+  std::string name;
+  std::string run;       // run with /bin/sh -c in `cwd`
+  std::string rollback;  // undoes it; empty = nothing to undo
+  Duration timeout = std::chrono::minutes(10);
+  std::filesystem::path cwd;  // resolved; empty = the config's folder
+  std::map<std::string, std::string> env;
+  std::string key;  // "deploy.steps[2]", for messages
+};
+
+struct DeployConfig {
+  std::string maintenance = "maintenance";      // maintenance | read-only | off
+  bool maintenance_without_migrations = false;  // also when no migration is pending
+  bool restore_on_rollback = false;             // the schema change is not backward compatible: restore the backup
+  std::string upstream;                         // where the new release listens; the gate switches to it
+  std::string health_url;                       // without a gate: wait for this to answer 2xx
+  Duration health_timeout = std::chrono::seconds(60);
+  Duration lock_lease = std::chrono::minutes(10);
+  std::vector<DeployStep> steps;
+};
+
+struct NotifyEmail {
+  std::string smtp;  // host:port
+  std::string from;
+  std::vector<std::string> to;
+  std::string username;
+  std::string password;
+  bool starttls = false;
+};
+
+struct NotifyConfig {
+  std::vector<std::string> on = {"start", "success", "failure", "rollback"};
+  std::string webhook;        // JSON POST of the event
+  std::string slack_webhook;  // Slack incoming-webhook format
+  std::string pagerduty_routing_key;
+  std::string pagerduty_url = "https://events.pagerduty.com/v2/enqueue";
+  NotifyEmail email;
+};
+
 struct StateConfig {
   std::string url;  // a SQLite path (resolved) or postgresql://...
 };
@@ -175,6 +215,8 @@ struct Config {
   VerifyConfig verify;
   StateConfig state;
   CheckConfig check;
+  DeployConfig deploy;
+  NotifyConfig notify;
 
   // Dotted key -> where it was written, for messages about values.
   std::map<std::string, Position> positions;

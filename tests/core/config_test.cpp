@@ -153,3 +153,70 @@ TEST(Config, MissingFileIsABadInputError) {
 
 }  // namespace
 }  // namespace slipway
+
+namespace slipway {
+namespace {
+
+TEST(Config, ReadsDeployStepsAndNotifications) {
+  Environment env({{"SLACK_URL", "http://127.0.0.1:9/hook"}}, false);
+  Config c = parse_ok(R"(
+[deploy]
+maintenance = "read-only"
+restore_on_rollback = true
+upstream = "127.0.0.1:3002"
+health_timeout = "30s"
+
+[[deploy.steps]]
+name = "start"
+run = "./start.sh v2"
+rollback = "./stop.sh v2"
+timeout = "2min"
+cwd = "ops"
+env = { PORT = "3002" }
+
+[[deploy.steps]]
+run = "true"
+
+[notify]
+on = ["failure", "rollback"]
+slack_webhook = "${SLACK_URL}"
+[notify.email]
+smtp = "127.0.0.1:2525"
+to = ["ops@example.com"]
+)",
+                      env);
+  EXPECT_EQ(c.deploy.maintenance, "read-only");
+  EXPECT_TRUE(c.deploy.restore_on_rollback);
+  EXPECT_EQ(c.deploy.health_timeout, 30s);
+  ASSERT_EQ(c.deploy.steps.size(), 2U);
+  EXPECT_EQ(c.deploy.steps[0].name, "start");
+  EXPECT_EQ(c.deploy.steps[0].rollback, "./stop.sh v2");
+  EXPECT_EQ(c.deploy.steps[0].timeout, 2min);
+  EXPECT_EQ(c.deploy.steps[0].cwd, std::filesystem::path("/project/ops"));
+  EXPECT_EQ(c.deploy.steps[0].env.at("PORT"), "3002");
+  EXPECT_EQ(c.deploy.steps[1].name, "step 2");
+  EXPECT_EQ(c.notify.on, (std::vector<std::string>{"failure", "rollback"}));
+  EXPECT_EQ(c.notify.slack_webhook, "http://127.0.0.1:9/hook");
+  EXPECT_EQ(c.notify.email.to, (std::vector<std::string>{"ops@example.com"}));
+}
+
+TEST(Config, BadDeployStepsAreErrorsWithPositions) {
+  auto errors = parse_errors(R"([deploy]
+maintenance = "sometimes"
+[[deploy.steps]]
+name = "no command"
+rollbak = "x"
+[notify]
+on = ["sucess"]
+)");
+  std::string all;
+  for (const auto& e : errors) all += e.render() + "\n";
+  EXPECT_NE(all.find("slipway.toml:2:"), std::string::npos) << all;
+  EXPECT_NE(all.find("deploy.steps[0] has no run command"), std::string::npos) << all;
+  EXPECT_NE(all.find("rollbak"), std::string::npos) << all;
+  EXPECT_NE(all.find("did you mean 'rollback'"), std::string::npos) << all;
+  EXPECT_NE(all.find("unknown event \"sucess\""), std::string::npos) << all;
+}
+
+}  // namespace
+}  // namespace slipway
