@@ -6,8 +6,10 @@
 namespace slipway::cli {
 
 namespace {
-constexpr std::array<Command, 1> kCommands{{
+constexpr std::array<Command, 2> kCommands{{
     {"lint", "review migrations: each statement safe / review / dangerous, with its lock and a safer recipe", run_lint},
+    {"backup", "logical backups: create, list, verify, restore, export; compressed, checksummed, encrypted",
+     run_backup},
 }};
 }  // namespace
 

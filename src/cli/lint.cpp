@@ -153,19 +153,8 @@ int run_lint(const Args& args) {
   // The live database: --database, else [database] direct_url or url when their variables are set.
   std::optional<pg::LiveSchema> live;
   if (!no_database) {
-    std::string url = database.value_or("");
-    if (url.empty()) {
-      for (const char* key : {"database.direct_url", "database.url"}) {
-        const std::string& value =
-            std::string(key) == "database.url" ? config->database.url : config->database.direct_url;
-        if (!value.empty() && config->require(key)) {
-          url = value;
-          break;
-        }
-      }
-    }
+    const std::string url = resolve_database_url(*config, database);
     if (!url.empty()) {
-      register_secret(url);
       auto conn = pg::Connection::open(url);
       if (!conn) return report_error(conn.error());
       auto schema = pg::load_live_schema(*conn);
