@@ -138,7 +138,7 @@ Result<Manifest> create_backup(Repository& repo, const CreateOptions& options) {
   if (stream_error) return fail(*stream_error);
   if (!status.ok()) {
     return fail(Error::environment(
-        fmt::format("pg_dump {}: {}", status.describe(), redact(last_line(dump->stderr_tail()))), tool->path,
+        fmt::format("pg_dump {}: {}", status.describe(), redact(pg_tool_error(dump->stderr_tail()))), tool->path,
         "check that the user may read every table, and that pg_dump can reach the database"));
   }
   if (count_error) return fail(*count_error);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <map>
@@ -41,6 +42,17 @@ std::map<std::string, std::string> pg_child_env(const pg::ConnInfo& info) {
   std::map<std::string, std::string> env{{"PGCONNECT_TIMEOUT", "10"}};
   if (!info.password().empty()) env["PGPASSWORD"] = info.password();
   return env;
+}
+
+std::string pg_tool_error(std::string_view stderr_text) {
+  std::size_t start = 0;
+  while (start < stderr_text.size()) {
+    const std::size_t end = std::min(stderr_text.find('\n', start), stderr_text.size());
+    const std::string_view line = stderr_text.substr(start, end - start);
+    if (line.find("error:") != std::string_view::npos) return std::string(line);
+    start = end + 1;
+  }
+  return last_line(stderr_text);
 }
 
 std::string parse_tool_version(const std::string& output) {

@@ -30,6 +30,11 @@ Result<PgTool> find_pg_tool(const std::string& name, int min_major, int preferre
 std::vector<std::string> pg_child_args(const pg::ConnInfo& info, const std::string& application);
 std::map<std::string, std::string> pg_child_env(const pg::ConnInfo& info);
 
+// The line of a pg_dump or pg_restore stderr that says what went wrong: the first one with
+// "error:" in it ("pg_restore: error: could not execute query: ERROR:  schema ... does not exist"),
+// else the last line.
+std::string pg_tool_error(std::string_view stderr_text);
+
 // "pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)" -> "15.18".
 std::string parse_tool_version(const std::string& output);
 

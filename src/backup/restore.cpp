@@ -123,10 +123,14 @@ Result<RestoreOutcome> restore_backup(Repository& repo, const std::string& id, c
   }
   if (!everything) {
     // pg_restore matches -t on the table name and -n on the schema.
+    // Their schemas are not restored with them (-t takes only the table), so create them first.
     std::set<std::string> schemas;
     for (const TableCount& t : wanted) {
       const auto [schema, table] = split_name(t.name);
-      if (schemas.insert(schema).second) spec.argv.push_back("--schema=" + schema);
+      if (schemas.insert(schema).second) {
+        spec.argv.push_back("--schema=" + schema);
+        if (auto c = conn->execute("CREATE SCHEMA IF NOT EXISTS " + quote(schema)); !c) return fail(c.error());
+      }
       spec.argv.push_back("--table=" + table);
     }
   }
@@ -153,7 +157,7 @@ Result<RestoreOutcome> restore_backup(Repository& repo, const std::string& id, c
     return outcome;
   }
   if (!status.ok()) {
-    outcome.failure = fmt::format("pg_restore {}: {}", status.describe(), redact(last_line(child->stderr_tail())));
+    outcome.failure = fmt::format("pg_restore {}: {}", status.describe(), redact(pg_tool_error(child->stderr_tail())));
     return outcome;
   }
 

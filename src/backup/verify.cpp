@@ -137,7 +137,7 @@ Result<VerifyOutcome> verify_backup(Repository& repo, const std::string& id, con
         const bool listed =
             add(out, "pg_restore --list", status.ok(),
                 status.ok() ? fmt::format("{} read the table of contents", tool->path)
-                            : fmt::format("{}: {}", status.describe(), redact(last_line(child->stderr_tail()))));
+                            : fmt::format("{}: {}", status.describe(), redact(pg_tool_error(child->stderr_tail()))));
         if (listed) {
           std::vector<std::string> missing;
           for (const TableCount& t : m.tables) {
