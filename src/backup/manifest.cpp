@@ -16,12 +16,13 @@ std::uint64_t Manifest::total_rows() const {
 }
 
 std::string now_rfc3339() {
-  const std::time_t t = std::time(nullptr);
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
   std::tm tm{};
-  gmtime_r(&t, &tm);
+  gmtime_r(&now.tv_sec, &tm);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03}Z", buf, now.tv_nsec / 1'000'000);
 }
 
 std::string to_json(const Manifest& m) {

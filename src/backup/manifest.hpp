@@ -23,7 +23,7 @@ struct TableCount {
 struct Manifest {
   int format = 1;
   std::string id;          // "20260312T101500Z-3fa9"
-  std::string created_at;  // RFC 3339 UTC, when the snapshot was taken
+  std::string created_at;  // RFC 3339 UTC with milliseconds, when the snapshot was taken
   std::string label;       // "manual", "pre-deploy", ...
   std::int64_t duration_ms = 0;
 
@@ -71,7 +71,8 @@ struct VerifyRecord {
 std::string to_json(const VerifyRecord& r);
 Result<VerifyRecord> parse_verify_record(std::string_view text, const std::string& where);
 
-// The current time as RFC 3339 UTC ("2026-03-12T10:15:00Z").
+// The current time as RFC 3339 UTC with milliseconds ("2026-03-12T10:15:00.042Z"); these sort
+// as text.
 std::string now_rfc3339();
 
 }  // namespace slipway::backup

@@ -102,7 +102,7 @@ void print_text(const std::string& text) {
 
 std::int64_t age_seconds(const std::string& rfc3339) {
   std::tm tm{};
-  if (!strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return 0;
+  if (!strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
   return static_cast<std::int64_t>(std::time(nullptr) - timegm(&tm));
 }
 
