@@ -18,6 +18,12 @@ constexpr const char* kUserRelation =
     "AND n.nspname NOT LIKE 'pg_toast_temp%' AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = "
     "'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e')";
 
+// Our own catalog queries failing is the environment's doing (permissions, a lost connection),
+// not the user's input.
+Error environment(const Error& e, std::string where) {
+  return Error::environment(e.message, std::move(where), e.hint);
+}
+
 }  // namespace
 
 Result<std::vector<TableRef>> list_tables(pg::Connection& conn) {
@@ -25,7 +31,7 @@ Result<std::vector<TableRef>> list_tables(pg::Connection& conn) {
                                      "quote_ident(c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = "
                                      "c.relnamespace WHERE c.relkind = 'r' AND c.relpersistence <> 't' AND ") +
                          kUserRelation + " ORDER BY 1");
-  if (!rows) return fail(rows.error());
+  if (!rows) return fail(environment(rows.error(), "listing tables"));
   std::vector<TableRef> out;
   for (std::size_t i = 0; i < rows->size(); ++i) out.push_back({rows->text(i, 0), rows->text(i, 1)});
   return out;
@@ -33,11 +39,7 @@ Result<std::vector<TableRef>> list_tables(pg::Connection& conn) {
 
 Result<std::uint64_t> count_rows(pg::Connection& conn, const TableRef& table) {
   auto rows = conn.query("SELECT count(*) FROM ONLY " + table.quoted);
-  if (!rows) {
-    Error e = rows.error();
-    e.where = table.name;
-    return fail(e);
-  }
+  if (!rows) return fail(environment(rows.error(), "counting the rows of " + table.name));
   std::uint64_t n = 0;
   const std::string text = rows->text(0, 0);
   std::from_chars(text.data(), text.data() + text.size(), n);
@@ -75,7 +77,7 @@ SELECT coalesce(string_agg(line, E'\n' ORDER BY line), '') FROM (
 ) s)sql",
       kUserRelation);
   auto rows = conn.query(sql);
-  if (!rows) return fail(rows.error());
+  if (!rows) return fail(environment(rows.error(), "reading the schema"));
   return sha256_hex(rows->text(0, 0));
 }
 
@@ -83,7 +85,7 @@ Result<std::uint64_t> count_user_relations(pg::Connection& conn) {
   auto rows = conn.query(std::string("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                                      "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND ") +
                          kUserRelation);
-  if (!rows) return fail(rows.error());
+  if (!rows) return fail(environment(rows.error(), "reading the catalog"));
   std::uint64_t n = 0;
   const std::string text = rows->text(0, 0);
   std::from_chars(text.data(), text.data() + text.size(), n);

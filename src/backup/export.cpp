@@ -83,11 +83,11 @@ Result<ExportResult> export_jsonl(const ExportOptions& options) {
     const std::string prefix = "{\"table\":" + boost::json::serialize(boost::json::string(t.name)) + ",\"row\":";
     auto declared = conn->execute("DECLARE slipway_export NO SCROLL CURSOR FOR SELECT row_to_json(t)::text FROM ONLY " +
                                   t.quoted + " t");
-    if (!declared) return fail(declared.error());
+    if (!declared) return fail(Error::environment(declared.error().message, t.name));
     std::uint64_t rows = 0;
     for (;;) {
       auto batch = conn->query(fmt::format("FETCH FORWARD {} FROM slipway_export", kFetchRows));
-      if (!batch) return fail(batch.error());
+      if (!batch) return fail(Error::environment(batch.error().message, t.name));
       for (std::size_t i = 0; i < batch->size(); ++i) {
         buffer += prefix;
         buffer += batch->text(i, 0);

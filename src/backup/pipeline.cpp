@@ -305,16 +305,14 @@ Result<DecodeResult> decode(ObjectReader& in, bool encrypted, const Key* key, co
   if (encrypted && !key) return fail(Error::input("the archive is encrypted and no key was given"));
   if (sodium_init() < 0) return fail(Error::environment("libsodium failed to initialise"));
   Decoder decoder(encrypted, key, sink);
-  std::vector<char> buf(256 * 1024);
   std::uint64_t read = 0;
-  for (;;) {
-    auto n = in.read(buf.data(), buf.size());
-    if (!n) return fail(n.error());
-    if (*n == 0) break;
-    read += *n;
-    if (auto f = decoder.feed(std::string_view(buf.data(), *n)); !f) return fail(f.error());
+  auto all = read_all(in, [&](std::string_view block) -> Result<void> {
+    read += block.size();
+    if (auto f = decoder.feed(block); !f) return f;
     if (progress) progress(read);
-  }
+    return {};
+  });
+  if (!all) return fail(all.error());
   if (auto e = decoder.end(); !e) return fail(e.error());
   return decoder.result();
 }
@@ -322,16 +320,14 @@ Result<DecodeResult> decode(ObjectReader& in, bool encrypted, const Key* key, co
 Result<std::pair<std::string, std::uint64_t>> hash_object(ObjectReader& in,
                                                           const std::function<void(std::uint64_t)>& progress) {
   Sha256 hash;
-  std::vector<char> buf(256 * 1024);
   std::uint64_t total = 0;
-  for (;;) {
-    auto n = in.read(buf.data(), buf.size());
-    if (!n) return fail(n.error());
-    if (*n == 0) break;
-    hash.update(buf.data(), *n);
-    total += *n;
+  auto all = read_all(in, [&](std::string_view block) -> Result<void> {
+    hash.update(block);
+    total += block.size();
     if (progress) progress(total);
-  }
+    return {};
+  });
+  if (!all) return fail(all.error());
   return std::pair{hash.hex(), total};
 }
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -29,14 +30,22 @@ Result<std::string> Storage::get(const std::string& name) {
   auto reader = open(name);
   if (!reader) return fail(reader.error());
   std::string out;
-  char buf[65536];
-  for (;;) {
-    auto n = (*reader)->read(buf, sizeof buf);
-    if (!n) return fail(n.error());
-    if (*n == 0) break;
-    out.append(buf, *n);
-  }
+  auto all = read_all(**reader, [&](std::string_view block) -> Result<void> {
+    out.append(block);
+    return {};
+  });
+  if (!all) return fail(all.error());
   return out;
+}
+
+Result<void> read_all(ObjectReader& in, const std::function<Result<void>(std::string_view)>& block) {
+  std::vector<char> buf(256 * 1024);
+  for (;;) {
+    auto n = in.read(buf.data(), buf.size());
+    if (!n) return fail(n.error());
+    if (*n == 0) return {};
+    if (auto b = block(std::string_view(buf.data(), *n)); !b) return b;
+  }
 }
 
 namespace {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -72,6 +73,10 @@ class Storage {
   // The whole of a small object.
   Result<std::string> get(const std::string& name);
 };
+
+// Reads `in` to the end in blocks of up to 256 KiB, passing each to `block`; stops at the first
+// error, the reader's or the callback's.
+Result<void> read_all(ObjectReader& in, const std::function<Result<void>(std::string_view)>& block);
 
 // A local folder, created (mode 0700) when missing. Writers write ".tmp.<pid>.<name>" and rename
 // it over <name> after fsync, then fsync the folder. Names starting with "." are never listed.
