@@ -31,6 +31,7 @@ int run_lint(const Args& args);
 int run_check(const Args& args);
 int run_lock(const Args& args);
 int run_history(const Args& args);
+int run_backup(const Args& args);
 
 // Shared by the commands: --config, --env-file, --format and --color.
 struct CommonOptions {
@@ -46,8 +47,11 @@ std::optional<Config> load_config_or_report(const CommonOptions& options);
 int report_error(const Error& error);
 Style style_for(const CommonOptions& options);
 
-// The URL a command connects with: `flag` (--database), else database.direct_url, else
-// database.url, skipping a key whose ${VAR} is unset. nullopt when none is usable.
-std::optional<std::string> database_url(const Config& config, const std::optional<std::string>& flag);
+// The database a command connects to: `flag` (--database) when given, else database.direct_url,
+// else database.url, skipping a key whose ${VAR} is unset. "" when there is none. Its password
+// is registered as a secret (register_url_secret), so it never prints.
+std::string resolve_database_url(const Config& config, const std::optional<std::string>& flag);
+// Registers a database URL's password with redact(); an unparseable URL is registered whole.
+void register_url_secret(const std::string& url);
 
 }  // namespace slipway::cli

@@ -7,6 +7,8 @@ namespace {
 constexpr Command kCommands[] = {
     {"check", "the pre-deployment checklist: env, secret strength, committed secrets, git, database grants, backup",
      run_check},
+    {"backup", "logical backups: create, list, verify, restore, export; compressed, checksummed, encrypted",
+     run_backup},
     {"lint", "review migrations: each statement safe / review / dangerous, with its lock and a safer recipe", run_lint},
     {"history", "past deploys and rollbacks, each phase's result; --format markdown for a changelog", run_history},
     {"lock", "show or release the deploy lock", run_lock},

@@ -4,6 +4,7 @@
 
 #include "cli/command.hpp"
 #include "core/redact.hpp"
+#include "pg/conninfo.hpp"
 
 namespace slipway::cli {
 
@@ -27,20 +28,35 @@ std::optional<Config> load_config_or_report(const CommonOptions& options) {
   return std::move(*config);
 }
 
-std::optional<std::string> database_url(const Config& config, const std::optional<std::string>& flag) {
-  if (flag && !flag->empty()) return *flag;
-  for (const auto& [key, value] :
-       {std::pair<const char*, const std::string*>{"database.direct_url", &config.database.direct_url},
-        {"database.url", &config.database.url}}) {
-    if (!value->empty() && config.require(key)) return *value;
-  }
-  return std::nullopt;
-}
-
 Style style_for(const CommonOptions& options) {
   if (options.color == "always") return Style::for_stdout(true);
   if (options.color == "never") return Style::for_stdout(false);
   return Style::for_stdout();
+}
+
+std::string resolve_database_url(const Config& config, const std::optional<std::string>& flag) {
+  std::string url = flag.value_or("");
+  if (url.empty()) {
+    for (const char* key : {"database.direct_url", "database.url"}) {
+      const std::string& value = std::string(key) == "database.url" ? config.database.url : config.database.direct_url;
+      if (!value.empty() && config.require(key)) {
+        url = value;
+        break;
+      }
+    }
+  }
+  register_url_secret(url);
+  return url;
+}
+
+void register_url_secret(const std::string& url) {
+  if (url.empty()) return;
+  auto info = pg::ConnInfo::parse(url);
+  if (!info) {
+    register_secret(url);  // unparseable: mask all of it
+    return;
+  }
+  if (!info->password().empty()) register_secret(info->password());
 }
 
 }  // namespace slipway::cli

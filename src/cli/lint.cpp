@@ -153,9 +153,8 @@ int run_lint(const Args& args) {
   // The live database: --database, else [database] direct_url or url when their variables are set.
   std::optional<pg::LiveSchema> live;
   if (!no_database) {
-    if (const auto resolved = database_url(*config, database)) {
-      const std::string& url = *resolved;
-      register_secret(url);
+    const std::string url = resolve_database_url(*config, database);
+    if (!url.empty()) {
       auto conn = pg::Connection::open(url);
       if (!conn) return report_error(conn.error());
       auto schema = pg::load_live_schema(*conn);

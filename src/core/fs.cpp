@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -23,33 +24,90 @@ Result<std::string> read_text_file(const std::filesystem::path& path) {
 }
 
 Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view data) {
-  const std::filesystem::path tmp = path.string() + fmt::format(".tmp.{}", ::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  auto file = AtomicFile::create(path);
+  if (!file) return fail(file.error());
+  if (auto w = file->write(data); !w) return w;
+  return file->commit();
+}
+
+AtomicFile::AtomicFile(std::filesystem::path path, std::filesystem::path temp, int fd)
+    : path_(std::move(path)), temp_(std::move(temp)), fd_(fd) {}
+
+AtomicFile::AtomicFile(AtomicFile&& other) noexcept
+    : path_(std::move(other.path_)),
+      temp_(std::move(other.temp_)),
+      fd_(std::exchange(other.fd_, -1)),
+      written_(other.written_) {}
+
+AtomicFile& AtomicFile::operator=(AtomicFile&& other) noexcept {
+  if (this != &other) {
+    abort();
+    path_ = std::move(other.path_);
+    temp_ = std::move(other.temp_);
+    fd_ = std::exchange(other.fd_, -1);
+    written_ = other.written_;
+  }
+  return *this;
+}
+
+AtomicFile::~AtomicFile() {
+  abort();
+}
+
+Result<AtomicFile> AtomicFile::create(const std::filesystem::path& path, const std::filesystem::path& temp,
+                                      unsigned mode) {
+  std::filesystem::path tmp =
+      temp.empty() ? std::filesystem::path(path.string() + fmt::format(".tmp.{}", ::getpid())) : temp;
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) {
     return fail(Error::environment(fmt::format("cannot create: {}", std::strerror(errno)), tmp.string()));
   }
-  std::size_t written = 0;
-  while (written < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
+  return AtomicFile(path, std::move(tmp), fd);
+}
+
+Result<void> AtomicFile::write(std::string_view data) {
+  if (fd_ < 0) return fail(Error::environment("write after commit or abort", temp_.string()));
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd_, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return fail(Error::environment(fmt::format("cannot write: {}", std::strerror(err)), tmp.string()));
+      return fail(Error::environment(fmt::format("cannot write: {}", std::strerror(errno)), temp_.string()));
     }
-    written += static_cast<std::size_t>(n);
+    data.remove_prefix(static_cast<std::size_t>(n));
+    written_ += static_cast<std::uint64_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  return {};
+}
+
+Result<void> AtomicFile::commit() {
+  if (fd_ < 0) return fail(Error::environment("commit after commit or abort", temp_.string()));
+  if (::fsync(fd_) != 0 || ::close(std::exchange(fd_, -1)) != 0) {
     const int err = errno;
-    ::unlink(tmp.c_str());
-    return fail(Error::environment(fmt::format("cannot flush: {}", std::strerror(err)), tmp.string()));
+    ::unlink(temp_.c_str());
+    return fail(Error::environment(fmt::format("cannot flush: {}", std::strerror(err)), temp_.string()));
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (::rename(temp_.c_str(), path_.c_str()) != 0) {
     const int err = errno;
-    ::unlink(tmp.c_str());
-    return fail(Error::environment(fmt::format("cannot rename into place: {}", std::strerror(err)), path.string()));
+    ::unlink(temp_.c_str());
+    return fail(Error::environment(fmt::format("cannot rename into place: {}", std::strerror(err)), path_.string()));
   }
+  const std::filesystem::path dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
+  return fsync_directory(dir);
+}
+
+void AtomicFile::abort() {
+  if (fd_ < 0) return;
+  ::close(std::exchange(fd_, -1));
+  ::unlink(temp_.c_str());
+}
+
+Result<void> fsync_directory(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return fail(Error::environment(fmt::format("cannot open: {}", std::strerror(errno)), dir.string()));
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return fail(Error::environment(fmt::format("cannot fsync: {}", std::strerror(err)), dir.string()));
   return {};
 }
 
