@@ -1,4 +1,5 @@
-// Feeds arbitrary text to verify's small parsers: the threshold syntax and JSON paths. Whatever
+// Feeds arbitrary text to verify's small parsers: the threshold syntax, JSON paths and the load
+// generator's response framing (fed whole and byte by byte: both must agree). Whatever
 // parses is evaluated; an error must point inside the text (or just past its end).
 #include <boost/json.hpp>
 
@@ -7,6 +8,7 @@
 #include <string_view>
 
 #include "verify/json_path.hpp"
+#include "verify/response_framing.hpp"
 #include "verify/threshold.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -28,5 +30,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else if (path.error().column > size + 1) {
     __builtin_trap();
   }
+
+  slipway::verify::ResponseFraming whole, bytewise;
+  whole.reset();
+  bytewise.reset();
+  const std::size_t used = whole.feed(text);
+  std::size_t used_bytewise = 0;
+  while (used_bytewise < size && !bytewise.done() && !bytewise.error())
+    used_bytewise += bytewise.feed(text.substr(used_bytewise, 1));
+  if (used > size || whole.done() != bytewise.done() || whole.error() != bytewise.error()) __builtin_trap();
+  if (whole.done() &&
+      (used != used_bytewise || whole.status() != bytewise.status() || whole.body_bytes() != bytewise.body_bytes()))
+    __builtin_trap();
   return 0;
 }

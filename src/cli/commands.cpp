@@ -6,8 +6,9 @@
 namespace slipway::cli {
 
 namespace {
-constexpr std::array<Command, 1> kCommands{{
+constexpr std::array<Command, 2> kCommands{{
     {"lint", "review migrations: each statement safe / review / dangerous, with its lock and a safer recipe", run_lint},
+    {"verify", "post-deployment verification: smoke flows, data integrity, performance budgets, security scan", run_verify},
 }};
 }  // namespace
 
