@@ -5,15 +5,19 @@
 //   slipway verify smoke | integrity [--snapshot] | security | websocket
 #include <cstdio>
 #include <thread>
+#include <tuple>
 
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
 #include "cli/parse_args.hpp"
+#include "core/env.hpp"
 #include "core/redact.hpp"
 #include "core/suggest.hpp"
 #include "verify/perf.hpp"
 #include "verify/report.hpp"
+#include "verify/settings.hpp"
+#include "verify/smoke.hpp"
 
 namespace slipway::cli {
 namespace {
@@ -46,6 +50,180 @@ Result<std::pair<std::string, std::string>> header_flag(const std::string& text)
   return std::pair{text.substr(0, colon), value};
 }
 
+// What every part needs: the config's [verify] settings, the environment, flags that override.
+struct Context {
+  CommonOptions common;
+  std::string base_url;  // --base-url
+  std::string ca_file;
+  bool insecure = false;
+  Format format = Format::text;
+  Config config;
+  verify::VerifySettings settings;
+  Environment env;
+};
+
+void add_target_options(CLI::App& app, Context& ctx) {
+  add_common_options(app, ctx.common, kFormats);
+  app.add_option("--base-url", ctx.base_url, "the service to verify (default: verify.base_url)");
+  app.add_option("--ca-file", ctx.ca_file, "trust the CAs in this PEM file (a private CA)");
+  app.add_flag("-k,--insecure", ctx.insecure, "do not verify the server's certificate");
+}
+
+// Loads config and settings; returns an exit code on failure.
+std::optional<int> load_context(Context& ctx) {
+  auto format = verify_format(ctx.common);
+  if (!format) return report_error(format.error());
+  ctx.format = *format;
+  auto config = load_config_or_report(ctx.common);
+  if (!config) return 2;
+  ctx.config = std::move(*config);
+  auto settings = verify::load_verify_settings(ctx.config);
+  if (!settings) {
+    for (const Error& e : settings.error()) report_error(e);
+    std::fputs(fmt::format("slipway: {} problem{} in [verify]; nothing was done\n", settings.error().size(),
+                           settings.error().size() == 1 ? "" : "s")
+                   .c_str(),
+               stderr);
+    return 2;
+  }
+  ctx.settings = std::move(*settings);
+  if (!ctx.base_url.empty()) ctx.settings.base_url = ctx.base_url;
+  if (!ctx.ca_file.empty()) ctx.settings.ca_file = ctx.ca_file;
+  if (ctx.insecure) ctx.settings.insecure = true;
+  if (auto r = ctx.config.require("verify.base_url"); !r && ctx.base_url.empty()) return report_error(r.error());
+  if (!ctx.config.project.env_file.empty()) {
+    auto values = load_env_file(ctx.config.project.env_file);
+    if (values) ctx.env = Environment(std::move(*values));
+  }
+  if (ctx.common.env_file) {
+    auto values = load_env_file(*ctx.common.env_file);
+    if (!values) return report_error(values.error());
+    ctx.env = Environment(std::move(*values));
+  }
+  return std::nullopt;
+}
+
+net::ClientOptions client_options(const Context& ctx) {
+  net::ClientOptions o;
+  o.timeout = ctx.settings.timeout;
+  o.verify_peer = !ctx.settings.insecure;
+  o.ca_file = ctx.settings.ca_file;
+  return o;
+}
+
+// ---- smoke -------------------------------------------------------------------------------
+
+struct SmokeFilter {
+  std::vector<std::string> flows;
+  std::vector<std::string> roles;
+};
+
+Result<void> smoke_part(const Context& ctx, verify::Report& report, const SmokeFilter& filter) {
+  for (const auto& name : filter.flows) {
+    const bool known = std::any_of(ctx.settings.flows.begin(), ctx.settings.flows.end(),
+                                   [&](const verify::Flow& f) { return f.name == name; });
+    if (!known) {
+      std::vector<std::string_view> names;
+      for (const auto& f : ctx.settings.flows) names.push_back(f.name);
+      return fail(Error::input(fmt::format("no flow named '{}'{}", name, did_you_mean(name, names)), "--flow"));
+    }
+  }
+  net::HttpClient client(client_options(ctx));
+  verify::SmokeRunner runner(ctx.settings, client, ctx.env);
+  std::size_t ran = 0;
+  for (const verify::Flow& flow : ctx.settings.flows) {
+    if (!filter.flows.empty() && std::find(filter.flows.begin(), filter.flows.end(), flow.name) == filter.flows.end()) {
+      continue;
+    }
+    if (!filter.roles.empty() && std::find(filter.roles.begin(), filter.roles.end(), flow.role) == filter.roles.end()) {
+      continue;
+    }
+    runner.run(flow, &report);
+    ++ran;
+  }
+  if (ran == 0) {
+    return fail(Error::input("no flow to run", ctx.config.where("verify"),
+                             "define [[verify.flow]] in slipway.toml or name flow files in verify.flows"));
+  }
+  return {};
+}
+
+int run_smoke_command(const Args& args) {
+  CLI::App app{
+      "Run the smoke flows of slipway.toml against the live service: each step's status, captures and "
+      "assertions. Credentials come from the environment ({{env.NAME}} or ${NAME}); captured tokens and "
+      "cookies are redacted in every report.",
+      args[0]};
+  app.footer(
+      "Examples:\n"
+      "  DEMO_PASSWORD=... slipway verify smoke\n"
+      "  slipway verify smoke --role admin --format junit > smoke.xml\n"
+      "  slipway verify smoke --flow 'report works' --base-url http://127.0.0.1:3000\n\n"
+      "Exit codes: 0 every flow passed, 1 a step failed, 2 bad config, 3 environment.");
+  Context ctx;
+  SmokeFilter filter;
+  add_target_options(app, ctx);
+  app.add_option("--flow", filter.flows, "run only this flow (repeatable)")->allow_extra_args(false);
+  app.add_option("--role", filter.roles, "run only the flows of this role (repeatable)")->allow_extra_args(false);
+  if (auto code = parse(app, args)) return *code;
+  if (auto code = load_context(ctx)) return *code;
+  verify::Report report;
+  if (auto r = smoke_part(ctx, report, filter); !r) return report_error(r.error());
+  return finish(report, ctx.common, ctx.format);
+}
+
+// ---- perf --------------------------------------------------------------------------------
+
+Result<void> perf_part(const Context& ctx, verify::Report& report) {
+  const auto& perf = ctx.settings.perf;
+  if (perf.endpoints.empty()) {
+    return fail(Error::input("no perf endpoint configured", ctx.config.where("verify"),
+                             "add [[verify.perf.endpoint]] blocks, or run `slipway verify perf --url URL`"));
+  }
+  verify::Variables vars;
+  net::HttpClient client(client_options(ctx));
+  verify::SmokeRunner runner(ctx.settings, client, ctx.env);
+  if (!perf.login_flow.empty()) {
+    auto v = runner.run_named(perf.login_flow, nullptr);
+    if (!v) {
+      report.add("perf-run", "perf", verify::Status::fail,
+                 fmt::format("login flow '{}' failed; run `slipway verify smoke --flow '{}'` to see why",
+                             perf.login_flow, perf.login_flow));
+      return {};
+    }
+    vars = *v;
+  }
+  std::vector<verify::PerfTarget> targets;
+  for (const auto& ep : perf.endpoints) {
+    verify::PerfTarget t;
+    t.name = ep.name;
+    auto path = verify::expand_template(ep.path, vars, ctx.env, runner.run_id());
+    if (!path) return fail(path.error());
+    t.load.url = net::join_url(ctx.settings.base_url, *path);
+    t.load.method = ep.method;
+    for (const auto& [k, v] : ep.headers) {
+      auto value = verify::expand_template(v, vars, ctx.env, runner.run_id());
+      if (!value) return fail(value.error());
+      t.load.headers.emplace_back(k, *value);
+    }
+    auto body = verify::expand_template(ep.body, vars, ctx.env, runner.run_id());
+    if (!body) return fail(body.error());
+    t.load.body = *body;
+    t.load.connections = ep.connections > 0 ? ep.connections : perf.connections;
+    t.load.threads = perf.threads;
+    t.load.duration = ep.duration.count() > 0 ? ep.duration : perf.duration;
+    t.load.rate = ep.rate >= 0 ? ep.rate : perf.rate;
+    t.load.think_time = perf.think_time;
+    t.load.timeout = ctx.settings.timeout;
+    t.load.verify_peer = !ctx.settings.insecure;
+    t.load.ca_file = ctx.settings.ca_file;
+    t.thresholds = perf.thresholds;
+    t.thresholds.insert(t.thresholds.end(), ep.thresholds.begin(), ep.thresholds.end());
+    targets.push_back(std::move(t));
+  }
+  return verify::run_perf(std::move(targets), report, ctx.format == Format::text);
+}
+
 int run_perf_command(const Args& args) {
   CLI::App app{
       "Load-test endpoints and judge them by budgets. Ad hoc with --url (like wrk), or every "
@@ -57,14 +235,15 @@ int run_perf_command(const Args& args) {
       "Examples:\n"
       "  slipway verify perf --url http://127.0.0.1:8080/health --connections 64 --duration 10s\n"
       "  slipway verify perf --url http://127.0.0.1:3000/api/loans --rate 500 -H 'Authorization: Bearer $T' \\\n"
-      "      --threshold 'p(95) < 500ms' --threshold 'rate(errors) < 0.05' --format json\n\n"
+      "      --threshold 'p(95) < 500ms' --threshold 'rate(errors) < 0.05' --format json\n"
+      "  slipway verify perf            # the endpoints and budgets of [verify.perf]\n\n"
       "Exit codes: 0 every budget met, 1 a budget missed or no response, 2 bad flags or config.");
-  CommonOptions common;
-  std::string url, method = "GET", body, duration = "10s", think = "0ms", timeout = "10s", ca_file;
+  Context ctx;
+  std::string url, method = "GET", body;
+  std::optional<std::string> duration, think, timeout;
   std::vector<std::string> headers, thresholds;
-  int connections = 100, threads = 0;
-  double rate = 0;
-  bool insecure = false;
+  std::optional<int> connections, threads;
+  std::optional<double> rate;
   app.add_option("--url", url, "the URL to load (else the endpoints of [verify.perf])");
   app.add_option("-c,--connections", connections, "concurrent connections (virtual users); default 100");
   app.add_option("-d,--duration", duration, "how long to run, e.g. 10s, 1min; default 10s");
@@ -77,66 +256,112 @@ int run_perf_command(const Args& args) {
   app.add_option("--timeout", timeout, "a request that takes longer is an error; default 10s");
   app.add_option("--threshold", thresholds, "a budget in k6 syntax, e.g. 'p(95) < 500ms' (repeatable)")
       ->allow_extra_args(false);
-  app.add_option("--ca-file", ca_file, "trust the CAs in this PEM file");
-  app.add_flag("-k,--insecure", insecure, "do not verify the server's certificate");
-  add_common_options(app, common, kFormats);
+  add_target_options(app, ctx);
   if (auto code = parse(app, args)) return *code;
-  auto format = verify_format(common);
-  if (!format) return report_error(format.error());
+  if (auto code = load_context(ctx)) return *code;
 
-  if (url.empty()) {
-    return report_error(Error::input("nothing to load", "", "give --url, or configure [verify.perf] in slipway.toml"));
-  }
-  verify::PerfTarget target;
-  target.name = url;
-  target.load.url = url;
-  target.load.method = method;
-  target.load.body = body;
-  target.load.connections = connections;
-  target.load.threads = threads;
-  target.load.rate = rate;
-  target.load.verify_peer = !insecure;
-  target.load.ca_file = ca_file;
-  for (const auto& [flag, text, out] : {std::tuple{"--duration", duration, &target.load.duration},
-                                        std::tuple{"--think-time", think, &target.load.think_time},
-                                        std::tuple{"--timeout", timeout, &target.load.timeout}}) {
-    auto d = duration_flag(text, flag);
+  // Flags override [verify.perf].
+  auto& perf = ctx.settings.perf;
+  if (connections) perf.connections = *connections;
+  if (threads) perf.threads = *threads;
+  if (rate) perf.rate = *rate;
+  for (const auto& [flag, text, out] :
+       {std::tuple{"--duration", duration, &perf.duration}, std::tuple{"--think-time", think, &perf.think_time},
+        std::tuple{"--timeout", timeout, &ctx.settings.timeout}}) {
+    if (!text) continue;
+    auto d = duration_flag(*text, flag);
     if (!d) return report_error(d.error());
     *out = *d;
   }
-  for (const auto& h : headers) {
-    auto parsed = header_flag(h);
-    if (!parsed) return report_error(parsed.error());
-    target.load.headers.push_back(*parsed);
-  }
+  std::vector<verify::Threshold> flag_thresholds;
   for (const auto& text : thresholds) {
     auto t = verify::parse_threshold(text);
     if (!t) {
       return report_error(Error::input(fmt::format("{} in '{}'", t.error().message, text),
                                        fmt::format("--threshold:{}", t.error().column), t.error().hint));
     }
-    target.thresholds.push_back(*t);
+    flag_thresholds.push_back(*t);
   }
+  if (!url.empty()) {
+    // Ad hoc: one endpoint from the flags, no login flow.
+    verify::PerfEndpoint ep;
+    ep.name = url;
+    ep.path = url;
+    ep.method = method;
+    ep.body = body;
+    for (const auto& h : headers) {
+      auto parsed = header_flag(h);
+      if (!parsed) return report_error(parsed.error());
+      ep.headers.push_back(*parsed);
+    }
+    perf.endpoints = {ep};
+    perf.login_flow.clear();
+    perf.thresholds.clear();
+  }
+  perf.thresholds.insert(perf.thresholds.end(), flag_thresholds.begin(), flag_thresholds.end());
 
   verify::Report report;
-  if (auto r = verify::run_perf({target}, report, *format == Format::text); !r) return report_error(r.error());
-  // The ad hoc run's measurements also sit at the top level of the JSON report, as wrk users expect.
-  if (auto* runs = report.extra().if_contains("perf"); runs && runs->as_array().size() == 1) {
+  if (auto r = perf_part(ctx, report); !r) return report_error(r.error());
+  // An ad hoc run's measurements also sit at the top level of the JSON report, as wrk users expect.
+  if (auto* runs = report.extra().if_contains("perf"); !url.empty() && runs && runs->as_array().size() == 1) {
     for (const auto& key : {"requests", "rps", "errors", "latency_ms"}) {
       report.extra()[key] = runs->as_array()[0].as_object().at(key);
     }
   }
-  return finish(report, common, *format);
+  return finish(report, ctx.common, ctx.format);
+}
+
+// ---- every part ----------------------------------------------------------------------------
+
+int run_all(const Args& args) {
+  CLI::App app{
+      "Post-deployment verification: every part slipway.toml configures (smoke flows, integrity, "
+      "perf budgets, security scan, WebSocket), one report, exit 1 when anything fails.",
+      args[0]};
+  app.footer(
+      "Parts (each runnable alone, see `slipway verify <part> --help`):\n"
+      "  smoke       run the flows: logins per role, token refresh, core features\n"
+      "  integrity   row counts against the snapshot taken before the deploy (--snapshot)\n"
+      "  perf        load-test endpoints against budgets (closed or open model)\n"
+      "  security    TLS, certificate, HTTPS redirect, headers and grade, CORS, leak routes\n"
+      "  websocket   connect and measure ping or echo round trips against a budget\n\n"
+      "Examples:\n"
+      "  slipway verify\n"
+      "  slipway verify --format junit > verify.xml\n\n"
+      "Exit codes: 0 all passed (warnings allowed), 1 a check failed, 2 bad config, 3 environment.");
+  Context ctx;
+  add_target_options(app, ctx);
+  if (auto code = parse(app, args)) return *code;
+  if (auto code = load_context(ctx)) return *code;
+  verify::Report report;
+  bool any = false;
+  const auto run = [&](Result<void> r) -> std::optional<int> {
+    any = true;
+    if (!r) return report_error(r.error());
+    return std::nullopt;
+  };
+  if (!ctx.settings.flows.empty()) {
+    if (auto code = run(smoke_part(ctx, report, {}))) return *code;
+  }
+  if (ctx.settings.perf_configured && !ctx.settings.perf.endpoints.empty()) {
+    if (auto code = run(perf_part(ctx, report))) return *code;
+  }
+  if (!any) {
+    return report_error(Error::input("nothing to verify", ctx.config.where("verify"),
+                                     "configure flows, [verify.perf], [verify.integrity], [verify.security] or "
+                                     "[verify.websocket] in slipway.toml; see docs/commands/verify.md"));
+  }
+  return finish(report, ctx.common, ctx.format);
 }
 
 struct Part {
   std::string_view name;
-  std::string_view summary;
   Handler run;
 };
 
 constexpr Part kParts[] = {
-    {"perf", "load-test endpoints against budgets (closed or open model)", run_perf_command},
+    {"smoke", run_smoke_command},
+    {"perf", run_perf_command},
 };
 
 }  // namespace
@@ -155,11 +380,7 @@ int run_verify(const Args& args) {
     return report_error(Error::input(fmt::format("unknown part '{}'{}", args[1], did_you_mean(args[1], names)), args[0],
                                      "parts: smoke, integrity, perf, security, websocket"));
   }
-  std::string help = fmt::format("Usage: {} <part> [options]\n\nPost-deployment verification. Parts:\n", args[0]);
-  for (const Part& p : kParts) help += fmt::format("  {:<10} {}\n", p.name, p.summary);
-  help += "\nRun `slipway verify <part> --help` for a part's options.\n";
-  std::fputs(help.c_str(), stdout);
-  return 0;
+  return run_all(args);
 }
 
 }  // namespace slipway::cli
