@@ -14,6 +14,8 @@
 #include "core/env.hpp"
 #include "core/redact.hpp"
 #include "core/suggest.hpp"
+#include "pg/connection.hpp"
+#include "verify/integrity.hpp"
 #include "verify/perf.hpp"
 #include "verify/report.hpp"
 #include "verify/settings.hpp"
@@ -169,6 +171,93 @@ int run_smoke_command(const Args& args) {
   if (auto code = load_context(ctx)) return *code;
   verify::Report report;
   if (auto r = smoke_part(ctx, report, filter); !r) return report_error(r.error());
+  return finish(report, ctx.common, ctx.format);
+}
+
+// ---- integrity ---------------------------------------------------------------------------
+
+// The database to count: --database, else database.direct_url, else database.url.
+Result<std::string> database_url(const Context& ctx, const std::string& flag) {
+  if (!flag.empty()) return flag;
+  for (const char* key : {"database.direct_url", "database.url"}) {
+    const std::string& value =
+        std::string(key) == "database.url" ? ctx.config.database.url : ctx.config.database.direct_url;
+    if (value.empty()) continue;
+    if (auto r = ctx.config.require(key); !r) return fail(r.error());
+    return value;
+  }
+  return fail(Error::input("no database to check", ctx.config.where("database"),
+                           "set [database] url in slipway.toml or pass --database"));
+}
+
+Result<void> integrity_part(const Context& ctx, verify::Report& report, bool snapshot, const std::string& database) {
+  const auto& settings = ctx.settings.integrity;
+  if (settings.tables.empty()) {
+    return fail(Error::input("no tables to check", ctx.config.where("verify"),
+                             "list them: [verify.integrity] tables = [\"users\", \"loans\"]"));
+  }
+  if (ctx.config.state.url.starts_with("postgres")) {
+    return fail(Error::input("verify integrity keeps its snapshots in a SQLite state store for now",
+                             ctx.config.where("state.url"), "point state.url at a file, e.g. .slipway/state.db"));
+  }
+  auto url = database_url(ctx, database);
+  if (!url) return fail(url.error());
+  register_secret(*url);
+  auto db = pg::Connection::open(*url);
+  if (!db) return fail(db.error());
+  auto now = verify::measure_tables(*db, settings);
+  if (!now) return fail(now.error());
+  auto store = verify::SnapshotStore::open(ctx.config.state.url);
+  if (!store) return fail(store.error());
+  const std::string key = redact(*url);
+  if (snapshot) {
+    auto saved = store->save(key, *now);
+    if (!saved) return fail(saved.error());
+    for (const auto& m : *now) {
+      report.add("integrity-snapshot", "integrity", verify::Status::pass,
+                 m.checksum.empty() ? fmt::format("{} rows recorded", m.rows)
+                                    : fmt::format("{} rows and a checksum recorded", m.rows),
+                 m.table);
+    }
+    report.add_note("integrity",
+                    fmt::format("  snapshot {} taken at {} in {}", saved->id, saved->taken_at, ctx.config.state.url));
+    return {};
+  }
+  auto before = store->latest(key);
+  if (!before) return fail(before.error());
+  if (!*before) {
+    report.add("integrity-rows", "integrity", verify::Status::fail,
+               "no snapshot to compare with: run `slipway verify integrity --snapshot` before the deploy", key);
+    return {};
+  }
+  report.add_note("integrity",
+                  fmt::format("  compared with snapshot {} taken at {}", (*before)->id, (*before)->taken_at));
+  verify::compare_snapshot(**before, *now, settings, report);
+  return {};
+}
+
+int run_integrity_command(const Args& args) {
+  CLI::App app{
+      "Data integrity across a deploy: --snapshot records the row counts (and checksums of chosen columns) "
+      "of the tables in [verify.integrity] in Slipway's state store; without it, compares them with the "
+      "latest snapshot. A count that moved fails unless the table is declared in may_grow, may_shrink or "
+      "may_change.",
+      args[0]};
+  app.footer(
+      "Examples:\n"
+      "  slipway verify integrity --snapshot     # before the deploy\n"
+      "  slipway verify integrity                # after it\n\n"
+      "Exit codes: 0 as expected, 1 a table differs (or no snapshot), 2 bad config, 3 database unreachable.");
+  Context ctx;
+  bool snapshot = false;
+  std::string database;
+  add_target_options(app, ctx);
+  app.add_flag("--snapshot", snapshot, "record the counts instead of comparing");
+  app.add_option("--database", database, "the PostgreSQL URL (default: database.direct_url or database.url)");
+  if (auto code = parse(app, args)) return *code;
+  if (auto code = load_context(ctx)) return *code;
+  verify::Report report;
+  if (auto r = integrity_part(ctx, report, snapshot, database); !r) return report_error(r.error());
   return finish(report, ctx.common, ctx.format);
 }
 
@@ -343,6 +432,9 @@ int run_all(const Args& args) {
   if (!ctx.settings.flows.empty()) {
     if (auto code = run(smoke_part(ctx, report, {}))) return *code;
   }
+  if (ctx.settings.integrity_configured) {
+    if (auto code = run(integrity_part(ctx, report, false, {}))) return *code;
+  }
   if (ctx.settings.perf_configured && !ctx.settings.perf.endpoints.empty()) {
     if (auto code = run(perf_part(ctx, report))) return *code;
   }
@@ -361,6 +453,7 @@ struct Part {
 
 constexpr Part kParts[] = {
     {"smoke", run_smoke_command},
+    {"integrity", run_integrity_command},
     {"perf", run_perf_command},
 };
 
