@@ -15,6 +15,8 @@ packages=(
   postgresql-15 postgresql-client-15
   # the example application
   nodejs
+  # slipway verify: the security tests configure nginx twice; bench/verify.sh compares with wrk
+  nginx-light wrk openssl
 )
 
 missing=()

@@ -18,6 +18,7 @@
 #include "verify/integrity.hpp"
 #include "verify/perf.hpp"
 #include "verify/report.hpp"
+#include "verify/security.hpp"
 #include "verify/settings.hpp"
 #include "verify/smoke.hpp"
 
@@ -400,6 +401,42 @@ int run_perf_command(const Args& args) {
   return finish(report, ctx.common, ctx.format);
 }
 
+// ---- security ------------------------------------------------------------------------------
+
+int run_security_command(const Args& args) {
+  CLI::App app{
+      "Scan the service: TLS versions (1.0/1.1 offered fails), certificate chain, host name and expiry, "
+      "HTTP->HTTPS redirect, security headers scored and graded as the Mozilla HTTP Observatory does, "
+      "CORS preflights, debug and leak routes, the server banner and compression. An untrusted "
+      "certificate is a finding; the scan goes on.",
+      args[0]};
+  app.footer(
+      "Examples:\n"
+      "  slipway verify security --base-url https://app.example.com\n"
+      "  slipway verify security --ca-file internal-ca.pem --format markdown\n\n"
+      "Exit codes: 0 no failed check (warnings allowed), 1 a finding, 2 bad config.");
+  Context ctx;
+  std::string url, http_url;
+  std::vector<std::string> origins;
+  add_target_options(app, ctx);
+  app.add_option("--url", url, "the URL to scan (default: verify.security.url, else verify.base_url)");
+  app.add_option("--http-url", http_url, "the plain-HTTP address whose first hop must redirect to HTTPS");
+  app.add_option("--cors-origin", origins, "an origin that must be allowed exactly (repeatable)")
+      ->allow_extra_args(false);
+  if (auto code = parse(app, args)) return *code;
+  if (auto code = load_context(ctx)) return *code;
+  if (!url.empty()) ctx.settings.security.url = url;
+  if (!http_url.empty()) ctx.settings.security.http_url = http_url;
+  if (!origins.empty()) ctx.settings.security.cors_origins = origins;
+  verify::Report report;
+  if (auto r = verify::run_security_scan(ctx.settings, report); !r) return report_error(r.error());
+  if (const auto* sec = report.extra().if_contains("security")) {
+    report.add_note("security", fmt::format("  grade {} ({} points)", sec->at("grade").as_string().c_str(),
+                                            sec->at("score").as_int64()));
+  }
+  return finish(report, ctx.common, ctx.format);
+}
+
 // ---- every part ----------------------------------------------------------------------------
 
 int run_all(const Args& args) {
@@ -438,6 +475,9 @@ int run_all(const Args& args) {
   if (ctx.settings.perf_configured && !ctx.settings.perf.endpoints.empty()) {
     if (auto code = run(perf_part(ctx, report))) return *code;
   }
+  if (ctx.settings.security.configured) {
+    if (auto code = run(verify::run_security_scan(ctx.settings, report))) return *code;
+  }
   if (!any) {
     return report_error(Error::input("nothing to verify", ctx.config.where("verify"),
                                      "configure flows, [verify.perf], [verify.integrity], [verify.security] or "
@@ -455,6 +495,7 @@ constexpr Part kParts[] = {
     {"smoke", run_smoke_command},
     {"integrity", run_integrity_command},
     {"perf", run_perf_command},
+    {"security", run_security_command},
 };
 
 }  // namespace

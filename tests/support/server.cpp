@@ -69,7 +69,7 @@ bool wait_for_port(int port, double seconds) {
   return false;
 }
 
-Nginx::Nginx(std::string http_block, int ports) {
+Nginx::Nginx(std::string http_block, int ports, const std::function<void(const std::string&)>& prepare) {
   const char* nginx = "/usr/sbin/nginx";
   if (access(nginx, X_OK) != 0) {
     throw std::runtime_error("nginx is not installed: run scripts/setup.sh (it installs nginx-light)");
@@ -94,6 +94,7 @@ Nginx::Nginx(std::string http_block, int ports) {
                                       << "/tmp;\n  uwsgi_temp_path " << dir_ << "/tmp;\n  scgi_temp_path " << dir_
                                       << "/tmp;\n  default_type application/octet-stream;\n"
                                       << http_block << "\n}\n";
+  if (prepare) prepare(dir_);
   pid_ = fork();
   if (pid_ == 0) {
     execl(nginx, nginx, "-p", dir_.c_str(), "-c", (dir_ + "/nginx.conf").c_str(), static_cast<char*>(nullptr));

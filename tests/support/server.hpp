@@ -4,6 +4,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,8 @@ class Nginx {
   // Starts nginx in a fresh temporary directory. `http_block` is the text inside http { };
   // "@DIR@" in it becomes that directory and "@PORT0@", "@PORT1@", ... free ports. Fails the
   // test (throws) when nginx is missing or does not start.
-  Nginx(std::string http_block, int ports = 1);
+  // `prepare(dir)` runs before nginx starts, to write certificates and files it needs.
+  Nginx(std::string http_block, int ports = 1, const std::function<void(const std::string&)>& prepare = {});
   ~Nginx();
   Nginx(const Nginx&) = delete;
   Nginx& operator=(const Nginx&) = delete;
