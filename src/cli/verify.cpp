@@ -21,6 +21,7 @@
 #include "verify/security.hpp"
 #include "verify/settings.hpp"
 #include "verify/smoke.hpp"
+#include "verify/websocket.hpp"
 
 namespace slipway::cli {
 namespace {
@@ -437,6 +438,70 @@ int run_security_command(const Args& args) {
   return finish(report, ctx.common, ctx.format);
 }
 
+// ---- websocket -----------------------------------------------------------------------------
+
+Result<void> websocket_part(const Context& ctx, verify::Report& report) {
+  const auto& ws = ctx.settings.websocket;
+  if (ws.url.empty()) {
+    return fail(Error::input("no WebSocket to check", ctx.config.where("verify"),
+                             "set [verify.websocket] url, or pass --url ws://host/path"));
+  }
+  net::HttpClient client(client_options(ctx));
+  verify::SmokeRunner runner(ctx.settings, client, ctx.env);
+  verify::Variables vars;
+  if (!ws.login_flow.empty()) {
+    auto v = runner.run_named(ws.login_flow, nullptr);
+    if (!v) {
+      report.add("websocket-connect", "websocket", verify::Status::fail,
+                 fmt::format("login flow '{}' failed; run `slipway verify smoke --flow '{}'` to see why", ws.login_flow,
+                             ws.login_flow),
+                 ws.url);
+      return {};
+    }
+    vars = *v;
+  }
+  return verify::run_websocket_check(ctx.settings, vars, ctx.env, runner.run_id(), report);
+}
+
+int run_websocket_command(const Args& args) {
+  CLI::App app{
+      "Connect to a WebSocket and measure round trips (ping frames, or --message echoed back) against a "
+      "budget, by default the checklist's p(95) < 100ms. [verify.websocket] login_flow runs first, so "
+      "the URL can carry its token: url = \"/ws/events?token={{token}}\".",
+      args[0]};
+  app.footer(
+      "Examples:\n"
+      "  slipway verify websocket\n"
+      "  slipway verify websocket --url ws://127.0.0.1:3000/ws/echo --message hi --round-trips 50\n\n"
+      "Exit codes: 0 within budget, 1 a failed connect or a missed budget, 2 bad config.");
+  Context ctx;
+  std::string url, message;
+  std::optional<int> round_trips;
+  std::vector<std::string> thresholds;
+  add_target_options(app, ctx);
+  app.add_option("--url", url, "ws:// or wss:// URL, or a path relative to the base URL");
+  app.add_option("--message", message, "a text message the server echoes (default: ping frames)");
+  app.add_option("--round-trips", round_trips, "how many round trips to time; default 10");
+  app.add_option("--threshold", thresholds, "a budget, e.g. 'p(95) < 100ms' (repeatable)")->allow_extra_args(false);
+  if (auto code = parse(app, args)) return *code;
+  if (auto code = load_context(ctx)) return *code;
+  auto& ws = ctx.settings.websocket;
+  if (!url.empty()) {
+    ws.url = url;
+    ws.login_flow.clear();
+  }
+  if (!message.empty()) ws.message = message;
+  if (round_trips) ws.round_trips = *round_trips;
+  for (const auto& text : thresholds) {
+    auto t = verify::parse_threshold(text);
+    if (!t) return report_error(Error::input(fmt::format("{} in '{}'", t.error().message, text), "--threshold"));
+    ws.thresholds.push_back(*t);
+  }
+  verify::Report report;
+  if (auto r = websocket_part(ctx, report); !r) return report_error(r.error());
+  return finish(report, ctx.common, ctx.format);
+}
+
 // ---- every part ----------------------------------------------------------------------------
 
 int run_all(const Args& args) {
@@ -478,6 +543,9 @@ int run_all(const Args& args) {
   if (ctx.settings.security.configured) {
     if (auto code = run(verify::run_security_scan(ctx.settings, report))) return *code;
   }
+  if (ctx.settings.websocket.configured) {
+    if (auto code = run(websocket_part(ctx, report))) return *code;
+  }
   if (!any) {
     return report_error(Error::input("nothing to verify", ctx.config.where("verify"),
                                      "configure flows, [verify.perf], [verify.integrity], [verify.security] or "
@@ -492,10 +560,8 @@ struct Part {
 };
 
 constexpr Part kParts[] = {
-    {"smoke", run_smoke_command},
-    {"integrity", run_integrity_command},
-    {"perf", run_perf_command},
-    {"security", run_security_command},
+    {"smoke", run_smoke_command},       {"integrity", run_integrity_command}, {"perf", run_perf_command},
+    {"security", run_security_command}, {"websocket", run_websocket_command},
 };
 
 }  // namespace

@@ -119,6 +119,12 @@ start_ms=$(($(date +%s%N) / 1000000))
 run_sql -v rows="$SEED_ROWS" -f "$APP_DIR/seed/seed.sql"
 echo "seed took $(($(date +%s%N) / 1000000 - start_ms)) ms"
 
+# The row counts before the "deploy", in a state store of this run.
+export SLIPWAY_STATE=$WORK/state.db
+say "slipway verify integrity --snapshot"
+"$SLIPWAY" verify integrity --snapshot --config "$APP_DIR/slipway.toml" --color never ||
+  die "slipway verify integrity --snapshot failed"
+
 # ---- the app ------------------------------------------------------------------
 if [[ ! -d $APP_DIR/node_modules ]]; then
   say "installing the app's dependencies"
@@ -164,6 +170,9 @@ say "RELEASE=v2: slipway verify smoke (examples/loans/verify/smoke.toml) must pa
 "$SLIPWAY" verify smoke --config "$APP_DIR/slipway.toml" --color never || die "slipway verify smoke failed on v2"
 "$SLIPWAY" verify smoke --config "$APP_DIR/slipway.toml" --format json >"$WORK/verify-v2.json" ||
   die "slipway verify smoke (json) failed on v2"
+"$SLIPWAY" verify websocket --config "$APP_DIR/slipway.toml" --color never || die "slipway verify websocket failed on v2"
+# The smoke runs created unions, members, loans and repayments (declared may_grow); users did not change.
+"$SLIPWAY" verify integrity --config "$APP_DIR/slipway.toml" --color never || die "slipway verify integrity failed on v2"
 # Captured tokens and the password from the environment never reach a report.
 if grep -q -e "$DEMO_PASSWORD" -e '"eyJ' "$WORK/verify-v2.json"; then die "a secret leaked into the verify report"; fi
 
