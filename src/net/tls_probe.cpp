@@ -16,6 +16,9 @@ namespace {
 
 struct Fd {
   int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  Fd(Fd&& o) noexcept : fd(o.fd) { o.fd = -1; }
+  Fd(const Fd&) = delete;
   ~Fd() {
     if (fd >= 0) close(fd);
   }
@@ -56,6 +59,27 @@ std::string name_of(X509_NAME* name) {
 using Ctx = std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>;
 using Ssl = std::unique_ptr<SSL, decltype(&SSL_free)>;
 
+// One TLS handshake on a fresh connection: `ok` when it completed.
+struct Handshake {
+  Fd fd;
+  Ssl ssl;
+  bool ok = false;
+};
+
+Result<Handshake> handshake(SSL_CTX* ctx, const std::string& host, const std::string& port,
+                            std::chrono::milliseconds timeout) {
+  Handshake h{Fd(dial(host, port, timeout)), Ssl(nullptr, SSL_free)};
+  if (h.fd.fd < 0) return fail(Error::environment(fmt::format("cannot connect to {}:{}", host, port)));
+  h.ssl.reset(SSL_new(ctx));
+  SSL_set_fd(h.ssl.get(), h.fd.fd);
+  if (!is_ip(host)) {
+    SSL_ctrl(h.ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str()));
+  }
+  h.ok = SSL_connect(h.ssl.get()) == 1;
+  ERR_clear_error();
+  return h;
+}
+
 }  // namespace
 
 Result<TlsProbe> probe_tls(const std::string& host, const std::string& port, const std::string& ca_file,
@@ -72,17 +96,11 @@ Result<TlsProbe> probe_tls(const std::string& host, const std::string& port, con
     SSL_CTX_set_security_level(ctx.get(), 0);
     if (version < TLS1_3_VERSION) SSL_CTX_set_cipher_list(ctx.get(), "ALL:@SECLEVEL=0");
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
-    Fd fd{dial(host, port, timeout)};
-    if (fd.fd < 0) return fail(Error::environment(fmt::format("cannot connect to {}:{}", host, port)));
-    Ssl ssl(SSL_new(ctx.get()), SSL_free);
-    SSL_set_fd(ssl.get(), fd.fd);
-    if (!is_ip(host))
-      SSL_ctrl(ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str()));
-    const bool ok = SSL_connect(ssl.get()) == 1;
-    if (ok) SSL_shutdown(ssl.get());
-    ERR_clear_error();
-    out.versions.push_back({name, ok});
-    any = any || ok;
+    auto h = handshake(ctx.get(), host, port, timeout);
+    if (!h) return fail(h.error());
+    if (h->ok) SSL_shutdown(h->ssl.get());
+    out.versions.push_back({name, h->ok});
+    any = any || h->ok;
   }
   if (!any) return fail(Error::environment(fmt::format("{}:{} does not speak TLS 1.0 to 1.3", host, port)));
 
@@ -92,21 +110,15 @@ Result<TlsProbe> probe_tls(const std::string& host, const std::string& port, con
   if (!ca_file.empty()) SSL_CTX_load_verify_locations(ctx.get(), ca_file.c_str(), nullptr);
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);  // judge it ourselves, then go on
   SSL_CTX_set_security_level(ctx.get(), 0);
-  Fd fd{dial(host, port, timeout)};
-  if (fd.fd < 0) return fail(Error::environment(fmt::format("cannot connect to {}:{}", host, port)));
-  Ssl ssl(SSL_new(ctx.get()), SSL_free);
-  SSL_set_fd(ssl.get(), fd.fd);
-  if (!is_ip(host))
-    SSL_ctrl(ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str()));
-  if (SSL_connect(ssl.get()) != 1) {
-    ERR_clear_error();
-    return fail(Error::environment(fmt::format("TLS handshake with {}:{} failed", host, port)));
-  }
-  const long verify = SSL_get_verify_result(ssl.get());
+  auto h = handshake(ctx.get(), host, port, timeout);
+  if (!h) return fail(h.error());
+  if (!h->ok) return fail(Error::environment(fmt::format("TLS handshake with {}:{} failed", host, port)));
+  SSL* ssl = h->ssl.get();
+  const long verify = SSL_get_verify_result(ssl);
   out.chain_valid = verify == X509_V_OK;
   if (!out.chain_valid) out.chain_error = X509_verify_cert_error_string(verify);
   out.self_signed = verify == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT || verify == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN;
-  X509* cert = SSL_get1_peer_certificate(ssl.get());
+  X509* cert = SSL_get1_peer_certificate(ssl);
   if (cert) {
     out.subject = name_of(X509_get_subject_name(cert));
     out.issuer = name_of(X509_get_issuer_name(cert));
@@ -116,7 +128,7 @@ Result<TlsProbe> probe_tls(const std::string& host, const std::string& port, con
     if (ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(cert))) out.days_left = days;
     X509_free(cert);
   }
-  SSL_shutdown(ssl.get());
+  SSL_shutdown(ssl);
   ERR_clear_error();
   return out;
 }
