@@ -29,3 +29,6 @@ endif()
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 find_package(SQLite3 REQUIRED)
+
+# TLS for the HTTP client, the TLS prober and the gate.
+find_package(OpenSSL REQUIRED)

@@ -17,6 +17,8 @@ packages=(
   tzdata
   # the example application
   nodejs
+  # slipway verify: the security tests configure nginx twice; bench/verify.sh compares with wrk
+  nginx-light wrk openssl
 )
 
 missing=()

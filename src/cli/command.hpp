@@ -32,6 +32,7 @@ int run_check(const Args& args);
 int run_lock(const Args& args);
 int run_history(const Args& args);
 int run_backup(const Args& args);
+int run_verify(const Args& args);
 
 // Shared by the commands: --config, --env-file, --format and --color.
 struct CommonOptions {

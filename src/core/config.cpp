@@ -560,7 +560,9 @@ void read_document(Reader& r, const toml::table& doc, Config& c) {
     }
   }
   if (const auto* t = r.table(doc, "verify", "")) {
-    r.check_keys(*t, "verify", {"base_url"});
+    // The other keys are read by verify/settings.cpp, which knows their shapes.
+    r.check_keys(*t, "verify",
+                 {"base_url", "flows", "flow", "timeout", "ca_file", "insecure", "perf", "integrity", "security", "websocket"});
     r.string(*t, "verify", "base_url", c.verify.base_url);
   }
   if (const auto* t = r.table(doc, "state", "")) {
