@@ -28,6 +28,7 @@ struct Command {
 std::span<const Command> commands();
 
 int run_lint(const Args& args);
+int run_gate(const Args& args);
 
 // Shared by the commands: --config, --env-file, --format and --color.
 struct CommonOptions {

@@ -6,8 +6,11 @@
 namespace slipway::cli {
 
 namespace {
-constexpr std::array<Command, 1> kCommands{{
+constexpr std::array<Command, 2> kCommands{{
     {"lint", "review migrations: each statement safe / review / dangerous, with its lock and a safer recipe", run_lint},
+    {"gate",
+     "a reverse proxy in front of the backend: maintenance and read-only modes, admin bypass, zero-downtime switch",
+     run_gate},
 }};
 }  // namespace
 
