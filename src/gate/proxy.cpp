@@ -84,7 +84,6 @@ class Worker {
  public:
   Worker(Gate& gate, std::size_t index)
       : gate_(gate),
-        index_(index),
         metrics_(gate.metrics().shard(index)),
         security_headers_(parse_security_headers(gate.config().security_headers)) {}
 
@@ -120,7 +119,6 @@ class Worker {
 
   asio::io_context ioc_{1};  // first: destroyed last, after everything that uses it
   Gate& gate_;
-  std::size_t index_;
   Metrics::Shard& metrics_;
   std::vector<SecurityHeader> security_headers_;
   std::shared_ptr<const Snapshot> snapshot_;
