@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Slipway needs to build, test and run its demo on Debian 12.
 # Idempotent: only packages that are missing are installed. Needs root (or sudo).
+#   scripts/setup.sh           what the build, the tests and the demo need
+#   scripts/setup.sh --bench   also nginx-light and wrk, for the comparisons in bench/
 set -euo pipefail
 
 packages=(
@@ -16,6 +18,7 @@ packages=(
   # the example application
   nodejs
 )
+if [ "${1:-}" = "--bench" ]; then packages+=(nginx-light wrk); fi
 
 missing=()
 for p in "${packages[@]}"; do

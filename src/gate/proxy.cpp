@@ -114,7 +114,7 @@ class Worker {
                                  http::response_parser<http::empty_body>& rp, Exchange& x);
   awaitable<void> tunnel(beast::tcp_stream& client, beast::flat_buffer& client_buffer, Upstream up);
   awaitable<bool> reply(beast::tcp_stream& client, unsigned version, http::status status, std::string_view content_type,
-                        std::string body, bool keep_alive, Exchange& x, std::int64_t retry_after = 0);
+                        std::string_view body, bool keep_alive, Exchange& x, std::int64_t retry_after = 0);
   void record(const Exchange& x);
 
   asio::io_context ioc_{1};  // first: destroyed last, after everything that uses it
@@ -126,6 +126,8 @@ class Worker {
   tcp::endpoint endpoint_;
   std::string endpoint_error_;
   std::deque<Upstream> idle_;  // to snapshot_'s upstream
+  Rejection rejection_json_;   // snapshot_'s 503 bodies, rendered once per change
+  Rejection rejection_html_;
 };
 
 struct Worker::Exchange {
@@ -161,6 +163,9 @@ const Snapshot& Worker::current() {
     }
     snapshot_ = std::move(next);
     version_ = v;
+    rejection_json_ =
+        render_rejection(snapshot_->mode, snapshot_->message, snapshot_->retry_after, false, gate_.page());
+    rejection_html_ = render_rejection(snapshot_->mode, snapshot_->message, snapshot_->retry_after, true, gate_.page());
   }
   return *snapshot_;
 }
@@ -205,9 +210,10 @@ void Worker::record(const Exchange& x) {
 }
 
 awaitable<bool> Worker::reply(beast::tcp_stream& client, unsigned version, http::status status,
-                              std::string_view content_type, std::string body, bool keep_alive, Exchange& x,
+                              std::string_view content_type, std::string_view body, bool keep_alive, Exchange& x,
                               std::int64_t retry_after) {
-  http::response<http::string_body> res{status, version == 10 ? 10u : 11u};
+  // The body is not copied: `body` outlives the write (a temporary lives to the end of the co_await).
+  http::response<http::span_body<const char>> res{status, version == 10 ? 10u : 11u};
   res.set(http::field::server, "slipway-gate");
   res.set(http::field::content_type, content_type);
   res.set(http::field::cache_control, "no-store");
@@ -215,9 +221,8 @@ awaitable<bool> Worker::reply(beast::tcp_stream& client, unsigned version, http:
   for (const auto& h : security_headers_) res.set(h.name, h.value);
   x.status = static_cast<unsigned>(status);
   x.bytes = x.head ? 0 : body.size();
-  res.body() = std::move(body);
-  res.prepare_payload();
-  if (x.head) res.body().clear();  // HEAD: the header says how long the body would be
+  res.content_length(body.size());
+  if (!x.head) res.body() = {body.data(), body.size()};  // HEAD: the header says how long the body would be
   res.keep_alive(keep_alive);
   client.expires_after(gate_.config().idle_timeout);
   auto [ec, n] = co_await http::async_write(client, res, nothrow);
@@ -335,8 +340,7 @@ awaitable<bool> Worker::handle(beast::tcp_stream& client, beast::flat_buffer& bu
                                keep, x);
     }
     metrics_.rejected.fetch_add(1, std::memory_order_relaxed);
-    const auto page = render_rejection(snap.mode, snap.message, snap.retry_after,
-                                       wants_html(sv(req[http::field::accept])), gate_.page());
+    const Rejection& page = wants_html(sv(req[http::field::accept])) ? rejection_html_ : rejection_json_;
     co_return co_await reply(client, version, http::status::service_unavailable, page.content_type, page.body, keep, x,
                              snap.retry_after);
   }
