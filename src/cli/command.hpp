@@ -33,6 +33,7 @@ int run_lock(const Args& args);
 int run_history(const Args& args);
 int run_backup(const Args& args);
 int run_verify(const Args& args);
+int run_gate(const Args& args);
 
 // Shared by the commands: --config, --env-file, --format and --color.
 struct CommonOptions {
