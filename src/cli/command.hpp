@@ -11,6 +11,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/output.hpp"
+#include "lint/rule.hpp"
 
 namespace slipway::cli {
 
@@ -28,6 +29,7 @@ struct Command {
 std::span<const Command> commands();
 
 int run_lint(const Args& args);
+int run_migrate(const Args& args);
 
 // Shared by the commands: --config, --env-file, --format and --color.
 struct CommonOptions {
@@ -42,5 +44,16 @@ std::optional<Config> load_config_or_report(const CommonOptions& options);
 // Prints an error (redacted) to stderr and returns its exit code.
 int report_error(const Error& error);
 Style style_for(const CommonOptions& options);
+
+// The database a command connects to: `flag` (--database), else database.direct_url, else
+// database.url. A key whose ${VAR} is unset is skipped, and its require() error is stored in
+// `unresolved` (when given) so that a command that needs a database can say which variable is
+// missing. Returns "" when no URL is usable. The URL is registered as a secret for redact().
+std::string database_url(const Config& config, const std::optional<std::string>& flag,
+                         std::optional<Error>* unresolved = nullptr);
+
+// The linter's settings from slipway.toml's [lint]: thresholds, disabled rules, and the target
+// server's version (`pg_version`, else lint.postgres_version, else the live database's, else 15).
+lint::Settings lint_settings(const Config& config, const pg::LiveSchema* live, std::optional<int> pg_version = {});
 
 }  // namespace slipway::cli

@@ -6,8 +6,10 @@
 namespace slipway::cli {
 
 namespace {
-constexpr std::array<Command, 1> kCommands{{
+constexpr std::array<Command, 2> kCommands{{
     {"lint", "review migrations: each statement safe / review / dangerous, with its lock and a safer recipe", run_lint},
+    {"migrate", "status, plan and apply of the migration folder, with history kept as the project's tool keeps it",
+     run_migrate},
 }};
 }  // namespace
 
