@@ -39,11 +39,11 @@ std::string database_url(const Config& config, const std::optional<std::string>&
   if (url.empty()) {
     for (const char* key : {"database.direct_url", "database.url"}) {
       const std::string& value = std::string(key) == "database.url" ? config.database.url : config.database.direct_url;
-      if (value.empty()) continue;
       if (auto ok = config.require(key); !ok) {
         if (unresolved && !*unresolved) *unresolved = ok.error();
         continue;
       }
+      if (value.empty()) continue;
       url = value;
       break;
     }

@@ -136,6 +136,8 @@ int run_plan(const Args& args) {
   if (auto code = s.open()) return *code;
   auto status = migrate::read_status(*s.conn, s.folder, s.history());
   if (!status) return report_error(status.error());
+  // Reading table sizes waits for a table locked ACCESS EXCLUSIVE: at most lock_timeout.
+  (void)s.conn->execute(fmt::format("SET lock_timeout = '{}ms'", s.config->migrations.lock_timeout.count()));
   auto live = pg::load_live_schema(*s.conn);
   if (!live) return report_error(Error::environment(live.error().message, "reading the catalog"));
   const migrate::Plan plan = migrate::make_plan(*status, &*live, lint_settings(*s.config, &*live));
@@ -147,6 +149,10 @@ int run_plan(const Args& args) {
   }
   const fs::path file =
       output ? fs::path(*output) : fs::path(fmt::format("migration_plan_{}.sql", now_as("%Y%m%d", false)));
+  if (const fs::path parent = file.parent_path(); !parent.empty() && !fs::is_directory(parent)) {
+    return report_error(
+        Error::input("the plan's folder does not exist", parent.string(), "create it, or give another --output"));
+  }
   // The database by name, not by URL: the URL may carry a password, and redact() masks it whole.
   std::string database;
   if (auto rows = s.conn->query("SELECT current_database(), current_setting('server_version')"); rows) {

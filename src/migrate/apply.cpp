@@ -51,6 +51,13 @@ std::string server_message(const pg::ServerError& e, const Error& fallback) {
   return out;
 }
 
+// retry_backoff * 2^tries, jittered to between half and one and a half times that, at most a minute.
+Duration backoff(const ApplyOptions& options, Waiter& waiter, int tries) {
+  const double base = static_cast<double>(options.retry_backoff.count()) * std::pow(2.0, tries);
+  const double jittered = base * (0.5 + waiter.random());
+  return Duration(static_cast<long long>(std::min(jittered, 60'000.0)));
+}
+
 struct StepFailure {
   std::size_t statement = 0;  // index into the file's statements
   std::string sqlstate;
@@ -143,7 +150,7 @@ class Runner {
         }
         return failure;
       }
-      const Duration wait = backoff(tries);
+      const Duration wait = backoff(options_, waiter_, tries);
       ++result.retries;
       ++report_.retries;
       const std::string line =
@@ -189,13 +196,6 @@ class Runner {
       }
     }
     return std::nullopt;
-  }
-
-  // retry_backoff * 2^tries, jittered to between half and one and a half times that, at most a minute.
-  Duration backoff(int tries) {
-    const double base = static_cast<double>(options_.retry_backoff.count()) * std::pow(2.0, tries);
-    const double jittered = base * (0.5 + waiter_.random());
-    return Duration(static_cast<long long>(std::min(jittered, 60'000.0)));
   }
 
   void fail_before(MigrationResult& result, const Error& e) {
@@ -332,9 +332,29 @@ Result<ApplyReport> apply(pg::Connection& conn, const Folder& folder, std::uniqu
     return report;
   }
 
-  // 3. The plan, and the statements that refuse it.
-  auto live = pg::load_live_schema(conn);
-  if (!live) return fail(Error::environment(live.error().message, "reading the catalog"));
+  // 3. The plan, and the statements that refuse it. Table sizes take an ACCESS SHARE lock on
+  // each table: a session holding ACCESS EXCLUSIVE would make the read wait, so it waits at most
+  // lock_timeout and is retried like a statement.
+  if (auto r = conn.execute(fmt::format("SET lock_timeout = '{}ms'", options.lock_timeout.count())); !r)
+    return fail(r.error());
+  Waiter& waiter = options.waiter ? *options.waiter : system_waiter();
+  Result<pg::LiveSchema> live = pg::load_live_schema(conn);
+  for (int tries = 0; !live && conn.last_error().sqlstate == kLockNotAvailable && tries < options.lock_retries;
+       ++tries) {
+    const Duration wait = backoff(options, waiter, tries);
+    ++report.retries;
+    report.retry_log.push_back(fmt::format("lock timeout reading table sizes ({}); retry {} of {} in {}ms",
+                                           conn.last_error().message, tries + 1, options.lock_retries, wait.count()));
+    if (options.progress) options.progress(report.retry_log.back());
+    waiter.sleep(wait);
+    live = pg::load_live_schema(conn);
+  }
+  if (!live) {
+    return fail(Error::environment(live.error().message, "reading the catalog",
+                                   conn.last_error().sqlstate == kLockNotAvailable
+                                       ? "another session holds a lock on a table; see pg_locks"
+                                       : ""));
+  }
   const Plan plan = make_plan(*status, &*live, settings);
   if (const auto errors = plan.errors(); !errors.empty()) {
     std::string list;
@@ -365,8 +385,6 @@ Result<ApplyReport> apply(pg::Connection& conn, const Folder& folder, std::uniqu
   }
 
   // 4. Timeouts, then each migration.
-  if (auto r = conn.execute(fmt::format("SET lock_timeout = '{}ms'", options.lock_timeout.count())); !r)
-    return fail(r.error());
   if (auto r = conn.execute(fmt::format("SET statement_timeout = '{}ms'", options.statement_timeout.count())); !r)
     return fail(r.error());
   if (auto r = status->history->ensure(conn); !r) {
