@@ -128,6 +128,7 @@ direct_url = "\${DIRECT_URL}"     # the owner: migrations, backups and restores
 [migrations]
 dir = "\${RELEASE_DIR:-releases/v1}/migrations"
 format = "prisma"
+lock_timeout = "${DEMO_LOCK_TIMEOUT:-5s}"
 
 [lint]
 fail_on = "dangerous"
@@ -144,7 +145,7 @@ control_socket = "gate.sock"
 admin_listen = "127.0.0.1:$GATE_ADMIN_PORT"
 allow = ["/api/auth/login"]
 admin_writes = true
-switch_timeout = "30s"
+switch_timeout = "${DEMO_SWITCH_TIMEOUT:-30s}"
 drain_timeout = "5s"
 # Who gets through during maintenance: a token with role ADMIN, and this machine. On the demo
 # every client is local, so the deploy's own verification (smoke flows of every role, through
@@ -160,7 +161,7 @@ base_url = "http://127.0.0.1:$GATE_PORT"
 flows = ["$DEMO_APP/verify/smoke.toml"]
 
 [verify.integrity]
-tables = ["users", "unions", "members", "loans", "repayments"]
+tables = ["users", "unions", "members", "loans", "repayments"${DEMO_INTEGRITY_EXTRA:+, $DEMO_INTEGRITY_EXTRA}]
 may_grow = ["unions", "members", "loans", "repayments"]
 checksums = { users = ["id", "email", "role"] }
 
@@ -213,7 +214,7 @@ timeout = "60s"
 env = { RUN_DIR = "$DEMO_DIR/run" }
 ${DEMO_STEPS:-}
 [notify]
-webhook = "http://127.0.0.1:$SINK_PORT/hooks/deploy"
+webhook = "http://127.0.0.1:$SINK_PORT${SINK_PATH:-/hooks/deploy}"
 
 [state]
 url = "state.db"

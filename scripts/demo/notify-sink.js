@@ -4,7 +4,8 @@
 //
 //   node scripts/demo/notify-sink.js FILE [PORT]     # prints "listening PORT" once it listens
 //
-// PORT 0 (the default) picks a free port. Stops on SIGTERM/SIGINT.
+// PORT 0 (the default) picks a free port. Stops on SIGTERM/SIGINT. While the file named by
+// SINK_SLOW_FILE exists, answers only after 60 s (tests use it to hold a deploy in its notify phase).
 "use strict";
 const http = require("node:http");
 const fs = require("node:fs");
@@ -29,8 +30,11 @@ const server = http.createServer((req, res) => {
     }
     const line = { at: new Date().toISOString(), method: req.method, path: req.url, headers: req.headers, body };
     fs.appendFileSync(file, JSON.stringify(line) + "\n");
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end('{"ok":true}');
+    const slow = process.env.SINK_SLOW_FILE && fs.existsSync(process.env.SINK_SLOW_FILE);
+    setTimeout(() => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"ok":true}');
+    }, slow ? 60000 : 0);
   });
 });
 server.listen(Number(port), "127.0.0.1", () => {
