@@ -42,6 +42,10 @@ struct RestoreOptions {
   std::string url;                  // the target database
   std::vector<std::string> tables;  // only these ("schema.table"); empty = everything
   bool force = false;               // restore over a non-empty target (pg_restore --clean --if-exists)
+  // Make the target exactly the backup: drop every user schema (objects the backup does not hold
+  // included, such as tables a later migration created) before restoring. Implies force; a full
+  // restore only. This is what a deploy's rollback needs.
+  bool replace = false;
   bool no_owner = false;            // pg_restore --no-owner --no-privileges
   const Key* key = nullptr;
   bool progress = false;

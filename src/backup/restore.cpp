@@ -86,7 +86,9 @@ Result<RestoreOutcome> restore_backup(Repository& repo, const std::string& id, c
   if (!conn) return fail(conn.error());
   auto relations = count_user_relations(*conn);
   if (!relations) return fail(relations.error());
-  if (*relations > 0 && !options.force) {
+  if (options.replace && !everything)
+    return fail(Error::input("--replace restores the whole backup; it cannot be combined with --table", "--replace"));
+  if (*relations > 0 && !options.force && !options.replace) {
     return fail(Error::input(
         fmt::format("the target database is not empty: it has {} tables, views or sequences", *relations),
         info->display(),
@@ -110,10 +112,27 @@ Result<RestoreOutcome> restore_backup(Repository& repo, const std::string& id, c
 
   auto tool = find_pg_tool("pg_restore", major_of(m->pg_dump_version), conn->server_version() / 10000);
   if (!tool) return fail(tool.error());
+  if (options.replace && *relations > 0) {
+    // Every schema the users own goes, with what is in it; public comes back empty, as in a new
+    // database, and pg_restore recreates the rest.
+    auto dropped = conn->execute(R"sql(
+DO $$
+DECLARE s text;
+BEGIN
+  FOR s IN SELECT nspname FROM pg_namespace
+           WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+             AND nspname NOT LIKE 'pg_temp_%' AND nspname NOT LIKE 'pg_toast_temp_%'
+  LOOP
+    EXECUTE format('DROP SCHEMA %I CASCADE', s);
+  END LOOP;
+  CREATE SCHEMA public;
+END $$;)sql");
+    if (!dropped) return fail(dropped.error());
+  }
   ProcessSpec spec;
   spec.argv = {tool->path, "--exit-on-error", "--single-transaction"};
   for (auto& a : pg_child_args(*info, "slipway restore")) spec.argv.push_back(std::move(a));
-  if (options.force) {
+  if (options.force && !options.replace) {
     spec.argv.push_back("--clean");
     spec.argv.push_back("--if-exists");
   }

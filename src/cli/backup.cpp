@@ -352,7 +352,9 @@ int run_restore(const Args& args) {
       "  slipway backup restore 20260312T101500Z-3fa9 --to \"$DIRECT_URL\" --force\n"
       "  slipway backup restore latest --to \"$SCRATCH_URL\" --table public.loans --table public.members\n\n"
       "The target must be empty (no tables, views or sequences) unless --force, which drops and replaces\n"
-      "the objects the backup holds. pg_restore runs in one transaction: a failure changes nothing.\n\n"
+      "the objects the backup holds, or --replace, which first drops every schema so the target becomes\n"
+      "exactly the backup. pg_restore runs in one transaction: a failure changes nothing (with --replace,\n"
+      "the schemas were dropped before it started).\n\n"
       "Exit codes: 0 restored and row counts match, 1 corrupt archive, failed restore or counts differ,\n"
       "2 bad input (unknown id, non-empty target, wrong key), 3 database unreachable or pg_restore missing.");
   Setup setup;
@@ -360,6 +362,7 @@ int run_restore(const Args& args) {
   std::string to;
   std::vector<std::string> tables;
   bool force = false;
+  bool replace = false;
   bool no_owner = false;
   setup.add_to(app);
   setup.add_key_option(app);
@@ -367,6 +370,8 @@ int run_restore(const Args& args) {
   app.add_option("--to", to, "the target database URL")->required();
   app.add_option("--table", tables, "restore only this table, as schema.table (repeatable)")->allow_extra_args(false);
   app.add_flag("--force", force, "restore into a non-empty database, replacing the objects the backup holds");
+  app.add_flag("--replace", replace,
+               "make the target exactly the backup: drop every schema first (a deploy's rollback uses this)");
   app.add_flag("--no-owner", no_owner, "do not restore owners and privileges (a target with other roles)");
   if (auto code = parse(app, args)) return *code;
   auto loaded = load(setup, true, true);
@@ -380,6 +385,7 @@ int run_restore(const Args& args) {
   options.url = to;
   options.tables = tables;
   options.force = force;
+  options.replace = replace;
   options.no_owner = no_owner;
   options.key = ctx.key_ptr();
   options.progress = Progress::terminal();

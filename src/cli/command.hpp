@@ -35,6 +35,9 @@ int run_history(const Args& args);
 int run_backup(const Args& args);
 int run_verify(const Args& args);
 int run_gate(const Args& args);
+int run_deploy(const Args& args);
+int run_rollback(const Args& args);
+int run_status(const Args& args);
 int run_migrate(const Args& args);
 
 // Shared by the commands: --config, --env-file, --format and --color.

@@ -15,7 +15,11 @@ constexpr Command kCommands[] = {
     {"gate",
      "a reverse proxy in front of the backend: maintenance and read-only modes, admin bypass, zero-downtime switch",
      run_gate},
-    {"verify", "post-deployment verification: smoke flows, data integrity, performance budgets, security scan", run_verify},
+    {"verify", "post-deployment verification: smoke flows, data integrity, performance budgets, security scan",
+     run_verify},
+    {"deploy", "the whole checklist as one command, with automatic rollback when a phase fails", run_deploy},
+    {"rollback", "undo an interrupted deploy, or go back to the previous successful release", run_rollback},
+    {"status", "a deploy in progress or interrupted, the state it left, the lock, the latest deploy", run_status},
     {"history", "past deploys and rollbacks, each phase's result; --format markdown for a changelog", run_history},
     {"lock", "show or release the deploy lock", run_lock},
 };

@@ -61,7 +61,6 @@ lint::Settings lint_settings(const Config& config, const pg::LiveSchema* live, s
   if (settings.postgres_version == 0) settings.postgres_version = live ? live->server_major : 15;
   settings.disabled.insert(config.lint.disable.begin(), config.lint.disable.end());
   return settings;
-
 }
 
 void register_url_secret(const std::string& url) {

@@ -129,7 +129,8 @@ Result<DeployLock> DeployLock::acquire(sqlite::Database& db, const LockRequest& 
     auto r = db.transaction([&]() -> Result<void> {
       auto current = read_lock(db);
       if (!current) return fail(current.error());
-      const TimePoint now = env.now();
+      // Whole milliseconds, as stored: the holder recognises its own row by its acquire time.
+      const TimePoint now = std::chrono::time_point_cast<std::chrono::milliseconds>(env.now());
       Acquired a;
       if (*current) {
         a.stale_reason = stale_reason(**current, now, env);
@@ -175,7 +176,7 @@ Result<void> DeployLock::renew() {
       return fail(Error::refused("the deploy lock was taken over by another deploy while this one ran", "deploy lock",
                                  "see `slipway lock status` and `slipway history`"));
     }
-    acquired_.info.expires = env_.now() + lease_;
+    acquired_.info.expires = std::chrono::time_point_cast<std::chrono::milliseconds>(env_.now()) + lease_;
     return write_lock(*db_, acquired_.info);
   });
 }

@@ -85,25 +85,28 @@ std::string iso_now(std::chrono::system_clock::time_point t) {
 }
 
 json::object DeployRecord::to_json() const {
-  return {
-      {"id", id},
-      {"kind", kind},
-      {"version", version},
-      {"status", status},
-      {"reason", reason},
-      {"user", user},
-      {"host", host},
-      {"pid", pid},
-      {"git_sha", git_sha},
-      {"started_at", started_at},
-      {"finished_at", finished_at},
-      {"rollback_of", rollback_of},
-      {"backup_id", backup_id},
-      {"migrations_applied", strings_json(migrations_applied)},
-      {"verify", verify},
-      {"phases", phases_json(phases)},
-      {"rollback", phases_json(rollback)},
-      {"state", {{"maintenance_on", maintenance_on}, {"upstream", upstream}, {"steps_ran", strings_json(steps_ran)}}}};
+  return {{"id", id},
+          {"kind", kind},
+          {"version", version},
+          {"status", status},
+          {"reason", reason},
+          {"user", user},
+          {"host", host},
+          {"pid", pid},
+          {"git_sha", git_sha},
+          {"started_at", started_at},
+          {"finished_at", finished_at},
+          {"rollback_of", rollback_of},
+          {"backup_id", backup_id},
+          {"migrations_applied", strings_json(migrations_applied)},
+          {"verify", verify},
+          {"phases", phases_json(phases)},
+          {"rollback", phases_json(rollback)},
+          {"state",
+           {{"maintenance_on", maintenance_on},
+            {"upstream", upstream},
+            {"previous_upstream", previous_upstream},
+            {"steps_ran", strings_json(steps_ran)}}}};
 }
 
 Result<DeployRecord> DeployRecord::from_json(const json::value& v) {
@@ -131,6 +134,7 @@ Result<DeployRecord> DeployRecord::from_json(const json::value& v) {
     const auto& st = s->as_object();
     if (const auto* m = st.if_contains("maintenance_on"); m && m->is_bool()) r.maintenance_on = m->as_bool();
     r.upstream = str(st, "upstream");
+    r.previous_upstream = str(st, "previous_upstream");
     r.steps_ran = strings(st, "steps_ran");
   }
   return r;

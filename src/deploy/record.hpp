@@ -51,7 +51,8 @@ struct DeployRecord {
   std::vector<PhaseRecord> rollback;  // the automatic rollback's steps, when one ran
   // What is true of the world now, for a report after a crash or a failed rollback.
   bool maintenance_on = false;
-  std::string upstream;
+  std::string upstream;                // where this release listens (the gate's upstream after it)
+  std::string previous_upstream;       // the gate's upstream before it, for switching back
   std::vector<std::string> steps_ran;  // release steps that ran (and were not rolled back)
 
   [[nodiscard]] boost::json::object to_json() const;

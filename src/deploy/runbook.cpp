@@ -73,7 +73,7 @@ std::string output_tail(std::string_view text, std::size_t lines) {
 }
 
 Result<void> run_runbook(DeployRecord& record, std::vector<Phase>& phases, History& history, Observer* observer,
-                                 const RunbookOptions& options) {
+                         const RunbookOptions& options) {
   // Every phase is listed from the start, so a crash report shows what never ran.
   for (const auto& p : phases) (void)slot_for(record, p.name);
   record.status = "running";
@@ -114,6 +114,12 @@ Result<void> run_runbook(DeployRecord& record, std::vector<Phase>& phases, Histo
   // Roll back: undo in reverse, verify again, and only then the undo_last phases (maintenance).
   record.reason = why;
   if (options.before_rollback) options.before_rollback(record);
+  return roll_back(record, done, history, observer, options);
+}
+
+Result<void> roll_back(DeployRecord& record, const std::vector<const Phase*>& done, History& history,
+                       Observer* observer, const RunbookOptions& options) {
+  Runner runner(record, history, observer, options);
   bool clean = true;
   std::vector<const Phase*> last;
   for (auto it = done.rbegin(); it != done.rend(); ++it) {

@@ -66,7 +66,14 @@ struct RunbookOptions {
 // applied, maintenance state); it is saved at each boundary. Phases already `ok` in the record
 // are not run again (resume). Fails only when the state database itself fails.
 Result<void> run_runbook(DeployRecord& record, std::vector<Phase>& phases, History& history, Observer* observer,
-                                 const RunbookOptions& options = {});
+                         const RunbookOptions& options = {});
+
+// Undoes `done` (phases that ran, in the order they ran) for `record`: the undos in reverse, the
+// re-verification, then the undo_last phases; sets the record's status to rolled-back or
+// rollback-failed. run_runbook calls it on a failure; `slipway rollback` calls it for a deploy
+// that was interrupted.
+Result<void> roll_back(DeployRecord& record, const std::vector<const Phase*>& done, History& history,
+                       Observer* observer, const RunbookOptions& options);
 
 // The last `lines` lines of `text`, redacted.
 std::string output_tail(std::string_view text, std::size_t lines);

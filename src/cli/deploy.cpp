@@ -1,0 +1,230 @@
+// slipway deploy | rollback | status: the runbook, its undo, and where things stand.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include "cli/command.hpp"
+#include "cli/parse_args.hpp"
+#include "core/redact.hpp"
+#include "deploy/deploy.hpp"
+#include "deploy/lock.hpp"
+#include "state/store.hpp"
+
+namespace slipway::cli {
+namespace {
+
+using deploy::PhaseRecord;
+using deploy::PhaseStatus;
+
+// Shows each phase live on stderr: its name when it starts, its result and time when it ends.
+class LivePhases : public deploy::Observer {
+ public:
+  explicit LivePhases(Style style) : style_(style), terminal_(isatty(STDERR_FILENO) != 0) {}
+  void started(const PhaseRecord& p, bool rolling_back) override {
+    if (rolling_back && !announced_rollback_) {
+      std::fputs(style_.paint(Color::yellow, "rolling back:\n").c_str(), stderr);
+      announced_rollback_ = true;
+    }
+    if (!terminal_) return;  // a log gets one line per phase, when it ends
+    std::fprintf(stderr, "%s %-18s ...\r", rolling_back ? "  ↺" : "  ▸", p.name.c_str());
+    std::fflush(stderr);
+  }
+  void finished(const PhaseRecord& p, bool rolling_back) override {
+    std::string mark;
+    switch (p.status) {
+      case PhaseStatus::ok: mark = style_.paint(Color::green, "✓"); break;
+      case PhaseStatus::failed: mark = style_.paint(Color::red, "✗"); break;
+      default: mark = style_.paint(Color::dim, "-"); break;
+    }
+    std::fputs(
+        redact(fmt::format("{}  {}{} {:<18} {:>6.1f}s  {}\n", terminal_ ? "\r\033[K" : "", rolling_back ? "  " : "",
+                           mark, p.name, static_cast<double>(p.duration_ms) / 1000.0, p.summary))
+            .c_str(),
+        stderr);
+  }
+
+ private:
+  Style style_;
+  bool terminal_;
+  bool announced_rollback_ = false;
+};
+
+std::string self_binary() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "slipway";
+}
+
+int finish(const deploy::DeployRecord& r, Format format, const Style& style) {
+  if (format == Format::json) {
+    std::puts(redact(boost::json::serialize(r.to_json())).c_str());
+  } else {
+    const bool good = r.status == "succeeded" || r.status == "dry-run";
+    std::puts(redact(fmt::format("{} {} {}: {}{}", r.kind, r.id.empty() ? "(dry run)" : r.id, r.version,
+                                 style.paint(good ? Color::green : Color::red, r.status),
+                                 r.reason.empty() ? "" : " — " + r.reason))
+                  .c_str());
+    if (r.status == "rollback-failed") std::puts(redact("  state now: " + deploy::describe_state(r)).c_str());
+  }
+  return r.status == "succeeded" || r.status == "dry-run" ? 0 : 1;
+}
+
+struct Shared {
+  CommonOptions common;
+  std::optional<std::string> database;
+  std::string lock_wait = "0s";
+};
+
+void add_shared(CLI::App& app, Shared& s) {
+  add_common_options(app, s.common, "text, json");
+  app.add_option("--database", s.database, "the database URL for restores (default: database.direct_url or url)");
+  app.add_option("--lock-wait", s.lock_wait, "how long to wait for another deploy's lock, e.g. 10m")
+      ->capture_default_str();
+}
+
+std::optional<int> prepare(Shared& s, std::optional<Config>& config, deploy::DeployOptions& o, Format& format) {
+  auto f = parse_format(s.common.format, {Format::text, Format::json});
+  if (!f) return report_error(f.error());
+  format = *f;
+  config = load_config_or_report(s.common);
+  if (!config) return 2;
+  auto wait = parse_duration(s.lock_wait);
+  if (!wait) return report_error(Error::input(wait.error().message, "--lock-wait", "e.g. --lock-wait 10m"));
+  o.binary = self_binary();
+  o.config = config->file;
+  o.env_file = s.common.env_file.value_or("");
+  o.database_url = database_url(*config, s.database);
+  o.lock_wait = std::chrono::duration_cast<std::chrono::milliseconds>(*wait);
+  o.say = [](const std::string& line) { std::fputs(redact(line + "\n").c_str(), stderr); };
+  return std::nullopt;
+}
+
+}  // namespace
+
+int run_deploy(const Args& args) {
+  CLI::App app{
+      "Run the deployment checklist as one command: check, lint, snapshot, backup, maintenance on, migrate, "
+      "release steps, switch, verify, maintenance off, notify. Any failure after the checks rolls back what ran.",
+      args[0]};
+  app.footer(
+      "Examples:\n"
+      "  slipway deploy --version v2\n"
+      "  slipway deploy --version v2 --dry-run\n"
+      "  slipway deploy --version v3 --allow-dangerous --restore-db --format json\n\n"
+      "Exit codes: 0 succeeded, 1 blocked, failed or rolled back (or the lock is held), 2 bad input,\n"
+      "3 the state database could not be used. Each run is recorded: see `slipway history`.");
+  Shared shared;
+  deploy::DeployOptions o;
+  app.add_option("--version", o.version, "the version being deployed (SLIPWAY_VERSION for the steps)")->required();
+  app.add_flag("--dry-run", o.dry_run, "print the plan (phases, lint verdicts, commands) and change nothing");
+  app.add_flag("--allow-dangerous", o.allow_dangerous, "apply migrations even when lint finds dangerous statements");
+  app.add_flag("--restore-db", o.restore_db, "on rollback, restore the pre-deploy backup whatever the config says");
+  app.add_flag("--resume", o.resume, "finish a deploy that was interrupted, from the phase it stopped in");
+  add_shared(app, shared);
+  if (auto code = parse(app, args)) return *code;
+  std::optional<Config> config;
+  Format format = Format::text;
+  if (auto code = prepare(shared, config, o, format)) return *code;
+  LivePhases live(Style::for_stdout());
+  if (format == Format::text) o.observer = &live;
+  auto r = deploy::run_deploy(*config, o);
+  if (!r) return report_error(r.error());
+  return finish(*r, format, style_for(shared.common));
+}
+
+int run_rollback(const Args& args) {
+  CLI::App app{
+      "Roll back: undo an interrupted deploy from its record, or go back from the current release to the "
+      "previous successful one (its release steps and upstream), with or without restoring the database.",
+      args[0]};
+  app.footer(
+      "Examples:\n"
+      "  slipway rollback                 # the interrupted deploy, else the latest one\n"
+      "  slipway rollback d-20261121-093502-1a2b --restore-db\n\n"
+      "Exit codes: 0 rolled back, 1 the rollback failed or the lock is held, 2 bad input, 3 environment.");
+  Shared shared;
+  deploy::RollbackOptions o;
+  app.add_option("id", o.target, "the deploy to roll back (default: the interrupted one, else the latest)");
+  app.add_flag("--restore-db", o.restore_db, "restore the database from the backup taken before that deploy");
+  add_shared(app, shared);
+  if (auto code = parse(app, args)) return *code;
+  std::optional<Config> config;
+  Format format = Format::text;
+  if (auto code = prepare(shared, config, o.base, format)) return *code;
+  LivePhases live(Style::for_stdout());
+  if (format == Format::text) o.base.observer = &live;
+  auto r = deploy::run_rollback(*config, o);
+  if (!r) return report_error(r.error());
+  const int code = finish(*r, format, style_for(shared.common));
+  return r->status == "rolled-back" ? 0 : code;
+}
+
+int run_status(const Args& args) {
+  CLI::App app{
+      "Where things stand: a deploy in progress or interrupted (and the state it left), the lock, the "
+      "latest deploy.",
+      args[0]};
+  app.footer(
+      "Examples:\n"
+      "  slipway status\n"
+      "  slipway status --format json\n\n"
+      "Exit codes: 0 nothing interrupted, 1 an interrupted deploy needs `slipway rollback` or\n"
+      "`slipway deploy --resume`, 2 bad input, 3 the state database could not be opened.");
+  CommonOptions common;
+  add_common_options(app, common, "text, json");
+  if (auto code = parse(app, args)) return *code;
+  auto format = parse_format(common.format, {Format::text, Format::json});
+  if (!format) return report_error(format.error());
+  auto config = load_config_or_report(common);
+  if (!config) return 2;
+  auto interrupted = deploy::find_interrupted(*config);
+  if (!interrupted) return report_error(interrupted.error());
+  auto db = state::open(*config);
+  if (!db) return report_error(db.error());
+  deploy::History history(*db);
+  auto latest = history.list(1);
+  if (!latest) return report_error(latest.error());
+  auto lock = deploy::DeployLock::status(*db);
+  if (!lock) return report_error(lock.error());
+
+  if (*format == Format::json) {
+    boost::json::object out;
+    out["interrupted"] = nullptr;
+    if (*interrupted) {
+      out["interrupted"] = boost::json::object{{"deploy", (*interrupted)->record.to_json()},
+                                               {"why", (*interrupted)->why},
+                                               {"state", deploy::describe_state((*interrupted)->record)}};
+    }
+    out["latest"] = latest->empty() ? boost::json::value(nullptr) : boost::json::value(latest->front().to_json());
+    out["lock"] = *lock ? boost::json::value(boost::json::object{
+                              {"holder", (*lock)->holder}, {"pid", (*lock)->pid}, {"deploy_id", (*lock)->deploy_id}})
+                        : boost::json::value(nullptr);
+    std::puts(redact(boost::json::serialize(out)).c_str());
+    return *interrupted ? 1 : 0;
+  }
+  if (*interrupted) {
+    const auto& r = (*interrupted)->record;
+    std::puts(redact(fmt::format("deploy {} of {} was INTERRUPTED: {}\n  state: {}\n  next: `slipway rollback` "
+                                 "to undo it, or `slipway deploy --version {} --resume` to finish it",
+                                 r.id, r.version, (*interrupted)->why, deploy::describe_state(r), r.version))
+                  .c_str());
+    return 1;
+  }
+  if (*lock) {
+    std::printf("a deploy is running: %s by %s (pid %d)\n", (*lock)->deploy_id.c_str(), (*lock)->holder.c_str(),
+                (*lock)->pid);
+  }
+  if (latest->empty()) {
+    std::puts("no deploys recorded yet");
+  } else {
+    const auto& r = latest->front();
+    std::puts(
+        redact(fmt::format("latest: {} {} {}: {} ({})", r.kind, r.id, r.version, r.status, r.started_at)).c_str());
+  }
+  return 0;
+}
+
+}  // namespace slipway::cli

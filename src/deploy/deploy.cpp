@@ -1,0 +1,681 @@
+#include "deploy/deploy.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "core/process.hpp"
+#include "core/redact.hpp"
+#include "deploy/lock.hpp"
+#include "deploy/shell.hpp"
+#include "state/store.hpp"
+
+namespace slipway::deploy {
+
+namespace json = boost::json;
+
+namespace {
+
+// ---- running slipway's own commands ----
+
+struct Sub {
+  ExitStatus status;
+  std::string out;
+  std::string err;
+  json::value doc;  // stdout parsed as JSON, or null
+
+  [[nodiscard]] bool ok() const { return status.ok(); }
+  // The command's own explanation: its JSON's failure or message, else its error line on
+  // stderr ("slipway: ..."), else its last line.
+  [[nodiscard]] std::string why() const {
+    for (const char* key : {"failure", "message", "error"}) {
+      if (const auto* o = doc.if_object())
+        if (const auto* v = o->if_contains(key); v && v->is_string() && !v->as_string().empty())
+          return std::string(v->as_string());
+    }
+    std::size_t pos = err.find("slipway: ");
+    if (pos != std::string::npos) {
+      const std::size_t end = err.find('\n', pos);
+      return err.substr(pos + 9, end == std::string::npos ? std::string::npos : end - pos - 9);
+    }
+    std::string line = last_line(err);
+    if (line.empty()) line = last_line(out);
+    return line.empty() ? status.describe() : line;
+  }
+  [[nodiscard]] std::string output() const { return out + err; }
+};
+
+class Slipway {
+ public:
+  explicit Slipway(const DeployOptions& o) : options_(o) {}
+
+  Sub run(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) const {
+    ProcessSpec spec;
+    spec.argv.push_back(options_.binary);
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    if (!options_.config.empty()) {
+      spec.argv.push_back("--config");
+      spec.argv.push_back(options_.config.string());
+    }
+    if (!options_.env_file.empty()) {
+      spec.argv.push_back("--env-file");
+      spec.argv.push_back(options_.env_file);
+    }
+    spec.env = env;
+    spec.env["NO_COLOR"] = "1";
+    Sub sub;
+    auto r = run_process(spec);
+    if (!r) {
+      sub.status.code = 127;
+      sub.err = r.error().message;
+      return sub;
+    }
+    sub.status = r->status;
+    sub.out = std::move(r->out);
+    sub.err = std::move(r->err);
+    boost::system::error_code ec;
+    sub.doc = json::parse(sub.out, ec);
+    if (ec) sub.doc = nullptr;
+    return sub;
+  }
+
+ private:
+  const DeployOptions& options_;
+};
+
+const json::value* at(const json::value& v, std::initializer_list<std::string_view> path) {
+  const json::value* cur = &v;
+  for (auto key : path) {
+    if (!cur->is_object()) return nullptr;
+    cur = cur->as_object().if_contains(key);
+    if (!cur) return nullptr;
+  }
+  return cur;
+}
+std::int64_t number_at(const json::value& v, std::initializer_list<std::string_view> path) {
+  const auto* n = at(v, path);
+  return n && n->is_int64() ? n->as_int64() : (n && n->is_uint64() ? static_cast<std::int64_t>(n->as_uint64()) : 0);
+}
+std::string string_at(const json::value& v, std::initializer_list<std::string_view> path) {
+  const auto* s = at(v, path);
+  return s && s->is_string() ? std::string(s->as_string()) : std::string();
+}
+
+std::string new_deploy_id() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+  std::random_device rd;
+  return fmt::format("d-{}-{:04x}", buf, rd() & 0xFFFF);
+}
+
+std::string host_name() {
+  char name[256] = {};
+  return gethostname(name, sizeof name - 1) == 0 ? name : "localhost";
+}
+
+std::string git_sha(const std::filesystem::path& root) {
+  ProcessSpec spec;
+  spec.argv = {"git", "rev-parse", "HEAD"};
+  spec.cwd = root;
+  auto r = run_process(spec);
+  if (!r || !r->status.ok()) return {};
+  return last_line(r->out);
+}
+
+// ---- the phases ----
+
+struct Context {
+  const Config& config;
+  const DeployOptions& options;
+  Slipway slipway;
+  DeployRecord& record;
+  std::string previous_version;  // the last succeeded deploy's
+  std::int64_t pending = -1;     // migrations pending, once lint ran (-1: unknown, e.g. resumed)
+  bool gate_running = false;
+  std::string plan_file;
+
+  std::map<std::string, std::string> hook_env(const std::string& phase) const {
+    std::string migrations;
+    for (const auto& m : record.migrations_applied) migrations += (migrations.empty() ? "" : ",") + m;
+    return {{"SLIPWAY_DEPLOY_ID", record.id},
+            {"SLIPWAY_VERSION", record.version},
+            {"SLIPWAY_PHASE", phase},
+            {"SLIPWAY_BACKUP_ID", record.backup_id},
+            {"SLIPWAY_MIGRATIONS", migrations},
+            {"SLIPWAY_PREVIOUS_VERSION", previous_version},
+            {"SLIPWAY_UPSTREAM", config.deploy.upstream}};
+  }
+};
+
+Outcome check_phase(Context& c) {
+  Sub s = c.slipway.run({"check", "--format", "json"});
+  const auto passed = number_at(s.doc, {"summary", "pass"});
+  const auto warnings = number_at(s.doc, {"summary", "warn"});
+  const auto failed = number_at(s.doc, {"summary", "fail"});
+  if (s.ok()) return Outcome::ok(fmt::format("{} passed, {} warnings", passed, warnings), s.output());
+  if (s.status.code == 1 && s.doc.is_object()) {
+    std::string ids;
+    if (const auto* checks = at(s.doc, {"checks"}); checks && checks->is_array()) {
+      for (const auto& ch : checks->as_array())
+        if (string_at(ch, {"status"}) == "fail")
+          ids += (ids.empty() ? "" : ", ") + string_at(ch, {"id"}) + ": " + string_at(ch, {"message"});
+    }
+    return Outcome::failed(fmt::format("{} check{} failed: {}", failed, failed == 1 ? "" : "s", ids), s.output());
+  }
+  return Outcome::failed(s.why(), s.output());
+}
+
+Outcome lint_phase(Context& c) {
+  if (c.config.migrations.dir.empty()) {
+    c.pending = 0;
+    return Outcome::skipped("no migrations.dir configured");
+  }
+  Sub s = c.slipway.run({"migrate", "plan", "--format", "json", "--output", c.plan_file});
+  if (!s.doc.is_object()) return Outcome::failed(s.why(), s.output());
+  c.pending = number_at(s.doc, {"summary", "migrations"});
+  const auto dangerous = number_at(s.doc, {"summary", "dangerous"});
+  const auto review = number_at(s.doc, {"summary", "review"});
+  const auto statements = number_at(s.doc, {"summary", "statements"});
+  std::string summary = fmt::format("{} pending migration{}, {} statements: {} dangerous, {} review; plan {}",
+                                    c.pending, c.pending == 1 ? "" : "s", statements, dangerous, review, c.plan_file);
+  if (dangerous > 0 && !c.options.allow_dangerous) {
+    std::string first;
+    if (const auto* ms = at(s.doc, {"migrations"}); ms && ms->is_array()) {
+      for (const auto& m : ms->as_array()) {
+        if (const auto* sts = at(m, {"statements"}); sts && sts->is_array()) {
+          for (const auto& st : sts->as_array()) {
+            if (string_at(st, {"verdict"}) != "dangerous" || !first.empty()) continue;
+            if (const auto* f = at(st, {"findings"}); f && f->is_array() && !f->as_array().empty())
+              first = string_at(f->as_array().front(), {"message"});
+          }
+        }
+      }
+    }
+    return Outcome::failed(fmt::format("{} dangerous statement{}{}; review the plan, or deploy with --allow-dangerous",
+                                       dangerous, dangerous == 1 ? "" : "s", first.empty() ? "" : ": " + first),
+                           s.output());
+  }
+  if (!s.ok()) return Outcome::failed(s.why(), s.output());
+  return Outcome::ok(summary);
+}
+
+Outcome snapshot_phase(Context& c) {
+  Sub s = c.slipway.run({"verify", "integrity", "--snapshot", "--format", "json"});
+  if (s.status.code == 2 && s.output().find("integrity") != std::string::npos &&
+      s.output().find("tables") != std::string::npos)
+    return Outcome::skipped("no [verify.integrity] tables configured");
+  if (!s.ok()) return Outcome::failed(s.why(), s.output());
+  return Outcome::ok("row counts recorded", s.output());
+}
+
+Outcome backup_phase(Context& c) {
+  Sub s = c.slipway.run({"backup", "create", "--label", "pre-deploy", "--format", "json"});
+  if (!s.ok()) return Outcome::failed(s.why(), s.output());
+  c.record.backup_id = string_at(s.doc, {"id"});
+  return Outcome::ok(fmt::format("backup {} ({} bytes)", c.record.backup_id, number_at(s.doc, {"archive_bytes"})));
+}
+
+std::vector<std::string> maintenance_args(const Config& config, bool on, const std::string& version) {
+  if (config.deploy.maintenance == "read-only") return {"gate", "read-only", on ? "on" : "off"};
+  std::vector<std::string> args{"gate", "maintenance", on ? "on" : "off"};
+  if (on) {
+    args.push_back("--message");
+    args.push_back(fmt::format("Deploying {}. We will be back in a few minutes.", version));
+  }
+  return args;
+}
+
+Outcome maintenance_on_phase(Context& c) {
+  if (c.config.deploy.maintenance == "off") return Outcome::skipped("deploy.maintenance = \"off\"");
+  if (c.pending == 0 && !c.config.deploy.maintenance_without_migrations)
+    return Outcome::skipped("no migration pending (deploy.maintenance_without_migrations = false)");
+  Sub status = c.slipway.run({"gate", "status", "--format", "json"});
+  if (!status.ok()) return Outcome::skipped("no gate is running: " + status.why());
+  c.gate_running = true;
+  c.record.previous_upstream = string_at(status.doc, {"upstream"});
+  Sub s = c.slipway.run(maintenance_args(c.config, true, c.record.version));
+  if (!s.ok()) return Outcome::failed(s.why(), s.output());
+  c.record.maintenance_on = true;
+  return Outcome::ok(c.config.deploy.maintenance + " on", s.output());
+}
+
+Outcome maintenance_off(Context& c) {
+  if (!c.record.maintenance_on) return Outcome::skipped("maintenance was not on");
+  Sub s = c.slipway.run(maintenance_args(c.config, false, c.record.version));
+  if (!s.ok()) return Outcome::failed(s.why(), s.output());
+  c.record.maintenance_on = false;
+  return Outcome::ok(c.config.deploy.maintenance + " off", s.output());
+}
+
+Outcome migrate_phase(Context& c) {
+  if (c.config.migrations.dir.empty()) return Outcome::skipped("no migrations.dir configured");
+  if (c.pending == 0) return Outcome::skipped("no migration pending");
+  std::vector<std::string> args{"migrate", "apply", "--format", "json"};
+  if (c.options.allow_dangerous) args.push_back("--allow-dangerous");
+  Sub s = c.slipway.run(args);
+  if (const auto* ms = at(s.doc, {"migrations"}); ms && ms->is_array()) {
+    for (const auto& m : ms->as_array())
+      if (string_at(m, {"outcome"}) == "committed") c.record.migrations_applied.push_back(string_at(m, {"name"}));
+  }
+  if (!s.ok()) {
+    const std::string message = string_at(s.doc, {"message"});
+    return Outcome::failed(message.empty() ? s.why() : message, s.output());
+  }
+  return Outcome::ok(fmt::format("{} migration{} applied", c.record.migrations_applied.size(),
+                                 c.record.migrations_applied.size() == 1 ? "" : "s"),
+                     s.output());
+}
+
+Outcome restore_phase(Context& c) {
+  if (c.record.migrations_applied.empty() && c.record.phase("migrate") &&
+      c.record.phase("migrate")->status != PhaseStatus::failed)
+    return Outcome::skipped("no migration ran");
+  if (!c.config.deploy.restore_on_rollback && !c.options.restore_db)
+    return Outcome::skipped("schema kept: deploy.restore_on_rollback is false (the change is backward compatible)");
+  if (c.record.backup_id.empty()) return Outcome::failed("no pre-deploy backup to restore");
+  if (c.options.database_url.empty()) return Outcome::failed("no database URL to restore into");
+  Sub s = c.slipway.run(
+      {"backup", "restore", c.record.backup_id, "--to", c.options.database_url, "--replace", "--format", "json"});
+  if (!s.ok()) return Outcome::failed(s.why(), s.output());
+  return Outcome::ok(
+      fmt::format("database restored from {} in {} ms", c.record.backup_id, number_at(s.doc, {"duration_ms"})),
+      s.output());
+}
+
+Outcome release_phase(Context& c) {
+  std::string output;
+  for (const DeployStep& step : c.config.deploy.steps) {
+    auto env = c.hook_env("release");
+    for (const auto& [k, v] : step.env) env[k] = v;
+    c.record.steps_ran.push_back(step.name);  // before it runs: a failed step may have half-happened
+    auto r = run_shell(step.run, step.cwd.empty() ? c.config.root : step.cwd, env, step.timeout);
+    if (!r) return Outcome::failed(fmt::format("{}: {}", step.name, r.error().message), output);
+    output += fmt::format("$ {}\n{}", step.run, r->output);
+    if (!r->ok()) return Outcome::failed(fmt::format("step \"{}\" {}", step.name, r->describe(step.timeout)), output);
+  }
+  if (c.config.deploy.steps.empty()) return Outcome::skipped("no [[deploy.steps]] configured");
+  return Outcome::ok(
+      fmt::format("{} step{} ran", c.config.deploy.steps.size(), c.config.deploy.steps.size() == 1 ? "" : "s"), output);
+}
+
+Outcome release_undo(Context& c) {
+  std::string output;
+  bool ok = true;
+  std::size_t undone = 0;
+  for (auto it = c.record.steps_ran.rbegin(); it != c.record.steps_ran.rend(); ++it) {
+    const auto step = std::find_if(c.config.deploy.steps.begin(), c.config.deploy.steps.end(),
+                                   [&](const DeployStep& s) { return s.name == *it; });
+    if (step == c.config.deploy.steps.end() || step->rollback.empty()) continue;
+    auto env = c.hook_env("rollback");
+    for (const auto& [k, v] : step->env) env[k] = v;
+    auto r = run_shell(step->rollback, step->cwd.empty() ? c.config.root : step->cwd, env, step->timeout);
+    if (!r || !r->ok()) {
+      output += fmt::format("$ {}\n{}", step->rollback, r ? r->output : r.error().message);
+      ok = false;
+      return Outcome::failed(
+          fmt::format("rollback of step \"{}\" {}", step->name, r ? r->describe(step->timeout) : r.error().message),
+          output);
+    }
+    output += fmt::format("$ {}\n{}", step->rollback, r->output);
+    ++undone;
+  }
+  if (ok) c.record.steps_ran.clear();
+  return Outcome::ok(fmt::format("{} rollback command{} ran", undone, undone == 1 ? "" : "s"), output);
+}
+
+Outcome switch_phase(Context& c) {
+  if (c.config.deploy.upstream.empty()) return Outcome::skipped("no deploy.upstream: the release serves in place");
+  Sub status = c.slipway.run({"gate", "status", "--format", "json"});
+  if (!status.ok()) return Outcome::skipped("no gate is running: " + status.why());
+  if (c.record.previous_upstream.empty()) c.record.previous_upstream = string_at(status.doc, {"upstream"});
+  Sub s = c.slipway.run({"gate", "switch", c.config.deploy.upstream});
+  if (!s.ok()) return Outcome::failed(s.why(), s.output());
+  c.record.upstream = c.config.deploy.upstream;
+  return Outcome::ok(fmt::format("gate switched {} -> {}", c.record.previous_upstream, c.config.deploy.upstream),
+                     s.output());
+}
+
+Outcome switch_undo(Context& c) {
+  if (c.record.upstream.empty() || c.record.previous_upstream.empty() ||
+      c.record.upstream == c.record.previous_upstream)
+    return Outcome::skipped("the gate was not switched");
+  Sub s = c.slipway.run({"gate", "switch", c.record.previous_upstream});
+  if (!s.ok()) return Outcome::failed(s.why(), s.output());
+  c.record.upstream = c.record.previous_upstream;
+  return Outcome::ok("gate switched back to " + c.record.previous_upstream, s.output());
+}
+
+Outcome verify_phase(Context& c, bool keep_report) {
+  Sub s = c.slipway.run({"verify", "--format", "json"});
+  if (s.status.code == 2 && s.output().find("nothing to verify") != std::string::npos)
+    return Outcome::skipped("nothing to verify is configured");
+  if (keep_report && s.doc.is_object()) c.record.verify = s.doc;
+  const auto passed = number_at(s.doc, {"summary", "pass"});
+  const auto failed = number_at(s.doc, {"summary", "fail"});
+  if (s.ok()) return Outcome::ok(fmt::format("{} checks passed", passed), s.output());
+  if (s.status.code == 1 && s.doc.is_object()) {
+    std::string first;
+    if (const auto* checks = at(s.doc, {"checks"}); checks && checks->is_array()) {
+      for (const auto& ch : checks->as_array()) {
+        if (string_at(ch, {"status"}) != "fail") continue;
+        first = string_at(ch, {"id"}) + ": " + string_at(ch, {"message"});
+        break;
+      }
+    }
+    return Outcome::failed(fmt::format("{} check{} failed; first: {}", failed, failed == 1 ? "" : "s", first),
+                           s.output());
+  }
+  return Outcome::failed(s.why(), s.output());
+}
+
+Outcome notify_phase(Context&) {
+  return Outcome::skipped("no notification channel configured");
+}
+
+std::vector<Phase> deploy_phases(Context& c) {
+  std::vector<Phase> p;
+  p.push_back({"check", [&c] { return check_phase(c); }, {}, true});
+  p.push_back({"lint", [&c] { return lint_phase(c); }, {}, true});
+  p.push_back({"snapshot", [&c] { return snapshot_phase(c); }, {}, true});
+  p.push_back({"backup", [&c] { return backup_phase(c); }, {}, true});
+  p.push_back({"maintenance-on", [&c] { return maintenance_on_phase(c); }, [&c] { return maintenance_off(c); }});
+  p.back().undo_last = true;
+  p.push_back({"migrate", [&c] { return migrate_phase(c); }, [&c] { return restore_phase(c); }});
+  p.push_back({"release", [&c] { return release_phase(c); }, [&c] { return release_undo(c); }});
+  p.push_back({"switch", [&c] { return switch_phase(c); }, [&c] { return switch_undo(c); }});
+  p.push_back({"verify", [&c] { return verify_phase(c, true); }, {}});
+  p.push_back({"maintenance-off", [&c] { return maintenance_off(c); }, {}});
+  p.push_back({"notify", [&c] { return notify_phase(c); }, {}});
+  p.back().best_effort = true;
+  return p;
+}
+
+// Renews the deploy lock's lease in the background until stopped.
+class LeaseKeeper {
+ public:
+  LeaseKeeper(DeployLock& lock, std::chrono::milliseconds lease) : lock_(lock) {
+    thread_ = std::thread([this, lease] {
+      std::unique_lock l(m_);
+      while (!cv_.wait_for(l, lease / 3, [this] { return stop_; })) (void)lock_.renew();
+    });
+  }
+  ~LeaseKeeper() {
+    {
+      std::lock_guard l(m_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  DeployLock& lock_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+std::string user_name() {
+  const char* u = std::getenv("USER");
+  return u && *u ? u : "unknown";
+}
+
+}  // namespace
+
+std::string describe_state(const DeployRecord& r) {
+  std::string s = fmt::format("maintenance {}", r.maintenance_on ? "ON" : "off");
+  s += r.migrations_applied.empty() ? "; no migration applied"
+                                    : fmt::format("; {} migration(s) applied", r.migrations_applied.size());
+  if (!r.steps_ran.empty()) {
+    std::string steps;
+    for (const auto& x : r.steps_ran) steps += (steps.empty() ? "" : ", ") + x;
+    s += "; release steps ran: " + steps;
+  }
+  if (!r.upstream.empty()) s += "; gate upstream " + r.upstream;
+  if (!r.backup_id.empty()) s += "; pre-deploy backup " + r.backup_id;
+  for (const auto& p : r.phases)
+    if (p.status == PhaseStatus::running) s += "; interrupted during " + p.name;
+  return s;
+}
+
+Result<std::optional<Interrupted>> find_interrupted(const Config& config) {
+  auto db = state::open(config);
+  if (!db) return fail(db.error());
+  History history(*db);
+  auto running = history.unfinished();
+  if (!running) return fail(running.error());
+  if (!*running) return std::optional<Interrupted>{};
+  // Live when the lock is held by its process; otherwise it was killed.
+  auto lock = DeployLock::status(*db);
+  if (!lock) return fail(lock.error());
+  LockInfo holder;
+  if (*lock) holder = **lock;
+  const bool held_by_it = *lock && (*lock)->deploy_id == (*running)->id;
+  std::string why;
+  if (!held_by_it) {
+    why = "its lock is gone";
+  } else {
+    why = stale_reason(holder, std::chrono::system_clock::now(), LockEnvironment{});
+    if (!why.empty() && why.find("no longer running") == std::string::npos) why = "its lock " + why;
+  }
+  if (held_by_it && why.empty()) return std::optional<Interrupted>{};  // still running
+  if (why.empty()) why = fmt::format("process {} is no longer running", (*running)->pid);
+  return std::optional<Interrupted>{Interrupted{**running, why}};
+}
+
+Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& options) {
+  if (options.version.empty())
+    return fail(Error::input("no version to deploy", "--version", "name it: slipway deploy --version v2"));
+  auto db = state::open(config);
+  if (!db) return fail(db.error());
+  History history(*db);
+
+  // A deploy left running by a process that is gone: report it; resume it only when asked.
+  auto interrupted = find_interrupted(config);
+  if (!interrupted) return fail(interrupted.error());
+  DeployRecord record;
+  if (*interrupted && !options.resume) {
+    const auto& r = (*interrupted)->record;
+    return fail(Error::refused(fmt::format("deploy {} of {} was interrupted ({}): {}", r.id, r.version,
+                                           (*interrupted)->why, describe_state(r)),
+                               "deploy " + r.id,
+                               "undo it with `slipway rollback`, or finish it with `slipway deploy --resume`"));
+  }
+  if (options.resume) {
+    if (!*interrupted) return fail(Error::input("there is no interrupted deploy to resume", "--resume"));
+    record = (*interrupted)->record;
+    if (record.version != options.version)
+      return fail(Error::input(fmt::format("the interrupted deploy is of {}, not {}", record.version, options.version),
+                               "--version", "resume it with --version " + record.version));
+  } else {
+    record.id = new_deploy_id();
+    record.version = options.version;
+    record.started_at = iso_now();
+    record.git_sha = git_sha(config.root);
+  }
+  record.user = user_name();
+  record.host = host_name();
+  record.pid = static_cast<int>(getpid());
+
+  auto previous = history.last_succeeded(record.id);
+  if (!previous) return fail(previous.error());
+
+  std::filesystem::path state_dir = std::filesystem::path(config.state.url).parent_path();
+  std::filesystem::create_directories(state_dir / "plans");
+  Context c{config, options, Slipway(options), record};
+  c.previous_version = *previous ? (*previous)->version : "";
+  c.plan_file = (state_dir / "plans" / fmt::format("migration_plan_{}.sql", record.id)).string();
+
+  if (options.dry_run) {
+    const auto say = options.say ? options.say : [](const std::string&) {};
+    say(fmt::format("dry run: deploy {} (previous: {}); nothing is changed", record.version,
+                    c.previous_version.empty() ? "none" : c.previous_version));
+    Outcome lint = lint_phase(c);
+    say(fmt::format("  lint: {}", lint.summary));
+    say(fmt::format("  backup: a pre-deploy backup of the database into {}", config.backup.repository.string()));
+    say(fmt::format(
+        "  maintenance: {}{}", config.deploy.maintenance,
+        c.pending == 0 && !config.deploy.maintenance_without_migrations ? " (skipped: nothing pending)" : ""));
+    for (const auto& step : config.deploy.steps)
+      say(fmt::format("  step {}: {} (rollback: {}; timeout {})", step.name, redact(step.run),
+                      step.rollback.empty() ? "none" : redact(step.rollback), format_duration(step.timeout)));
+    if (!config.deploy.upstream.empty()) say("  switch: gate to " + config.deploy.upstream);
+    say(fmt::format("  on failure: undo the steps, switch back{}, verify, maintenance off",
+                    config.deploy.restore_on_rollback ? ", restore the backup" : ""));
+    record.status = lint.status == PhaseStatus::failed ? "blocked" : "dry-run";
+    record.reason = lint.status == PhaseStatus::failed ? "lint failed: " + lint.summary : "";
+    return record;
+  }
+
+  auto lock_db = state::open(config);
+  if (!lock_db) return fail(lock_db.error());
+  const auto lease = std::chrono::duration_cast<std::chrono::milliseconds>(config.deploy.lock_lease);
+  auto lock = DeployLock::acquire(*lock_db, {.deploy_id = record.id,
+                                             .message = fmt::format("deploy {}", record.version),
+                                             .lease = lease,
+                                             .wait = options.lock_wait});
+  if (!lock) return fail(lock.error());
+  if (lock->acquired().took_over && options.say)
+    options.say(fmt::format("took over a stale deploy lock from {} ({})", lock->acquired().took_over->holder,
+                            lock->acquired().stale_reason));
+
+  auto phases = deploy_phases(c);
+  RunbookOptions ro;
+  ro.reverify = [&c] { return verify_phase(c, false); };
+  Result<void> ran;
+  {
+    LeaseKeeper keeper(*lock, lease);
+    ran = run_runbook(record, phases, history, options.observer, ro);
+  }
+  (void)lock->release();
+  if (!ran) return fail(ran.error());
+  return record;
+}
+
+Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& options) {
+  auto db = state::open(config);
+  if (!db) return fail(db.error());
+  History history(*db);
+  auto interrupted = find_interrupted(config);
+  if (!interrupted) return fail(interrupted.error());
+
+  auto lock_db = state::open(config);
+  if (!lock_db) return fail(lock_db.error());
+  const auto lease = std::chrono::duration_cast<std::chrono::milliseconds>(config.deploy.lock_lease);
+
+  DeployOptions base = options.base;
+  base.restore_db = options.restore_db || base.restore_db;
+
+  if (*interrupted && (options.target.empty() || options.target == (*interrupted)->record.id)) {
+    // Undo what the interrupted deploy did, from its record.
+    DeployRecord record = (*interrupted)->record;
+    auto lock = DeployLock::acquire(
+        *lock_db,
+        {.deploy_id = record.id, .message = "rollback of " + record.id, .lease = lease, .wait = base.lock_wait});
+    if (!lock) return fail(lock.error());
+    Context c{config, base, Slipway(base), record};
+    auto phases = deploy_phases(c);
+    std::vector<const Phase*> done;
+    for (const auto& p : phases) {
+      const PhaseRecord* r = record.phase(p.name);
+      if (r && (r->status == PhaseStatus::ok || r->status == PhaseStatus::running || r->status == PhaseStatus::failed))
+        done.push_back(&p);
+    }
+    for (auto& p : record.phases)
+      if (p.status == PhaseStatus::running) p.status = PhaseStatus::failed;
+    record.reason = "interrupted (" + (*interrupted)->why + "); rolled back by `slipway rollback`";
+    RunbookOptions ro;
+    ro.reverify = [&c] { return verify_phase(c, false); };
+    Result<void> ran;
+    {
+      LeaseKeeper keeper(*lock, lease);
+      ran = roll_back(record, done, history, base.observer, ro);
+    }
+    (void)lock->release();
+    if (!ran) return fail(ran.error());
+    return record;
+  }
+
+  // Replace the current release with the one before it.
+  std::optional<DeployRecord> current;
+  if (options.target.empty()) {
+    auto last = history.last_succeeded();
+    if (!last) return fail(last.error());
+    current = *last;
+  } else {
+    auto found = history.find(options.target);
+    if (!found) return fail(found.error());
+    current = *found;
+  }
+  if (!current)
+    return fail(Error::input(options.target.empty() ? "no succeeded deploy to roll back" : "no such deploy",
+                             options.target, "see `slipway history`"));
+  auto before = history.last_succeeded(current->id);
+  if (!before) return fail(before.error());
+  if (!*before)
+    return fail(Error::input(
+        fmt::format("{} ({}) has no earlier succeeded deploy to go back to", current->id, current->version),
+        current->id));
+  const DeployRecord& target = **before;
+
+  DeployRecord record;
+  record.id = new_deploy_id();
+  record.kind = "rollback";
+  record.version = target.version;
+  record.rollback_of = current->id;
+  record.started_at = iso_now();
+  record.user = user_name();
+  record.host = host_name();
+  record.pid = static_cast<int>(getpid());
+  record.git_sha = target.git_sha;
+  record.backup_id = current->backup_id;  // the state before `current` changed the database
+  record.migrations_applied = current->migrations_applied;
+
+  auto lock = DeployLock::acquire(*lock_db, {.deploy_id = record.id,
+                                             .message = fmt::format("rollback to {}", target.version),
+                                             .lease = lease,
+                                             .wait = base.lock_wait});
+  if (!lock) return fail(lock.error());
+
+  Config to = config;
+  to.deploy.upstream = target.upstream;  // where that release listened
+  Context c{to, base, Slipway(base), record};
+  c.pending = base.restore_db ? 1 : 0;  // maintenance only around a restore
+  c.previous_version = current->version;
+  std::vector<Phase> phases;
+  phases.push_back({"maintenance-on", [&c] { return maintenance_on_phase(c); }, [&c] { return maintenance_off(c); }});
+  phases.back().undo_last = true;
+  if (base.restore_db) phases.push_back({"restore", [&c] { return restore_phase(c); }, {}});
+  phases.push_back({"release", [&c] { return release_phase(c); }, [&c] { return release_undo(c); }});
+  phases.push_back({"switch", [&c] { return switch_phase(c); }, [&c] { return switch_undo(c); }});
+  phases.push_back({"verify", [&c] { return verify_phase(c, true); }, {}});
+  phases.push_back({"maintenance-off", [&c] { return maintenance_off(c); }, {}});
+  RunbookOptions ro;
+  ro.reverify = [&c] { return verify_phase(c, false); };
+  Result<void> ran;
+  {
+    LeaseKeeper keeper(*lock, lease);
+    ran = run_runbook(record, phases, history, base.observer, ro);
+  }
+  (void)lock->release();
+  if (!ran) return fail(ran.error());
+  if (record.status == "succeeded") {
+    current->status = "rolled-back";
+    current->reason = "rolled back by " + record.id;
+    if (auto s = history.save(*current); !s) return fail(s.error());
+  }
+  return record;
+}
+
+}  // namespace slipway::deploy
