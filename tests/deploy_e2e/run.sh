@@ -231,6 +231,9 @@ if [[ v3 =~ $ONLY ]]; then
   [[ -n $rollback ]] || die "the record has no rollback steps"
   expect "$(column_type members legacy_code)" text "members.legacy_code after the rollback (restored)"
   expect "$(column_type loans amount)" integer "loans.amount after the rollback (restored)"
+  # Regression: the restore recreated schema public without its default USAGE for PUBLIC, and the
+  # app's role found no table at all.
+  expect "$(psql -X -q -A -t "$DATABASE_URL" -c 'SELECT count(*) > 0 FROM users' 2>&1)" t "the app's role reads users after the restore"
   expect "$(served_release)" v2 "release served after the rollback"
   expect "$(gate_field mode)" normal "gate mode after the rollback"
   running v3 && die "v3 still runs after the rollback"
