@@ -395,9 +395,12 @@ kill_at() {
   status=$(record status)
   [[ $status == running || $status == interrupted ]] || die "the killed deploy's record says '$status'"
   run_slipway status --format json
-  grep -q "$id" "$OUT" || die "slipway status does not name the interrupted deploy $id: $(cat "$OUT")"
-  grep -qi "interrupted" "$OUT" || die "slipway status does not say the deploy was interrupted: $(cat "$OUT")"
-  grep -q "\"$phase\"" "$OUT" || die "slipway status does not show phase $phase: $(cat "$OUT")"
+  expect "$code" 1 "slipway status after a kill in $phase (an interrupted deploy)"
+  expect "$(node -e '
+    const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const d = (s.interrupted || {}).deploy || {};
+    const p = (d.phases || []).find((x) => x.name === process.argv[2]) || {};
+    console.log(`${d.id}/${p.status}`);' "$OUT" "$phase")" "$id/running" "slipway status: the interrupted deploy and the phase it was in"
   deploy v2
   expect "$code" 1 "a plain deploy after an interrupted one"
   grep -qi "interrupted" "$OUT" || die "the next deploy does not report the interrupted one: $(cat "$OUT")"
