@@ -298,16 +298,19 @@ fi
 pg_postmaster() { head -n 1 "$(psql -X -q -A -t "$PG_ADMIN_URL" -c 'SHOW data_directory')/postmaster.pid"; }
 hold_lock() { hold_lock_sql "LOCK TABLE $1 IN $2 MODE"; } # hold_lock TABLE MODE
 # hold_lock_sql SQL: a session runs SQL in a transaction and keeps it open (its locks held) until
-# release_stalls closes its stdin.
+# release_stalls ends it; HOLD_PID is its psql.
 hold_lock_sql() {
-  local in=$WORK/lock-in.$RANDOM out=$WORK/lock-out.$RANDOM w line
+  local in=$WORK/lock-in.$RANDOM out=$WORK/lock-out.$RANDOM w r line
   mkfifo "$in" "$out"
-  psql -X -q -A -t "$DIRECT_URL" <"$in" >"$out" 2>&1 &
-  HELD+=($!)
+  psql -X -q -A -t -v ON_ERROR_STOP=1 "$DIRECT_URL" <"$in" >"$out" 2>&1 &
+  HOLD_PID=$!
+  HELD+=("$HOLD_PID")
   exec {w}>"$in"
   HELD_FDS+=("$w")
   echo "BEGIN; $1; SELECT 'locked';" >&"$w"
-  read -r line <"$out"
+  exec {r}<"$out"
+  while read -r line <&"$r" && [[ $line != locked ]]; do :; done
+  exec {r}<&-
   rm -f "$in" "$out"
   [[ $line == locked ]] || die "could not hold a lock ($1): $line"
 }
@@ -322,11 +325,14 @@ release_stalls() {
   STOPPED_PG=
   rm -f "$SINK_SLOW_FILE"
   local pid fd
-  for fd in "${HELD_FDS[@]}"; do exec {fd}>&- 2>/dev/null || true; done
+  for fd in "${HELD_FDS[@]}"; do
+    if [[ -e /proc/$$/fd/$fd ]]; then exec {fd}>&-; fi
+  done
   HELD_FDS=()
   for pid in "${HELD[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${HELD[@]}"; do wait "$pid" 2>/dev/null || true; done
   HELD=()
+  return 0
 }
 # phase -> "WHEN:STALL|WHEN:STALL...": each STALL runs when WHEN is "start" or that phase is running.
 declare -A STALL=(
@@ -350,8 +356,12 @@ create_stall_view() {
        BEGIN PERFORM pg_advisory_lock_shared(4242); PERFORM pg_advisory_unlock_shared(4242); RETURN 1; END \$\$;
        CREATE VIEW e2e_stall AS SELECT e2e_wait() AS x;" >/dev/null
 }
-hold_advisory() { hold_lock_sql "SELECT pg_advisory_lock(4242)"; ADVISORY_FD=${HELD_FDS[-1]}; }
-release_advisory() { exec {ADVISORY_FD}>&-; }
+hold_advisory() { hold_lock_sql "SELECT pg_advisory_lock(4242)"; ADVISORY_PID=$HOLD_PID; }
+# Ending the session (not closing its stdin: processes started since inherited that) releases it.
+release_advisory() {
+  kill "$ADVISORY_PID" 2>/dev/null || true
+  wait "$ADVISORY_PID" 2>/dev/null || true
+}
 
 kill_at() {
   local phase=$1 pid status stage when
