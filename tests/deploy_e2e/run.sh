@@ -370,6 +370,10 @@ kill_at() {
   DEMO_INTEGRITY_EXTRA='"e2e_stall"' scenario "kill-$phase"
   create_stall_view
   deploy v1 && expect "$code" 0 "v1 deploy"
+  if [[ $phase == notify && ,$(record phases), == *",notify:skipped,"* ]]; then
+    echo "NOTE: this build's notify phase sends nothing (skipped at once), so it cannot be held: not run"
+    return 0
+  fi
   demo_release_env v2
   local next=0
   while ((next < ${#stages[@]})) && [[ ${stages[next]%%:*} == start ]]; do
