@@ -1,6 +1,7 @@
 // slipway backup: the checklist's "backup taken" and "backups on a schedule, with integrity
 // checks and restore tests". Subcommands are rows of kSubcommands; each parses its flags, calls
 // one operation of backup/backup.hpp and prints the result as text or JSON.
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <ctime>
@@ -19,6 +20,7 @@
 #include "core/progress.hpp"
 #include "core/redact.hpp"
 #include "core/suggest.hpp"
+#include "core/timezone.hpp"
 #include "core/units.hpp"
 
 namespace slipway::cli {
@@ -411,6 +413,90 @@ int run_restore(const Args& args) {
   return 0;
 }
 
+int run_prune(const Args& args) {
+  CLI::App app{
+      "Remove the backups that backup.keep does not keep (borg's prune rules, calendar periods in "
+      "backup.timezone).",
+      args[0]};
+  app.footer(
+      "Examples:\n"
+      "  slipway backup prune --dry-run           # keep or remove for each backup, and which rule kept it\n"
+      "  slipway backup prune --format json\n\n"
+      "keep = { last = 3, daily = 7, weekly = 4, monthly = 12, yearly = 0 } in [backup]; the rules run in that\n"
+      "order and a backup kept by one does not count for a later one. The newest verified backup is always\n"
+      "kept, and prune never removes every backup. It waits for a running `backup create` (the writer lock).\n\n"
+      "Exit codes: 0 pruned (or planned), 2 bad input (backup.keep, backup.timezone), 3 the repository\n"
+      "cannot be read or written.");
+  Setup setup;
+  bool dry_run = false;
+  setup.add_to(app);
+  app.add_flag("--dry-run", dry_run, "print what would be kept and removed, remove nothing");
+  if (auto code = parse(app, args)) return *code;
+  auto loaded = load(setup, true, false);
+  if (auto* code = std::get_if<int>(&loaded)) return *code;
+  Context& ctx = std::get<Context>(loaded);
+
+  auto zone = TimeZone::load(ctx.config.backup.timezone);
+  if (!zone) {
+    Error e = zone.error();
+    if (e.kind == ErrorKind::bad_input || e.where.empty()) e.where = ctx.config.where("backup.timezone");
+    return report_error(e);
+  }
+  backup::PruneOptions options;
+  options.keep = ctx.config.backup.keep;
+  options.zone = *zone;
+  options.dry_run = dry_run;
+  auto outcome = backup::prune_backups(*ctx.repo, options);
+  if (!outcome) return report_error(outcome.error());
+
+  const std::size_t kept = static_cast<std::size_t>(
+      std::count_if(outcome->backups.begin(), outcome->backups.end(), [](const auto& b) { return b.decision.keep; }));
+  const std::size_t dropped = outcome->backups.size() - kept;
+  if (ctx.format == Format::json) {
+    json::array out;
+    for (const auto& [e, d] : outcome->backups) {
+      out.push_back(json::object{{"id", e.id},
+                                 {"created_at", e.created_at},
+                                 {"label", e.label},
+                                 {"verification", e.verify_status},
+                                 {"decision", d.keep ? "keep" : "remove"},
+                                 {"rule", d.rule},
+                                 {"rank", d.rank},
+                                 {"period", d.period},
+                                 {"oldest", d.oldest},
+                                 {"reason", d.reason}});
+    }
+    print_json(json::object{{"repository", ctx.repo->storage().describe()},
+                            {"timezone", zone->name()},
+                            {"dry_run", dry_run},
+                            {"backups", std::move(out)},
+                            {"summary", json::object{{"kept", kept},
+                                                     {"removed", dry_run ? 0 : outcome->removed},
+                                                     {"would_remove", dry_run ? dropped : 0},
+                                                     {"leftovers", outcome->leftovers}}}});
+    return 0;
+  }
+  if (outcome->backups.empty()) {
+    print_text(fmt::format("no backups in {}\n", ctx.repo->storage().describe()));
+    return 0;
+  }
+  const Style style = style_for(setup.common);
+  std::string out = fmt::format("{:<22} {:<24} {:<11} {:<8}  {}\n", "ID", "CREATED", "LABEL", "DECISION", "REASON");
+  for (const auto& [e, d] : outcome->backups) {
+    const std::string decision = d.keep ? style.paint(Color::green, "keep    ") : style.paint(Color::red, "remove  ");
+    out += fmt::format("{:<22} {:<24} {:<11} {}  {}\n", e.id, e.created_at, e.label, decision, d.reason);
+  }
+  if (dry_run) {
+    out += fmt::format("dry run: {} kept, {} would be removed; nothing was removed\n", kept, dropped);
+  } else {
+    out += fmt::format(
+        "{} kept, {} removed{}\n", kept, outcome->removed,
+        outcome->leftovers > 0 ? fmt::format(" (and {} leftover objects of crashed writers)", outcome->leftovers) : "");
+  }
+  print_text(out);
+  return 0;
+}
+
 int run_export(const Args& args) {
   CLI::App app{"Export tables as JSON lines, one {\"table\":...,\"row\":{...}} object per row, in one snapshot.",
                args[0]};
@@ -487,15 +573,14 @@ struct Subcommand {
   Handler run;
 };
 
-constexpr std::array<Subcommand, 6> kSubcommands{{
+constexpr std::array<Subcommand, 7> kSubcommands{{
     {"create", "take a backup: pg_dump in one snapshot, row counts, zstd, SHA-256, encryption", run_create},
     {"list", "the backups: id, label, age, size, verification status", run_list},
     {"verify", "re-read backups and prove them; --restore-test restores into a scratch database", run_verify},
     {"restore", "restore a backup into a database and compare row counts", run_restore},
+    {"prune", "remove the backups backup.keep does not keep; --dry-run says why each stays", run_prune},
     {"export", "tables as JSON lines, in one snapshot", run_export},
     {"keygen", "write a new encryption key file", run_keygen},
-    // "prune" (retention: keep last/daily/weekly/monthly/yearly) joins here; it uses
-    // Repository::list() and Repository::remove().
 }};
 
 void print_backup_usage() {
