@@ -6,7 +6,20 @@
 
 #include <fmt/format.h>
 
+#include "core/time.hpp"
+
 namespace slipway::backup {
+
+Result<std::chrono::system_clock::time_point> Entry::created() const {
+  auto t = parse_rfc3339(created_at);
+  if (!t) {
+    Error e = t.error();
+    e.message = fmt::format("backup {}: created_at {}", id, e.message);
+    e.where = id + ".manifest.json";
+    return fail(std::move(e));
+  }
+  return *t;
+}
 
 namespace {
 

@@ -2,7 +2,6 @@
 #include <map>
 
 #include "backup/backup.hpp"
-#include "core/time.hpp"
 
 namespace slipway::backup {
 
@@ -21,14 +20,9 @@ Result<PruneOutcome> prune_backups(Repository& repo, const PruneOptions& options
   std::vector<RetentionItem> items;
   std::map<std::string, const Entry*> by_id;
   for (const Entry& e : *entries) {
-    auto created = parse_rfc3339(e.created_at);
-    if (!created) {
-      Error error = created.error();
-      error.message = "backup " + e.id + ": created_at " + error.message;
-      error.where = Repository::manifest_name(e.id);
-      return fail(std::move(error));
-    }
-    items.push_back({e.id, *created, e.verify_status == "ok"});
+    auto created = e.created();
+    if (!created) return fail(created.error());
+    items.push_back({e.id, *created, e.verified()});
     by_id[e.id] = &e;
   }
   auto plan = plan_retention(items, options.keep, options.zone);

@@ -8,13 +8,16 @@
 
 namespace slipway::check {
 
-void check_backup(const CheckBackupConfig& config, const std::vector<BackupFact>* backups,
+void check_backup(const CheckBackupConfig& config, const Result<std::vector<BackupFact>>& backups,
                   std::chrono::system_clock::time_point now, Report& report) {
   if (!config.enabled) return;
   const std::string section = "backup";
   if (!backups) {
-    report.add("backup-recent", section, Status::warn, "not checked: this build cannot read the backup catalog yet",
-               "take one before deploying (slipway backup create, or pg_dump), or set check.backup.enabled = false");
+    const Error& e = backups.error();
+    report.add("backup-recent", section, Status::fail,
+               fmt::format("cannot read the backup repository: {}{}", e.message,
+                           e.where.empty() ? "" : fmt::format(" ({})", e.where)),
+               e.hint.empty() ? "check backup.repository in slipway.toml, then run slipway backup list" : e.hint);
     return;
   }
   if (backups->empty()) {
