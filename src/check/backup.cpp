@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "core/time.hpp"
 #include "core/units.hpp"
 
 namespace slipway::check {
@@ -28,7 +29,7 @@ void check_backup(const CheckBackupConfig& config, const Result<std::vector<Back
     return a.created_at < b.created_at;
   });
   const auto age = std::chrono::duration_cast<Duration>(now - newest->created_at);
-  const std::string age_text = format_duration(std::chrono::duration_cast<std::chrono::seconds>(age));
+  const std::string age_text = format_age(newest->created_at, now);
   if (age > config.max_age) {
     report.add("backup-recent", section, Status::fail,
                fmt::format("the newest backup, {}, is {} old (the limit is {})", newest->id, age_text,

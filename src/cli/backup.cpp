@@ -20,6 +20,7 @@
 #include "core/progress.hpp"
 #include "core/redact.hpp"
 #include "core/suggest.hpp"
+#include "core/time.hpp"
 #include "core/timezone.hpp"
 #include "core/units.hpp"
 
@@ -102,21 +103,10 @@ void print_text(const std::string& text) {
   std::fputs(redact(text).c_str(), stdout);
 }
 
-std::int64_t age_seconds(const std::string& rfc3339) {
-  std::tm tm{};
-  if (!strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
-  return static_cast<std::int64_t>(std::time(nullptr) - timegm(&tm));
-}
-
-std::string format_age(std::int64_t seconds) {
-  if (seconds < 60) return fmt::format("{}s", std::max<std::int64_t>(seconds, 0));
-  if (seconds < 3600) return fmt::format("{}min", seconds / 60);
-  if (seconds < 86400 * 2) return fmt::format("{}h", seconds / 3600);
-  return fmt::format("{}d", seconds / 86400);
-}
-
-std::string seconds_text(std::int64_t ms) {
-  return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
+// Seconds since the backup was made; 0 when its created_at cannot be read.
+std::int64_t age_seconds(const backup::Entry& e, SystemTime now) {
+  auto created = e.created();
+  return created ? std::chrono::duration_cast<std::chrono::seconds>(now - *created).count() : 0;
 }
 
 json::array table_checks_json(const std::vector<backup::TableCheck>& tables) {
@@ -180,7 +170,7 @@ int run_create(const Args& args) {
   }
   print_text(fmt::format("created {} ({}): {} tables, {} rows, dump {} -> archive {}, {}\n  {}{}\n", m->id, m->label,
                          m->tables.size(), format_count(m->total_rows()), format_size(m->dump_bytes),
-                         format_size(m->archive_bytes), seconds_text(m->duration_ms), path,
+                         format_size(m->archive_bytes), format_seconds(Duration(m->duration_ms)), path,
                          m->encrypted() ? fmt::format(" (encrypted, key {})", m->key_fingerprint) : ""));
   return 0;
 }
@@ -206,6 +196,7 @@ int run_list(const Args& args) {
   }
   auto entries = ctx.repo->list();
   if (!entries) return report_error(entries.error());
+  const SystemTime now = std::chrono::system_clock::now();
 
   if (ctx.format == Format::json) {
     json::array out;
@@ -217,7 +208,7 @@ int run_list(const Args& args) {
       out.push_back(json::object{{"id", e.id},
                                  {"label", e.label},
                                  {"created_at", e.created_at},
-                                 {"age_seconds", age_seconds(e.created_at)},
+                                 {"age_seconds", age_seconds(e, now)},
                                  {"database", e.database},
                                  {"dump_bytes", e.dump_bytes},
                                  {"archive_bytes", e.archive_bytes},
@@ -240,9 +231,9 @@ int run_list(const Args& args) {
     std::string verified = style.paint(Color::dim, "never");
     if (e.verify_status == "ok") verified = style.paint(Color::green, "ok") + " " + e.verified_at;
     if (e.verify_status == "corrupt") verified = style.paint(Color::red, "CORRUPT") + " " + e.verified_at;
-    out +=
-        fmt::format("{:<22} {:<11} {:>6} {:>10} {:>8}  {}{}\n", e.id, e.label, format_age(age_seconds(e.created_at)),
-                    format_size(e.archive_bytes), format_count(e.rows), verified, e.encrypted ? "  (encrypted)" : "");
+    out += fmt::format("{:<22} {:<11} {:>6} {:>10} {:>8}  {}{}\n", e.id, e.label,
+                       format_age(e.created().value_or(now), now, AgeStyle::largest_unit), format_size(e.archive_bytes),
+                       format_count(e.rows), verified, e.encrypted ? "  (encrypted)" : "");
   }
   print_text(out);
   return 0;
@@ -327,10 +318,11 @@ int run_verify(const Args& args) {
       for (const auto& c : outcome->checks) names.push_back(c.name);
       print_text(fmt::format("{}  {}  {}\n", style.paint(Color::green, "ok     "), backup_id, fmt::join(names, ", ")));
       if (outcome->restore) {
-        print_text(fmt::format(
-            "         restore test: {} tables restored in {} (the measured RTO), row counts match; "
-            "{} dropped\n",
-            outcome->restore->tables.size(), seconds_text(outcome->restore->duration_ms), outcome->scratch_database));
+        print_text(
+            fmt::format("         restore test: {} tables restored in {} (the measured RTO), row counts match; "
+                        "{} dropped\n",
+                        outcome->restore->tables.size(), format_seconds(Duration(outcome->restore->duration_ms)),
+                        outcome->scratch_database));
       }
     } else {
       print_text(fmt::format("{}  {}  {}\n", style.paint(Color::red, "CORRUPT"), backup_id, outcome->failure));
@@ -407,7 +399,7 @@ int run_restore(const Args& args) {
   std::uint64_t rows = 0;
   for (const auto& t : outcome->tables) rows += t.actual;
   print_text(fmt::format("restored {} into {} in {}: {} tables, {} rows, row counts match the backup{}\n", outcome->id,
-                         outcome->target, seconds_text(outcome->duration_ms), outcome->tables.size(),
+                         outcome->target, format_seconds(Duration(outcome->duration_ms)), outcome->tables.size(),
                          format_count(rows),
                          outcome->schema_matches.value_or(false) ? ", schema fingerprint matches" : ""));
   return 0;
@@ -532,7 +524,7 @@ int run_export(const Args& args) {
     std::uint64_t rows = 0;
     for (const auto& t : result->tables) rows += t.rows;
     std::fputs(fmt::format("exported {} tables, {} rows, {} to {} in {}\n", result->tables.size(), format_count(rows),
-                           format_size(result->bytes), output, seconds_text(result->duration_ms))
+                           format_size(result->bytes), output, format_seconds(Duration(result->duration_ms)))
                    .c_str(),
                stderr);
   }

@@ -1,8 +1,11 @@
 #include "core/time.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include <fmt/format.h>
+
+#include "core/units.hpp"
 
 namespace slipway {
 namespace {
@@ -41,6 +44,16 @@ std::string format_rfc3339(SystemTime t, bool milliseconds) {
   if (milliseconds) out += fmt::format(".{:03}", hms.subseconds().count());
   out += 'Z';
   return out;
+}
+
+std::string format_age(SystemTime from, SystemTime to, AgeStyle style) {
+  const auto span = floor<seconds>(to - from);
+  if (style == AgeStyle::exact) return format_duration(duration_cast<Duration>(span));
+  const std::int64_t s = std::max<std::int64_t>(span.count(), 0);
+  if (s < 60) return fmt::format("{}s", s);
+  if (s < 3600) return fmt::format("{}min", s / 60);
+  if (s < 86400 * 2) return fmt::format("{}h", s / 3600);
+  return fmt::format("{}d", s / 86400);
 }
 
 std::string now_rfc3339(bool milliseconds) {

@@ -66,7 +66,7 @@ struct RunbookOptions {
 // applied, maintenance state); it is saved at each boundary. Phases already `ok` in the record
 // are not run again (resume). Fails only when the state database itself fails.
 Result<void> run_runbook(DeployRecord& record, std::vector<Phase>& phases, History& history, Observer* observer,
-                                 const RunbookOptions& options = {});
+                         const RunbookOptions& options = {});
 
 // The last `lines` lines of `text`, redacted.
 std::string output_tail(std::string_view text, std::size_t lines);

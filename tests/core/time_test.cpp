@@ -42,5 +42,17 @@ TEST(Rfc3339, RejectsWhatIsNotATime) {
   }
 }
 
+TEST(Age, ExactInWholeSecondsOrOneUnitForAColumn) {
+  const auto t = at(2026, 3, 12, 10, 15, 0);
+  EXPECT_EQ(format_age(t, t + 30h + 4s + 900ms), "1d6h4s");
+  EXPECT_EQ(format_age(t, t + 999ms), "0s");
+  EXPECT_EQ(format_age(t, t + 4min + 3s + 120ms), "4min3s");
+  EXPECT_EQ(format_age(t, t + 42s, AgeStyle::largest_unit), "42s");
+  EXPECT_EQ(format_age(t, t + 12min + 59s, AgeStyle::largest_unit), "12min");
+  EXPECT_EQ(format_age(t, t + 47h, AgeStyle::largest_unit), "47h");
+  EXPECT_EQ(format_age(t, t + 73h, AgeStyle::largest_unit), "3d");
+  EXPECT_EQ(format_age(t + 5s, t, AgeStyle::largest_unit), "0s");  // a clock that went back
+}
+
 }  // namespace
 }  // namespace slipway
