@@ -4,6 +4,8 @@ find_package(Threads REQUIRED)
 find_package(fmt REQUIRED)
 find_package(Boost 1.81 REQUIRED COMPONENTS json)
 find_package(PostgreSQL REQUIRED)
+# JWT verification in the gate (HMAC, RSA, ECDSA) and TLS.
+find_package(OpenSSL 3 REQUIRED)
 
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 pkg_check_modules(PROTOBUF_C REQUIRED IMPORTED_TARGET libprotobuf-c)
@@ -29,3 +31,6 @@ endif()
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 find_package(SQLite3 REQUIRED)
+
+# TLS for the HTTP client, the TLS prober and the gate.
+find_package(OpenSSL REQUIRED)

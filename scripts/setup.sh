@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Slipway needs to build, test and run its demo on Debian 12.
 # Idempotent: only packages that are missing are installed. Needs root (or sudo).
+#   scripts/setup.sh           what the build, the tests and the demo need
+#   scripts/setup.sh --bench   also nginx-light and wrk, for the comparisons in bench/
 set -euo pipefail
 
 packages=(
@@ -17,7 +19,10 @@ packages=(
   tzdata
   # the example application
   nodejs
+  # slipway verify: the security tests configure nginx twice; bench/verify.sh compares with wrk
+  nginx-light wrk openssl
 )
+if [ "${1:-}" = "--bench" ]; then packages+=(nginx-light wrk); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -87,7 +87,7 @@ std::variant<Context, int> load(const Setup& setup, bool open_repository, bool l
 
 // The database URL or an input error saying how to give one.
 Result<std::string> require_database(const Config& config, const std::optional<std::string>& flag) {
-  std::string url = resolve_database_url(config, flag);
+  std::string url = database_url(config, flag);
   if (url.empty()) {
     return fail(Error::input("no database to back up", config.where("database.url"),
                              "give --database URL, or set database.url (or direct_url) in slipway.toml"));

@@ -88,7 +88,7 @@ int run_check(const Args& args) {
   options.repository = config->root;
   options.database = !no_database;
   if (!no_database) {
-    if (std::string url = resolve_database_url(*config, database); !url.empty()) options.database_url = url;
+    if (std::string url = database_url(*config, database); !url.empty()) options.database_url = url;
     if (!options.database_url && !config->database.url.empty()) {
       options.database_problem = config->require("database.url").error().message;
     }

@@ -11,6 +11,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/output.hpp"
+#include "lint/rule.hpp"
 
 namespace slipway::cli {
 
@@ -32,6 +33,9 @@ int run_check(const Args& args);
 int run_lock(const Args& args);
 int run_history(const Args& args);
 int run_backup(const Args& args);
+int run_verify(const Args& args);
+int run_gate(const Args& args);
+int run_migrate(const Args& args);
 
 // Shared by the commands: --config, --env-file, --format and --color.
 struct CommonOptions {
@@ -47,10 +51,16 @@ std::optional<Config> load_config_or_report(const CommonOptions& options);
 int report_error(const Error& error);
 Style style_for(const CommonOptions& options);
 
-// The database a command connects to: `flag` (--database) when given, else database.direct_url,
-// else database.url, skipping a key whose ${VAR} is unset. "" when there is none. Its password
-// is registered as a secret (register_url_secret), so it never prints.
-std::string resolve_database_url(const Config& config, const std::optional<std::string>& flag);
+// The database a command connects to: `flag` (--database), else database.direct_url, else
+// database.url. A key whose ${VAR} is unset is skipped, and its require() error is stored in
+// `unresolved` (when given) so that a command that needs a database can say which variable is
+// missing. Returns "" when no URL is usable. Its password is registered as a secret (register_url_secret), so it never prints.
+std::string database_url(const Config& config, const std::optional<std::string>& flag,
+                         std::optional<Error>* unresolved = nullptr);
+
+// The linter's settings from slipway.toml's [lint]: thresholds, disabled rules, and the target
+// server's version (`pg_version`, else lint.postgres_version, else the live database's, else 15).
+lint::Settings lint_settings(const Config& config, const pg::LiveSchema* live, std::optional<int> pg_version = {});
 // Registers a database URL's password with redact(); an unparseable URL is registered whole.
 void register_url_secret(const std::string& url);
 

@@ -10,6 +10,12 @@ constexpr Command kCommands[] = {
     {"backup", "logical backups: create, list, verify, restore, export; compressed, checksummed, encrypted",
      run_backup},
     {"lint", "review migrations: each statement safe / review / dangerous, with its lock and a safer recipe", run_lint},
+    {"migrate", "status, plan and apply of the migration folder, with history kept as the project's tool keeps it",
+     run_migrate},
+    {"gate",
+     "a reverse proxy in front of the backend: maintenance and read-only modes, admin bypass, zero-downtime switch",
+     run_gate},
+    {"verify", "post-deployment verification: smoke flows, data integrity, performance budgets, security scan", run_verify},
     {"history", "past deploys and rollbacks, each phase's result; --format markdown for a changelog", run_history},
     {"lock", "show or release the deploy lock", run_lock},
 };

@@ -34,19 +34,34 @@ Style style_for(const CommonOptions& options) {
   return Style::for_stdout();
 }
 
-std::string resolve_database_url(const Config& config, const std::optional<std::string>& flag) {
+std::string database_url(const Config& config, const std::optional<std::string>& flag,
+                         std::optional<Error>* unresolved) {
   std::string url = flag.value_or("");
   if (url.empty()) {
     for (const char* key : {"database.direct_url", "database.url"}) {
       const std::string& value = std::string(key) == "database.url" ? config.database.url : config.database.direct_url;
-      if (!value.empty() && config.require(key)) {
-        url = value;
-        break;
+      if (auto ok = config.require(key); !ok) {
+        if (unresolved && !*unresolved) *unresolved = ok.error();
+        continue;
       }
+      if (value.empty()) continue;
+      url = value;
+      break;
     }
   }
   register_url_secret(url);
   return url;
+}
+
+lint::Settings lint_settings(const Config& config, const pg::LiveSchema* live, std::optional<int> pg_version) {
+  lint::Settings settings;
+  settings.thresholds = {config.lint.review_rows, config.lint.dangerous_rows, config.lint.review_bytes,
+                         config.lint.dangerous_bytes};
+  settings.postgres_version = pg_version.value_or(config.lint.postgres_version);
+  if (settings.postgres_version == 0) settings.postgres_version = live ? live->server_major : 15;
+  settings.disabled.insert(config.lint.disable.begin(), config.lint.disable.end());
+  return settings;
+
 }
 
 void register_url_secret(const std::string& url) {

@@ -153,7 +153,7 @@ int run_lint(const Args& args) {
   // The live database: --database, else [database] direct_url or url when their variables are set.
   std::optional<pg::LiveSchema> live;
   if (!no_database) {
-    const std::string url = resolve_database_url(*config, database);
+    const std::string url = database_url(*config, database);
     if (!url.empty()) {
       auto conn = pg::Connection::open(url);
       if (!conn) return report_error(conn.error());
@@ -163,12 +163,7 @@ int run_lint(const Args& args) {
     }
   }
 
-  lint::Settings settings;
-  settings.thresholds = {config->lint.review_rows, config->lint.dangerous_rows, config->lint.review_bytes,
-                         config->lint.dangerous_bytes};
-  settings.postgres_version = pg_version.value_or(config->lint.postgres_version);
-  if (settings.postgres_version == 0) settings.postgres_version = live ? live->server_major : 15;
-  settings.disabled.insert(config->lint.disable.begin(), config->lint.disable.end());
+  lint::Settings settings = lint_settings(*config, live ? &*live : nullptr, pg_version);
   settings.disabled.insert(disable.begin(), disable.end());
 
   lint::Linter linter(settings, live ? &*live : nullptr);

@@ -73,11 +73,16 @@ struct BackupConfig {
 };
 
 struct GateAdminConfig {
-  std::string jwt_secret;
-  std::filesystem::path jwt_public_key;
-  std::filesystem::path jwks_file;
-  std::string claim = "role";
-  std::vector<std::string> values;
+  std::string jwt_secret;                      // HS256/384/512
+  std::filesystem::path jwt_public_key;        // PEM, RSA (RS256/384/512) or EC (ES256/384)
+  std::filesystem::path jwks_file;             // a JSON Web Key Set with RSA and EC keys
+  std::string claim = "role";                  // a dotted path into the token's claims
+  std::vector<std::string> values;             // one must be held; empty = the claim must be boolean true
+  std::string cookie;                          // a cookie that may carry the token (besides Authorization)
+  Duration leeway = std::chrono::seconds(30);  // for exp and nbf
+  std::vector<std::string> ips;                // addresses or CIDR ranges that count as admins
+  std::string bypass_secret;                   // a cookie holding this value counts as an admin
+  std::string bypass_cookie = "slipway_bypass";
 };
 
 struct GateConfig {
@@ -89,6 +94,23 @@ struct GateConfig {
   std::vector<std::string> allow;
   bool admin_writes = false;
   GateAdminConfig admin;
+  std::string message = "We are updating the service. Please try again in a few minutes.";
+  Duration retry_after = std::chrono::minutes(5);  // the default Retry-After in maintenance
+  std::filesystem::path maintenance_page;          // an HTML file; {{message}} and {{retry_after}} are filled in
+  std::vector<std::string> security_headers;       // "Name: value" added to every proxied response
+  std::string forwarded_proto = "http";            // X-Forwarded-Proto the gate sets
+  std::filesystem::path access_log;                // JSON lines; "-" = stdout; empty = off
+  std::filesystem::path state_file;                // empty = gate.state.json beside the control socket
+  int threads = 0;                                 // 0 = one per core
+  int max_connections = 10'000;
+  std::uint64_t max_header_size = 16 * 1024;
+  std::uint64_t max_body_size = 100'000'000;
+  Duration header_timeout = std::chrono::seconds(10);    // from a request's first byte to its last header
+  Duration idle_timeout = std::chrono::seconds(60);      // a keep-alive connection between requests
+  Duration upstream_timeout = std::chrono::seconds(60);  // for the upstream's response header
+  int switch_healthy = 3;                                // consecutive 2xx a new upstream must answer
+  Duration switch_timeout = std::chrono::seconds(30);    // ... within this time
+  Duration drain_timeout = std::chrono::seconds(30);     // in-flight requests on the old upstream may finish
 };
 
 struct VerifyConfig {

@@ -29,6 +29,39 @@ Result<Format> parse_format(std::string_view text, std::initializer_list<Format>
   return fail(Error::input(fmt::format("unknown format '{}'", text), "--format", fmt::format("use one of: {}", list)));
 }
 
+std::string markdown_cell(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n')
+      out += ' ';
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string xml_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r')
+          out += ' ';
+        else
+          out += c;
+    }
+  }
+  return out;
+}
+
 Style Style::for_stdout(std::optional<bool> force) {
   if (force) return Style(*force);
   const char* no_color = std::getenv("NO_COLOR");

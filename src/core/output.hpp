@@ -18,6 +18,12 @@ std::string_view to_string(Format f);
 // Parses a --format value, checking it against the formats a command supports.
 Result<Format> parse_format(std::string_view text, std::initializer_list<Format> supported);
 
+// Text for one cell of a Markdown table: '|' escaped, newlines folded to spaces.
+std::string markdown_cell(std::string_view text);
+// Text for an XML attribute or element (JUnit reports): the five entities, control characters
+// (not allowed in XML 1.0) as spaces.
+std::string xml_escape(std::string_view text);
+
 enum class Color { red, yellow, green, cyan, dim, bold };
 
 class Style {

@@ -48,6 +48,7 @@ std::string ExitStatus::describe() const {
 struct Process::Impl {
   pid_t pid = -1;
   bool reaped = false;
+  bool own_group = false;  // kill() signals the whole process group
   ExitStatus status;
   int in = -1;   // our end of the child's stdin (Stdio::pipe)
   int out = -1;  // our end of the child's stdout (Stdio::pipe)
@@ -129,13 +130,26 @@ Result<Process> Process::spawn(const ProcessSpec& spec) {
     }
     return {};
   };
+  const bool to_file = !spec.output_file.empty();
   for (auto [target, mode, ours] :
        {std::tuple{0, spec.in, &impl->in}, std::tuple{1, spec.out, &impl->out}, std::tuple{2, spec.err, &impl->err}}) {
+    if (to_file && target > 0) continue;
     if (auto w = wire(target, mode, *ours); !w) {
       cleanup();
       return fail(w.error());
     }
   }
+  if (to_file) {
+    posix_spawn_file_actions_addopen(&actions, 1, spec.output_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  }
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (spec.own_group) {
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+  }
+  impl->own_group = spec.own_group;
   if (!spec.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, spec.cwd.c_str());
 
   // The environment: the parent's, minus unset_env, with spec.env over it.
@@ -156,7 +170,8 @@ Result<Process> Process::spawn(const ProcessSpec& spec) {
   for (auto& s : argv_strings) argv.push_back(s.data());
   argv.push_back(nullptr);
 
-  const int rc = ::posix_spawnp(&impl->pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  const int rc = ::posix_spawnp(&impl->pid, argv[0], &actions, &attr, argv.data(), envp.data());
+  posix_spawnattr_destroy(&attr);
   cleanup();
   if (rc != 0) {
     impl->pid = -1;
@@ -164,11 +179,11 @@ Result<Process> Process::spawn(const ProcessSpec& spec) {
                                    rc == ENOENT ? "install it, or check PATH" : ""));
   }
   Impl* raw = impl.get();
-  if (spec.out == Stdio::capture) {
+  if (spec.out == Stdio::capture && !to_file) {
     const int fd = std::exchange(impl->out, -1);
     impl->out_thread = std::thread([raw, fd] { raw->capture(fd, false); });
   }
-  if (spec.err == Stdio::capture || spec.err == Stdio::pipe) {
+  if ((spec.err == Stdio::capture || spec.err == Stdio::pipe) && !to_file) {
     const int fd = std::exchange(impl->err, -1);
     impl->err_thread = std::thread([raw, fd] { raw->capture(fd, true); });
   }
@@ -232,7 +247,7 @@ Result<std::size_t> Process::read_stdout(void* data, std::size_t size) {
 }
 
 void Process::kill(int signal) {
-  if (impl_->pid > 0 && !impl_->reaped) ::kill(impl_->pid, signal);
+  if (impl_->pid > 0 && !impl_->reaped) ::kill(impl_->own_group ? -impl_->pid : impl_->pid, signal);
 }
 
 ExitStatus Process::wait() {

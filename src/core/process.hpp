@@ -48,6 +48,13 @@ struct ProcessSpec {
   Stdio in = Stdio::null;
   Stdio out = Stdio::capture;
   Stdio err = Stdio::capture;
+  // When set, stdout and stderr both append to this file instead (out and err are ignored).
+  // Unlike a pipe, a file never keeps the parent waiting on a background grandchild that
+  // inherited it: a deploy step that starts a server and exits is done when the step exits.
+  std::filesystem::path output_file;
+  // The child leads a new process group, and kill() signals the whole group (a shell and what
+  // it started), as a timeout needs.
+  bool own_group = false;
 };
 
 struct ExitStatus {

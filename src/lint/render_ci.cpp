@@ -37,19 +37,6 @@ std::string escape_property(std::string_view s) {
   return out;
 }
 
-std::string escape_cell(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '|')
-      out += "\\|";
-    else if (c == '\n')
-      out += ' ';
-    else
-      out += c;
-  }
-  return out;
-}
-
 std::string_view badge(Verdict v) {
   switch (v) {
     case Verdict::dangerous: return "🔴 dangerous";
@@ -95,8 +82,8 @@ std::string render_markdown(const std::vector<FileReport>& files, const RenderOp
   std::string rows;
   for (const FileReport& file : files) {
     for (const sql::SyntaxError& e : file.errors) {
-      rows +=
-          fmt::format("| ❌ syntax error | `{}` | | {} |\n", format_location(file.path, e.pos), escape_cell(e.message));
+      rows += fmt::format("| ❌ syntax error | `{}` | | {} |\n", format_location(file.path, e.pos),
+                          markdown_cell(e.message));
     }
     for (const StatementReport& s : file.statements) {
       if (!listed(s, options)) continue;
@@ -104,15 +91,15 @@ std::string render_markdown(const std::vector<FileReport>& files, const RenderOp
       for (const Finding& f : s.findings) {
         if (!notes.empty()) notes += "<br>";
         notes += fmt::format("{}**{}** ({}): {}", f.suppressed ? "~~" : "", f.rule,
-                             f.suppressed ? "ignored" : to_string(f.verdict), escape_cell(f.message));
-        if (f.suppressed) notes += "~~ " + escape_cell(f.suppression_reason);
-        if (!f.hint.empty() && !f.suppressed) notes += "<br>&nbsp;&nbsp;↳ _" + escape_cell(f.hint) + "_";
+                             f.suppressed ? "ignored" : to_string(f.verdict), markdown_cell(f.message));
+        if (f.suppressed) notes += "~~ " + markdown_cell(f.suppression_reason);
+        if (!f.hint.empty() && !f.suppressed) notes += "<br>&nbsp;&nbsp;↳ _" + markdown_cell(f.hint) + "_";
       }
       const std::string lock = s.lock.mode == LockMode::none
                                    ? std::string("—")
                                    : fmt::format("{} (blocks {})", to_string(s.lock.mode), blocked_by(s.lock.mode));
       rows += fmt::format("| {} | `{}`<br>`{}` | {} | {} |\n", badge(s.verdict), format_location(file.path, s.pos),
-                          escape_cell(headline(s.sql, 60)), lock, notes);
+                          markdown_cell(headline(s.sql, 60)), lock, notes);
     }
   }
   if (!rows.empty()) out += "| Verdict | Statement | Lock | Findings |\n|---|---|---|---|\n" + rows;

@@ -2,6 +2,8 @@
 
 #include <libpq-fe.h>
 
+#include <cstdlib>
+
 #include <fmt/format.h>
 
 #include "core/redact.hpp"
@@ -10,6 +12,7 @@ namespace slipway::pg {
 
 struct Connection::Impl {
   PGconn* conn = nullptr;
+  ServerError last_error;
   ~Impl() {
     if (conn) PQfinish(conn);
   }
@@ -59,7 +62,17 @@ Result<Rows> Connection::query(const std::string& sql, const std::vector<std::st
                                  : PQexecParams(impl_->conn, sql.c_str(), static_cast<int>(params.size()), nullptr,
                                                 values.data(), nullptr, nullptr, 0);
   const ExecStatusType status = PQresultStatus(res);
+  impl_->last_error = {};
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    const auto field = [res](int code) {
+      const char* v = PQresultErrorField(res, code);
+      return v ? redact(v) : std::string();
+    };
+    impl_->last_error.sqlstate = field(PG_DIAG_SQLSTATE);
+    impl_->last_error.message = field(PG_DIAG_MESSAGE_PRIMARY);
+    impl_->last_error.detail = field(PG_DIAG_MESSAGE_DETAIL);
+    impl_->last_error.hint = field(PG_DIAG_MESSAGE_HINT);
+    impl_->last_error.position = std::atoi(field(PG_DIAG_STATEMENT_POSITION).c_str());
     std::string message = redact(first_line(PQresultErrorMessage(res)));
     PQclear(res);
     if (PQstatus(impl_->conn) != CONNECTION_OK)
@@ -94,6 +107,14 @@ Result<void> Connection::execute(const std::string& sql) {
 
 int Connection::server_version() const {
   return PQserverVersion(impl_->conn);
+}
+
+const ServerError& Connection::last_error() const {
+  return impl_->last_error;
+}
+
+int Connection::backend_pid() const {
+  return PQbackendPID(impl_->conn);
 }
 
 }  // namespace slipway::pg

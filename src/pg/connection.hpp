@@ -24,6 +24,16 @@ struct Rows {
   }
 };
 
+// What PostgreSQL said about the last failed call: its SQLSTATE ("55P03" for lock_not_available),
+// and the parts of the message that are not the first line. Empty after a call that succeeded.
+struct ServerError {
+  std::string sqlstate;
+  std::string message;  // the primary message, without "ERROR:  "
+  std::string detail;
+  std::string hint;
+  int position = 0;  // 1-based character offset into the statement, or 0
+};
+
 class Connection {
  public:
   // Connects to `url` (a postgresql:// URL or a conninfo string). Fails with an environment
@@ -41,6 +51,11 @@ class Connection {
   Result<void> execute(const std::string& sql);
 
   [[nodiscard]] int server_version() const;  // 150018 for 15.18
+  // The server's error of the last query() or execute() that failed (empty when the last one
+  // succeeded, or failed without reaching the server).
+  [[nodiscard]] const ServerError& last_error() const;
+  // The backend's process id (pg_backend_pid()).
+  [[nodiscard]] int backend_pid() const;
 
  private:
   struct Impl;

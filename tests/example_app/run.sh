@@ -19,6 +19,7 @@ APP_DIR=$ROOT/examples/loans
 MIGRATIONS=$APP_DIR/prisma/migrations
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 SEED_ROWS=${SEED_ROWS:-1000}
+SLIPWAY=${SLIPWAY:-$ROOT/build/src/cli/slipway} # `slipway verify` runs the app's suite too
 
 export SEED_ROWS
 export DEMO_PASSWORD=demo-password-1 # the seed's default password
@@ -118,6 +119,12 @@ start_ms=$(($(date +%s%N) / 1000000))
 run_sql -v rows="$SEED_ROWS" -f "$APP_DIR/seed/seed.sql"
 echo "seed took $(($(date +%s%N) / 1000000 - start_ms)) ms"
 
+# The row counts before the "deploy", in a state store of this run.
+export SLIPWAY_STATE=$WORK/state.db
+say "slipway verify integrity --snapshot"
+"$SLIPWAY" verify integrity --snapshot --config "$APP_DIR/slipway.toml" --color never ||
+  die "slipway verify integrity --snapshot failed"
+
 # ---- the app ------------------------------------------------------------------
 if [[ ! -d $APP_DIR/node_modules ]]; then
   say "installing the app's dependencies"
@@ -159,6 +166,16 @@ say "RELEASE=v2: smoke tests"
 start_app v2
 run_tests "$WORK/v2.tap" "${SMOKE_TESTS[@]}" || die "smoke tests failed on v2"
 
+say "RELEASE=v2: slipway verify smoke (examples/loans/verify/smoke.toml) must pass"
+"$SLIPWAY" verify smoke --config "$APP_DIR/slipway.toml" --color never || die "slipway verify smoke failed on v2"
+"$SLIPWAY" verify smoke --config "$APP_DIR/slipway.toml" --format json >"$WORK/verify-v2.json" ||
+  die "slipway verify smoke (json) failed on v2"
+"$SLIPWAY" verify websocket --config "$APP_DIR/slipway.toml" --color never || die "slipway verify websocket failed on v2"
+# The smoke runs created unions, members, loans and repayments (declared may_grow); users did not change.
+"$SLIPWAY" verify integrity --config "$APP_DIR/slipway.toml" --color never || die "slipway verify integrity failed on v2"
+# Captured tokens and the password from the environment never reach a report.
+if grep -q -e "$DEMO_PASSWORD" -e '"eyJ' "$WORK/verify-v2.json"; then die "a secret leaked into the verify report"; fi
+
 say "applying the v3 migration under the running v2 app"
 migrate_to v3
 run_tests "$WORK/v2-on-v3.tap" "$HERE/v2_on_v3_schema.test.js" ||
@@ -182,6 +199,20 @@ if [[ -z $failed ]] || grep -qv '^report: ' <<<"$failed"; then
 fi
 passed_v3=$(tap_count pass "$WORK/v3.tap")
 echo "the other $passed_v3 smoke tests pass on v3"
+
+say "RELEASE=v3: slipway verify smoke must fail, on the report flow only"
+set +e
+"$SLIPWAY" verify smoke --config "$APP_DIR/slipway.toml" --format json >"$WORK/verify-v3.json"
+code=$?
+set -e
+[[ $code == 1 ]] || die "slipway verify smoke exited $code on v3, expected 1"
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const failed = r.checks.filter((c) => c.status === "fail");
+  for (const c of failed) console.log(`  ${c.id} [${c.subject}] ${c.message}`);
+  const other = failed.filter((c) => !c.subject.startsWith("the report endpoint works"));
+  if (failed.length === 0 || other.length > 0) process.exit(1);
+' "$WORK/verify-v3.json" || die "on v3 slipway verify failed on something other than the report (or on nothing)"
 
 say "RELEASE=v3: the bug itself"
 run_tests "$WORK/v3-bug.tap" "$HERE/v3_bug.test.js" || die "the v3 bug check failed"

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# bench/gate.sh: `slipway gate` against nginx, measured in the same run with wrk.
+#
+#   (a) the backend directly: nginx returning a small body
+#   (b) nginx proxy_pass to it (upstream keepalive, the headers the gate sets)
+#   (c) slipway gate to it
+# at 1, 64 and 256 connections; then maintenance mode's 503 against nginx `return 503`; then the
+# memory of the gate and of the nginx proxy holding 1,000 idle keep-alive connections.
+# Everything listens on 127.0.0.1, on ports picked at run time. Prints req/s, p99 and ratios, and
+# writes them to bench/gate-results.md (or $1).
+#
+#   bench/gate.sh                  # BENCH_SECONDS=10 per run by default
+#   BENCH_SECONDS=5 bench/gate.sh /tmp/out.md
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/bench/gate-results.md}
+seconds=${BENCH_SECONDS:-10}
+threads=${BENCH_THREADS:-$(nproc)}   # nginx worker processes and gate threads alike
+
+nginx=/usr/sbin/nginx
+if [ ! -x "$nginx" ] || ! command -v wrk >/dev/null 2>&1; then
+  "$root/scripts/setup.sh" --bench
+fi
+[ -x "$root/build/src/cli/slipway" ] || "$root/scripts/build.sh" slipway >/dev/null
+slipway=$root/build/src/cli/slipway
+ulimit -n 65536 2>/dev/null || true
+
+work=$(mktemp -d /tmp/slipway-bench-XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_port() {
+  for _ in $(seq 200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "bench: nothing listens on $1" >&2
+  exit 3
+}
+
+backend_port=$(free_port)
+proxy_port=$(free_port)
+nginx503_port=$(free_port)
+gate_port=$(free_port)
+gate_admin_port=$(free_port)
+
+nginx_common="daemon off; pid $work/NAME.pid; error_log $work/NAME.err warn;"
+temp_paths="client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp; uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;"
+mkdir -p "$work/tmp"
+
+cat >"$work/backend.conf" <<EOF
+${nginx_common//NAME/backend}
+worker_processes $threads;
+events { worker_connections 10000; }
+http {
+  access_log off; $temp_paths
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$backend_port reuseport backlog=4096;
+    location / { default_type text/plain; return 200 "hello from the backend\n"; }
+  }
+}
+EOF
+cat >"$work/proxy.conf" <<EOF
+${nginx_common//NAME/proxy}
+worker_processes $threads;
+events { worker_connections 10000; }
+http {
+  access_log off; $temp_paths
+  keepalive_requests 1000000;
+  upstream app { server 127.0.0.1:$backend_port; keepalive 128; }
+  server {
+    listen 127.0.0.1:$proxy_port reuseport backlog=4096;
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+    }
+  }
+  server {
+    listen 127.0.0.1:$nginx503_port reuseport backlog=4096;
+    location / { default_type application/json; add_header Retry-After 300 always;
+      return 503 '{"error":"maintenance","message":"We are updating the service.","retry_after":300}'; }
+  }
+}
+EOF
+cat >"$work/slipway.toml" <<EOF
+[gate]
+listen = "127.0.0.1:$gate_port"
+upstream = "127.0.0.1:$backend_port"
+admin_listen = "127.0.0.1:$gate_admin_port"
+control_socket = "gate.sock"
+threads = $threads
+message = "We are updating the service."
+EOF
+
+"$nginx" -p "$work" -c "$work/backend.conf" & pids+=($!)
+"$nginx" -p "$work" -c "$work/proxy.conf" & pids+=($!)
+"$slipway" gate run --config "$work/slipway.toml" 2>"$work/gate.err" & gate_pid=$!
+pids+=($gate_pid)
+for p in $backend_port $proxy_port $nginx503_port $gate_port; do wait_port "$p"; done
+
+# wrk's p99 in microseconds, and its req/s.
+to_us() {
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1000000; else print n }'
+}
+declare -A rps p99
+measure() {  # name url connections
+  local name=$1 url=$2 c=$3 t log
+  t=$((c < threads ? c : threads))
+  log=$work/wrk-$name-$c.txt
+  wrk -t"$t" -c"$c" -d"${seconds}s" --latency "$url" >"$log" 2>&1
+  rps[$name,$c]=$(awk '/Requests\/sec:/ { printf "%d", $2 }' "$log")
+  p99[$name,$c]=$(to_us "$(awk '$1 == "99%" { print $2 }' "$log")")
+  local errors
+  errors=$(awk '/Non-2xx or 3xx responses|Socket errors/ { print }' "$log" | tr '\n' ' ')
+  printf 'bench: %-14s c=%-4s %9s req/s  p99 %8s us  %s\n' "$name" "$c" "${rps[$name,$c]}" "${p99[$name,$c]}" "$errors" >&2
+}
+
+conns=(1 64 256)
+for c in "${conns[@]}"; do
+  measure backend "http://127.0.0.1:$backend_port/" "$c"
+  measure nginx "http://127.0.0.1:$proxy_port/" "$c"
+  measure gate "http://127.0.0.1:$gate_port/" "$c"
+done
+"$slipway" gate maintenance on --config "$work/slipway.toml" --retry-after 5min >/dev/null
+for c in "${conns[@]}"; do
+  measure nginx-503 "http://127.0.0.1:$nginx503_port/" "$c"
+  measure gate-503 "http://127.0.0.1:$gate_port/" "$c"
+done
+"$slipway" gate maintenance off --config "$work/slipway.toml" >/dev/null
+
+# Memory at 1,000 idle keep-alive connections: each makes one request, then stays open.
+rss_kb() {  # the summed VmRSS of a process and its children
+  local total=0 p
+  for p in "$@"; do
+    total=$((total + $(awk '/VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)))
+  done
+  echo $total
+}
+hold_idle() {  # port count -> holds until killed; prints "ready" once all connections are idle
+  exec python3 - "$1" "$2" <<'PY'
+import socket, sys, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+socks = []
+for _ in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data or not data.endswith(b"\n"):
+        data += s.recv(4096)
+    socks.append(s)
+print("ready", flush=True)
+time.sleep(3600)
+PY
+}
+nginx_proxy_pids() { pgrep -f "nginx: worker process" -P "$(cat "$work/proxy.pid")" | tr '\n' ' '; echo "$(cat "$work/proxy.pid")"; }
+idle_rss() {  # port pids... -> "before after" in kB
+  local port=$1; shift
+  local before after holder
+  before=$(rss_kb "$@")
+  coproc HOLD { hold_idle "$port" 1000; }
+  holder=$HOLD_PID
+  read -r _ <&"${HOLD[0]}"
+  sleep 1
+  after=$(rss_kb "$@")
+  kill "$holder" 2>/dev/null || true
+  wait "$holder" 2>/dev/null || true
+  echo "$before $after"
+}
+read -r gate_rss0 gate_rss1 < <(idle_rss "$gate_port" "$gate_pid")
+# shellcheck disable=SC2046
+read -r nginx_rss0 nginx_rss1 < <(idle_rss "$proxy_port" $(nginx_proxy_pids))
+echo "bench: RSS at 1,000 idle keep-alive connections: gate ${gate_rss1} kB (from ${gate_rss0}), nginx proxy ${nginx_rss1} kB (from ${nginx_rss0})" >&2
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
+{
+  echo "# bench/gate.sh results"
+  echo
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, ${seconds}s per run, nginx and gate with $threads workers/threads, $(nginx -v 2>&1 | sed 's/.*\///'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')."
+  echo
+  echo "| connections | backend req/s | nginx proxy req/s | gate req/s | gate/nginx req/s | backend p99 | nginx p99 | gate p99 | gate/nginx p99 |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for c in "${conns[@]}"; do
+    echo "| $c | ${rps[backend,$c]} | ${rps[nginx,$c]} | ${rps[gate,$c]} | $(ratio "${rps[gate,$c]}" "${rps[nginx,$c]}") | ${p99[backend,$c]} us | ${p99[nginx,$c]} us | ${p99[gate,$c]} us | $(ratio "${p99[gate,$c]}" "${p99[nginx,$c]}") |"
+  done
+  echo
+  echo "Maintenance 503:"
+  echo
+  echo "| connections | nginx \`return 503\` req/s | gate maintenance req/s | gate/nginx req/s | nginx p99 | gate p99 | gate/nginx p99 |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|"
+  for c in "${conns[@]}"; do
+    echo "| $c | ${rps[nginx-503,$c]} | ${rps[gate-503,$c]} | $(ratio "${rps[gate-503,$c]}" "${rps[nginx-503,$c]}") | ${p99[nginx-503,$c]} us | ${p99[gate-503,$c]} us | $(ratio "${p99[gate-503,$c]}" "${p99[nginx-503,$c]}") |"
+  done
+  echo
+  echo "RSS with 1,000 idle keep-alive connections: gate ${gate_rss1} kB (${gate_rss0} kB before), nginx proxy (master + workers) ${nginx_rss1} kB (${nginx_rss0} kB before)."
+} >"$out"
+cat "$out"

@@ -1,0 +1,207 @@
+#include "gate/gate.hpp"
+
+#include <thread>
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include "core/fs.hpp"
+
+namespace slipway::gate {
+namespace json = boost::json;
+
+namespace {
+
+// A control answer for an error; `kind` is "input", "environment" or "findings" (exit 2, 3, 1).
+std::string error_json(std::string_view kind, const Error& e) {
+  json::object o;
+  o["ok"] = false;
+  o["kind"] = kind;
+  o["error"] = e.message;
+  o["hint"] = e.hint;
+  return json::serialize(o);
+}
+
+std::string error_json(const Error& e) {
+  return error_json(e.kind == ErrorKind::environment ? "environment" : "input", e);
+}
+
+}  // namespace
+
+Gate::Gate(const Config& config, std::size_t threads)
+    : config_(config.gate), metrics_(threads), started_(std::chrono::steady_clock::now()) {}
+
+Result<std::unique_ptr<Gate>> Gate::create(const Config& config, std::size_t threads) {
+  std::unique_ptr<Gate> g(new Gate(config, threads));
+  auto admin = AdminCheck::create(config.gate.admin);
+  if (!admin) return fail(admin.error());
+  g->admin_ = std::move(*admin);
+  g->rules_ = Rules{&g->config_.allow, g->config_.health_path, g->config_.admin_writes};
+  g->page_ = std::string(default_page());
+  if (!config.gate.maintenance_page.empty()) {
+    auto page = read_text_file(config.gate.maintenance_page);
+    if (!page) return fail(page.error());
+    g->page_ = std::move(*page);
+  }
+  auto log = AccessLog::open(config.gate.access_log);
+  if (!log) return fail(log.error());
+  g->access_log_ = std::move(*log);
+  auto state = load_state(config.gate);
+  if (!state) return fail(state.error());
+  auto address = net::parse_host_port(state->upstream);
+  if (!address) return fail(Error::input(address.error().message, config.where("gate.upstream"), address.error().hint));
+  std::lock_guard lock(g->mutex_);
+  g->snapshot_ = g->make_snapshot(*state, *address, 1, std::make_shared<std::atomic<int>>(0));
+  g->state_ = std::move(*state);
+  g->version_.store(1, std::memory_order_release);
+  return g;
+}
+
+std::shared_ptr<const Snapshot> Gate::make_snapshot(const State& state, const net::HostPort& address,
+                                                    std::uint64_t version,
+                                                    std::shared_ptr<std::atomic<int>> in_flight) const {
+  auto snap = std::make_shared<Snapshot>();
+  snap->version = version;
+  snap->mode = state.mode;
+  snap->message = state.message.empty() ? config_.message : state.message;
+  snap->retry_after = state.retry_after > 0
+                          ? state.retry_after
+                          : std::chrono::duration_cast<std::chrono::seconds>(config_.retry_after).count();
+  snap->upstream = state.upstream;
+  snap->address = address;
+  snap->in_flight = std::move(in_flight);
+  return snap;
+}
+
+std::shared_ptr<const Snapshot> Gate::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return snapshot_;
+}
+
+Result<void> Gate::publish(State state, bool new_upstream) {
+  auto address = net::parse_host_port(state.upstream);
+  if (!address) return fail(address.error());
+  if (auto saved = save_state(config_, state); !saved) return fail(saved.error());
+  std::lock_guard lock(mutex_);
+  snapshot_ = make_snapshot(state, *address, snapshot_->version + 1,
+                            new_upstream ? std::make_shared<std::atomic<int>>(0) : snapshot_->in_flight);
+  state_ = std::move(state);
+  version_.store(snapshot_->version, std::memory_order_release);
+  return {};
+}
+
+std::string Gate::status_json(bool ok, std::string_view note) const {
+  auto snap = snapshot();
+  json::object o;
+  o["ok"] = ok;
+  o["mode"] = to_string(snap->mode);
+  o["message"] = snap->message;
+  o["retry_after"] = snap->retry_after;
+  o["upstream"] = snap->upstream;
+  o["connections"] = connections.load();
+  o["in_flight"] = active.load();
+  o["requests"] = metrics_.total_requests();
+  o["uptime_seconds"] =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
+  if (!note.empty()) o["note"] = note;
+  return json::serialize(o);
+}
+
+Result<std::string> Gate::do_switch(std::string_view upstream) {
+  auto address = net::parse_host_port(upstream);
+  if (!address) return fail(address.error());
+  const auto old = snapshot();
+  if (old->upstream == upstream) return std::string("already routing to ") + std::string(upstream);
+
+  // Health gate: `switch_healthy` 2xx answers in a row within `switch_timeout`.
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + config_.switch_timeout;
+  int in_a_row = 0;
+  std::string last = "no answer yet";
+  while (in_a_row < config_.switch_healthy && clock::now() < deadline) {
+    const auto left = std::chrono::duration_cast<Duration>(deadline - clock::now());
+    auto status = net::http_status(*address, config_.health_path, std::min<Duration>(left, std::chrono::seconds(2)));
+    if (status && *status >= 200 && *status < 300) {
+      ++in_a_row;
+      continue;
+    }
+    in_a_row = 0;
+    last = status ? fmt::format("HTTP {}", *status) : status.error().message;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  if (in_a_row < config_.switch_healthy) {
+    return fail(Error::input(
+        fmt::format("{} did not become healthy: {} consecutive 2xx from {} were needed within {}; last: {}", upstream,
+                    config_.switch_healthy, config_.health_path, format_duration(config_.switch_timeout), last),
+        std::string(upstream),
+        fmt::format("the gate still routes to {}; fix the new release and retry", old->upstream)));
+  }
+
+  State next;
+  {
+    std::lock_guard lock(mutex_);
+    next = state_;
+  }
+  next.upstream = std::string(upstream);
+  if (auto done = publish(std::move(next), true); !done) return fail(done.error());
+
+  // Drain: requests already sent to the old upstream may finish.
+  const auto drain_deadline = clock::now() + config_.drain_timeout;
+  while (old->in_flight->load() > 0 && clock::now() < drain_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const int left = old->in_flight->load();
+  if (left > 0) {
+    return fmt::format("switched to {}; {} request(s) still in flight on {} after the drain timeout ({})", upstream,
+                       left, old->upstream, format_duration(config_.drain_timeout));
+  }
+  return fmt::format("switched from {} to {}; in-flight requests drained", old->upstream, upstream);
+}
+
+std::string Gate::control(std::string_view request) {
+  boost::system::error_code ec;
+  json::value v = json::parse(request, ec);
+  if (ec || !v.is_object()) return error_json(Error::input("the control request is not a JSON object"));
+  const auto& o = v.as_object();
+  const auto str = [&](std::string_view key) -> std::string {
+    const auto* f = o.if_contains(key);
+    return f && f->is_string() ? std::string(f->as_string()) : std::string();
+  };
+  const auto flag = [&](std::string_view key) {
+    const auto* f = o.if_contains(key);
+    return f && f->is_bool() && f->as_bool();
+  };
+  const std::string command = str("command");
+  if (command == "status") return status_json(true, "");
+  if (command == "maintenance" || command == "read-only") {
+    const Mode target = command == "maintenance" ? Mode::maintenance : Mode::read_only;
+    State next;
+    {
+      std::lock_guard lock(mutex_);
+      next = state_;
+    }
+    std::string note;
+    if (flag("on")) {
+      next.mode = target;
+      if (o.contains("message")) next.message = str("message");
+      if (const auto* r = o.if_contains("retry_after"); r && r->is_int64()) next.retry_after = r->as_int64();
+    } else if (next.mode == target) {
+      next.mode = Mode::normal;
+    } else {
+      note = fmt::format("the gate was not in {} mode; nothing changed", to_string(target));
+    }
+    if (auto done = publish(std::move(next), false); !done) return error_json(done.error());
+    return status_json(true, note);
+  }
+  if (command == "switch") {
+    if (auto address = net::parse_host_port(str("upstream")); !address) return error_json(address.error());
+    auto done = do_switch(str("upstream"));
+    if (!done) {
+      return error_json(done.error().kind == ErrorKind::environment ? "environment" : "findings", done.error());
+    }
+    return status_json(true, *done);
+  }
+  return error_json(Error::input(fmt::format("unknown control command \"{}\"", command)));
+}
+
+}  // namespace slipway::gate

@@ -1,0 +1,82 @@
+// The running gate's shared core, without any networking: its state (mode, message, upstream),
+// the admin check, metrics and the access log, and the control commands that change them.
+//
+// The proxy threads read the state through snapshot(): an immutable Snapshot swapped under a
+// mutex, with a version counter the threads poll cheaply, so a request never waits for a
+// control command. A switch publishes a new Snapshot with a fresh in-flight counter, then waits
+// for the old one's counter to reach zero (the drain).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "gate/admin.hpp"
+#include "gate/metrics.hpp"
+#include "gate/policy.hpp"
+#include "gate/state.hpp"
+#include "net/probe.hpp"
+
+namespace slipway::gate {
+
+struct Snapshot {
+  std::uint64_t version = 0;
+  Mode mode = Mode::normal;
+  std::string message;           // effective: the state's, else gate.message
+  std::int64_t retry_after = 0;  // effective seconds
+  std::string upstream;          // HOST:PORT
+  net::HostPort address;
+  std::shared_ptr<std::atomic<int>> in_flight;  // requests sent to this upstream and not yet answered
+};
+
+class Gate {
+ public:
+  // Loads the state file, the maintenance page and the admin keys. `threads` is the number of
+  // metrics shards (one per proxy thread).
+  static Result<std::unique_ptr<Gate>> create(const Config& config, std::size_t threads);
+
+  [[nodiscard]] const GateConfig& config() const { return config_; }
+  [[nodiscard]] const AdminCheck& admin() const { return admin_; }
+  [[nodiscard]] const Rules& rules() const { return rules_; }
+  [[nodiscard]] std::string_view page() const { return page_; }
+  Metrics& metrics() { return metrics_; }
+  AccessLog* access_log() { return access_log_.get(); }
+
+  [[nodiscard]] std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
+  [[nodiscard]] std::shared_ptr<const Snapshot> snapshot() const;
+
+  // The control socket's handler: one JSON request in, one JSON answer out (see control.hpp).
+  std::string control(std::string_view request);
+
+  std::atomic<int> connections{0};  // open client connections
+  std::atomic<int> active{0};       // requests being answered
+  std::atomic<bool> stopping{false};
+
+ private:
+  Gate(const Config& config, std::size_t threads);
+  Result<void> publish(State state, bool new_upstream);  // saves, then swaps the snapshot
+  std::shared_ptr<const Snapshot> make_snapshot(const State& state, const net::HostPort& address, std::uint64_t version,
+                                                std::shared_ptr<std::atomic<int>> in_flight) const;
+  std::string status_json(bool ok, std::string_view note) const;
+  Result<std::string> do_switch(std::string_view upstream);
+
+  GateConfig config_;
+  AdminCheck admin_;
+  Rules rules_;
+  std::string page_;
+  Metrics metrics_;
+  std::unique_ptr<AccessLog> access_log_;
+  std::chrono::steady_clock::time_point started_;
+
+  mutable std::mutex mutex_;
+  State state_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  std::atomic<std::uint64_t> version_{0};
+};
+
+}  // namespace slipway::gate

@@ -1,0 +1,119 @@
+#include "gate/metrics.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+namespace slipway::gate {
+
+void Metrics::Shard::upstream_latency(double seconds) {
+  std::size_t i = 0;
+  while (i < kBuckets.size() && seconds > kBuckets[i]) ++i;
+  latency[i].fetch_add(1, std::memory_order_relaxed);
+  latency_sum_us.fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+}
+
+Metrics::Metrics(std::size_t shards) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(shards, 1); ++i) shards_.push_back(std::make_unique<Shard>());
+}
+
+std::uint64_t Metrics::total_requests() const {
+  std::uint64_t n = 0;
+  for (const auto& s : shards_) {
+    for (const auto& by_mode : s->requests) {
+      for (const auto& c : by_mode) n += c.load(std::memory_order_relaxed);
+    }
+  }
+  return n;
+}
+
+std::string Metrics::prometheus(Mode mode, int connections, int in_flight) const {
+  std::string out;
+  out += "# HELP slipway_gate_requests_total Requests answered, by the gate's mode and the status sent.\n";
+  out += "# TYPE slipway_gate_requests_total counter\n";
+  for (std::size_t m = 0; m < 3; ++m) {
+    for (std::size_t status = 0; status < 600; ++status) {
+      std::uint64_t n = 0;
+      for (const auto& s : shards_) n += s->requests[m][status].load(std::memory_order_relaxed);
+      if (n == 0) continue;
+      out +=
+          fmt::format("slipway_gate_requests_total{{mode=\"{}\",status=\"{}\"}} {}\n", to_string(Mode(m)), status, n);
+    }
+  }
+  std::uint64_t rejected = 0;
+  for (const auto& s : shards_) rejected += s->rejected.load(std::memory_order_relaxed);
+  out += "# HELP slipway_gate_rejected_total Requests refused with 503 in maintenance or read-only mode.\n";
+  out += "# TYPE slipway_gate_rejected_total counter\n";
+  out += fmt::format("slipway_gate_rejected_total {}\n", rejected);
+
+  out += "# HELP slipway_gate_upstream_latency_seconds Time from sending a request upstream to its response header.\n";
+  out += "# TYPE slipway_gate_upstream_latency_seconds histogram\n";
+  std::uint64_t cumulative = 0;
+  std::uint64_t sum_us = 0;
+  for (const auto& s : shards_) sum_us += s->latency_sum_us.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i <= kBuckets.size(); ++i) {
+    for (const auto& s : shards_) cumulative += s->latency[i].load(std::memory_order_relaxed);
+    const std::string le = i < kBuckets.size() ? fmt::format("{}", kBuckets[i]) : "+Inf";
+    out += fmt::format("slipway_gate_upstream_latency_seconds_bucket{{le=\"{}\"}} {}\n", le, cumulative);
+  }
+  out += fmt::format("slipway_gate_upstream_latency_seconds_sum {}\n", static_cast<double>(sum_us) / 1e6);
+  out += fmt::format("slipway_gate_upstream_latency_seconds_count {}\n", cumulative);
+
+  out += "# HELP slipway_gate_mode The gate's mode (1 for the current one).\n# TYPE slipway_gate_mode gauge\n";
+  for (Mode m : {Mode::normal, Mode::maintenance, Mode::read_only}) {
+    out += fmt::format("slipway_gate_mode{{mode=\"{}\"}} {}\n", to_string(m), m == mode ? 1 : 0);
+  }
+  out += "# HELP slipway_gate_connections Open client connections.\n# TYPE slipway_gate_connections gauge\n";
+  out += fmt::format("slipway_gate_connections {}\n", connections);
+  out += "# HELP slipway_gate_in_flight Requests being answered.\n# TYPE slipway_gate_in_flight gauge\n";
+  out += fmt::format("slipway_gate_in_flight {}\n", in_flight);
+  return out;
+}
+
+Result<std::unique_ptr<AccessLog>> AccessLog::open(const std::filesystem::path& path) {
+  if (path.empty()) return std::unique_ptr<AccessLog>();
+  auto log = std::make_unique<AccessLog>();
+  if (path == "-") {
+    log->file_ = stdout;
+    return log;
+  }
+  log->file_ = std::fopen(path.c_str(), "ae");
+  if (!log->file_) {
+    return fail(Error::environment(fmt::format("cannot open the access log: {}", std::strerror(errno)), path.string(),
+                                   "check gate.access_log and that its folder exists"));
+  }
+  log->owned_ = true;
+  return log;
+}
+
+AccessLog::~AccessLog() {
+  if (file_) std::fflush(file_);
+  if (owned_) std::fclose(file_);
+}
+
+void AccessLog::flush() {
+  if (file_) std::fflush(file_);
+}
+
+void AccessLog::write(const AccessEntry& e) {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+  const auto quote = [](std::string_view s) { return boost::json::serialize(boost::json::string_view(s)); };
+  const std::string line = fmt::format(
+      "{{\"time\":\"{}.{:03}Z\",\"client\":{},\"method\":{},\"target\":{},\"status\":{},\"mode\":\"{}\","
+      "\"upstream\":{},\"duration_ms\":{:.3f},\"bytes\":{},\"admin\":{}}}\n",
+      when, ms, quote(e.client), quote(e.method), quote(e.target), e.status, to_string(e.mode), quote(e.upstream),
+      e.duration_ms, e.bytes, e.admin ? "true" : "false");
+  std::fwrite(line.data(), 1, line.size(), file_);
+}
+
+}  // namespace slipway::gate

@@ -1,0 +1,303 @@
+#include "net/http_client.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+#include <fmt/format.h>
+#include <openssl/ssl.h>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "core/redact.hpp"
+
+namespace slipway::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string default_port(std::string_view scheme) {
+  return scheme == "https" || scheme == "wss" ? "443" : "80";
+}
+
+}  // namespace
+
+std::string Url::authority() const {
+  const std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return port == default_port(scheme) ? h : h + ":" + port;
+}
+
+std::string Url::origin() const {
+  return scheme + "://" + authority();
+}
+
+Result<Url> Url::parse(std::string_view text) {
+  const auto bad = [&](std::string_view why) {
+    return fail(Error::input(fmt::format("bad URL '{}': {}", redact(text), why), "",
+                             "write it as http://host:port/path (or https, ws, wss)"));
+  };
+  Url url;
+  const auto scheme_end = text.find("://");
+  if (scheme_end == std::string_view::npos) return bad("no scheme");
+  url.scheme = lower(text.substr(0, scheme_end));
+  if (url.scheme != "http" && url.scheme != "https" && url.scheme != "ws" && url.scheme != "wss") {
+    return bad("the scheme must be http, https, ws or wss");
+  }
+  std::string_view rest = text.substr(scheme_end + 3);
+  const auto path_start = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, path_start);
+  std::string_view target = path_start == std::string_view::npos ? std::string_view{} : rest.substr(path_start);
+  if (const auto hash = target.find('#'); hash != std::string_view::npos) target = target.substr(0, hash);
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority = authority.substr(at + 1);
+  std::string_view port;
+  if (authority.starts_with("[")) {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return bad("unclosed [ in the host");
+    url.host = std::string(authority.substr(1, close - 1));
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') return bad("junk after the IPv6 address");
+      port = authority.substr(close + 2);
+    }
+  } else {
+    const auto colon = authority.rfind(':');
+    url.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+  }
+  if (url.host.empty()) return bad("no host");
+  if (!port.empty()) {
+    if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        std::stoi(std::string(port)) > 65535 || std::stoi(std::string(port)) == 0) {
+      return bad("the port must be a number from 1 to 65535");
+    }
+    url.port = std::string(port);
+  } else {
+    url.port = default_port(url.scheme);
+  }
+  url.target = target.empty() ? "/" : std::string(target);
+  if (url.target.front() == '?') url.target.insert(0, "/");
+  return url;
+}
+
+std::string join_url(std::string_view base, std::string_view relative) {
+  if (relative.find("://") != std::string_view::npos) return std::string(relative);
+  std::string b(base);
+  if (relative.starts_with("/")) {
+    // Replace the path: keep scheme://authority.
+    const auto scheme_end = b.find("://");
+    const auto path = scheme_end == std::string::npos ? std::string::npos : b.find('/', scheme_end + 3);
+    // A base with a path prefix (http://host/api) keeps it: /x means /api/x.
+    if (path != std::string::npos) {
+      std::string prefix = b.substr(path);
+      while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+      return b.substr(0, path) + prefix + std::string(relative);
+    }
+    return b + std::string(relative);
+  }
+  while (!b.empty() && b.back() == '/') b.pop_back();
+  return relative.empty() ? b : b + "/" + std::string(relative);
+}
+
+std::string header_value(const Headers& headers, std::string_view name) {
+  for (const auto& [k, v] : headers) {
+    if (iequals(k, name)) return v;
+  }
+  return {};
+}
+
+std::vector<std::string> header_values(const Headers& headers, std::string_view name) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : headers) {
+    if (iequals(k, name)) out.push_back(v);
+  }
+  return out;
+}
+
+struct HttpClient::Impl {
+  ClientOptions options;
+  asio::io_context io;
+  asio::ssl::context tls{asio::ssl::context::tls_client};
+  std::string origin;  // of the kept connection
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  beast::flat_buffer buffer;
+
+  explicit Impl(ClientOptions o) : options(std::move(o)) {
+    tls.set_default_verify_paths();
+    if (!options.ca_file.empty()) {
+      boost::system::error_code ec;
+      tls.load_verify_file(options.ca_file, ec);
+    }
+    tls.set_verify_mode(options.verify_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
+  }
+
+  void close() {
+    boost::system::error_code ec;
+    if (plain) plain->socket().close(ec);
+    if (secure) beast::get_lowest_layer(*secure).socket().close(ec);
+    plain.reset();
+    secure.reset();
+    origin.clear();
+    buffer.clear();
+  }
+
+  // Runs the io_context until `done`, or fails at the deadline by closing the socket.
+  template <typename Stream>
+  Result<void> connect(Stream& stream, const Url& url) {
+    boost::system::error_code ec;
+    tcp::resolver resolver(io);
+    auto results = resolver.resolve(url.host, url.port, ec);
+    if (ec) return fail(Error::environment(fmt::format("cannot resolve {}: {}", url.host, ec.message())));
+    beast::get_lowest_layer(stream).expires_after(options.timeout);
+    bool done = false;
+    beast::get_lowest_layer(stream).async_connect(results, [&](const boost::system::error_code& e, const auto&) {
+      ec = e;
+      done = true;
+    });
+    io.restart();
+    io.run();
+    if (!done || ec) {
+      return fail(Error::environment(fmt::format("cannot connect to {}: {}", url.origin(), ec.message()), "",
+                                     "is the server running and listening there?"));
+    }
+    return {};
+  }
+
+  Result<void> open(const Url& url) {
+    if (origin == url.origin() && (plain || secure)) return {};
+    close();
+    if (!url.secure()) {
+      plain.emplace(io);
+      auto r = connect(*plain, url);
+      if (!r)
+        close();
+      else
+        origin = url.origin();
+      return r;
+    }
+    secure.emplace(io, tls);
+    auto r = connect(*secure, url);
+    if (!r) {
+      close();
+      return r;
+    }
+    SSL* ssl = secure->native_handle();
+    SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(url.host.c_str()));
+    if (options.verify_peer) SSL_set1_host(ssl, url.host.c_str());
+    boost::system::error_code ec;
+    bool done = false;
+    secure->async_handshake(asio::ssl::stream_base::client, [&](const boost::system::error_code& e) {
+      ec = e;
+      done = true;
+    });
+    io.restart();
+    io.run();
+    if (!done || ec) {
+      close();
+      return fail(Error::environment(fmt::format("TLS handshake with {} failed: {}", url.origin(), ec.message()), "",
+                                     options.verify_peer ? "for a private CA pass --ca-file" : ""));
+    }
+    origin = url.origin();
+    return {};
+  }
+
+  template <typename Stream>
+  Result<HttpResponse> exchange(Stream& stream, const Url& url, const HttpRequest& request) {
+    http::request<http::string_body> req;
+    req.method_string(request.method);
+    req.target(url.target);
+    req.version(11);
+    bool has_host = false, has_agent = false;
+    for (const auto& [k, v] : request.headers) {
+      if (iequals(k, "host")) has_host = true;
+      if (iequals(k, "user-agent")) has_agent = true;
+      req.insert(k, v);
+    }
+    if (!has_host) req.set(http::field::host, url.authority());
+    if (!has_agent) req.set(http::field::user_agent, "slipway-verify");
+    req.body() = request.body;
+    if (!request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH") {
+      req.prepare_payload();
+    }
+
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(options.body_limit);
+    parser.header_limit(64 * 1024);
+    if (request.method == "HEAD") parser.skip(true);
+    boost::system::error_code ec;
+    bool done = false;
+    const auto start = std::chrono::steady_clock::now();
+    beast::get_lowest_layer(stream).expires_after(options.timeout);
+    http::async_write(stream, req, [&](const boost::system::error_code& e, std::size_t) {
+      if (e) {
+        ec = e;
+        done = true;
+        return;
+      }
+      http::async_read(stream, buffer, parser, [&](const boost::system::error_code& e2, std::size_t) {
+        ec = e2;
+        done = true;
+      });
+    });
+    io.restart();
+    io.run();
+    if (!done || ec) {
+      const std::string what = ec == beast::error::timeout ? "timed out" : ec.message();
+      return fail(Error::environment(fmt::format("{} {}: {}", request.method, redact(url.str()), what)));
+    }
+    HttpResponse out;
+    out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    auto& res = parser.get();
+    out.status = static_cast<int>(res.result_int());
+    out.reason = std::string(res.reason());
+    for (const auto& field : res)
+      out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    out.body = std::move(res.body());
+    if (!res.keep_alive()) close();
+    return out;
+  }
+
+  Result<HttpResponse> send(const HttpRequest& request) {
+    auto url = Url::parse(request.url);
+    if (!url) return fail(url.error());
+    const bool reused = origin == url->origin() && (plain || secure);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (auto r = open(*url); !r) return fail(r.error());
+      auto res = plain ? exchange(*plain, *url, request) : exchange(*secure, *url, request);
+      if (res) return res;
+      close();
+      // A kept connection the server closed meanwhile: one fresh try.
+      if (!reused || attempt == 1) return res;
+    }
+    return fail(Error::environment("unreachable"));
+  }
+};
+
+HttpClient::HttpClient(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+HttpClient::~HttpClient() = default;
+
+Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
+  return impl_->send(request);
+}
+
+}  // namespace slipway::net

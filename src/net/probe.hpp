@@ -1,0 +1,26 @@
+// Small blocking network helpers for the control path (not the proxy's hot path): parsing
+// "host:port" and probing a health URL.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "core/units.hpp"
+
+namespace slipway::net {
+
+struct HostPort {
+  std::string host;  // without brackets for IPv6
+  std::uint16_t port = 0;
+};
+
+// "127.0.0.1:3000", "[::1]:3000", "app:3000". Fails with a hint on anything else.
+Result<HostPort> parse_host_port(std::string_view text);
+
+// Sends `GET path` to `address` with `Connection: close` and returns the response's status
+// code, or an environment error (refused, timed out, not HTTP) within `timeout`.
+Result<int> http_status(const HostPort& address, std::string_view path, Duration timeout);
+
+}  // namespace slipway::net

@@ -1,0 +1,199 @@
+#include "verify/integrity.hpp"
+
+#include <sqlite3.h>
+#include <algorithm>
+#include <charconv>
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+namespace slipway::verify {
+namespace {
+
+// "public.users" -> "public"."users".
+std::string quote_name(std::string_view name) {
+  std::string out;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = name.find('.', start);
+    std::string_view part = name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    out += '"';
+    for (char c : part) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    out += '"';
+    if (dot == std::string_view::npos) break;
+    out += '.';
+    start = dot + 1;
+  }
+  return out;
+}
+
+bool listed(const std::vector<std::string>& list, const std::string& table) {
+  return std::find(list.begin(), list.end(), table) != list.end();
+}
+
+std::string signed_count(std::int64_t d) {
+  return d > 0 ? fmt::format("+{}", d) : fmt::format("{}", d);
+}
+
+}  // namespace
+
+Result<std::vector<TableMeasure>> measure_tables(pg::Connection& db, const IntegritySettings& settings) {
+  std::vector<TableMeasure> out;
+  for (const std::string& table : settings.tables) {
+    TableMeasure m;
+    m.table = table;
+    std::string sql;
+    const auto it = settings.checksums.find(table);
+    if (it != settings.checksums.end() && !it->second.empty()) {
+      std::string cols;
+      for (const auto& c : it->second) cols += fmt::format("{}{}", cols.empty() ? "" : ", ", quote_name(c));
+      sql = fmt::format(
+          "SELECT count(*), md5(coalesce(string_agg(h, ',' ORDER BY h), '')) FROM (SELECT md5(ROW({})::text) AS h FROM "
+          "{}) s",
+          cols, quote_name(table));
+    } else {
+      sql = fmt::format("SELECT count(*), '' FROM {}", quote_name(table));
+    }
+    auto rows = db.query(sql);
+    if (!rows) {
+      return fail(Error::input(fmt::format("cannot count table {}: {}", table, rows.error().message),
+                               "verify.integrity.tables", "check the table and column names in [verify.integrity]"));
+    }
+    const std::string count = rows->text(0, 0);
+    std::from_chars(count.data(), count.data() + count.size(), m.rows);
+    m.checksum = rows->text(0, 1);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+struct SnapshotStore::Impl {
+  sqlite3* db = nullptr;
+  ~Impl() {
+    if (db) sqlite3_close(db);
+  }
+  Error error(std::string_view what) const {
+    return Error::environment(fmt::format("state store: {}: {}", what, db ? sqlite3_errmsg(db) : "cannot open"));
+  }
+};
+
+SnapshotStore::SnapshotStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SnapshotStore::SnapshotStore(SnapshotStore&&) noexcept = default;
+SnapshotStore& SnapshotStore::operator=(SnapshotStore&&) noexcept = default;
+SnapshotStore::~SnapshotStore() = default;
+
+Result<SnapshotStore> SnapshotStore::open(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  auto impl = std::make_unique<Impl>();
+  if (sqlite3_open(path.c_str(), &impl->db) != SQLITE_OK) {
+    return fail(Error::environment(fmt::format("cannot open the state store {}", path.string()), "state.url"));
+  }
+  sqlite3_busy_timeout(impl->db, 5000);
+  const char* schema =
+      "CREATE TABLE IF NOT EXISTS verify_snapshots ("
+      " id INTEGER PRIMARY KEY AUTOINCREMENT, database TEXT NOT NULL,"
+      " taken_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), tables TEXT NOT NULL)";
+  if (sqlite3_exec(impl->db, schema, nullptr, nullptr, nullptr) != SQLITE_OK) return fail(impl->error("create"));
+  return SnapshotStore(std::move(impl));
+}
+
+Result<Snapshot> SnapshotStore::save(const std::string& database, const std::vector<TableMeasure>& tables) {
+  boost::json::array arr;
+  for (const auto& t : tables) arr.push_back({{"table", t.table}, {"rows", t.rows}, {"checksum", t.checksum}});
+  const std::string text = boost::json::serialize(arr);
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(impl_->db,
+                         "INSERT INTO verify_snapshots (database, tables) VALUES (?, ?) RETURNING id, taken_at", -1,
+                         &st, nullptr) != SQLITE_OK) {
+    return fail(impl_->error("insert"));
+  }
+  sqlite3_bind_text(st, 1, database.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, text.c_str(), -1, SQLITE_TRANSIENT);
+  Snapshot s;
+  s.tables = tables;
+  if (sqlite3_step(st) != SQLITE_ROW) {
+    sqlite3_finalize(st);
+    return fail(impl_->error("insert"));
+  }
+  s.id = sqlite3_column_int64(st, 0);
+  s.taken_at = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+  sqlite3_step(st);
+  sqlite3_finalize(st);
+  return s;
+}
+
+Result<std::optional<Snapshot>> SnapshotStore::latest(const std::string& database) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(
+          impl_->db, "SELECT id, taken_at, tables FROM verify_snapshots WHERE database = ? ORDER BY id DESC LIMIT 1",
+          -1, &st, nullptr) != SQLITE_OK) {
+    return fail(impl_->error("read"));
+  }
+  sqlite3_bind_text(st, 1, database.c_str(), -1, SQLITE_TRANSIENT);
+  std::optional<Snapshot> out;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    Snapshot s;
+    s.id = sqlite3_column_int64(st, 0);
+    s.taken_at = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+    boost::system::error_code ec;
+    const auto doc = boost::json::parse(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)), ec);
+    if (!ec && doc.is_array()) {
+      for (const auto& item : doc.as_array()) {
+        const auto& o = item.as_object();
+        s.tables.push_back({std::string(o.at("table").as_string()), o.at("rows").to_number<std::int64_t>(),
+                            std::string(o.at("checksum").as_string())});
+      }
+    }
+    out = std::move(s);
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
+void compare_snapshot(const Snapshot& before, const std::vector<TableMeasure>& now, const IntegritySettings& settings,
+                      Report& report) {
+  for (const TableMeasure& m : now) {
+    const auto it = std::find_if(before.tables.begin(), before.tables.end(),
+                                 [&](const TableMeasure& b) { return b.table == m.table; });
+    if (it == before.tables.end()) {
+      report.add("integrity-rows", "integrity", Status::warn,
+                 fmt::format("{} rows; not in the snapshot of {} (added to [verify.integrity] since?)", m.rows,
+                             before.taken_at),
+                 m.table);
+      continue;
+    }
+    const std::int64_t delta = m.rows - it->rows;
+    const bool may_change = listed(settings.may_change, m.table);
+    const bool allowed = delta == 0 || may_change || (delta > 0 && listed(settings.may_grow, m.table)) ||
+                         (delta < 0 && listed(settings.may_shrink, m.table));
+    const std::string counts = fmt::format("{} rows before, {} now", it->rows, m.rows);
+    if (delta == 0) {
+      report.add("integrity-rows", "integrity", Status::pass, fmt::format("{} rows, unchanged", m.rows), m.table);
+    } else if (allowed) {
+      report.add("integrity-rows", "integrity", Status::pass,
+                 fmt::format("{} ({}, allowed)", counts, signed_count(delta)), m.table);
+    } else {
+      report.add("integrity-rows", "integrity", Status::fail,
+                 fmt::format("{} ({}); declare it in {} if that is expected", counts, signed_count(delta),
+                             delta > 0 ? "may_grow" : "may_shrink"),
+                 m.table);
+    }
+    if (!m.checksum.empty() && !it->checksum.empty() && delta == 0) {
+      const bool same = m.checksum == it->checksum;
+      report.add("integrity-checksum", "integrity", same || may_change ? Status::pass : Status::fail,
+                 same ? "chosen columns unchanged"
+                      : fmt::format("same row count but rows changed{}", may_change ? " (allowed: may_change)" : ""),
+                 m.table);
+    }
+  }
+  for (const TableMeasure& b : before.tables) {
+    const bool still = std::any_of(now.begin(), now.end(), [&](const TableMeasure& m) { return m.table == b.table; });
+    if (!still) {
+      report.add("integrity-rows", "integrity", Status::warn,
+                 fmt::format("in the snapshot ({} rows) but no longer in [verify.integrity]", b.rows), b.table);
+    }
+  }
+}
+
+}  // namespace slipway::verify

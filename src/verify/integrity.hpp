@@ -1,0 +1,65 @@
+// The integrity part: row counts (and optional checksums of chosen columns) of the tables named
+// in [verify.integrity], recorded before a deploy and compared after it.
+//
+//   before:  slipway verify integrity --snapshot     -> a row in Slipway's state store
+//   after:   slipway verify integrity                -> compared with the latest snapshot
+//
+// A count that moved fails unless the table is declared: may_grow (users sign up during the
+// deploy), may_shrink, or may_change (either way, and its checksum may differ). A checksum is
+// md5 over the md5 of each row's chosen columns, sorted, so it ignores physical row order:
+// an UPDATE that rewrote emails with the same row count shows as "rows changed".
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "pg/connection.hpp"
+#include "verify/report.hpp"
+#include "verify/settings.hpp"
+
+namespace slipway::verify {
+
+struct TableMeasure {
+  std::string table;
+  std::int64_t rows = 0;
+  std::string checksum;  // empty when no columns were chosen
+};
+
+struct Snapshot {
+  std::int64_t id = 0;
+  std::string taken_at;  // UTC, ISO 8601
+  std::vector<TableMeasure> tables;
+};
+
+// Counts (and checksums) every configured table. Fails (bad input) naming a missing table or
+// column, (environment) on a lost connection.
+Result<std::vector<TableMeasure>> measure_tables(pg::Connection& db, const IntegritySettings& settings);
+
+// Snapshots in Slipway's SQLite state store (state.url), keyed by the database they describe.
+class SnapshotStore {
+ public:
+  // Opens (creating the file, its folder and the table when missing).
+  static Result<SnapshotStore> open(const std::filesystem::path& path);
+  SnapshotStore(SnapshotStore&&) noexcept;
+  SnapshotStore& operator=(SnapshotStore&&) noexcept;
+  ~SnapshotStore();
+
+  Result<Snapshot> save(const std::string& database, const std::vector<TableMeasure>& tables);
+  // The newest snapshot of `database`, or nullopt when there is none.
+  Result<std::optional<Snapshot>> latest(const std::string& database);
+
+ private:
+  struct Impl;
+  explicit SnapshotStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Adds an "integrity-rows" check per table (and "integrity-checksum" where chosen) to `report`.
+void compare_snapshot(const Snapshot& before, const std::vector<TableMeasure>& now, const IntegritySettings& settings,
+                      Report& report);
+
+}  // namespace slipway::verify

@@ -1,0 +1,409 @@
+#include "verify/smoke.hpp"
+
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <random>
+#include <regex>
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include "core/redact.hpp"
+
+namespace slipway::verify {
+namespace {
+
+namespace json = boost::json;
+
+std::string as_text(const json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  return json::serialize(v);
+}
+
+std::string short_text(const json::value& v) {
+  std::string s = v.is_string() ? "\"" + std::string(v.as_string()) + "\"" : json::serialize(v);
+  if (s.size() > 80) s = s.substr(0, 77) + "...";
+  return s;
+}
+
+std::optional<double> as_number(const json::value& v) {
+  if (v.is_int64()) return static_cast<double>(v.as_int64());
+  if (v.is_uint64()) return static_cast<double>(v.as_uint64());
+  if (v.is_double()) return v.as_double();
+  return std::nullopt;
+}
+
+bool json_equal(const json::value& a, const json::value& b) {
+  const auto x = as_number(a), y = as_number(b);
+  if (x && y) return *x == *y;
+  return a == b;
+}
+
+std::string_view type_name(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: return "null";
+    case json::kind::bool_: return "boolean";
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_: return "number";
+    case json::kind::string: return "string";
+    case json::kind::array: return "array";
+    case json::kind::object: return "object";
+  }
+  return "null";
+}
+
+// "sid=abc; Path=/; HttpOnly" -> {"sid", "abc"}.
+std::pair<std::string, std::string> parse_set_cookie(std::string_view header) {
+  const auto semi = header.find(';');
+  std::string_view pair = header.substr(0, semi);
+  const auto eq = pair.find('=');
+  if (eq == std::string_view::npos) return {};
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+    return std::string(s);
+  };
+  return {trim(pair.substr(0, eq)), trim(pair.substr(eq + 1))};
+}
+
+bool holds(const Predicate& p, const json::value& actual, std::string& why) {
+  using Op = Predicate::Op;
+  switch (p.op) {
+    case Op::eq: return json_equal(actual, p.value);
+    case Op::ne: return !json_equal(actual, p.value);
+    case Op::lt:
+    case Op::le:
+    case Op::gt:
+    case Op::ge: {
+      const auto x = as_number(actual);
+      if (!x) {
+        why = fmt::format("{} is a {}, not a number", short_text(actual), type_name(actual));
+        return false;
+      }
+      const double y = *as_number(p.value);
+      return p.op == Op::lt ? *x < y : p.op == Op::le ? *x <= y : p.op == Op::gt ? *x > y : *x >= y;
+    }
+    case Op::contains:
+    case Op::not_contains: {
+      bool found = false;
+      if (actual.is_string()) {
+        found = std::string_view(actual.as_string()).find(p.text) != std::string_view::npos;
+      } else if (actual.is_array()) {
+        for (const auto& item : actual.as_array()) found = found || json_equal(item, p.value);
+      } else {
+        why = fmt::format("{} is a {}: contains needs a string or an array", short_text(actual), type_name(actual));
+        return false;
+      }
+      return p.op == Op::contains ? found : !found;
+    }
+    case Op::matches: {
+      if (!actual.is_string()) {
+        why = fmt::format("{} is a {}, not a string", short_text(actual), type_name(actual));
+        return false;
+      }
+      try {
+        return std::regex_search(std::string(actual.as_string()), std::regex(p.text));
+      } catch (const std::regex_error& e) {
+        why = fmt::format("bad regular expression: {}", e.what());
+        return false;
+      }
+    }
+    case Op::is: return type_name(actual) == p.text;
+    case Op::exists:
+    case Op::not_exists: return true;
+  }
+  return false;
+}
+
+std::string make_run_id() {
+  std::random_device rd;
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return fmt::format("{:x}{:04x}", std::chrono::duration_cast<std::chrono::seconds>(now).count(), rd() & 0xffff);
+}
+
+}  // namespace
+
+Result<std::string> expand_template(std::string_view text, const Variables& vars, const Environment& env,
+                                    const std::string& run_id) {
+  std::string out;
+  std::size_t i = 0;
+  const auto from_env = [&](const std::string& name) -> Result<std::string> {
+    auto v = env.get(name);
+    if (!v) {
+      return fail(Error::input(fmt::format("{} is not set", name), "",
+                               fmt::format("export {} (flows read credentials from the environment)", name)));
+    }
+    if (is_secret_name(name)) register_secret(*v);
+    return *v;
+  };
+  while (i < text.size()) {
+    if (text.compare(i, 2, "{{") == 0) {
+      const auto end = text.find("}}", i + 2);
+      if (end == std::string_view::npos) return fail(Error::input(fmt::format("unclosed {{{{ in '{}'", text)));
+      std::string name(text.substr(i + 2, end - i - 2));
+      while (!name.empty() && name.front() == ' ') name.erase(0, 1);
+      while (!name.empty() && name.back() == ' ') name.pop_back();
+      if (name.starts_with("env.")) {
+        auto v = from_env(name.substr(4));
+        if (!v) return v;
+        out += *v;
+      } else if (name == "run_id") {
+        out += run_id;
+      } else if (auto it = vars.captures.find(name); it != vars.captures.end()) {
+        out += as_text(it->second);
+      } else {
+        return fail(Error::input(fmt::format("{{{{{}}}}} is not a capture of an earlier step", name), "",
+                                 "capture it first: capture = { name = \"json $.field\" }"));
+      }
+      i = end + 2;
+    } else if (text.compare(i, 2, "${") == 0) {
+      const auto end = text.find('}', i + 2);
+      if (end == std::string_view::npos) return fail(Error::input(fmt::format("unclosed ${{ in '{}'", text)));
+      auto v = from_env(std::string(text.substr(i + 2, end - i - 2)));
+      if (!v) return v;
+      out += *v;
+      i = end + 1;
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
+}
+
+Result<std::vector<json::value>> select(const Query& query, const net::HttpResponse& response) {
+  std::vector<json::value> out;
+  switch (query.kind) {
+    case Query::Kind::status: out.emplace_back(response.status); break;
+    case Query::Kind::duration: out.emplace_back(static_cast<double>(response.elapsed.count()) / 1000.0); break;
+    case Query::Kind::body: out.emplace_back(response.body); break;
+    case Query::Kind::header:
+      for (const auto& v : net::header_values(response.headers, query.arg)) out.emplace_back(v);
+      break;
+    case Query::Kind::cookie:
+      for (const auto& h : net::header_values(response.headers, "set-cookie")) {
+        auto [name, value] = parse_set_cookie(h);
+        if (name == query.arg) out.emplace_back(value);
+      }
+      break;
+    case Query::Kind::json: {
+      boost::system::error_code ec;
+      const json::value doc = json::parse(response.body, ec);
+      if (ec) {
+        return fail(Error::input(fmt::format("the response is not JSON ({})", response.header("content-type").empty()
+                                                                                  ? "no Content-Type"
+                                                                                  : response.header("content-type"))));
+      }
+      // A value under a secret-looking name ($.refreshToken, /password) is masked in reports.
+      const bool secret = is_secret_name(query.arg);
+      for (const json::value* v : query.path->select(doc)) {
+        if (secret && v->is_string()) register_secret(v->as_string());
+        out.push_back(*v);
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+AssertOutcome evaluate_assertion(const Assertion& a, const net::HttpResponse& response) {
+  auto values = select(a.query, response);
+  if (!values) return {false, values.error().message};
+  using Op = Predicate::Op;
+  if (a.predicate.op == Op::exists) {
+    return {!values->empty(), values->empty() ? "not found" : fmt::format("found {}", short_text(values->front()))};
+  }
+  if (a.predicate.op == Op::not_exists) {
+    return {values->empty(), values->empty() ? "absent" : fmt::format("found {}", short_text(values->front()))};
+  }
+  if (values->empty()) return {false, "not found"};
+  for (const auto& v : *values) {
+    std::string why;
+    if (holds(a.predicate, v, why)) continue;
+    if (!why.empty()) return {false, why};
+    if (a.predicate.op == Op::is) {
+      return {false, fmt::format("{} is a {}, not a {}", short_text(v), type_name(v), a.predicate.text)};
+    }
+    return {false, fmt::format("got {}", short_text(v))};
+  }
+  if (a.predicate.op == Op::is) return {true, fmt::format("a {}", a.predicate.text)};
+  return {true, fmt::format("got {}", short_text(values->front()))};
+}
+
+SmokeRunner::SmokeRunner(const VerifySettings& settings, net::HttpClient& client, const Environment& env)
+    : settings_(settings), client_(client), env_(env), run_id_(make_run_id()) {}
+
+std::optional<Variables> SmokeRunner::run_named(const std::string& name, Report* report) {
+  if (auto it = done_.find(name); it != done_.end()) return it->second;
+  for (const Flow& f : settings_.flows) {
+    if (f.name == name) return run(f, report);
+  }
+  return std::nullopt;
+}
+
+std::optional<Variables> SmokeRunner::run(const Flow& flow, Report* report) {
+  const auto add = [&](std::string id, Status status, std::string message, std::string subject) -> Check* {
+    if (!report) return nullptr;
+    return &report->add(std::move(id), "smoke", status, std::move(message), std::move(subject));
+  };
+  done_[flow.name] = std::nullopt;  // a cycle of `uses` stops here
+  Variables vars;
+  if (!flow.uses.empty()) {
+    auto base = run_named(flow.uses, nullptr);
+    if (!base) {
+      add("smoke-flow", Status::fail, fmt::format("flow '{}', which this one uses, failed", flow.uses), flow.name);
+      return std::nullopt;
+    }
+    vars = *base;
+  }
+  std::size_t passed = 0;
+  for (const Step& step : flow.steps) {
+    const std::string subject = fmt::format("{} > {}", flow.name, step.name);
+    const auto stop = [&](std::string why) -> std::optional<Variables> {
+      add("smoke-flow", Status::fail,
+          fmt::format("stopped at step {} of {} ({}): {}", passed + 1, flow.steps.size(), step.name, why), flow.name);
+      return std::nullopt;
+    };
+    // Build the request.
+    net::HttpRequest req;
+    req.method = step.method;
+    auto url = expand_template(step.url, vars, env_, run_id_);
+    if (!url) {
+      add("smoke-step", Status::fail, url.error().message, subject);
+      return stop(url.error().message);
+    }
+    req.url = net::join_url(settings_.base_url, *url);
+    bool has_cookie = false, has_type = false;
+    for (const auto& [k, v] : step.headers) {
+      auto value = expand_template(v, vars, env_, run_id_);
+      if (!value) {
+        add("smoke-step", Status::fail, value.error().message, subject);
+        return stop(value.error().message);
+      }
+      has_cookie = has_cookie || net::header_value({{k, "x"}}, "cookie") == "x";
+      has_type = has_type || net::header_value({{k, "x"}}, "content-type") == "x";
+      req.headers.emplace_back(k, *value);
+    }
+    if (!has_cookie && !vars.cookies.empty()) {
+      std::string jar;
+      for (const auto& [k, v] : vars.cookies) jar += fmt::format("{}{}={}", jar.empty() ? "" : "; ", k, v);
+      req.headers.emplace_back("Cookie", jar);
+    }
+    std::optional<Error> body_error;
+    if (step.json) {
+      // Strings are templates; a string that is exactly "{{name}}" takes the capture's JSON type.
+      std::function<json::value(const json::value&)> walk = [&](const json::value& v) -> json::value {
+        if (v.is_string()) {
+          const std::string_view s = v.as_string();
+          if (s.starts_with("{{") && s.ends_with("}}") && s.find("{{", 2) == std::string_view::npos) {
+            std::string name(s.substr(2, s.size() - 4));
+            if (auto it = vars.captures.find(name); it != vars.captures.end()) return it->second;
+          }
+          auto e = expand_template(s, vars, env_, run_id_);
+          if (!e) {
+            body_error = e.error();
+            return v;
+          }
+          return json::value(*e);
+        }
+        if (v.is_array()) {
+          json::array out;
+          for (const auto& item : v.as_array()) out.push_back(walk(item));
+          return out;
+        }
+        if (v.is_object()) {
+          json::object out;
+          for (const auto& [k, item] : v.as_object()) out[k] = walk(item);
+          return out;
+        }
+        return v;
+      };
+      req.body = json::serialize(walk(*step.json));
+      if (!has_type) req.headers.emplace_back("Content-Type", "application/json");
+    } else if (!step.form.empty()) {
+      for (const auto& [k, v] : step.form) {
+        auto e = expand_template(v, vars, env_, run_id_);
+        if (!e) {
+          body_error = e.error();
+          break;
+        }
+        std::string encoded;
+        for (unsigned char c : *e) {
+          if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+            encoded += static_cast<char>(c);
+          else
+            encoded += fmt::format("%{:02X}", c);
+        }
+        req.body += fmt::format("{}{}={}", req.body.empty() ? "" : "&", k, encoded);
+      }
+      if (!has_type) req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    } else if (!step.body.empty()) {
+      auto e = expand_template(step.body, vars, env_, run_id_);
+      if (!e)
+        body_error = e.error();
+      else
+        req.body = *e;
+    }
+    if (body_error) {
+      add("smoke-step", Status::fail, body_error->message, subject);
+      return stop(body_error->message);
+    }
+
+    auto res = client_.send(req);
+    if (!res) {
+      add("smoke-step", Status::fail, res.error().message, subject);
+      return stop(res.error().message);
+    }
+    const double ms = static_cast<double>(res->elapsed.count()) / 1000.0;
+    const bool status_ok = step.status.empty()
+                               ? res->status >= 200 && res->status < 300
+                               : std::find(step.status.begin(), step.status.end(), res->status) != step.status.end();
+    std::string expected;
+    if (step.status.empty()) {
+      expected = "2xx";
+    } else {
+      for (int s : step.status) expected += fmt::format("{}{}", expected.empty() ? "" : " or ", s);
+    }
+    const std::string line = fmt::format("{} {} -> {} in {:.1f} ms", step.method, *url, res->status, ms);
+    Check* c =
+        add("smoke-step", status_ok ? Status::pass : Status::fail,
+            status_ok ? line : fmt::format("{}, expected {}: {}", line, expected, res->body.substr(0, 200)), subject);
+    if (c) c->duration_ms = ms;
+    // Cookies go into the flow's jar.
+    for (const auto& h : net::header_values(res->headers, "set-cookie")) {
+      auto [name, value] = parse_set_cookie(h);
+      if (name.empty()) continue;
+      register_secret(value);
+      vars.cookies[name] = value;
+    }
+    bool ok = status_ok;
+    for (const Capture& cap : step.captures) {
+      auto values = select(cap.query, *res);
+      if (!values || values->empty()) {
+        ok = false;
+        add("smoke-capture", Status::fail,
+            fmt::format("{}: {}", cap.name, values ? "nothing found" : values.error().message), subject);
+        continue;
+      }
+      const json::value& v = values->front();
+      if (cap.secret) register_secret(as_text(v));
+      vars.captures[cap.name] = v;
+    }
+    for (const Assertion& a : step.asserts) {
+      const AssertOutcome o = evaluate_assertion(a, *res);
+      ok = ok && o.pass;
+      add("smoke-assert", o.pass ? Status::pass : Status::fail, o.message, fmt::format("{}: {}", subject, a.text));
+    }
+    if (!ok)
+      return stop(status_ok ? "a capture or assertion failed"
+                            : fmt::format("status {}, expected {}", res->status, expected));
+    ++passed;
+  }
+  add("smoke-flow", Status::pass, fmt::format("{} step{} passed", passed, passed == 1 ? "" : "s"), flow.name);
+  done_[flow.name] = vars;
+  return vars;
+}
+
+}  // namespace slipway::verify

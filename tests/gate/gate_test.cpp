@@ -1,0 +1,456 @@
+// Black-box tests of `slipway gate`: the real binary in front of a real backend on 127.0.0.1.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "backend.hpp"
+#include "harness.hpp"
+#include "net/jwt.hpp"
+#include "tokens.hpp"
+
+namespace slipway::test {
+namespace {
+
+const std::vector<std::string> kMethods{"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"};
+
+bool is_write(const std::string& m) {
+  return m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE";
+}
+
+std::int64_t now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string admin_claims(const std::string& role = "ADMIN", std::int64_t exp_offset = 600) {
+  return "{\"sub\":\"u1\",\"role\":\"" + role + "\",\"exp\":" + std::to_string(now() + exp_offset) + "}";
+}
+
+Headers bearer(const std::string& token) {
+  return {{"Authorization", "Bearer " + token}};
+}
+
+boost::json::object json_of(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  return !ec && v.is_object() ? v.as_object() : boost::json::object{};
+}
+
+std::string str(const boost::json::object& o, const char* key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+TEST(GateProxy, NormalModePassesEveryMethodWithForwardingHeaders) {
+  Backend backend("blue");
+  GateProcess gate(backend.address());
+  gate.start();
+  for (const auto& m : kMethods) {
+    auto r =
+        fetch(gate.port, m, "/api/loans?page=2", {{"Connection", "keep-alive, X-Secret-Hop"}, {"X-Secret-Hop", "1"}},
+              is_write(m) ? "{\"amount\":5}" : "");
+    ASSERT_EQ(r.status, 200) << m << " " << r.body;
+    if (m == "HEAD") continue;
+    auto o = json_of(r.body);
+    EXPECT_EQ(str(o, "method"), m);
+    EXPECT_EQ(str(o, "target"), "/api/loans?page=2");
+    EXPECT_EQ(str(o, "xff"), "127.0.0.1");
+    EXPECT_EQ(str(o, "proto"), "http");
+    EXPECT_EQ(str(o, "host"), "app.test") << "the client's Host is kept";
+    EXPECT_EQ(str(o, "forwarded_host"), "app.test");
+    EXPECT_EQ(o.at("body").as_int64(), is_write(m) ? 12 : 0);
+  }
+  auto chained = fetch(gate.port, "GET", "/x", {{"X-Forwarded-For", "203.0.113.9"}});
+  EXPECT_EQ(str(json_of(chained.body), "xff"), "203.0.113.9, 127.0.0.1");
+}
+
+TEST(GateProxy, StreamsLargeAndChunkedBodiesBothWays) {
+  Backend backend("blue");
+  GateProcess gate(backend.address());
+  gate.start();
+  const std::string big(3'000'000, 'b');
+  auto up = fetch(gate.port, "POST", "/upload", {}, big);
+  ASSERT_EQ(up.status, 200);
+  EXPECT_EQ(json_of(up.body).at("body").as_int64(), 3'000'000);
+  auto chunked_up =
+      raw_exchange(gate.port,
+                   "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                   "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  EXPECT_NE(chunked_up.find("\"body\":11"), std::string::npos) << chunked_up;
+  auto down = fetch(gate.port, "GET", "/big");
+  ASSERT_EQ(down.status, 200);
+  EXPECT_EQ(down.body.size(), 1'000'000u);
+  auto chunked_down = fetch(gate.port, "GET", "/chunked");
+  ASSERT_EQ(chunked_down.status, 200);
+  EXPECT_EQ(str(json_of(chunked_down.body), "target"), "/chunked");
+}
+
+TEST(GateProxy, SecurityHeadersAreAdded) {
+  Backend backend("blue");
+  GateProcess gate(backend.address(),
+                   "security_headers = [\"X-Frame-Options: DENY\", \"Strict-Transport-Security: max-age=63072000\"]");
+  gate.start();
+  auto r = fetch(gate.port, "GET", "/");
+  EXPECT_EQ(r.header("x-frame-options"), "DENY");
+  EXPECT_EQ(r.header("strict-transport-security"), "max-age=63072000");
+  EXPECT_EQ(r.header("x-backend"), "blue");
+}
+
+TEST(GateModes, MaintenanceRefusesEveryMethodForUsersButAnswersHealthAndAllowList) {
+  Backend backend("blue");
+  GateProcess gate(backend.address(), "", "jwt_secret = \"s3cret\"\nvalues = [\"ADMIN\"]");
+  gate.start();
+  auto on = gate.ctl({"maintenance", "on", "--message", "Back at 14:00", "--retry-after", "10m"});
+  ASSERT_EQ(on.exit_code, 0) << on.err;
+  EXPECT_NE(on.out.find("maintenance"), std::string::npos);
+  const int before = backend.requests.load();
+  for (const auto& m : kMethods) {
+    auto r = fetch(gate.port, m, "/api/loans", {}, is_write(m) ? "{}" : "");
+    EXPECT_EQ(r.status, 503) << m;
+    EXPECT_EQ(r.header("retry-after"), "600") << m;
+    if (m != "HEAD") {
+      auto o = json_of(r.body);
+      EXPECT_EQ(str(o, "error"), "maintenance");
+      EXPECT_EQ(str(o, "message"), "Back at 14:00");
+      EXPECT_EQ(o.at("retry_after").as_int64(), 600);
+    }
+  }
+  EXPECT_EQ(backend.requests.load(), before) << "nothing reached the backend";
+  auto health = fetch(gate.port, "GET", "/health");
+  EXPECT_EQ(health.status, 200);
+  auto login = fetch(gate.port, "POST", "/api/auth/login", {}, "{\"u\":1}");
+  EXPECT_EQ(login.status, 200) << "allow-listed paths pass for everyone";
+  EXPECT_EQ(str(json_of(login.body), "backend"), "blue");
+
+  const std::string token = hs_token("HS256", "s3cret", admin_claims());
+  for (const auto& m : kMethods) {
+    auto r = fetch(gate.port, m, "/api/loans", bearer(token), is_write(m) ? "{}" : "");
+    EXPECT_EQ(r.status, is_write(m) ? 503 : 200) << m << ": admins read, but do not write without admin_writes";
+  }
+  ASSERT_EQ(gate.ctl({"maintenance", "off"}).exit_code, 0);
+  EXPECT_EQ(fetch(gate.port, "POST", "/api/loans", {}, "{}").status, 200);
+}
+
+TEST(GateModes, AdminWritesLetAdminsModifyInMaintenance) {
+  Backend backend("blue");
+  GateProcess gate(backend.address(), "admin_writes = true", "jwt_secret = \"s3cret\"\nvalues = [\"ADMIN\"]");
+  gate.start();
+  ASSERT_EQ(gate.ctl({"maintenance", "on"}).exit_code, 0);
+  const std::string token = hs_token("HS256", "s3cret", admin_claims());
+  for (const auto& m : kMethods) {
+    EXPECT_EQ(fetch(gate.port, m, "/api/loans", bearer(token), is_write(m) ? "{}" : "").status, 200) << m;
+    EXPECT_EQ(fetch(gate.port, m, "/api/loans", {}, is_write(m) ? "{}" : "").status, 503) << m;
+  }
+}
+
+TEST(GateModes, HtmlForBrowsersJsonForApiClients) {
+  Backend backend("blue");
+  GateProcess gate(backend.address());
+  gate.start();
+  ASSERT_EQ(gate.ctl({"maintenance", "on", "--message", "Upgrading <db> & co"}).exit_code, 0);
+  auto html = fetch(gate.port, "GET", "/", {{"Accept", "text/html,application/xhtml+xml,*/*;q=0.8"}});
+  EXPECT_EQ(html.status, 503);
+  EXPECT_EQ(html.header("content-type"), "text/html; charset=utf-8");
+  EXPECT_NE(html.body.find("Under Maintenance"), std::string::npos);
+  EXPECT_NE(html.body.find("Upgrading &lt;db&gt; &amp; co"), std::string::npos) << "the message is escaped";
+  auto api = fetch(gate.port, "GET", "/", {{"Accept", "application/json"}});
+  EXPECT_EQ(api.header("content-type"), "application/json");
+  EXPECT_EQ(str(json_of(api.body), "message"), "Upgrading <db> & co");
+}
+
+TEST(GateModes, MaintenancePageFromAFile) {
+  Backend backend("blue");
+  GateProcess gate(backend.address(), "maintenance_page = \"page.html\"");
+  gate.write("page.html", "<h1>Loans is resting</h1><p>{{message}}</p><p>{{retry_after_seconds}}</p>");
+  gate.start();
+  ASSERT_EQ(gate.ctl({"maintenance", "on", "--message", "soon", "--retry-after", "2min"}).exit_code, 0);
+  auto html = fetch(gate.port, "GET", "/", {{"Accept", "text/html"}});
+  EXPECT_EQ(html.body, "<h1>Loans is resting</h1><p>soon</p><p>120</p>");
+}
+
+TEST(GateModes, ReadOnlyPassesReadsAndRefusesWrites) {
+  Backend backend("blue");
+  GateProcess gate(backend.address());
+  gate.start();
+  auto on = gate.ctl({"read-only", "on"});
+  ASSERT_EQ(on.exit_code, 0) << on.err;
+  for (const auto& m : kMethods) {
+    auto r = fetch(gate.port, m, "/api/loans", {}, is_write(m) ? "{}" : "");
+    EXPECT_EQ(r.status, is_write(m) ? 503 : 200) << m;
+    if (is_write(m)) {
+      EXPECT_EQ(str(json_of(r.body), "error"), "read_only");
+    }
+  }
+  ASSERT_EQ(gate.ctl({"read-only", "off"}).exit_code, 0);
+  EXPECT_EQ(fetch(gate.port, "DELETE", "/api/loans/1").status, 200);
+}
+
+// One gate per key kind, each in maintenance: a valid admin token passes, anything else gets 503.
+class GateAdmin : public ::testing::Test {
+ protected:
+  Backend backend{"blue"};
+  int status(GateProcess& gate, const Headers& headers) { return fetch(gate.port, "GET", "/admin", headers).status; }
+};
+
+TEST_F(GateAdmin, Hs256TokensAndTheirRefusals) {
+  GateProcess gate(backend.address(), "", "jwt_secret = \"s3cret\"\nvalues = [\"ADMIN\"]\ncookie = \"session\"");
+  gate.start();
+  ASSERT_EQ(gate.ctl({"maintenance", "on"}).exit_code, 0);
+  EXPECT_EQ(status(gate, bearer(hs_token("HS256", "s3cret", admin_claims()))), 200);
+  EXPECT_EQ(status(gate, bearer(hs_token("HS512", "s3cret", admin_claims()))), 200);
+  EXPECT_EQ(status(gate, {{"Cookie", "a=b; session=" + hs_token("HS256", "s3cret", admin_claims())}}), 200)
+      << "the token may come in the named cookie";
+  EXPECT_EQ(status(gate, bearer(none_token(admin_claims()))), 503) << "alg none";
+  EXPECT_EQ(status(gate, bearer(hs_token("HS256", "wrong", admin_claims()))), 503) << "wrong signature";
+  EXPECT_EQ(status(gate, bearer(hs_token("HS256", "s3cret", admin_claims("ADMIN", -3600)))), 503) << "expired";
+  EXPECT_EQ(status(gate, bearer(hs_token("HS256", "s3cret", "{\"sub\":\"u1\"}"))), 503) << "missing claim";
+  EXPECT_EQ(status(gate, bearer(hs_token("HS256", "s3cret", admin_claims("USER")))), 503) << "not an admin";
+  EXPECT_EQ(status(gate, {}), 503);
+}
+
+TEST_F(GateAdmin, Rs256WithAPemKeyRefusesTheKeyAsAnHmacSecret) {
+  const auto key = KeyPair::rsa();
+  GateProcess gate(backend.address(), "", "jwt_public_key = \"admin.pem\"\nvalues = [\"ADMIN\"]");
+  gate.write("admin.pem", key.public_pem());
+  gate.start();
+  ASSERT_EQ(gate.ctl({"maintenance", "on"}).exit_code, 0);
+  EXPECT_EQ(status(gate, bearer(signed_token(key, "RS256", admin_claims()))), 200);
+  EXPECT_EQ(status(gate, bearer(signed_token(KeyPair::rsa(), "RS256", admin_claims()))), 503) << "another key";
+  EXPECT_EQ(status(gate, bearer(hs_token("HS256", key.public_pem(), admin_claims()))), 503)
+      << "algorithm confusion: the RSA public key used as an HS256 secret";
+  EXPECT_EQ(status(gate, bearer(none_token(admin_claims()))), 503);
+}
+
+TEST_F(GateAdmin, Es256FromAJwksWithAClaimPath) {
+  const auto ec = KeyPair::ec();
+  const auto rsa = KeyPair::rsa();
+  GateProcess gate(backend.address(), "",
+                   "jwks_file = \"jwks.json\"\nclaim = \"app_metadata.roles\"\nvalues = [\"ADMIN\", \"SUPERVISOR\"]");
+  gate.write("jwks.json", "{\"keys\":[" + rsa.jwk("r1") + "," + ec.jwk("e1") + "]}");
+  gate.start();
+  ASSERT_EQ(gate.ctl({"maintenance", "on"}).exit_code, 0);
+  const std::string claims =
+      "{\"app_metadata\":{\"roles\":[\"CREDIT_OFFICER\",\"SUPERVISOR\"]},\"exp\":" + std::to_string(now() + 60) + "}";
+  EXPECT_EQ(status(gate, bearer(signed_token(ec, "ES256", claims, "e1"))), 200);
+  EXPECT_EQ(status(gate, bearer(signed_token(rsa, "RS256", claims, "r1"))), 200);
+  EXPECT_EQ(status(gate, bearer(signed_token(ec, "ES256", admin_claims(), "e1"))), 503) << "no app_metadata.roles";
+  EXPECT_EQ(status(gate, bearer(signed_token(KeyPair::ec(), "ES256", claims, "e1"))), 503) << "wrong signature";
+}
+
+TEST_F(GateAdmin, IpAllowListAndBypassCookie) {
+  GateProcess by_ip(backend.address(), "", "ips = [\"127.0.0.0/8\"]");
+  by_ip.start();
+  ASSERT_EQ(by_ip.ctl({"maintenance", "on"}).exit_code, 0);
+  EXPECT_EQ(status(by_ip, {}), 200);
+  by_ip.stop();
+
+  GateProcess by_cookie(backend.address(), "", "bypass_secret = \"let-me-in-42\"");
+  by_cookie.start();
+  ASSERT_EQ(by_cookie.ctl({"maintenance", "on"}).exit_code, 0);
+  EXPECT_EQ(status(by_cookie, {{"Cookie", "slipway_bypass=let-me-in-42"}}), 200);
+  EXPECT_EQ(status(by_cookie, {{"Cookie", "slipway_bypass=let-me-in-43"}}), 503);
+}
+
+TEST(GateState, ModeMessageAndUpstreamSurviveARestart) {
+  Backend blue("blue");
+  Backend green("green");
+  GateProcess gate(blue.address());
+  gate.start();
+  ASSERT_EQ(gate.ctl({"switch", green.address()}).exit_code, 0);
+  ASSERT_EQ(gate.ctl({"maintenance", "on", "--message", "DB upgrade", "--retry-after", "15min"}).exit_code, 0);
+  EXPECT_EQ(gate.stop(), 0);
+  gate.start();
+  auto status = gate.ctl({"status", "--format", "json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  auto o = json_of(status.out);
+  EXPECT_EQ(str(o, "mode"), "maintenance");
+  EXPECT_EQ(str(o, "message"), "DB upgrade");
+  EXPECT_EQ(o.at("retry_after").as_int64(), 900);
+  EXPECT_EQ(str(o, "upstream"), green.address());
+  auto r = fetch(gate.port, "GET", "/");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.header("retry-after"), "900");
+  ASSERT_EQ(gate.ctl({"maintenance", "off"}).exit_code, 0);
+  EXPECT_EQ(str(json_of(fetch(gate.port, "GET", "/").body), "backend"), "green");
+}
+
+TEST(GateSwitch, AnUnhealthyUpstreamIsRefusedAndTheOldOneKept) {
+  Backend blue("blue");
+  Backend green("green");
+  green.healthy = false;
+  GateProcess gate(blue.address(), "switch_timeout = \"1s\"");
+  gate.start();
+  auto r = gate.ctl({"switch", green.address()});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("did not become healthy"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("HTTP 503"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("still routes to " + blue.address()), std::string::npos) << r.err;
+  EXPECT_EQ(str(json_of(fetch(gate.port, "GET", "/").body), "backend"), "blue");
+
+  auto nothing = gate.ctl({"switch", "127.0.0.1:" + std::to_string(free_port())});
+  EXPECT_EQ(nothing.exit_code, 1) << "nothing listens there";
+  EXPECT_EQ(gate.ctl({"switch", "not-an-address"}).exit_code, 2);
+}
+
+TEST(GateSwitch, UnderLoadNoRequestIsLostAndInFlightOnesDrain) {
+  Backend blue("blue");
+  Backend green("green");
+  GateProcess gate(blue.address());
+  gate.start();
+  std::atomic<bool> done{false};
+  std::atomic<int> ok{0}, errors{0}, from_green{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 6; ++i) {
+    clients.emplace_back([&, i] {
+      Client c(gate.port);
+      while (!done.load()) {
+        auto r = c.fetch(i % 2 ? "POST" : "GET", "/api/loans");
+        if (r.status == 200) {
+          ++ok;
+          if (r.header("x-backend") == "green") ++from_green;
+        } else {
+          ++errors;
+        }
+      }
+    });
+  }
+  // A slow request in flight on blue while the switch happens: the drain lets it finish.
+  Reply slow;
+  std::thread slow_client([&] { slow = fetch(gate.port, "GET", "/slow?ms=700"); });
+  while (ok.load() < 200) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto r = gate.ctl({"switch", green.address()});
+  const int at_switch = from_green.load();
+  while (from_green.load() < at_switch + 200) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  done = true;
+  for (auto& t : clients) t.join();
+  slow_client.join();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("drained"), std::string::npos) << r.out;
+  EXPECT_EQ(errors.load(), 0) << "of " << ok.load() + errors.load() << " requests";
+  EXPECT_GT(from_green.load(), 0);
+  EXPECT_EQ(slow.status, 200);
+  EXPECT_EQ(slow.header("x-backend"), "blue");
+}
+
+TEST(GateWebSocket, UpgradesPassThroughBothWays) {
+  Backend backend("blue");
+  GateProcess gate(backend.address());
+  gate.start();
+  auto echoes = websocket_echo(gate.port, "/ws", {"hello", "live logs", std::string(100'000, 'z')});
+  ASSERT_EQ(echoes.size(), 3u);
+  EXPECT_EQ(echoes[0], "hello");
+  EXPECT_EQ(echoes[1], "live logs");
+  EXPECT_EQ(echoes[2].size(), 100'000u);
+}
+
+TEST(GateLimits, SmugglingAttemptsAreRefused) {
+  Backend backend("blue");
+  GateProcess gate(backend.address());
+  gate.start();
+  const int before = backend.requests.load();
+  auto cl_te = raw_exchange(gate.port,
+                            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            "0\r\n\r\nGET /admin HTTP/1.1\r\nHost: a\r\n\r\n");
+  EXPECT_TRUE(cl_te.starts_with("HTTP/1.1 400")) << cl_te;
+  auto te_cl = raw_exchange(gate.port,
+                            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 6\r\n\r\n"
+                            "0\r\n\r\nX");
+  EXPECT_TRUE(te_cl.starts_with("HTTP/1.1 400")) << te_cl;
+  auto te_other =
+      raw_exchange(gate.port, "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
+  EXPECT_TRUE(te_other.starts_with("HTTP/1.1 400")) << te_other;
+  auto te_twice = raw_exchange(
+      gate.port,
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+  EXPECT_TRUE(te_twice.starts_with("HTTP/1.1 400")) << te_twice;
+  auto two_lengths =
+      raw_exchange(gate.port, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab");
+  EXPECT_TRUE(two_lengths.starts_with("HTTP/1.1 400")) << two_lengths;
+  EXPECT_EQ(backend.requests.load(), before) << "no smuggled request reached the backend";
+}
+
+TEST(GateLimits, OversizedHeadersAndBodiesAreRefused) {
+  Backend backend("blue");
+  GateProcess gate(backend.address(), "max_header_size = \"8KiB\"\nmax_body_size = \"1MB\"");
+  gate.start();
+  auto big_header = fetch(gate.port, "GET", "/", {{"X-Filler", std::string(10'000, 'h')}});
+  EXPECT_EQ(big_header.status, 431);
+  auto big_body = fetch(gate.port, "POST", "/", {}, std::string(1'500'000, 'b'));
+  EXPECT_EQ(big_body.status, 413);
+  auto big_chunked =
+      raw_exchange(gate.port, "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                                  std::string("200000\r\n") + std::string(0x200000, 'c') + "\r\n0\r\n\r\n");
+  EXPECT_TRUE(big_chunked.starts_with("HTTP/1.1 413")) << big_chunked.substr(0, 100);
+  EXPECT_EQ(fetch(gate.port, "GET", "/", {{"X-Filler", std::string(1'000, 'h')}}).status, 200);
+}
+
+TEST(GateLimits, ASlowHeaderIsCutOff) {
+  Backend backend("blue");
+  GateProcess gate(backend.address(), "header_timeout = \"300ms\"");
+  gate.start();
+  // The header never ends; the gate closes the connection instead of waiting forever.
+  auto r = raw_exchange(gate.port, "GET / HTTP/1.1\r\nHost: a\r\nX-Slow: 1\r\n");
+  EXPECT_EQ(r, "");
+  EXPECT_EQ(fetch(gate.port, "GET", "/").status, 200);
+}
+
+TEST(GateAdminListener, HealthMetricsAndAccessLog) {
+  Backend backend("blue");
+  GateProcess gate(backend.address());
+  gate.start();
+  EXPECT_EQ(fetch(gate.port, "GET", "/a").status, 200);
+  ASSERT_EQ(gate.ctl({"maintenance", "on"}).exit_code, 0);
+  EXPECT_EQ(fetch(gate.port, "GET", "/b").status, 503);
+  auto health = fetch(gate.admin_port, "GET", "/health");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(str(json_of(health.body), "mode"), "maintenance");
+  auto metrics = fetch(gate.admin_port, "GET", "/metrics");
+  EXPECT_NE(metrics.body.find("slipway_gate_requests_total{mode=\"normal\",status=\"200\"} 1"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("slipway_gate_requests_total{mode=\"maintenance\",status=\"503\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("slipway_gate_rejected_total 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("slipway_gate_upstream_latency_seconds_count 1"), std::string::npos);
+  EXPECT_EQ(gate.stop(), 0);
+  const std::string log = gate.file("access.log");
+  const auto first = json_of(log.substr(0, log.find('\n')));
+  EXPECT_EQ(str(first, "target"), "/a");
+  EXPECT_EQ(first.at("status").as_int64(), 200);
+  EXPECT_EQ(str(first, "upstream"), backend.address());
+  EXPECT_NE(log.find("\"target\":\"/b\",\"status\":503,\"mode\":\"maintenance\""), std::string::npos) << log;
+}
+
+TEST(GateCli, ControlCommandsWithoutAGateFailWithExit3) {
+  GateProcess gate("127.0.0.1:1");
+  auto r = gate.ctl({"status"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("no gate is running"), std::string::npos) << r.err;
+}
+
+TEST(GateCli, UsageErrors) {
+  auto unknown = run({slipway_binary(), "gate", "maintenace"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("did you mean 'maintenance'?"), std::string::npos) << unknown.err;
+  GateProcess gate("127.0.0.1:1");
+  EXPECT_EQ(gate.ctl({"maintenance", "maybe"}).exit_code, 2);
+  auto bad_retry = gate.ctl({"maintenance", "on", "--retry-after", "10"});
+  EXPECT_EQ(bad_retry.exit_code, 2) << bad_retry.err;
+  auto help = run({slipway_binary(), "gate", "switch", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("slipway gate switch 127.0.0.1:3001"), std::string::npos);
+}
+
+TEST(GateCli, ASecondGateOnTheSameControlSocketIsRefused) {
+  Backend backend("blue");
+  GateProcess gate(backend.address());
+  gate.start();
+  auto second = run({slipway_binary(), "gate", "run", "--config", gate.config, "--listen",
+                     "127.0.0.1:" + std::to_string(free_port())});
+  EXPECT_EQ(second.exit_code, 3);
+  EXPECT_NE(second.err.find("another gate already listens"), std::string::npos) << second.err;
+}
+
+}  // namespace
+}  // namespace slipway::test

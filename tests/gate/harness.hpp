@@ -1,0 +1,71 @@
+// Drives a real `slipway gate run` process in the gate's black-box tests: writes its
+// slipway.toml in a temporary folder, starts and stops it, and talks HTTP, raw bytes and
+// WebSocket to it.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "process.hpp"
+
+namespace slipway::test {
+
+struct Reply {
+  int status = -1;  // -1: the connection failed
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+  [[nodiscard]] std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// One request on a fresh connection.
+Reply fetch(unsigned short port, const std::string& method, const std::string& target, const Headers& headers = {},
+            const std::string& body = {});
+
+// A keep-alive connection for request loops.
+class Client {
+ public:
+  explicit Client(unsigned short port);
+  ~Client();
+  Reply fetch(const std::string& method, const std::string& target);
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
+// Writes `bytes`, then reads until the gate closes the connection (at most 5 s).
+std::string raw_exchange(unsigned short port, const std::string& bytes);
+
+// Opens a WebSocket to `target` through the gate, sends each message and returns the echoes.
+std::vector<std::string> websocket_echo(unsigned short port, const std::string& target,
+                                        const std::vector<std::string>& messages);
+
+class GateProcess {
+ public:
+  // `gate_toml` lines go in [gate]; `admin_toml` lines in [gate.admin].
+  GateProcess(const std::string& upstream, const std::string& gate_toml = "", const std::string& admin_toml = "");
+  ~GateProcess();  // stops the gate and removes its folder
+
+  void start();  // returns once the gate accepts connections
+  int stop();    // SIGTERM, then its exit code
+  // `slipway gate <args> --config <its slipway.toml>`.
+  RunResult ctl(const std::vector<std::string>& args) const;
+  [[nodiscard]] std::string file(const std::string& relative) const;  // a file in its folder, or ""
+  void write(const std::string& relative, const std::string& text) const;
+
+  unsigned short port = 0;
+  unsigned short admin_port = 0;
+  std::string dir;
+  std::string config;
+
+ private:
+  int pid_ = -1;
+};
+
+}  // namespace slipway::test

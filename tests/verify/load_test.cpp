@@ -1,0 +1,130 @@
+// The load generator against real servers: nginx for throughput and framing, and a server that
+// stalls on a schedule for the open model's coordinated-omission correction.
+#include "verify/load.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "process.hpp"
+#include "server.hpp"
+#include "verify/perf.hpp"
+
+namespace slipway::verify {
+namespace {
+
+const char* kStatic = R"(
+  keepalive_requests 100000;
+  server {
+    listen 127.0.0.1:@PORT0@;
+    root @DIR@;
+    location = /gone { return 404; }
+    location = /chunked { chunked_transfer_encoding on; return 200 "chunks"; }
+    location = /close { keepalive_timeout 0; return 200 "bye"; }
+  }
+)";
+
+TEST(Load, ClosedModelCountsEveryResponseAgainstNginx) {
+  test::Nginx nginx(kStatic);
+  std::ofstream(nginx.dir() + "/index.html") << "hello\n";
+  LoadOptions o;
+  o.url = "http://127.0.0.1:" + std::to_string(nginx.port()) + "/index.html";
+  o.connections = 8;
+  o.threads = 2;
+  o.duration = std::chrono::milliseconds(500);
+  auto r = run_load(o);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_GT(r->requests, 100U);
+  EXPECT_EQ(r->errors, 0U);
+  EXPECT_EQ(r->status_classes[2], r->requests);
+  EXPECT_EQ(r->latency.count(), r->requests);
+  EXPECT_EQ(r->body_bytes, r->requests * 6);
+  EXPECT_FALSE(r->open_model);
+}
+
+TEST(Load, StatusErrorsAndClosedConnectionsAreCounted) {
+  test::Nginx nginx(kStatic);
+  LoadOptions o;
+  o.url = "http://127.0.0.1:" + std::to_string(nginx.port()) + "/gone";
+  o.connections = 2;
+  o.threads = 1;
+  o.duration = std::chrono::milliseconds(300);
+  auto r = run_load(o);
+  ASSERT_TRUE(r);
+  EXPECT_GT(r->requests, 0U);
+  EXPECT_EQ(r->errors, r->requests);
+  EXPECT_EQ(r->status_classes[4], r->requests);
+
+  o.url = "http://127.0.0.1:" + std::to_string(nginx.port()) + "/close";
+  r = run_load(o);
+  ASSERT_TRUE(r);
+  EXPECT_GT(r->requests, 0U);
+  EXPECT_EQ(r->errors, 0U);
+}
+
+TEST(Load, RefusedPortIsErrorsNotACrash) {
+  LoadOptions o;
+  o.url = "http://127.0.0.1:" + std::to_string(test::free_port()) + "/";
+  o.connections = 2;
+  o.duration = std::chrono::milliseconds(200);
+  auto r = run_load(o);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->requests, 0U);
+  EXPECT_GT(r->transport_errors, 0U);
+  EXPECT_NE(r->first_error.find("connect"), std::string::npos);
+}
+
+TEST(Load, BadUrlIsBadInput) {
+  LoadOptions o;
+  o.url = "ftp://example.com/";
+  auto r = run_load(o);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::bad_input);
+}
+
+// A server that stalls 400 ms in every 1 s period. At 200 req/s the open model has about 80
+// requests due during each stall, each late by up to 400 ms: p99 shows the stall. The closed
+// model has only its 4 connections waiting through a stall, a few requests among thousands.
+TEST(Load, OpenModelShowsAStallTheClosedModelHides) {
+  test::ChildServer server({"node", test::source_path("bench/stall_server.js"), "0", "1000", "400"});
+  LoadOptions o;
+  o.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+  o.connections = 4;
+  o.threads = 1;
+  o.duration = std::chrono::milliseconds(2500);
+  o.rate = 200;
+  auto open = run_load(o);
+  ASSERT_TRUE(open);
+  EXPECT_TRUE(open->open_model);
+  EXPECT_GE(open->latency.percentile(99), 200'000U) << "the open model must see the stall in p99";
+
+  o.rate = 0;
+  auto closed = run_load(o);
+  ASSERT_TRUE(closed);
+  EXPECT_GE(closed->latency.max(), 100'000U) << "some request waited through a stall";
+  EXPECT_LT(closed->latency.percentile(99), 100'000U) << "yet p99 hides it";
+}
+
+TEST(Perf, BudgetsBecomeChecksAndJsonHasTheContractFields) {
+  test::Nginx nginx(kStatic);
+  std::ofstream(nginx.dir() + "/index.html") << "hello\n";
+  PerfTarget t;
+  t.name = "index";
+  t.load.url = "http://127.0.0.1:" + std::to_string(nginx.port()) + "/index.html";
+  t.load.connections = 2;
+  t.load.duration = std::chrono::milliseconds(200);
+  t.thresholds = {*parse_threshold("rate(errors) < 0.05"), *parse_threshold("p(99) < 1us")};
+  Report report;
+  ASSERT_TRUE(run_perf({t}, report, false));
+  ASSERT_EQ(report.checks().size(), 3U);
+  EXPECT_EQ(report.checks()[0].id, "perf-run");
+  EXPECT_EQ(report.checks()[0].status, Status::pass);
+  EXPECT_EQ(report.checks()[1].status, Status::pass);
+  EXPECT_EQ(report.checks()[2].status, Status::fail);  // nothing answers in a microsecond
+  const auto& run = report.extra().at("perf").as_array().at(0).as_object();
+  for (const char* key : {"requests", "rps", "errors", "latency_ms"}) EXPECT_TRUE(run.contains(key)) << key;
+  for (const char* key : {"p50", "p95", "p99", "max"}) EXPECT_TRUE(run.at("latency_ms").as_object().contains(key));
+}
+
+}  // namespace
+}  // namespace slipway::verify
