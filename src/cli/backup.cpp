@@ -19,7 +19,6 @@
 #include "cli/parse_args.hpp"
 #include "core/progress.hpp"
 #include "core/redact.hpp"
-#include "core/suggest.hpp"
 #include "core/time.hpp"
 #include "core/timezone.hpp"
 #include "core/units.hpp"
@@ -559,12 +558,6 @@ int run_keygen(const Args& args) {
   return 0;
 }
 
-struct Subcommand {
-  std::string_view name;
-  std::string_view summary;
-  Handler run;
-};
-
 constexpr std::array<Subcommand, 7> kSubcommands{{
     {"create", "take a backup: pg_dump in one snapshot, row counts, zstd, SHA-256, encryption", run_create},
     {"list", "the backups: id, label, age, size, verification status", run_list},
@@ -575,35 +568,19 @@ constexpr std::array<Subcommand, 7> kSubcommands{{
     {"keygen", "write a new encryption key file", run_keygen},
 }};
 
-void print_backup_usage() {
-  std::string out =
-      "slipway backup: logical backups through pg_dump, compressed, checksummed, encrypted, verified\n\n"
-      "Usage: slipway backup <subcommand> [options]\n\nSubcommands:\n";
-  for (const auto& s : kSubcommands) out += fmt::format("  {:<9} {}\n", s.name, s.summary);
-  out +=
-      "\nEach subcommand takes --help. Exit codes: 0 ok, 1 a backup is corrupt or a restore check failed,\n"
-      "2 bad usage or input, 3 environment (database unreachable, pg_dump missing).\n\n"
-      "Example:\n  slipway backup create --label pre-deploy && slipway backup verify latest\n";
-  std::fputs(out.c_str(), stdout);
+std::string backup_usage() {
+  return "slipway backup: logical backups through pg_dump, compressed, checksummed, encrypted, verified\n\n"
+         "Usage: slipway backup <subcommand> [options]\n\nSubcommands:\n" +
+         subcommand_list(kSubcommands) +
+         "\nEach subcommand takes --help. Exit codes: 0 ok, 1 a backup is corrupt or a restore check failed,\n"
+         "2 bad usage or input, 3 environment (database unreachable, pg_dump missing).\n\n"
+         "Example:\n  slipway backup create --label pre-deploy && slipway backup verify latest\n";
 }
 
 }  // namespace
 
 int run_backup(const Args& args) {
-  if (args.size() < 2 || args[1] == "--help" || args[1] == "-h" || args[1] == "help") {
-    print_backup_usage();
-    return args.size() < 2 ? 2 : 0;
-  }
-  for (const auto& s : kSubcommands) {
-    if (s.name != args[1]) continue;
-    Args sub{fmt::format("{} {}", args[0], s.name)};
-    sub.insert(sub.end(), args.begin() + 2, args.end());
-    return s.run(sub);
-  }
-  std::vector<std::string_view> names;
-  for (const auto& s : kSubcommands) names.push_back(s.name);
-  return report_error(Error::input(fmt::format("unknown subcommand '{}'{}", args[1], did_you_mean(args[1], names)),
-                                   "slipway backup", "run `slipway backup --help` for the list"));
+  return run_subcommand(args, kSubcommands, backup_usage);
 }
 
 }  // namespace slipway::cli

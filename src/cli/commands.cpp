@@ -15,7 +15,8 @@ constexpr Command kCommands[] = {
     {"gate",
      "a reverse proxy in front of the backend: maintenance and read-only modes, admin bypass, zero-downtime switch",
      run_gate},
-    {"verify", "post-deployment verification: smoke flows, data integrity, performance budgets, security scan", run_verify},
+    {"verify", "post-deployment verification: smoke flows, data integrity, performance budgets, security scan",
+     run_verify},
     {"history", "past deploys and rollbacks, each phase's result; --format markdown for a changelog", run_history},
     {"lock", "show or release the deploy lock", run_lock},
 };
