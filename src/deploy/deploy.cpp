@@ -12,6 +12,7 @@
 
 #include "core/process.hpp"
 #include "core/redact.hpp"
+#include "core/time.hpp"
 #include "deploy/lock.hpp"
 #include "deploy/notify.hpp"
 #include "deploy/shell.hpp"
@@ -537,7 +538,7 @@ Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& optio
   } else {
     record.id = new_deploy_id();
     record.version = options.version;
-    record.started_at = iso_now();
+    record.started_at = now_rfc3339();
     record.git_sha = git_sha(config.root);
   }
   record.user = user_name();
@@ -676,7 +677,7 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
   record.kind = "rollback";
   record.version = target.version;
   record.rollback_of = current->id;
-  record.started_at = iso_now();
+  record.started_at = now_rfc3339();
   record.user = user_name();
   record.host = host_name();
   record.pid = static_cast<int>(getpid());

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include "core/redact.hpp"
+#include "core/time.hpp"
 #include "core/units.hpp"
 #include "deploy/smtp.hpp"
 #include "net/http_client.hpp"
@@ -335,9 +336,9 @@ std::string event_summary(const Event& e) {
 }
 
 json::object webhook_payload(const Event& e, std::chrono::system_clock::time_point now) {
-  return {{"event", to_string(e.kind)}, {"project", e.project},      {"summary", event_summary(e)},
-          {"sent_at", iso_now(now)},    {"deploy_id", e.record.id},  {"version", e.record.version},
-          {"status", e.record.status},  {"reason", e.record.reason}, {"record", e.record.to_json()}};
+  return {{"event", to_string(e.kind)},     {"project", e.project},      {"summary", event_summary(e)},
+          {"sent_at", format_rfc3339(now)}, {"deploy_id", e.record.id},  {"version", e.record.version},
+          {"status", e.record.status},      {"reason", e.record.reason}, {"record", e.record.to_json()}};
 }
 
 json::object slack_payload(const Event& e) {
@@ -434,7 +435,7 @@ std::vector<json::object> pagerduty_payloads(const Event& e, std::string_view ro
                   {{"summary", cut(event_summary(e), 1024)},
                    {"source", r.host.empty() ? std::string("slipway") : r.host},
                    {"severity", critical ? "critical" : "error"},
-                   {"timestamp", iso_now(now)},
+                   {"timestamp", format_rfc3339(now)},
                    {"component", label(e)},
                    {"group", "deploy"},
                    {"class", to_string(e.kind)},
