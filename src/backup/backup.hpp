@@ -1,6 +1,5 @@
-// The operations behind `slipway backup`: create, verify, restore and export. Each is a library
-// call; src/cli/backup.cpp only parses flags and prints. Retention (prune) lives beside these and
-// uses Repository::list() and Repository::remove().
+// The operations behind `slipway backup`: create, verify, restore, prune and export. Each is a
+// library call; src/cli/backup.cpp only parses flags and prints.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +10,9 @@
 #include "backup/key.hpp"
 #include "backup/manifest.hpp"
 #include "backup/repository.hpp"
+#include "backup/retention.hpp"
 #include "core/error.hpp"
+#include "core/timezone.hpp"
 
 namespace slipway::backup {
 
@@ -96,6 +97,31 @@ struct VerifyOutcome {
 // (also on failure). The result is recorded beside the manifest. An Error means the check could
 // not run (key missing, pg_restore missing, database unreachable), not that the backup is bad.
 Result<VerifyOutcome> verify_backup(Repository& repo, const std::string& id, const VerifyOptions& options);
+
+struct PruneOptions {
+  BackupKeep keep;                  // backup.keep
+  TimeZone zone = TimeZone::utc();  // backup.timezone: the calendar of the daily..yearly rules
+  bool dry_run = false;             // decide, print, remove nothing
+};
+
+// One backup and what retention decided for it.
+struct PruneItem {
+  Entry entry;
+  RetentionDecision decision;
+};
+
+struct PruneOutcome {
+  std::vector<PruneItem> backups;  // newest first, as plan_retention orders them
+  int removed = 0;                 // backups removed (0 on a dry run)
+  int leftovers = 0;               // objects crashed writers had left, removed too (0 on a dry run)
+};
+
+// Applies retention.hpp's rules to every backup in the repository and removes those no rule
+// keeps. Unless dry_run, it holds the repository's writer lock from listing to the last removal,
+// so it waits for a running create and never races one, and it also deletes crashed writers'
+// leftovers. Fails with the catalog's or storage's error; a removal that fails stops the prune
+// (backups removed before it stay removed).
+Result<PruneOutcome> prune_backups(Repository& repo, const PruneOptions& options);
 
 struct ExportOptions {
   std::string url;

@@ -1,18 +1,30 @@
 #include "backup/catalog.hpp"
 
-#include <sqlite3.h>
-
+#include <array>
 #include <map>
 
 #include <fmt/format.h>
 
+#include "core/time.hpp"
+#include "state/sqlite.hpp"
+
 namespace slipway::backup {
+
+Result<std::chrono::system_clock::time_point> Entry::created() const {
+  auto t = parse_rfc3339(created_at);
+  if (!t) {
+    Error e = t.error();
+    e.message = fmt::format("backup {}: created_at {}", id, e.message);
+    e.where = id + ".manifest.json";
+    return fail(std::move(e));
+  }
+  return *t;
+}
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
-
-constexpr const char* kSchema = R"sql(
+// Schema versions, PRAGMA user_version: step i moves the catalog from version i to i + 1.
+constexpr std::string_view kSchemaV1 = R"sql(
 CREATE TABLE IF NOT EXISTS backups (
   id TEXT PRIMARY KEY,
   created_at TEXT NOT NULL,
@@ -31,64 +43,32 @@ CREATE TABLE IF NOT EXISTS backups (
   verify_stamp TEXT NOT NULL DEFAULT ''
 );
 )sql";
+constexpr std::array<std::string_view, 1> kSchema{kSchemaV1};
 
-// A prepared statement, finalized on scope exit.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  [[nodiscard]] bool ok() const { return stmt_ != nullptr; }
-  void bind(int i, const std::string& s) { sqlite3_bind_text(stmt_, i, s.c_str(), -1, SQLITE_TRANSIENT); }
-  void bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-  void bind_null(int i) { sqlite3_bind_null(stmt_, i); }
-  int step() { return sqlite3_step(stmt_); }
-  void reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  [[nodiscard]] std::string text(int col) const {
-    const auto* t = sqlite3_column_text(stmt_, col);
-    return t ? reinterpret_cast<const char*>(t) : "";
-  }
-  [[nodiscard]] std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
-  [[nodiscard]] bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+// The rollback journal, not WAL: the repository folder may be on a network file system. The
+// busy timeout covers a create that holds the catalog while another command syncs.
+constexpr sqlite::OpenOptions kOpenOptions{.wal = false, .busy_timeout = std::chrono::seconds(10)};
 
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
+// The catalog's errors say what it is and that it can be rebuilt.
+Error catalog_error(Error e) {
+  e.message = "catalog: " + e.message;
+  e.hint = "the catalog can be rebuilt from the manifests: `slipway backup list --rebuild-catalog`";
+  return e;
+}
+
+// Opens the file at the catalog's schema version; fails when it must be recreated (damaged, not
+// a database, or written by a newer Slipway).
+Result<sqlite::Database> open_database(const std::filesystem::path& file) {
+  auto db = sqlite::Database::open(file, kOpenOptions);
+  if (!db) return fail(db.error());
+  if (auto r = sqlite::migrate_schema(*db, kSchema); !r) return fail(r.error());
+  return db;
+}
 
 }  // namespace
 
 struct Catalog::Impl {
-  sqlite3* db = nullptr;
-  std::string path;
-  ~Impl() {
-    if (db) sqlite3_close(db);
-  }
-
-  Error error(std::string_view what) const {
-    return Error::environment(fmt::format("catalog: {}: {}", what, db ? sqlite3_errmsg(db) : "cannot open"), path,
-                              "the catalog can be rebuilt from the manifests: `slipway backup list --rebuild-catalog`");
-  }
-  Result<void> exec(const char* sql) {
-    if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return fail(error(sql));
-    return {};
-  }
-  // Opens and checks the schema version; false when the file must be recreated.
-  bool try_open() {
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
-      return false;
-    }
-    sqlite3_busy_timeout(db, 10000);
-    Statement version(db, "PRAGMA user_version");
-    if (!version.ok() || version.step() != SQLITE_ROW) return false;
-    const std::int64_t v = version.integer(0);
-    if (v != 0 && v != kSchemaVersion) return false;
-    if (!exec(kSchema)) return false;
-    return exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion).c_str()).has_value();
-  }
+  sqlite::Database db;
 };
 
 Catalog::Catalog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -97,26 +77,29 @@ Catalog& Catalog::operator=(Catalog&&) noexcept = default;
 Catalog::~Catalog() = default;
 
 Result<Catalog> Catalog::open(const std::filesystem::path& file) {
-  auto impl = std::make_unique<Impl>();
-  impl->path = file.string();
-  if (!impl->try_open()) {
+  auto db = open_database(file);
+  if (!db) {
     // Only an index: a damaged or foreign file is replaced, and sync() refills it.
-    sqlite3_close(impl->db);
-    impl->db = nullptr;
     std::error_code ec;
     for (const char* suffix : {"", "-journal", "-wal", "-shm"}) std::filesystem::remove(file.string() + suffix, ec);
-    if (!impl->try_open()) return fail(impl->error("cannot create"));
+    db = open_database(file);
+    if (!db) return fail(catalog_error(db.error()));
   }
-  return Catalog(std::move(impl));
+  return Catalog(std::make_unique<Impl>(Impl{std::move(*db)}));
 }
 
 Result<std::vector<std::string>> Catalog::sync(const std::vector<CatalogSource>& sources, const Loader& load) {
-  Impl& p = *impl_;
+  sqlite::Database& db = impl_->db;
   std::map<std::string, std::pair<std::string, std::string>> known;  // id -> stamps
   {
-    Statement rows(p.db, "SELECT id, manifest_stamp, verify_stamp FROM backups");
-    if (!rows.ok()) return fail(p.error("reading"));
-    while (rows.step() == SQLITE_ROW) known[rows.text(0)] = {rows.text(1), rows.text(2)};
+    auto rows = db.prepare("SELECT id, manifest_stamp, verify_stamp FROM backups");
+    if (!rows) return fail(catalog_error(rows.error()));
+    for (;;) {
+      auto row = rows->step();
+      if (!row) return fail(catalog_error(row.error()));
+      if (!*row) break;
+      known[rows->text(0)] = {rows->text(1), rows->text(2)};
+    }
   }
   std::vector<std::string> unreadable;
   std::vector<std::pair<std::string, std::pair<Manifest, std::optional<VerifyRecord>>>> changed;
@@ -139,65 +122,62 @@ Result<std::vector<std::string>> Catalog::sync(const std::vector<CatalogSource>&
   }
   if (changed.empty() && gone.empty()) return unreadable;
 
-  if (auto b = p.exec("BEGIN IMMEDIATE"); !b) return fail(b.error());
-  {
-    Statement del(p.db, "DELETE FROM backups WHERE id = ?1");
+  auto written = db.transaction([&]() -> Result<void> {
+    auto del = db.prepare("DELETE FROM backups WHERE id = ?1");
+    if (!del) return fail(del.error());
     for (const std::string& id : gone) {
-      del.bind(1, id);
-      del.step();
-      del.reset();
+      del->bind(1, id);
+      if (auto r = del->run(); !r) return r;
+      del->reset();
     }
-    Statement put(p.db,
-                  "INSERT OR REPLACE INTO backups (id, created_at, label, database, dump_bytes, archive_bytes, "
-                  "tables, rows, encrypted, verify_status, verified_at, verify_message, restore_ms, manifest_stamp, "
-                  "verify_stamp) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
-    if (!put.ok()) {
-      (void)p.exec("ROLLBACK");
-      return fail(p.error("writing"));
-    }
+    auto put = db.prepare(
+        "INSERT OR REPLACE INTO backups (id, created_at, label, database, dump_bytes, archive_bytes, tables, rows, "
+        "encrypted, verify_status, verified_at, verify_message, restore_ms, manifest_stamp, verify_stamp) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+    if (!put) return fail(put.error());
     for (const auto& [id, loaded] : changed) {
       const Manifest& m = loaded.first;
       const std::optional<VerifyRecord>& v = loaded.second;
       const CatalogSource& s = *wanted.at(id);
-      put.bind(1, id);
-      put.bind(2, m.created_at);
-      put.bind(3, m.label);
-      put.bind(4, m.database);
-      put.bind(5, static_cast<std::int64_t>(m.dump_bytes));
-      put.bind(6, static_cast<std::int64_t>(m.archive_bytes));
-      put.bind(7, static_cast<std::int64_t>(m.tables.size()));
-      put.bind(8, static_cast<std::int64_t>(m.total_rows()));
-      put.bind(9, std::int64_t{m.encrypted() ? 1 : 0});
-      put.bind(10, v ? v->status : std::string("never"));
-      put.bind(11, v ? v->at : std::string());
-      put.bind(12, v ? v->message : std::string());
+      put->bind(1, id)
+          .bind(2, m.created_at)
+          .bind(3, m.label)
+          .bind(4, m.database)
+          .bind(5, static_cast<std::int64_t>(m.dump_bytes))
+          .bind(6, static_cast<std::int64_t>(m.archive_bytes))
+          .bind(7, static_cast<std::int64_t>(m.tables.size()))
+          .bind(8, static_cast<std::int64_t>(m.total_rows()))
+          .bind(9, std::int64_t{m.encrypted() ? 1 : 0})
+          .bind(10, v ? std::string_view(v->status) : std::string_view("never"))
+          .bind(11, v ? std::string_view(v->at) : std::string_view())
+          .bind(12, v ? std::string_view(v->message) : std::string_view())
+          .bind(14, s.manifest_stamp)
+          .bind(15, s.verify_stamp);
       if (v && v->restore_ms) {
-        put.bind(13, *v->restore_ms);
+        put->bind(13, *v->restore_ms);
       } else {
-        put.bind_null(13);
+        put->bind_null(13);
       }
-      put.bind(14, s.manifest_stamp);
-      put.bind(15, s.verify_stamp);
-      if (put.step() != SQLITE_DONE) {
-        Error e = p.error("writing");
-        (void)p.exec("ROLLBACK");
-        return fail(e);
-      }
-      put.reset();
+      if (auto r = put->run(); !r) return r;
+      put->reset();
     }
-  }
-  if (auto c = p.exec("COMMIT"); !c) return fail(c.error());
+    return {};
+  });
+  if (!written) return fail(catalog_error(written.error()));
   return unreadable;
 }
 
 Result<std::vector<Entry>> Catalog::entries() {
-  Impl& p = *impl_;
-  Statement rows(p.db,
-                 "SELECT id, created_at, label, database, dump_bytes, archive_bytes, tables, rows, encrypted, "
-                 "verify_status, verified_at, verify_message, restore_ms FROM backups ORDER BY created_at, id");
-  if (!rows.ok()) return fail(p.error("reading"));
+  auto st = impl_->db.prepare(
+      "SELECT id, created_at, label, database, dump_bytes, archive_bytes, tables, rows, encrypted, verify_status, "
+      "verified_at, verify_message, restore_ms FROM backups ORDER BY created_at, id");
+  if (!st) return fail(catalog_error(st.error()));
+  sqlite::Statement& rows = *st;
   std::vector<Entry> out;
-  while (rows.step() == SQLITE_ROW) {
+  for (;;) {
+    auto row = rows.step();
+    if (!row) return fail(catalog_error(row.error()));
+    if (!*row) break;
     Entry e;
     e.id = rows.text(0);
     e.created_at = rows.text(1);
@@ -218,7 +198,8 @@ Result<std::vector<Entry>> Catalog::entries() {
 }
 
 Result<void> Catalog::clear() {
-  return impl_->exec("DELETE FROM backups");
+  if (auto r = impl_->db.exec("DELETE FROM backups"); !r) return fail(catalog_error(r.error()));
+  return {};
 }
 
 }  // namespace slipway::backup

@@ -7,6 +7,7 @@
 // missing, unreadable or of another schema version is rebuilt from the manifests.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -35,6 +36,11 @@ struct Entry {
   std::string verified_at;              // RFC 3339 UTC, or ""
   std::string verify_message;
   std::optional<std::int64_t> restore_ms;  // the last --restore-test's restore time
+
+  // created_at as a time; an input error naming the backup when the manifest's text is not RFC 3339.
+  [[nodiscard]] Result<std::chrono::system_clock::time_point> created() const;
+  // The last verification passed (`backup verify`, with or without a restore test).
+  [[nodiscard]] bool verified() const { return verify_status == "ok"; }
 };
 
 // What sync() compares: an id's manifest and verification record, as stamps.

@@ -18,6 +18,7 @@
 #include "core/process.hpp"
 #include "core/progress.hpp"
 #include "core/redact.hpp"
+#include "core/time.hpp"
 #include "pg/connection.hpp"
 #include "pg/conninfo.hpp"
 
@@ -73,7 +74,7 @@ Result<Manifest> create_backup(Repository& repo, const CreateOptions& options) {
   m.pg_dump_version = tool->version;
 
   m.id = Repository::new_id(std::time(nullptr));
-  m.created_at = now_rfc3339();
+  m.created_at = now_rfc3339(true);  // milliseconds: same-second backups still sort
   m.archive = Repository::archive_name(m.id, options.key != nullptr);
   if (options.key) {
     m.encryption = std::string(kEncryptionName);

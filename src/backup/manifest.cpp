@@ -15,16 +15,6 @@ std::uint64_t Manifest::total_rows() const {
   return n;
 }
 
-std::string now_rfc3339() {
-  timespec now{};
-  clock_gettime(CLOCK_REALTIME, &now);
-  std::tm tm{};
-  gmtime_r(&now.tv_sec, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:03}Z", buf, now.tv_nsec / 1'000'000);
-}
-
 std::string to_json(const Manifest& m) {
   json::array tables;
   for (const auto& t : m.tables) tables.push_back(json::object{{"name", t.name}, {"rows", t.rows}});

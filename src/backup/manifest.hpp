@@ -71,8 +71,4 @@ struct VerifyRecord {
 std::string to_json(const VerifyRecord& r);
 Result<VerifyRecord> parse_verify_record(std::string_view text, const std::string& where);
 
-// The current time as RFC 3339 UTC with milliseconds ("2026-03-12T10:15:00.042Z"); these sort
-// as text.
-std::string now_rfc3339();
-
 }  // namespace slipway::backup

@@ -1,7 +1,7 @@
 // Retention: which backups `slipway backup prune` keeps, and which rule keeps each one.
 //
 // The rules of `[backup] keep = { last, daily, weekly, monthly, yearly }` run in that order over
-// the backups sorted newest first (borg prune's semantics, docs/retention.md):
+// the backups sorted newest first (borg prune's semantics, docs/commands/backup.md, "prune"):
 //
 //   last = N      keeps the N newest backups.
 //   daily = N     walks the calendar days (weekly: ISO 8601 weeks, Monday to Sunday, numbered in

@@ -14,6 +14,7 @@
 #include "core/process.hpp"
 #include "core/progress.hpp"
 #include "core/redact.hpp"
+#include "core/time.hpp"
 #include "pg/connection.hpp"
 #include "pg/conninfo.hpp"
 
@@ -156,7 +157,7 @@ Result<VerifyOutcome> verify_backup(Repository& repo, const std::string& id, con
 
   VerifyRecord record;
   record.status = out.ok() ? "ok" : "corrupt";
-  record.at = now_rfc3339();
+  record.at = now_rfc3339(true);
   record.message = out.failure;
   for (const Check& c : out.checks) {
     if (c.ok) record.checks.push_back(c.name);

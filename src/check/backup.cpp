@@ -4,17 +4,21 @@
 
 #include <fmt/format.h>
 
+#include "core/time.hpp"
 #include "core/units.hpp"
 
 namespace slipway::check {
 
-void check_backup(const CheckBackupConfig& config, const std::vector<BackupFact>* backups,
+void check_backup(const CheckBackupConfig& config, const Result<std::vector<BackupFact>>& backups,
                   std::chrono::system_clock::time_point now, Report& report) {
   if (!config.enabled) return;
   const std::string section = "backup";
   if (!backups) {
-    report.add("backup-recent", section, Status::warn, "not checked: this build cannot read the backup catalog yet",
-               "take one before deploying (slipway backup create, or pg_dump), or set check.backup.enabled = false");
+    const Error& e = backups.error();
+    report.add("backup-recent", section, Status::fail,
+               fmt::format("cannot read the backup repository: {}{}", e.message,
+                           e.where.empty() ? "" : fmt::format(" ({})", e.where)),
+               e.hint.empty() ? "check backup.repository in slipway.toml, then run slipway backup list" : e.hint);
     return;
   }
   if (backups->empty()) {
@@ -25,7 +29,7 @@ void check_backup(const CheckBackupConfig& config, const std::vector<BackupFact>
     return a.created_at < b.created_at;
   });
   const auto age = std::chrono::duration_cast<Duration>(now - newest->created_at);
-  const std::string age_text = format_duration(std::chrono::duration_cast<std::chrono::seconds>(age));
+  const std::string age_text = format_age(newest->created_at, now);
   if (age > config.max_age) {
     report.add("backup-recent", section, Status::fail,
                fmt::format("the newest backup, {}, is {} old (the limit is {})", newest->id, age_text,

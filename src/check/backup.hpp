@@ -1,10 +1,9 @@
 // The checklist's "backup taken" item: the newest backup is younger than check.backup.max_age
 // and (with check.backup.verified) has passed `slipway backup verify`.
 //
-// TODO(backup): the backup repository and its catalog are being written on branch `backup`
-// (src/backup/catalog.hpp: Catalog::entries() with created_at and verify_status). Until that
-// lands, the command passes no list and the item is a warning saying it was not checked; the
-// rule itself is here and tested, so wiring it is: read the entries, map each to a BackupFact.
+// The facts come from the backup repository's catalog (backup::Repository::list(): created_at and
+// verify_status of each backup); the command layer reads them, so this library does not depend on
+// src/backup.
 #pragma once
 
 #include <chrono>
@@ -13,6 +12,7 @@
 
 #include "check/report.hpp"
 #include "core/config.hpp"
+#include "core/error.hpp"
 
 namespace slipway::check {
 
@@ -22,8 +22,9 @@ struct BackupFact {
   bool verified = false;
 };
 
-// backup-recent (section "backup"). `backups` is null when this build cannot read the catalog.
-void check_backup(const CheckBackupConfig& config, const std::vector<BackupFact>* backups,
+// backup-recent (section "backup"). `backups` holds why the repository could not be read when it
+// could not; that fails the item, since no backup can be shown to exist.
+void check_backup(const CheckBackupConfig& config, const Result<std::vector<BackupFact>>& backups,
                   std::chrono::system_clock::time_point now, Report& report);
 
 }  // namespace slipway::check

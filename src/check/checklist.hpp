@@ -24,13 +24,13 @@ namespace slipway::check {
 std::span<const std::string_view> sections();
 
 struct Options {
-  std::string only;                                  // one section, or empty for all
-  std::filesystem::path repository;                  // where git runs: the project root
-  bool database = true;                              // false: --no-database, the section does not run
-  std::optional<std::string> database_url;           // the URL to connect with; nullopt = not configured
-  std::string database_problem;                      // why there is no URL (an unset ${VAR}), for the message
-  std::string app_role;                              // the app's role; empty = the connection's user
-  const std::vector<BackupFact>* backups = nullptr;  // null: the catalog cannot be read (see backup.hpp)
+  std::string only;                         // one section, or empty for all
+  std::filesystem::path repository;         // where git runs: the project root
+  bool database = true;                     // false: --no-database, the section does not run
+  std::optional<std::string> database_url;  // the URL to connect with; nullopt = not configured
+  std::string database_problem;             // why there is no URL (an unset ${VAR}), for the message
+  std::string app_role;                     // the app's role; empty = the connection's user
+  Result<std::vector<BackupFact>> backups;  // the backup repository's backups, or why it could not be read
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
 };
 

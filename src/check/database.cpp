@@ -7,28 +7,14 @@
 
 #include <fmt/format.h>
 
-#include "check/values.hpp"
 #include "core/redact.hpp"
 #include "pg/connection.hpp"
+#include "pg/conninfo.hpp"
 
 namespace slipway::check {
 namespace {
 
 constexpr std::string_view kSection = "database";
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
 
 std::string join(const std::vector<std::string>& items, std::string_view sep = ", ") {
   std::string out;
@@ -142,23 +128,8 @@ void grants(pg::Connection& conn, const CheckDatabaseConfig& config, const std::
 }  // namespace
 
 std::string role_of(const std::string& url) {
-  if (auto u = parse_url(url)) return percent_decode(u->user);
-  // conninfo: "host=db user=app dbname=loans"
-  std::size_t pos = 0;
-  while ((pos = url.find("user", pos)) != std::string::npos) {
-    const bool start = pos == 0 || url[pos - 1] == ' ';
-    std::size_t eq = pos + 4;
-    while (eq < url.size() && url[eq] == ' ') ++eq;
-    if (start && eq < url.size() && url[eq] == '=') {
-      std::size_t v = eq + 1;
-      while (v < url.size() && url[v] == ' ') ++v;
-      std::size_t end = v;
-      while (end < url.size() && url[end] != ' ') ++end;
-      return url.substr(v, end - v);
-    }
-    pos += 4;
-  }
-  return {};
+  auto info = pg::ConnInfo::parse(url);
+  return info ? info->get("user") : std::string();
 }
 
 void check_database(const CheckDatabaseConfig& config, const std::string& url, std::string role, Report& report) {

@@ -4,18 +4,12 @@
 
 #include <fmt/format.h>
 
-#include "check/run.hpp"
+#include "core/process.hpp"
 
 namespace slipway::check {
 namespace {
 
 constexpr std::string_view kSection = "git";
-
-std::string last_line(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-  const auto nl = text.rfind('\n');
-  return std::string(nl == std::string_view::npos ? text : text.substr(nl + 1));
-}
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
@@ -115,12 +109,12 @@ void check_pushed(const CheckGitConfig& config, const Git& git, Report& report) 
 Result<std::string> Git::run(const std::vector<std::string>& args) const {
   std::vector<std::string> argv{"git", "-C", root_.string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  auto result = run_command(argv, {});
+  auto result = run_process({.argv = std::move(argv)});
   if (!result) return fail(result.error());
-  if (result->exit_code != 0) {
-    return fail(Error::environment(
-        last_line(result->err).empty() ? fmt::format("git exited with {}", result->exit_code) : last_line(result->err),
-        fmt::format("git {}", args.empty() ? "" : args.front())));
+  if (!result->status.ok()) {
+    const std::string why = last_line(result->err);
+    return fail(Error::environment(why.empty() ? "git " + result->status.describe() : why,
+                                   fmt::format("git {}", args.empty() ? "" : args.front())));
   }
   return std::move(result->out);
 }

@@ -1,6 +1,7 @@
 // slipway backup: the checklist's "backup taken" and "backups on a schedule, with integrity
 // checks and restore tests". Subcommands are rows of kSubcommands; each parses its flags, calls
 // one operation of backup/backup.hpp and prints the result as text or JSON.
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <ctime>
@@ -18,7 +19,8 @@
 #include "cli/parse_args.hpp"
 #include "core/progress.hpp"
 #include "core/redact.hpp"
-#include "core/suggest.hpp"
+#include "core/time.hpp"
+#include "core/timezone.hpp"
 #include "core/units.hpp"
 
 namespace slipway::cli {
@@ -100,21 +102,10 @@ void print_text(const std::string& text) {
   std::fputs(redact(text).c_str(), stdout);
 }
 
-std::int64_t age_seconds(const std::string& rfc3339) {
-  std::tm tm{};
-  if (!strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
-  return static_cast<std::int64_t>(std::time(nullptr) - timegm(&tm));
-}
-
-std::string format_age(std::int64_t seconds) {
-  if (seconds < 60) return fmt::format("{}s", std::max<std::int64_t>(seconds, 0));
-  if (seconds < 3600) return fmt::format("{}min", seconds / 60);
-  if (seconds < 86400 * 2) return fmt::format("{}h", seconds / 3600);
-  return fmt::format("{}d", seconds / 86400);
-}
-
-std::string seconds_text(std::int64_t ms) {
-  return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
+// Seconds since the backup was made; 0 when its created_at cannot be read.
+std::int64_t age_seconds(const backup::Entry& e, SystemTime now) {
+  auto created = e.created();
+  return created ? std::chrono::duration_cast<std::chrono::seconds>(now - *created).count() : 0;
 }
 
 json::array table_checks_json(const std::vector<backup::TableCheck>& tables) {
@@ -178,7 +169,7 @@ int run_create(const Args& args) {
   }
   print_text(fmt::format("created {} ({}): {} tables, {} rows, dump {} -> archive {}, {}\n  {}{}\n", m->id, m->label,
                          m->tables.size(), format_count(m->total_rows()), format_size(m->dump_bytes),
-                         format_size(m->archive_bytes), seconds_text(m->duration_ms), path,
+                         format_size(m->archive_bytes), format_seconds(Duration(m->duration_ms)), path,
                          m->encrypted() ? fmt::format(" (encrypted, key {})", m->key_fingerprint) : ""));
   return 0;
 }
@@ -204,6 +195,7 @@ int run_list(const Args& args) {
   }
   auto entries = ctx.repo->list();
   if (!entries) return report_error(entries.error());
+  const SystemTime now = std::chrono::system_clock::now();
 
   if (ctx.format == Format::json) {
     json::array out;
@@ -215,7 +207,7 @@ int run_list(const Args& args) {
       out.push_back(json::object{{"id", e.id},
                                  {"label", e.label},
                                  {"created_at", e.created_at},
-                                 {"age_seconds", age_seconds(e.created_at)},
+                                 {"age_seconds", age_seconds(e, now)},
                                  {"database", e.database},
                                  {"dump_bytes", e.dump_bytes},
                                  {"archive_bytes", e.archive_bytes},
@@ -238,9 +230,9 @@ int run_list(const Args& args) {
     std::string verified = style.paint(Color::dim, "never");
     if (e.verify_status == "ok") verified = style.paint(Color::green, "ok") + " " + e.verified_at;
     if (e.verify_status == "corrupt") verified = style.paint(Color::red, "CORRUPT") + " " + e.verified_at;
-    out +=
-        fmt::format("{:<22} {:<11} {:>6} {:>10} {:>8}  {}{}\n", e.id, e.label, format_age(age_seconds(e.created_at)),
-                    format_size(e.archive_bytes), format_count(e.rows), verified, e.encrypted ? "  (encrypted)" : "");
+    out += fmt::format("{:<22} {:<11} {:>6} {:>10} {:>8}  {}{}\n", e.id, e.label,
+                       format_age(e.created().value_or(now), now, AgeStyle::largest_unit), format_size(e.archive_bytes),
+                       format_count(e.rows), verified, e.encrypted ? "  (encrypted)" : "");
   }
   print_text(out);
   return 0;
@@ -325,10 +317,11 @@ int run_verify(const Args& args) {
       for (const auto& c : outcome->checks) names.push_back(c.name);
       print_text(fmt::format("{}  {}  {}\n", style.paint(Color::green, "ok     "), backup_id, fmt::join(names, ", ")));
       if (outcome->restore) {
-        print_text(fmt::format(
-            "         restore test: {} tables restored in {} (the measured RTO), row counts match; "
-            "{} dropped\n",
-            outcome->restore->tables.size(), seconds_text(outcome->restore->duration_ms), outcome->scratch_database));
+        print_text(
+            fmt::format("         restore test: {} tables restored in {} (the measured RTO), row counts match; "
+                        "{} dropped\n",
+                        outcome->restore->tables.size(), format_seconds(Duration(outcome->restore->duration_ms)),
+                        outcome->scratch_database));
       }
     } else {
       print_text(fmt::format("{}  {}  {}\n", style.paint(Color::red, "CORRUPT"), backup_id, outcome->failure));
@@ -411,9 +404,93 @@ int run_restore(const Args& args) {
   std::uint64_t rows = 0;
   for (const auto& t : outcome->tables) rows += t.actual;
   print_text(fmt::format("restored {} into {} in {}: {} tables, {} rows, row counts match the backup{}\n", outcome->id,
-                         outcome->target, seconds_text(outcome->duration_ms), outcome->tables.size(),
+                         outcome->target, format_seconds(Duration(outcome->duration_ms)), outcome->tables.size(),
                          format_count(rows),
                          outcome->schema_matches.value_or(false) ? ", schema fingerprint matches" : ""));
+  return 0;
+}
+
+int run_prune(const Args& args) {
+  CLI::App app{
+      "Remove the backups that backup.keep does not keep (borg's prune rules, calendar periods in "
+      "backup.timezone).",
+      args[0]};
+  app.footer(
+      "Examples:\n"
+      "  slipway backup prune --dry-run           # keep or remove for each backup, and which rule kept it\n"
+      "  slipway backup prune --format json\n\n"
+      "keep = { last = 3, daily = 7, weekly = 4, monthly = 12, yearly = 0 } in [backup]; the rules run in that\n"
+      "order and a backup kept by one does not count for a later one. The newest verified backup is always\n"
+      "kept, and prune never removes every backup. It waits for a running `backup create` (the writer lock).\n\n"
+      "Exit codes: 0 pruned (or planned), 2 bad input (backup.keep, backup.timezone), 3 the repository\n"
+      "cannot be read or written.");
+  Setup setup;
+  bool dry_run = false;
+  setup.add_to(app);
+  app.add_flag("--dry-run", dry_run, "print what would be kept and removed, remove nothing");
+  if (auto code = parse(app, args)) return *code;
+  auto loaded = load(setup, true, false);
+  if (auto* code = std::get_if<int>(&loaded)) return *code;
+  Context& ctx = std::get<Context>(loaded);
+
+  auto zone = TimeZone::load(ctx.config.backup.timezone);
+  if (!zone) {
+    Error e = zone.error();
+    if (e.kind == ErrorKind::bad_input || e.where.empty()) e.where = ctx.config.where("backup.timezone");
+    return report_error(e);
+  }
+  backup::PruneOptions options;
+  options.keep = ctx.config.backup.keep;
+  options.zone = *zone;
+  options.dry_run = dry_run;
+  auto outcome = backup::prune_backups(*ctx.repo, options);
+  if (!outcome) return report_error(outcome.error());
+
+  const std::size_t kept = static_cast<std::size_t>(
+      std::count_if(outcome->backups.begin(), outcome->backups.end(), [](const auto& b) { return b.decision.keep; }));
+  const std::size_t dropped = outcome->backups.size() - kept;
+  if (ctx.format == Format::json) {
+    json::array out;
+    for (const auto& [e, d] : outcome->backups) {
+      out.push_back(json::object{{"id", e.id},
+                                 {"created_at", e.created_at},
+                                 {"label", e.label},
+                                 {"verification", e.verify_status},
+                                 {"decision", d.keep ? "keep" : "remove"},
+                                 {"rule", d.rule},
+                                 {"rank", d.rank},
+                                 {"period", d.period},
+                                 {"oldest", d.oldest},
+                                 {"reason", d.reason}});
+    }
+    print_json(json::object{{"repository", ctx.repo->storage().describe()},
+                            {"timezone", zone->name()},
+                            {"dry_run", dry_run},
+                            {"backups", std::move(out)},
+                            {"summary", json::object{{"kept", kept},
+                                                     {"removed", dry_run ? 0 : outcome->removed},
+                                                     {"would_remove", dry_run ? dropped : 0},
+                                                     {"leftovers", outcome->leftovers}}}});
+    return 0;
+  }
+  if (outcome->backups.empty()) {
+    print_text(fmt::format("no backups in {}\n", ctx.repo->storage().describe()));
+    return 0;
+  }
+  const Style style = style_for(setup.common);
+  std::string out = fmt::format("{:<22} {:<24} {:<11} {:<8}  {}\n", "ID", "CREATED", "LABEL", "DECISION", "REASON");
+  for (const auto& [e, d] : outcome->backups) {
+    const std::string decision = d.keep ? style.paint(Color::green, "keep    ") : style.paint(Color::red, "remove  ");
+    out += fmt::format("{:<22} {:<24} {:<11} {}  {}\n", e.id, e.created_at, e.label, decision, d.reason);
+  }
+  if (dry_run) {
+    out += fmt::format("dry run: {} kept, {} would be removed; nothing was removed\n", kept, dropped);
+  } else {
+    out += fmt::format(
+        "{} kept, {} removed{}\n", kept, outcome->removed,
+        outcome->leftovers > 0 ? fmt::format(" (and {} leftover objects of crashed writers)", outcome->leftovers) : "");
+  }
+  print_text(out);
   return 0;
 }
 
@@ -452,7 +529,7 @@ int run_export(const Args& args) {
     std::uint64_t rows = 0;
     for (const auto& t : result->tables) rows += t.rows;
     std::fputs(fmt::format("exported {} tables, {} rows, {} to {} in {}\n", result->tables.size(), format_count(rows),
-                           format_size(result->bytes), output, seconds_text(result->duration_ms))
+                           format_size(result->bytes), output, format_seconds(Duration(result->duration_ms)))
                    .c_str(),
                stderr);
   }
@@ -487,52 +564,29 @@ int run_keygen(const Args& args) {
   return 0;
 }
 
-struct Subcommand {
-  std::string_view name;
-  std::string_view summary;
-  Handler run;
-};
-
-constexpr std::array<Subcommand, 6> kSubcommands{{
+constexpr std::array<Subcommand, 7> kSubcommands{{
     {"create", "take a backup: pg_dump in one snapshot, row counts, zstd, SHA-256, encryption", run_create},
     {"list", "the backups: id, label, age, size, verification status", run_list},
     {"verify", "re-read backups and prove them; --restore-test restores into a scratch database", run_verify},
     {"restore", "restore a backup into a database and compare row counts", run_restore},
+    {"prune", "remove the backups backup.keep does not keep; --dry-run says why each stays", run_prune},
     {"export", "tables as JSON lines, in one snapshot", run_export},
     {"keygen", "write a new encryption key file", run_keygen},
-    // "prune" (retention: keep last/daily/weekly/monthly/yearly) joins here; it uses
-    // Repository::list() and Repository::remove().
 }};
 
-void print_backup_usage() {
-  std::string out =
-      "slipway backup: logical backups through pg_dump, compressed, checksummed, encrypted, verified\n\n"
-      "Usage: slipway backup <subcommand> [options]\n\nSubcommands:\n";
-  for (const auto& s : kSubcommands) out += fmt::format("  {:<9} {}\n", s.name, s.summary);
-  out +=
-      "\nEach subcommand takes --help. Exit codes: 0 ok, 1 a backup is corrupt or a restore check failed,\n"
-      "2 bad usage or input, 3 environment (database unreachable, pg_dump missing).\n\n"
-      "Example:\n  slipway backup create --label pre-deploy && slipway backup verify latest\n";
-  std::fputs(out.c_str(), stdout);
+std::string backup_usage() {
+  return "slipway backup: logical backups through pg_dump, compressed, checksummed, encrypted, verified\n\n"
+         "Usage: slipway backup <subcommand> [options]\n\nSubcommands:\n" +
+         subcommand_list(kSubcommands) +
+         "\nEach subcommand takes --help. Exit codes: 0 ok, 1 a backup is corrupt or a restore check failed,\n"
+         "2 bad usage or input, 3 environment (database unreachable, pg_dump missing).\n\n"
+         "Example:\n  slipway backup create --label pre-deploy && slipway backup verify latest\n";
 }
 
 }  // namespace
 
 int run_backup(const Args& args) {
-  if (args.size() < 2 || args[1] == "--help" || args[1] == "-h" || args[1] == "help") {
-    print_backup_usage();
-    return args.size() < 2 ? 2 : 0;
-  }
-  for (const auto& s : kSubcommands) {
-    if (s.name != args[1]) continue;
-    Args sub{fmt::format("{} {}", args[0], s.name)};
-    sub.insert(sub.end(), args.begin() + 2, args.end());
-    return s.run(sub);
-  }
-  std::vector<std::string_view> names;
-  for (const auto& s : kSubcommands) names.push_back(s.name);
-  return report_error(Error::input(fmt::format("unknown subcommand '{}'{}", args[1], did_you_mean(args[1], names)),
-                                   "slipway backup", "run `slipway backup --help` for the list"));
+  return run_subcommand(args, kSubcommands, backup_usage);
 }
 
 }  // namespace slipway::cli

@@ -1,8 +1,10 @@
 // slipway check: the checklist's pre-deployment checks, one line each.
 #include <cstdio>
+#include <filesystem>
 
 #include <fmt/format.h>
 
+#include "backup/repository.hpp"
 #include "check/checklist.hpp"
 #include "check/database.hpp"
 #include "check/render.hpp"
@@ -11,6 +13,27 @@
 #include "core/redact.hpp"
 
 namespace slipway::cli {
+namespace {
+
+// What backup-recent judges: every backup in backup.repository, from its catalog. A repository
+// folder that does not exist holds no backups (check never creates one).
+Result<std::vector<check::BackupFact>> read_backups(const Config& config) {
+  std::vector<check::BackupFact> facts;
+  std::error_code ec;
+  if (!std::filesystem::exists(config.backup.repository, ec)) return facts;
+  auto repo = backup::Repository::open_local(config.backup.repository);
+  if (!repo) return fail(repo.error());
+  auto entries = repo->list();
+  if (!entries) return fail(entries.error());
+  for (const backup::Entry& e : *entries) {
+    auto created = e.created();
+    if (!created) return fail(created.error());
+    facts.push_back({e.id, *created, e.verified()});
+  }
+  return facts;
+}
+
+}  // namespace
 
 int run_check(const Args& args) {
   CLI::App app{
@@ -88,6 +111,8 @@ int run_check(const Args& args) {
   if (options.app_role.empty() && !configured) {
     if (auto app_url = from_env("DATABASE_URL")) options.app_role = check::role_of(*app_url);
   }
+
+  if (config->check.backup.enabled && (only.empty() || only == "backup")) options.backups = read_backups(*config);
 
   const check::Report report = check::run_checklist(*config, env, options);
   const std::string out = *format == Format::json ? check::render_json(report)

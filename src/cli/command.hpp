@@ -28,6 +28,15 @@ struct Command {
 // Every command, in the order `slipway --help` lists them.
 std::span<const Command> commands();
 
+// A command's subcommands, rows of one table the same way.
+using Subcommand = Command;
+// "  create   take a backup ...\n" per row, names padded to the longest, for a usage text.
+std::string subcommand_list(std::span<const Subcommand> table);
+// Runs the row that args[1] names, with args[0] "slipway <command> <name>". With no name it
+// prints usage() to stderr and returns 2; with --help, -h or help, to stdout and returns 0. An
+// unknown name is bad input (exit 2) with a "did you mean".
+int run_subcommand(const Args& args, std::span<const Subcommand> table, std::string (*usage)());
+
 int run_lint(const Args& args);
 int run_check(const Args& args);
 int run_lock(const Args& args);
@@ -57,7 +66,8 @@ Style style_for(const CommonOptions& options);
 // The database a command connects to: `flag` (--database), else database.direct_url, else
 // database.url. A key whose ${VAR} is unset is skipped, and its require() error is stored in
 // `unresolved` (when given) so that a command that needs a database can say which variable is
-// missing. Returns "" when no URL is usable. Its password is registered as a secret (register_url_secret), so it never prints.
+// missing. Returns "" when no URL is usable. Its password is registered as a secret (register_url_secret), so it never
+// prints.
 std::string database_url(const Config& config, const std::optional<std::string>& flag,
                          std::optional<Error>* unresolved = nullptr);
 

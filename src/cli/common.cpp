@@ -1,12 +1,46 @@
+#include <algorithm>
 #include <cstdio>
 
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
 #include "core/redact.hpp"
+#include "core/suggest.hpp"
 #include "pg/conninfo.hpp"
 
 namespace slipway::cli {
+
+std::string subcommand_list(std::span<const Subcommand> table) {
+  std::size_t width = 0;
+  for (const Subcommand& s : table) width = std::max(width, s.name.size());
+  std::string out;
+  for (const Subcommand& s : table) out += fmt::format("  {:<{}} {}\n", s.name, width + 1, s.summary);
+  return out;
+}
+
+int run_subcommand(const Args& args, std::span<const Subcommand> table, std::string (*usage)()) {
+  if (args.size() < 2) {
+    std::fputs(usage().c_str(), stderr);
+    return 2;
+  }
+  if (args[1] == "--help" || args[1] == "-h" || args[1] == "help") {
+    std::fputs(usage().c_str(), stdout);
+    return 0;
+  }
+  std::vector<std::string_view> names;
+  for (const Subcommand& s : table) {
+    if (s.name != args[1]) {
+      names.push_back(s.name);
+      continue;
+    }
+    Args sub{fmt::format("{} {}", args[0], s.name)};
+    sub.insert(sub.end(), args.begin() + 2, args.end());
+    return s.run(sub);
+  }
+  return report_error(
+      Error::input(fmt::format("unknown {} subcommand '{}'{}", args[0], args[1], did_you_mean(args[1], names)), {},
+                   fmt::format("run `{} --help` for the list", args[0])));
+}
 
 int report_error(const Error& error) {
   std::fputs(redact(fmt::format("slipway: {}\n", error.render())).c_str(), stderr);

@@ -10,7 +10,6 @@
 #include "cli/command.hpp"
 #include "cli/parse_args.hpp"
 #include "core/redact.hpp"
-#include "core/suggest.hpp"
 #include "gate/control.hpp"
 #include "gate/gate.hpp"
 #include "gate/proxy.hpp"
@@ -26,12 +25,6 @@ int gate_read_only(const Args& args);
 int gate_switch(const Args& args);
 int gate_status(const Args& args);
 
-struct Subcommand {
-  std::string_view name;
-  std::string_view summary;
-  Handler run;
-};
-
 constexpr std::array<Subcommand, 5> kSubcommands{{
     {"run", "start the gate: proxy gate.listen to the upstream, control socket, admin listener", gate_run},
     {"maintenance", "on|off: 503 with an \"Under Maintenance\" page for everyone but admins", gate_maintenance},
@@ -40,20 +33,17 @@ constexpr std::array<Subcommand, 5> kSubcommands{{
     {"status", "the running gate's mode, message, upstream and counters", gate_status},
 }};
 
-void print_gate_usage() {
-  std::string out =
-      "slipway gate: a reverse proxy in front of the backend, with maintenance and read-only modes,\n"
-      "admin bypass (JWT, IP allow-list, bypass cookie) and a health-gated zero-downtime switch.\n\n"
-      "Usage: slipway gate <subcommand> [options]\n\nSubcommands:\n";
-  for (const auto& s : kSubcommands) out += fmt::format("  {:<12} {}\n", s.name, s.summary);
-  out +=
-      "\nExamples:\n"
-      "  slipway gate run &\n"
-      "  slipway gate maintenance on --message \"Back at 14:00\" --retry-after 30min\n"
-      "  slipway gate switch 127.0.0.1:3001\n"
-      "  slipway gate status --format json\n\n"
-      "Run `slipway gate <subcommand> --help` for its options. Docs: docs/commands/gate.md\n";
-  std::fputs(out.c_str(), stdout);
+std::string gate_usage() {
+  return "slipway gate: a reverse proxy in front of the backend, with maintenance and read-only modes,\n"
+         "admin bypass (JWT, IP allow-list, bypass cookie) and a health-gated zero-downtime switch.\n\n"
+         "Usage: slipway gate <subcommand> [options]\n\nSubcommands:\n" +
+         subcommand_list(kSubcommands) +
+         "\nExamples:\n"
+         "  slipway gate run &\n"
+         "  slipway gate maintenance on --message \"Back at 14:00\" --retry-after 30min\n"
+         "  slipway gate switch 127.0.0.1:3001\n"
+         "  slipway gate status --format json\n\n"
+         "Run `slipway gate <subcommand> --help` for its options. Docs: docs/commands/gate.md\n";
 }
 
 // Parses the arguments, checks --format and loads the config; an exit code when the command
@@ -261,25 +251,7 @@ int gate_run(const Args& args) {
 }  // namespace
 
 int run_gate(const Args& args) {
-  if (args.size() < 2 || args[1] == "--help" || args[1] == "-h" || args[1] == "help") {
-    print_gate_usage();
-    return args.size() < 2 ? 2 : 0;
-  }
-  for (const auto& s : kSubcommands) {
-    if (s.name == args[1]) {
-      Args rest;
-      rest.push_back(fmt::format("{} {}", args[0], s.name));
-      rest.insert(rest.end(), args.begin() + 2, args.end());
-      return s.run(rest);
-    }
-  }
-  std::vector<std::string_view> names;
-  for (const auto& s : kSubcommands) names.push_back(s.name);
-  std::fputs(fmt::format("slipway: unknown gate subcommand '{}'{}\n  hint: run `slipway gate --help`\n", args[1],
-                         did_you_mean(args[1], names))
-                 .c_str(),
-             stderr);
-  return 2;
+  return run_subcommand(args, kSubcommands, gate_usage);
 }
 
 }  // namespace slipway::cli

@@ -7,6 +7,7 @@
 
 #include "cli/command.hpp"
 #include "cli/parse_args.hpp"
+#include "core/units.hpp"
 #include "deploy/record.hpp"
 #include "state/store.hpp"
 
@@ -16,10 +17,6 @@ namespace {
 using deploy::DeployRecord;
 using deploy::PhaseRecord;
 using deploy::PhaseStatus;
-
-std::string seconds(std::int64_t ms) {
-  return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
-}
 
 std::string mark(PhaseStatus s, const Style& style) {
   switch (s) {
@@ -35,7 +32,8 @@ std::string mark(PhaseStatus s, const Style& style) {
 void print_phases(const std::vector<PhaseRecord>& phases, const Style& style) {
   for (const auto& p : phases) {
     std::printf("  %s %-18s %7s  %s\n", mark(p.status, style).c_str(), p.name.c_str(),
-                p.status == PhaseStatus::pending ? "" : seconds(p.duration_ms).c_str(), p.summary.c_str());
+                p.status == PhaseStatus::pending ? "" : format_seconds(Duration(p.duration_ms)).c_str(),
+                p.summary.c_str());
     if (p.status == PhaseStatus::failed && !p.output_tail.empty()) {
       std::string tail = p.output_tail;
       std::size_t pos = 0;
@@ -83,10 +81,11 @@ void print_markdown(const std::vector<DeployRecord>& records) {
     std::printf("\n| phase | result | time | summary |\n|---|---|---|---|\n");
     for (const auto& p : r.phases)
       std::printf("| %s | %s | %s | %s |\n", p.name.c_str(), std::string(to_string(p.status)).c_str(),
-                  p.status == PhaseStatus::pending ? "" : seconds(p.duration_ms).c_str(), p.summary.c_str());
+                  p.status == PhaseStatus::pending ? "" : format_seconds(Duration(p.duration_ms)).c_str(),
+                  p.summary.c_str());
     for (const auto& p : r.rollback)
       std::printf("| rollback: %s | %s | %s | %s |\n", p.name.c_str(), std::string(to_string(p.status)).c_str(),
-                  seconds(p.duration_ms).c_str(), p.summary.c_str());
+                  format_seconds(Duration(p.duration_ms)).c_str(), p.summary.c_str());
     std::puts("");
   }
 }

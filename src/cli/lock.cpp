@@ -6,6 +6,7 @@
 
 #include "cli/command.hpp"
 #include "cli/parse_args.hpp"
+#include "core/time.hpp"
 #include "core/units.hpp"
 #include "deploy/lock.hpp"
 #include "state/store.hpp"
@@ -13,23 +14,14 @@
 namespace slipway::cli {
 namespace {
 
-std::string iso_time(deploy::TimePoint t) {
-  const std::time_t s = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 boost::json::object to_json(const deploy::LockInfo& info, const std::string& stale) {
   return {{"holder", info.holder},
           {"host", info.host},
           {"pid", info.pid},
           {"deploy_id", info.deploy_id},
           {"message", info.message},
-          {"acquired_at", iso_time(info.acquired)},
-          {"expires_at", iso_time(info.expires)},
+          {"acquired_at", format_rfc3339(info.acquired)},
+          {"expires_at", format_rfc3339(info.expires)},
           {"stale", stale.empty() ? boost::json::value(nullptr) : boost::json::value(stale)}};
 }
 
@@ -46,13 +38,12 @@ void print(const std::optional<deploy::LockInfo>& info, Format format, const cha
     std::puts(verb[0] == 'r' ? "the deploy lock was not held" : "the deploy lock is free");
     return;
   }
-  const auto age = std::chrono::duration_cast<Duration>(now - info->acquired);
   std::printf("%s %s (pid %d) since %s (%s ago)%s\n", verb, info->holder.c_str(), info->pid,
-              iso_time(info->acquired).c_str(), format_duration(age).c_str(),
+              format_rfc3339(info->acquired).c_str(), format_age(info->acquired, now).c_str(),
               info->deploy_id.empty() ? "" : fmt::format(", deploy {}", info->deploy_id).c_str());
   if (!info->message.empty()) std::printf("  message: %s\n", info->message.c_str());
   if (stale.empty()) {
-    std::printf("  lease ends %s\n", iso_time(info->expires).c_str());
+    std::printf("  lease ends %s\n", format_rfc3339(info->expires).c_str());
   } else {
     std::printf("  stale: %s; the next deploy takes it over\n", stale.c_str());
   }

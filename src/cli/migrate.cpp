@@ -10,7 +10,6 @@
 #include "cli/parse_args.hpp"
 #include "core/fs.hpp"
 #include "core/redact.hpp"
-#include "core/suggest.hpp"
 #include "migrate/apply.hpp"
 #include "migrate/plan.hpp"
 #include "migrate/report.hpp"
@@ -207,51 +206,24 @@ int run_apply(const Args& args) {
   return report->exit_code();
 }
 
-struct Subcommand {
-  std::string_view name;
-  std::string_view summary;
-  Handler run;
-};
-
 constexpr std::array<Subcommand, 3> kSubcommands{{
     {"status", "applied, pending, failed or dirty migrations, and drift", run_status},
     {"plan", "write the annotated migration_plan_YYYYMMDD.sql", run_plan},
     {"apply", "apply the pending migrations safely, recording history as the project's tool does", run_apply},
 }};
 
-void usage(std::FILE* out) {
-  std::string text =
-      "slipway migrate: the migration folder against the database (Prisma, Flyway, golang-migrate, plain SQL)\n\n"
-      "Usage: slipway migrate <status|plan|apply> [options]\n\n";
-  for (const Subcommand& c : kSubcommands) text += fmt::format("  {:<8} {}\n", c.name, c.summary);
-  text +=
-      "\nEach takes --database URL, --dir PATH, --config FILE, --format text|json and --help.\n\n"
-      "Example:\n  slipway migrate status && slipway migrate plan && slipway migrate apply\n";
-  std::fputs(text.c_str(), out);
+std::string migrate_usage() {
+  return "slipway migrate: the migration folder against the database (Prisma, Flyway, golang-migrate, plain SQL)\n\n"
+         "Usage: slipway migrate <status|plan|apply> [options]\n\n" +
+         subcommand_list(kSubcommands) +
+         "\nEach takes --database URL, --dir PATH, --config FILE, --format text|json and --help.\n\n"
+         "Example:\n  slipway migrate status && slipway migrate plan && slipway migrate apply\n";
 }
 
 }  // namespace
 
 int run_migrate(const Args& args) {
-  if (args.size() < 2) {
-    usage(stderr);
-    return 2;
-  }
-  if (args[1] == "--help" || args[1] == "-h" || args[1] == "help") {
-    usage(stdout);
-    return 0;
-  }
-  for (const Subcommand& c : kSubcommands) {
-    if (c.name != args[1]) continue;
-    Args sub{fmt::format("{} {}", args[0], c.name)};
-    sub.insert(sub.end(), args.begin() + 2, args.end());
-    return c.run(sub);
-  }
-  std::vector<std::string_view> names;
-  for (const Subcommand& c : kSubcommands) names.push_back(c.name);
-  return report_error(
-      Error::input(fmt::format("unknown migrate subcommand '{}'{}", args[1], did_you_mean(args[1], names)), "",
-                   "use status, plan or apply"));
+  return run_subcommand(args, kSubcommands, migrate_usage);
 }
 
 }  // namespace slipway::cli

@@ -129,6 +129,10 @@ std::string format_duration(Duration d) {
   return out;
 }
 
+std::string format_seconds(Duration d) {
+  return fmt::format("{:.1f}s", static_cast<double>(d.count()) / 1000.0);
+}
+
 Result<std::uint64_t> parse_size(std::string_view text) {
   const auto bad = [&] {
     return fail(

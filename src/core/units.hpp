@@ -21,6 +21,9 @@ Result<Duration> parse_duration(std::string_view text);
 // The shortest exact spelling: 5000ms -> "5s", 90000ms -> "1min30s".
 std::string format_duration(Duration d);
 
+// A measured time in seconds with one decimal, for reports: 6350ms -> "6.3s".
+std::string format_seconds(Duration d);
+
 Result<std::uint64_t> parse_size(std::string_view text);
 // A human size with one decimal in powers of 1000: 1400000000 -> "1.4 GB".
 std::string format_size(std::uint64_t bytes);

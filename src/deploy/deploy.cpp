@@ -12,7 +12,9 @@
 
 #include "core/process.hpp"
 #include "core/redact.hpp"
+#include "core/time.hpp"
 #include "deploy/lock.hpp"
+#include "deploy/notify.hpp"
 #include "deploy/shell.hpp"
 #include "state/store.hpp"
 
@@ -143,6 +145,7 @@ struct Context {
   std::int64_t pending = -1;     // migrations pending, once lint ran (-1: unknown, e.g. resumed)
   bool gate_running = false;
   std::string plan_file;
+  History* history = nullptr;  // for the alerts a success resolves
 
   std::map<std::string, std::string> hook_env(const std::string& phase) const {
     std::string migrations;
@@ -378,8 +381,42 @@ Outcome verify_phase(Context& c, bool keep_report) {
   return Outcome::failed(s.why(), s.output());
 }
 
-Outcome notify_phase(Context&) {
-  return Outcome::skipped("no notification channel configured");
+// Sends `kind` for the record to every configured channel; empty when none is configured.
+std::vector<Delivery> announce(Context& c, EventKind kind, DeployRecord record) {
+  Event event{kind, c.config.project.name, std::move(record), {}};
+  if ((kind == EventKind::success || kind == EventKind::rollback) && c.history) {
+    if (auto all = c.history->list(50)) event.resolves = open_alerts(*all, event.record.id);
+  }
+  return notify(c.config.notify, event);
+}
+
+std::string deliveries_text(const std::vector<Delivery>& deliveries) {
+  std::string out;
+  for (const auto& d : deliveries)
+    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", d.channel, d.ok ? "ok" : "FAILED: " + d.message);
+  return out;
+}
+
+Outcome notify_phase(Context& c) {
+  DeployRecord done = c.record;
+  done.status = "succeeded";
+  const auto deliveries = announce(c, EventKind::success, std::move(done));
+  if (deliveries.empty()) return Outcome::skipped("no notification channel configured");
+  const bool ok = std::all_of(deliveries.begin(), deliveries.end(), [](const Delivery& d) { return d.ok; });
+  return ok ? Outcome::ok(deliveries_text(deliveries)) : Outcome::failed(deliveries_text(deliveries));
+}
+
+// The start, failure, rollback and blocked events around a runbook; never fails the deploy.
+void announce_and_say(Context& c, EventKind kind) {
+  const auto deliveries = announce(c, kind, c.record);
+  if (!deliveries.empty() && c.options.say)
+    c.options.say(fmt::format("notified {}: {}", to_string(kind), deliveries_text(deliveries)));
+}
+
+void announce_outcome(Context& c) {
+  if (c.record.status == "blocked") announce_and_say(c, EventKind::blocked);
+  if (c.record.status == "rolled-back" || c.record.status == "rollback-failed")
+    announce_and_say(c, EventKind::rollback);
 }
 
 std::vector<Phase> deploy_phases(Context& c) {
@@ -518,7 +555,7 @@ Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& optio
   } else {
     record.id = new_deploy_id();
     record.version = options.version;
-    record.started_at = iso_now();
+    record.started_at = now_rfc3339();
     record.git_sha = git_sha(config.root);
   }
   record.user = user_name();
@@ -567,16 +604,20 @@ Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& optio
     options.say(fmt::format("took over a stale deploy lock from {} ({})", lock->acquired().took_over->holder,
                             lock->acquired().stale_reason));
 
+  c.history = &history;
   auto phases = deploy_phases(c);
   RunbookOptions ro;
   ro.reverify = [&c] { return verify_phase(c, false); };
+  ro.before_rollback = [&c](const DeployRecord&) { announce_and_say(c, EventKind::failure); };
   Result<void> ran;
   {
     LeaseKeeper keeper(*lock, lease);
+    announce_and_say(c, EventKind::start);
     ran = run_runbook(record, phases, history, options.observer, ro);
   }
   (void)lock->release();
   if (!ran) return fail(ran.error());
+  announce_outcome(c);
   return record;
 }
 
@@ -603,6 +644,7 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
         {.deploy_id = record.id, .message = "rollback of " + record.id, .lease = lease, .wait = base.lock_wait});
     if (!lock) return fail(lock.error());
     Context c{config, base, Slipway(base), record};
+    c.history = &history;
     auto phases = deploy_phases(c);
     std::vector<const Phase*> done;
     for (const auto& p : phases) {
@@ -622,6 +664,7 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
     }
     (void)lock->release();
     if (!ran) return fail(ran.error());
+    announce_outcome(c);
     return record;
   }
 
@@ -652,7 +695,7 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
   record.kind = "rollback";
   record.version = target.version;
   record.rollback_of = current->id;
-  record.started_at = iso_now();
+  record.started_at = now_rfc3339();
   record.user = user_name();
   record.host = host_name();
   record.pid = static_cast<int>(getpid());
@@ -669,6 +712,7 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
   Config to = config;
   to.deploy.upstream = target.upstream;  // where that release listened
   Context c{to, base, Slipway(base), record};
+  c.history = &history;
   c.pending = base.restore_db ? 1 : 0;  // maintenance only around a restore
   c.previous_version = current->version;
   std::vector<Phase> phases;
@@ -693,6 +737,7 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
     current->reason = "rolled back by " + record.id;
     if (auto s = history.save(*current); !s) return fail(s.error());
   }
+  announce_and_say(c, EventKind::rollback);
   return record;
 }
 

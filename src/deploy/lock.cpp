@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "core/time.hpp"
 #include "core/units.hpp"
 
 namespace slipway::deploy {
@@ -48,10 +49,6 @@ LockEnvironment complete(LockEnvironment env) {
   return env;
 }
 
-std::string ago(TimePoint then, TimePoint now) {
-  return format_duration(std::chrono::duration_cast<Duration>(now - then));
-}
-
 Result<std::optional<LockInfo>> read_lock(sqlite::Database& db) {
   auto st = db.prepare(
       "SELECT holder, host, pid, deploy_id, message, acquired_ms, expires_ms FROM deploy_lock WHERE name = ?");
@@ -87,7 +84,7 @@ bool same_holder(const LockInfo& a, const LockInfo& b) {
 }  // namespace
 
 std::string stale_reason(const LockInfo& info, TimePoint now, const LockEnvironment& environment) {
-  if (info.expires <= now) return fmt::format("its lease ran out {} ago", ago(info.expires, now));
+  if (info.expires <= now) return fmt::format("its lease ran out {} ago", format_age(info.expires, now));
   // An empty seam means "this machine": a holder whose process is gone here is stale at once.
   const LockEnvironment env = complete(environment);
   if (!env.alive(info.host, info.pid)) return fmt::format("process {} on {} is no longer running", info.pid, info.host);
@@ -155,8 +152,8 @@ Result<DeployLock> DeployLock::acquire(sqlite::Database& db, const LockRequest& 
       const auto& b = *blocker;
       return fail(Error::refused(
           fmt::format("another deploy holds the lock: {} (pid {}) since {} ago{}; its lease ends in {}", b.holder,
-                      b.pid, ago(b.acquired, now), b.message.empty() ? "" : ", \"" + b.message + "\"",
-                      ago(now, b.expires)),
+                      b.pid, format_age(b.acquired, now), b.message.empty() ? "" : ", \"" + b.message + "\"",
+                      format_age(now, b.expires)),
           "deploy lock",
           request.wait.count() > 0
               ? "wait longer with --lock-wait, or see `slipway lock status`"

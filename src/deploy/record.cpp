@@ -75,15 +75,6 @@ std::string_view to_string(PhaseStatus s) {
   return kPhaseStatus[static_cast<std::size_t>(s)];
 }
 
-std::string iso_now(std::chrono::system_clock::time_point t) {
-  const std::time_t s = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 json::object DeployRecord::to_json() const {
   return {{"id", id},
           {"kind", kind},

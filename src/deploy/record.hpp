@@ -61,9 +61,6 @@ struct DeployRecord {
   [[nodiscard]] bool finished() const { return status != "running"; }
 };
 
-// "2026-11-21T09:35:02Z" for now (or `t`).
-std::string iso_now(std::chrono::system_clock::time_point t = std::chrono::system_clock::now());
-
 // Reads and writes deploy records in the state database.
 class History {
  public:

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/redact.hpp"
+#include "core/time.hpp"
 
 namespace slipway::deploy {
 
@@ -18,7 +19,7 @@ class Runner {
   // Runs one phase into `slot`, saving before and after.
   Result<PhaseStatus> run(PhaseRecord& slot, const std::function<Outcome()>& body, bool rolling_back) {
     slot.status = PhaseStatus::running;
-    slot.started_at = iso_now();
+    slot.started_at = now_rfc3339();
     if (auto s = history_.save(record_); !s) return fail(s.error());
     if (observer_) observer_->started(slot, rolling_back);
     const auto start = options_.clock();
@@ -29,7 +30,7 @@ class Runner {
       outcome = Outcome::failed(fmt::format("internal error: {}", e.what()));
     }
     slot.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options_.clock() - start).count();
-    slot.finished_at = iso_now();
+    slot.finished_at = now_rfc3339();
     slot.status = outcome.status;
     slot.summary = redact(outcome.summary);
     slot.output_tail = output_tail(outcome.output, options_.tail_lines);
@@ -99,7 +100,7 @@ Result<void> run_runbook(DeployRecord& record, std::vector<Phase>& phases, Histo
 
   if (!failed) {
     record.status = "succeeded";
-    record.finished_at = iso_now();
+    record.finished_at = now_rfc3339();
     return history.save(record);
   }
 
@@ -107,7 +108,7 @@ Result<void> run_runbook(DeployRecord& record, std::vector<Phase>& phases, Histo
   if (failed->gatekeeper) {
     record.status = "blocked";
     record.reason = why;
-    record.finished_at = iso_now();
+    record.finished_at = now_rfc3339();
     return history.save(record);
   }
 
@@ -153,7 +154,7 @@ Result<void> roll_back(DeployRecord& record, const std::vector<const Phase*>& do
     record.reason += "; the rollback did not complete";
     if (record.maintenance_on) record.reason += ", so maintenance mode stays on";
   }
-  record.finished_at = iso_now();
+  record.finished_at = now_rfc3339();
   return history.save(record);
 }
 

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "core/time.hpp"
+
 namespace slipway::gate {
 
 void Metrics::Shard::upstream_latency(double seconds) {
@@ -100,19 +102,12 @@ void AccessLog::flush() {
 }
 
 void AccessLog::write(const AccessEntry& e) {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char when[32];
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
   const auto quote = [](std::string_view s) { return boost::json::serialize(boost::json::string_view(s)); };
   const std::string line = fmt::format(
-      "{{\"time\":\"{}.{:03}Z\",\"client\":{},\"method\":{},\"target\":{},\"status\":{},\"mode\":\"{}\","
+      "{{\"time\":\"{}\",\"client\":{},\"method\":{},\"target\":{},\"status\":{},\"mode\":\"{}\","
       "\"upstream\":{},\"duration_ms\":{:.3f},\"bytes\":{},\"admin\":{}}}\n",
-      when, ms, quote(e.client), quote(e.method), quote(e.target), e.status, to_string(e.mode), quote(e.upstream),
-      e.duration_ms, e.bytes, e.admin ? "true" : "false");
+      now_rfc3339(true), quote(e.client), quote(e.method), quote(e.target), e.status, to_string(e.mode),
+      quote(e.upstream), e.duration_ms, e.bytes, e.admin ? "true" : "false");
   std::fwrite(line.data(), 1, line.size(), file_);
 }
 

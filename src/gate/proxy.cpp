@@ -269,14 +269,25 @@ awaitable<void> Worker::session(tcp::socket socket) {
         co_await reply(client, 11, http::status::bad_request, "text/plain",
                        fmt::format("bad request: {}\n", e.message()), false, x);
       }
-      co_return;
+      break;  // to the lingering close: the client may still be sending what we refused
     }
     Counted active(gate_.active);
     const bool keep = co_await handle(client, buffer, parser, client_ip, client_bytes);
     if (!keep) break;
   }
+  // A lingering close, as nginx does: stop sending, then read and drop what the client still
+  // sends for a moment. Closing with unread data would reset the connection, and the client
+  // could lose the 413 or 400 it was sent before reading it.
   beast::error_code ignored;
   client.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  std::array<char, 16 * 1024> sink;
+  std::size_t drained = 0;
+  while (drained < 8 * 1024 * 1024) {
+    client.expires_after(std::chrono::seconds(2));
+    auto [le, ln] = co_await client.async_read_some(asio::buffer(sink), nothrow);
+    if (le) break;
+    drained += ln;
+  }
 }
 
 awaitable<bool> Worker::handle(beast::tcp_stream& client, beast::flat_buffer& buffer,

@@ -39,11 +39,27 @@ Result<LiveSchema> load_live_schema(Connection& conn) {
   LiveSchema schema;
   schema.server_major = conn.server_version() / 10000;
 
-  auto tables =
-      conn.query(std::string("SELECT n.nspname || '.' || c.relname, c.reltuples, pg_total_relation_size(c.oid) "
-                             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                             "WHERE c.relkind IN ('r', 'p', 'm') AND ") +
-                 kUserSchemas);
+  // pg_total_relation_size() waits for a table another session holds ACCESS EXCLUSIVE on; a
+  // review must not hang behind a running migration. Give it a second, then count the pages the
+  // catalog knows (as of the last VACUUM or ANALYZE, like reltuples), which takes no lock.
+  const std::string from = std::string(
+                               "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                               "LEFT JOIN pg_class t ON t.oid = c.reltoastrelid "
+                               "WHERE c.relkind IN ('r', 'p', 'm') AND ") +
+                           kUserSchemas;
+  auto saved = conn.query("SELECT current_setting('lock_timeout')");
+  if (!saved) return fail(saved.error());
+  const std::string previous = saved->size() ? saved->text(0, 0) : "0";
+  (void)conn.execute("SET lock_timeout = '1s'");
+  auto tables = conn.query("SELECT n.nspname || '.' || c.relname, c.reltuples, pg_total_relation_size(c.oid) " + from);
+  (void)conn.query("SELECT set_config('lock_timeout', $1, false)", {previous});
+  if (!tables) {
+    tables = conn.query(
+        "SELECT n.nspname || '.' || c.relname, c.reltuples, (c.relpages + COALESCE(t.relpages, 0) + "
+        "COALESCE((SELECT sum(i.relpages) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+        "WHERE x.indrelid = c.oid), 0))::bigint * current_setting('block_size')::bigint " +
+        from);
+  }
   if (!tables) return fail(tables.error());
   for (std::size_t i = 0; i < tables->size(); ++i) {
     schema.tables[tables->text(i, 0)] = {to_u64(tables->text(i, 1)), to_u64(tables->text(i, 2))};

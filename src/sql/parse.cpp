@@ -149,6 +149,12 @@ ParsedFile ParsedFile::parse(std::string text) {
       }
     }
     pg_query_free_split_result(split);
+    // The whole text did not parse, so something is wrong even when every piece the scanner cut
+    // parsed alone (it can cut a broken statement away: "CREATE TABLE (;" gave no piece at all).
+    if (f.errors_.empty()) {
+      const std::size_t at = whole.cursor > 0 ? static_cast<std::size_t>(whole.cursor - 1) : 0;
+      f.errors_.push_back({at, f.lines_->position(at), whole.error});
+    }
   }
 
   if (all.find("slipway:") != std::string_view::npos) {

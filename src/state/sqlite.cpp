@@ -107,7 +107,7 @@ Error Database::error(std::string_view what) const {
   return db_error(path_.string(), what, sqlite3_errmsg(db_));
 }
 
-Result<Database> Database::open(const std::filesystem::path& path) {
+Result<Database> Database::open(const std::filesystem::path& path, const OpenOptions& options) {
   if (path.has_parent_path()) {
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
@@ -120,8 +120,10 @@ Result<Database> Database::open(const std::filesystem::path& path) {
       sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   Database db(raw, path);
   if (rc != SQLITE_OK) return fail(db.error("cannot open"));
-  sqlite3_busy_timeout(raw, 5000);
-  if (auto r = db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"); !r)
+  sqlite3_busy_timeout(raw, static_cast<int>(options.busy_timeout.count()));
+  if (auto r = db.exec(options.wal ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                                   : "PRAGMA foreign_keys=ON;");
+      !r)
     return fail(r.error());
   return db;
 }

@@ -8,6 +8,7 @@
 // Errors come back as Error::environment (exit 3) naming the file and SQLite's message.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -55,10 +56,17 @@ class Statement {
   std::string where_;
 };
 
+struct OpenOptions {
+  // WAL journaling (readers never wait for the writer). Off: SQLite's rollback journal, for a
+  // file in a folder that may be on a network file system, where WAL's shared memory fails.
+  bool wal = true;
+  std::chrono::milliseconds busy_timeout{5000};  // how long to wait for another writer
+};
+
 class Database {
  public:
-  // Opens (creating the file and its folder when missing) with WAL journaling.
-  static Result<Database> open(const std::filesystem::path& path);
+  // Opens (creating the file and its folder when missing), with foreign keys on.
+  static Result<Database> open(const std::filesystem::path& path, const OpenOptions& options = {});
 
   Database(Database&&) noexcept;
   Database& operator=(Database&&) noexcept;

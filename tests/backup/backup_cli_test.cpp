@@ -1,5 +1,7 @@
 // slipway backup as a user runs it, against a real PostgreSQL, pg_dump and pg_restore.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -95,6 +98,26 @@ class BackupCli : public ::testing::Test {
     auto r = slipway({"list", "--format", "json"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return json::parse(r.out).at("backups").as_array();
+  }
+  // Gives a backup a synthetic creation time by rewriting its manifest, as retention tests need
+  // backups spread over days; the catalog notices the changed manifest.
+  void set_created_at(const std::string& id, const std::string& rfc3339) {
+    auto m = manifest(id);
+    m["created_at"] = rfc3339;
+    std::ofstream(dir / "backups" / (id + ".manifest.json"), std::ios::trunc) << json::serialize(m);
+  }
+  // `n` real backups of a small database, oldest first.
+  std::vector<std::string> small_backups(int n) {
+    Postgres::instance().exec(url, "CREATE TABLE t (x int); INSERT INTO t SELECT generate_series(1, 100)");
+    std::vector<std::string> ids;
+    for (int i = 0; i < n; ++i) ids.push_back(create_id());
+    return ids;
+  }
+  // id -> the prune JSON's entry for it.
+  static std::map<std::string, json::object> by_id(const json::value& prune) {
+    std::map<std::string, json::object> out;
+    for (const auto& b : prune.at("backups").as_array()) out[std::string(b.at("id").as_string())] = b.as_object();
+    return out;
   }
 
   fs::path dir;
@@ -499,6 +522,157 @@ TEST_F(BackupCli, ExitCodesForBadInputAndUnreachableDatabase) {
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("Examples:"), std::string::npos);
   EXPECT_EQ(slipway({"restre"}).exit_code, 2);
+}
+
+// The example of src/backup/retention.hpp, on real backups: keep = { last = 1, daily = 2 } in UTC.
+TEST_F(BackupCli, PruneRemovesWhatNoRuleKeepsAndDryRunRemovesNothing) {
+  const auto ids = small_backups(5);
+  ASSERT_EQ(ids.size(), 5u);
+  const std::string& e = ids[0];
+  const std::string& a = ids[1];
+  const std::string& b = ids[2];
+  const std::string& c = ids[3];
+  const std::string& d = ids[4];
+  set_created_at(e, "2026-11-10T09:00:00.000Z");
+  set_created_at(a, "2026-11-18T09:00:00.000Z");
+  set_created_at(b, "2026-11-19T22:00:00.000Z");
+  set_created_at(c, "2026-11-20T06:00:00.000Z");
+  set_created_at(d, "2026-11-20T18:00:00.000Z");
+  write_config("keep = { last = 1, daily = 2, weekly = 0, monthly = 0, yearly = 0 }\n");
+
+  auto dry = slipway({"prune", "--dry-run", "--format", "json"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.out << dry.err;
+  const auto plan = json::parse(dry.out);
+  EXPECT_TRUE(plan.at("dry_run").as_bool());
+  EXPECT_EQ(plan.at("timezone").as_string(), "UTC");
+  const auto& order = plan.at("backups").as_array();
+  ASSERT_EQ(order.size(), 5u);
+  EXPECT_EQ(order[0].at("id").as_string(), d);  // newest first
+  EXPECT_EQ(order[4].at("id").as_string(), e);
+  auto decided = by_id(plan);
+  EXPECT_EQ(decided[d].at("decision").as_string(), "keep");
+  EXPECT_EQ(decided[d].at("rule").as_string(), "last");
+  EXPECT_EQ(decided[d].at("rank").as_int64(), 1);
+  EXPECT_EQ(decided[d].at("reason").as_string(), "last 1/1");
+  EXPECT_EQ(decided[c].at("decision").as_string(), "remove");
+  EXPECT_EQ(decided[c].at("rule").as_string(), "");
+  EXPECT_EQ(decided[c].at("reason").as_string(), "no rule keeps it");
+  EXPECT_EQ(decided[b].at("rule").as_string(), "daily");
+  EXPECT_EQ(decided[b].at("rank").as_int64(), 1);
+  EXPECT_EQ(decided[b].at("period").as_string(), "2026-11-19");
+  EXPECT_EQ(decided[b].at("reason").as_string(), "daily 1/2: 2026-11-19 (UTC)");
+  EXPECT_FALSE(decided[b].at("oldest").as_bool());
+  EXPECT_EQ(decided[a].at("reason").as_string(), "daily 2/2: 2026-11-18 (UTC)");
+  EXPECT_EQ(decided[e].at("decision").as_string(), "remove");
+  EXPECT_EQ(plan.at("summary").at("would_remove").as_int64(), 2);
+  EXPECT_EQ(plan.at("summary").at("removed").as_int64(), 0);
+  EXPECT_EQ(listed().size(), 5u);
+  EXPECT_TRUE(fs::exists(archive(c)));
+
+  auto text = slipway({"prune", "--dry-run"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("daily 1/2: 2026-11-19 (UTC)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("2 would be removed; nothing was removed"), std::string::npos) << text.out;
+  EXPECT_EQ(listed().size(), 5u);
+
+  const fs::path c_archive = archive(c);
+  const fs::path e_archive = archive(e);
+  auto pruned = slipway({"prune", "--format", "json"});
+  ASSERT_EQ(pruned.exit_code, 0) << pruned.out << pruned.err;
+  EXPECT_EQ(json::parse(pruned.out).at("summary").at("removed").as_int64(), 2);
+  std::vector<std::string> left;
+  for (const auto& backup : listed()) left.emplace_back(backup.at("id").as_string());
+  EXPECT_EQ(left, (std::vector<std::string>{a, b, d}));
+  for (const std::string& gone : {c, e}) {
+    EXPECT_FALSE(fs::exists(dir / "backups" / (gone + ".manifest.json"))) << gone;
+  }
+  EXPECT_FALSE(fs::exists(c_archive));
+  EXPECT_FALSE(fs::exists(e_archive));
+  EXPECT_TRUE(fs::exists(archive(b)));
+
+  // A second prune finds nothing more to remove.
+  auto again = slipway({"prune"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("3 kept, 0 removed"), std::string::npos) << again.out;
+}
+
+TEST_F(BackupCli, PruneKeepsTheNewestVerifiedBackupAndNeverEverything) {
+  const auto ids = small_backups(3);
+  ASSERT_EQ(ids.size(), 3u);
+  set_created_at(ids[0], "2025-01-01T00:00:00.000Z");
+  set_created_at(ids[1], "2025-02-01T00:00:00.000Z");
+  set_created_at(ids[2], "2025-03-01T00:00:00.000Z");
+  ASSERT_EQ(slipway({"verify", ids[0]}).exit_code, 0);
+  // Nothing is asked for: only the safety rules keep anything.
+  write_config("keep = { last = 0, daily = 0, weekly = 0, monthly = 0, yearly = 0 }\n");
+  auto r = slipway({"prune", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto decided = by_id(json::parse(r.out));
+  EXPECT_EQ(decided[ids[0]].at("rule").as_string(), "newest-verified");
+  EXPECT_EQ(decided[ids[1]].at("decision").as_string(), "remove");
+  EXPECT_EQ(decided[ids[2]].at("decision").as_string(), "remove");
+  auto backups = listed();
+  ASSERT_EQ(backups.size(), 1u);
+  EXPECT_EQ(backups[0].at("id").as_string(), ids[0]);
+
+  // With no verified backup left to keep, the newest one stays.
+  fs::remove(dir / "backups" / (ids[0] + ".verify.json"));
+  const std::string newer = create_id();
+  r = slipway({"prune", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  decided = by_id(json::parse(r.out));
+  EXPECT_EQ(decided[newer].at("rule").as_string(), "newest");
+  EXPECT_EQ(decided[ids[0]].at("decision").as_string(), "remove");
+  backups = listed();
+  ASSERT_EQ(backups.size(), 1u);
+  EXPECT_EQ(backups[0].at("id").as_string(), newer);
+}
+
+// 2026-10-31T23:30Z is November 1 in Berlin (UTC+1 after the October change): the zone decides
+// the day.
+TEST_F(BackupCli, PruneUsesTheConfiguredTimeZoneAndReportsABadOneWithItsPosition) {
+  const auto ids = small_backups(1);
+  ASSERT_EQ(ids.size(), 1u);
+  set_created_at(ids[0], "2026-10-31T23:30:00.000Z");
+  write_config("keep = { last = 0, daily = 1, weekly = 0, monthly = 0, yearly = 0 }\ntimezone = \"Europe/Berlin\"\n");
+  auto r = slipway({"prune", "--dry-run", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto decided = by_id(json::parse(r.out));
+  EXPECT_EQ(decided.at(ids[0]).at("period").as_string(), "2026-11-01");
+  EXPECT_NE(std::string(decided.at(ids[0]).at("reason").as_string()).find("(Europe/Berlin)"), std::string::npos);
+
+  write_config("keep = { last = 1 }\ntimezone = \"Europe/Berlinn\"\n");
+  auto bad = slipway({"prune", "--dry-run"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
+  EXPECT_NE(bad.err.find("slipway.toml:"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("Europe/Berlin"), std::string::npos) << bad.err;
+  EXPECT_EQ(listed().size(), 1u);
+}
+
+// A prune must not run while a writer holds the repository's lock (a create in progress): it
+// waits, and removes only once the lock is free.
+TEST_F(BackupCli, PruneWaitsForTheWriterLock) {
+  const auto ids = small_backups(2);
+  ASSERT_EQ(ids.size(), 2u);
+  write_config("keep = { last = 1, daily = 0, weekly = 0, monthly = 0, yearly = 0 }\n");
+  const int fd = ::open((dir / "backups" / ".lock").c_str(), O_RDWR | O_CREAT, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  std::atomic<bool> finished{false};
+  RunResult result;
+  std::thread pruner([&] {
+    result = slipway({"prune"});
+    finished = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_FALSE(finished.load());
+  EXPECT_TRUE(fs::exists(dir / "backups" / (ids[0] + ".manifest.json")));
+  ::flock(fd, LOCK_UN);
+  ::close(fd);
+  pruner.join();
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_FALSE(fs::exists(dir / "backups" / (ids[0] + ".manifest.json")));
+  ASSERT_EQ(listed().size(), 1u);
 }
 
 }  // namespace

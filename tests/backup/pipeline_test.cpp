@@ -13,6 +13,7 @@
 #include "backup/pipeline.hpp"
 #include "backup/repository.hpp"
 #include "backup/storage.hpp"
+#include "state/sqlite.hpp"
 
 namespace slipway::backup {
 namespace {
@@ -254,6 +255,32 @@ TEST_F(Pipeline, RepositoryRemovesAnEntryManifestFirstAndCleansOrphans) {
   EXPECT_EQ(*cleaned, 1);
   EXPECT_FALSE(fs::exists(dir / "20260314T000000Z-cccc.dump.zst"));
   EXPECT_TRUE(fs::exists(dir / "20260313T101500Z-bbbb.dump.zst"));
+}
+
+// The catalog is only an index: a file that is not a database, or one a newer Slipway wrote, is
+// replaced; it uses the rollback journal (no -wal file beside the backups).
+TEST_F(Pipeline, CatalogReplacesAForeignOrNewerFileAndKeepsNoWal) {
+  const fs::path file = dir / "catalog.db";
+  std::ofstream(file) << "not a database at all, but long enough to look like a header to a careless reader";
+  {
+    auto catalog = Catalog::open(file);
+    ASSERT_TRUE(catalog.has_value()) << catalog.error().render();
+    auto entries = catalog->entries();
+    ASSERT_TRUE(entries.has_value());
+    EXPECT_TRUE(entries->empty());
+    EXPECT_FALSE(fs::exists(dir / "catalog.db-wal"));
+  }
+  {
+    auto db = sqlite::Database::open(file);
+    ASSERT_TRUE(db.has_value());
+    ASSERT_TRUE(db->exec("CREATE TABLE future (x int); PRAGMA user_version = 9; PRAGMA journal_mode = DELETE"));
+  }
+  auto catalog = Catalog::open(file);
+  ASSERT_TRUE(catalog.has_value()) << catalog.error().render();
+  EXPECT_TRUE(catalog->entries().has_value());
+  auto db = sqlite::Database::open(file);
+  ASSERT_TRUE(db.has_value());
+  EXPECT_EQ(*db->user_version(), 1);
 }
 
 }  // namespace

@@ -9,7 +9,7 @@ namespace {
 using namespace std::chrono_literals;
 const auto kNow = std::chrono::system_clock::time_point(std::chrono::hours(500000));
 
-Check one(const std::vector<BackupFact>* backups, CheckBackupConfig config = {}) {
+Check one(const Result<std::vector<BackupFact>>& backups, CheckBackupConfig config = {}) {
   Report r;
   check_backup(config, backups, kNow, r);
   EXPECT_EQ(r.checks().size(), 1u);
@@ -18,28 +18,30 @@ Check one(const std::vector<BackupFact>* backups, CheckBackupConfig config = {})
 
 TEST(CheckBackup, RecentAndVerifiedPasses) {
   std::vector<BackupFact> b{{"20240101-old", kNow - 72h, true}, {"20240104-new", kNow - 2h, true}};
-  const Check c = one(&b);
+  const Check c = one(b);
   EXPECT_EQ(c.status, Status::pass);
   EXPECT_EQ(c.message, "20240104-new is 2h old and verified");
 }
 
 TEST(CheckBackup, TooOldFails) {
   std::vector<BackupFact> b{{"old", kNow - 30h, true}};
-  const Check c = one(&b);
+  const Check c = one(b);
   EXPECT_EQ(c.status, Status::fail);
   EXPECT_EQ(c.message, "the newest backup, old, is 1d6h old (the limit is 1d)");
 }
 
 TEST(CheckBackup, UnverifiedFailsUnlessNotRequired) {
   std::vector<BackupFact> b{{"fresh", kNow - 1h, false}};
-  EXPECT_EQ(one(&b).status, Status::fail);
-  EXPECT_EQ(one(&b, {.verified = false}).status, Status::pass);
+  EXPECT_EQ(one(b).status, Status::fail);
+  EXPECT_EQ(one(b, {.verified = false}).status, Status::pass);
 }
 
-TEST(CheckBackup, NoneAndUnknown) {
+TEST(CheckBackup, NoneAndUnreadableFail) {
   std::vector<BackupFact> none;
-  EXPECT_EQ(one(&none).message, "no backup exists");
-  EXPECT_EQ(one(nullptr).status, Status::warn);
+  EXPECT_EQ(one(none).message, "no backup exists");
+  const Check unreadable = one(fail(Error::environment("cannot open the catalog", "backups/catalog.db")));
+  EXPECT_EQ(unreadable.status, Status::fail);
+  EXPECT_EQ(unreadable.message, "cannot read the backup repository: cannot open the catalog (backups/catalog.db)");
 }
 
 }  // namespace

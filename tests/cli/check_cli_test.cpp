@@ -122,5 +122,65 @@ TEST_F(CheckCli, HelpHasAnExample) {
   EXPECT_NE(r.out.find("slipway check --env-file .env.production"), std::string::npos);
 }
 
+// backup-recent reads the real backup repository (backup.repository): no backup, an unverified
+// one and one older than check.backup.max_age fail; a recent verified one passes.
+TEST_F(CheckCli, BackupItemReadsTheRealRepository) {
+  const std::string url = Postgres::instance().create_database();
+  Postgres::instance().exec(url, "CREATE TABLE t (x int); INSERT INTO t SELECT generate_series(1, 10)");
+  write("slipway.toml",
+        "[database]\nurl = \"" + url +
+            "\"\n[backup]\nrepository = \"backups\"\n[check.backup]\nmax_age = \"24h\"\nverified = true\n");
+  const auto backup_recent = [&] {
+    const auto r = check({"--only", "backup", "--format", "json"});
+    const json::value doc = json::parse(r.out);
+    const auto& checks = doc.at("checks").as_array();
+    EXPECT_EQ(checks.size(), 1u) << r.out;
+    EXPECT_EQ(checks.at(0).at("id").as_string(), "backup-recent");
+    return std::pair{r.exit_code, std::string(checks.at(0).at("message").as_string())};
+  };
+  const auto backup = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {slipway_binary(), "backup"});
+    return run(args, {}, {}, dir.string());
+  };
+
+  auto [code, message] = backup_recent();
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ(message, "no backup exists");
+  EXPECT_FALSE(fs::exists(dir / "backups"));  // check never creates the repository
+
+  const auto created = backup({"create", "--format", "json"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string id(json::parse(created.out).at("id").as_string());
+  std::tie(code, message) = backup_recent();
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(message.find(id), std::string::npos) << message;
+  EXPECT_NE(message.find("has not been verified"), std::string::npos) << message;
+
+  ASSERT_EQ(backup({"verify", id}).exit_code, 0);
+  std::tie(code, message) = backup_recent();
+  EXPECT_EQ(code, 0) << message;
+  EXPECT_NE(message.find(id + " is"), std::string::npos) << message;
+  EXPECT_NE(message.find("and verified"), std::string::npos) << message;
+
+  // The same backup, made long ago: too old.
+  const fs::path manifest = dir / "backups" / (id + ".manifest.json");
+  std::ifstream in(manifest);
+  json::object m = json::parse(std::string(std::istreambuf_iterator<char>(in), {})).as_object();
+  in.close();
+  m["created_at"] = "2020-01-01T00:00:00.000Z";
+  std::ofstream(manifest, std::ios::trunc) << json::serialize(m);
+  std::tie(code, message) = backup_recent();
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(message.find("(the limit is 1d)"), std::string::npos) << message;
+
+  // Not required to be verified, and recent enough: a fresh unverified backup passes.
+  write("slipway.toml",
+        "[database]\nurl = \"" + url +
+            "\"\n[backup]\nrepository = \"backups\"\n[check.backup]\nmax_age = \"24h\"\nverified = false\n");
+  ASSERT_EQ(backup({"create"}).exit_code, 0);
+  std::tie(code, message) = backup_recent();
+  EXPECT_EQ(code, 0) << message;
+}
+
 }  // namespace
 }  // namespace slipway::test

@@ -1,4 +1,6 @@
 // The binary's front door: help, version, unknown commands.
+#include <tuple>
+
 #include <gtest/gtest.h>
 
 #include "process.hpp"
@@ -22,6 +24,28 @@ TEST(Main, UnknownCommandSuggestsTheClosest) {
   auto r = run({slipway_binary(), "lnit"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown command 'lnit', did you mean 'lint'?"), std::string::npos) << r.err;
+}
+
+// backup, gate and migrate share one subcommand dispatcher: the same help, usage error and
+// "did you mean".
+TEST(Main, SubcommandsHelpUsageAndSuggestionsAlike) {
+  for (const auto& [command, typo, meant] :
+       {std::tuple{"backup", "prun", "prune"}, std::tuple{"gate", "stats", "status"},
+        std::tuple{"migrate", "aply", "apply"}}) {
+    auto help = run({slipway_binary(), command, "--help"});
+    EXPECT_EQ(help.exit_code, 0) << command;
+    EXPECT_NE(help.out.find(std::string("  ") + meant + " "), std::string::npos) << help.out;
+    auto none = run({slipway_binary(), command});
+    EXPECT_EQ(none.exit_code, 2) << command;
+    EXPECT_TRUE(none.out.empty()) << none.out;
+    EXPECT_NE(none.err.find("Usage: slipway " + std::string(command)), std::string::npos) << none.err;
+    auto unknown = run({slipway_binary(), command, typo});
+    EXPECT_EQ(unknown.exit_code, 2) << command;
+    EXPECT_NE(unknown.err.find("unknown slipway " + std::string(command) + " subcommand '" + typo +
+                               "', did you mean '" + meant + "'?"),
+              std::string::npos)
+        << unknown.err;
+  }
 }
 
 TEST(Main, VersionPrintsOneLine) {

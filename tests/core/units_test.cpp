@@ -19,6 +19,12 @@ TEST(Duration, ParsesEveryUnitAndCombinations) {
   EXPECT_EQ(*parse_duration("10 min"), 10min);
 }
 
+TEST(Duration, FormatsMeasuredSecondsWithOneDecimal) {
+  EXPECT_EQ(format_seconds(6350ms), "6.3s");
+  EXPECT_EQ(format_seconds(0ms), "0.0s");
+  EXPECT_EQ(format_seconds(29750ms), "29.8s");
+}
+
 TEST(Duration, RejectsBareNumbersAndUnknownUnits) {
   EXPECT_FALSE(parse_duration("5"));
   EXPECT_FALSE(parse_duration("5 parsecs"));

@@ -78,7 +78,9 @@ TEST_F(DeployLockTest, WaitingGetsTheLockWhenItIsReleased) {
   ASSERT_TRUE(first.has_value());
   int sleeps = 0;
   on_sleep_ = [&] {
-    if (++sleeps == 3) ASSERT_TRUE(first->release().has_value());
+    if (++sleeps == 3) {
+      ASSERT_TRUE(first->release().has_value());
+    }
   };
   auto second = DeployLock::acquire(db2, {.deploy_id = "d2", .wait = 1min}, env(200));
   ASSERT_TRUE(second.has_value()) << second.error().render();

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "core/redact.hpp"
+#include "core/time.hpp"
 #include "state/store.hpp"
 
 namespace slipway::deploy {
@@ -26,7 +27,7 @@ class RunbookTest : public ::testing::Test {
     history_.emplace(*db_);
     record_.id = "d1";
     record_.version = "v2";
-    record_.started_at = iso_now();
+    record_.started_at = now_rfc3339();
   }
   void TearDown() override {
     history_.reset();

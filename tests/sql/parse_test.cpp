@@ -100,3 +100,18 @@ TEST(Parse, EmptyAndCommentOnlyInputHasNoStatements) {
 
 }  // namespace
 }  // namespace slipway::sql
+
+namespace slipway::sql {
+namespace {
+
+// Regression: the scanner cut "CREATE TABLE (;" away entirely, and the file came out as zero
+// statements and zero errors, so lint, plan and apply saw nothing wrong.
+TEST(Parse, AStatementTheScannerDropsIsStillAnError) {
+  auto f = ParsedFile::parse("SELECT 1;\nCREATE TABLE (;\n");
+  ASSERT_EQ(f.errors().size(), 1u);
+  EXPECT_EQ(f.errors()[0].pos.line, 2);
+  EXPECT_NE(f.errors()[0].message.find("syntax error"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace slipway::sql

@@ -1,0 +1,66 @@
+// A small SMTP client (RFC 5321) for notification emails: one message per connection, blocking
+// I/O with a timeout on each step.
+//
+//   S: 220 mail.example.com ESMTP          C: MAIL FROM:<slipway@example.com>
+//   C: EHLO deploy-host                    S: 250 2.1.0 Ok
+//   S: 250-mail.example.com                C: RCPT TO:<ops@example.com>     (one per recipient)
+//   S: 250-STARTTLS                        S: 250 2.1.5 Ok
+//   S: 250 AUTH PLAIN LOGIN                C: DATA / S: 354 / the message, dot-stuffed, then "."
+//   C: STARTTLS, then EHLO again           S: 250 2.0.0 queued as 4F2A
+//   C: AUTH PLAIN <base64>                 C: QUIT
+//
+// STARTTLS is used when asked for (and then required: a server that does not offer it is an
+// error, never a silent plain-text fallback); the certificate and host name are verified. AUTH
+// uses PLAIN when the server offers it, LOGIN otherwise. Every error names the step and quotes
+// the server's reply; the password never appears in one.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace slipway::smtp {
+
+struct Options {
+  std::string host;
+  std::string port = "25";
+  std::string username;  // AUTH when set
+  std::string password;
+  bool starttls = false;
+  std::string ca_file;                      // PEM file of CAs to trust besides the system's (STARTTLS)
+  std::string helo_name;                    // the EHLO argument; empty = this machine's host name
+  std::chrono::milliseconds timeout{5000};  // per connect, read and write
+};
+
+struct Message {
+  std::string from;             // envelope sender (MAIL FROM)
+  std::vector<std::string> to;  // envelope recipients (RCPT TO)
+  std::string data;             // the whole message, headers and body; line ends are made CRLF
+};
+
+// This machine's host name (EHLO, Message-ID), "localhost" when it has none.
+std::string local_host_name();
+
+// Standard base64 (RFC 4648 section 4), padded: AUTH arguments and encoded headers.
+std::string base64(std::string_view bytes);
+
+// A header value safe to write: CR and LF become spaces, and a value with non-ASCII bytes is an
+// RFC 2047 encoded word ("=?UTF-8?B?...?=").
+std::string header_value(std::string_view value);
+
+// An RFC 5322 date: "Sat, 21 Nov 2026 09:35:02 +0000" (always UTC, never the locale's names).
+std::string rfc5322_date(std::chrono::system_clock::time_point t);
+
+// Dot-stuffs `data` for the DATA phase (RFC 5321 4.5.2): CRLF line ends, a "." doubled at the
+// start of a line, and the terminating "\r\n.\r\n".
+std::string dot_stuff(std::string_view data);
+
+// Sends `message` and returns the server's reply to the end of DATA ("250 2.0.0 queued as 4F2A").
+// Fails (environment) with "cannot connect to host:port: ..." when no connection could be made
+// (the only failure worth a retry), or with the step and the server's reply otherwise.
+Result<std::string> send(const Options& options, const Message& message);
+
+}  // namespace slipway::smtp
