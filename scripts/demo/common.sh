@@ -233,7 +233,8 @@ demo_stop_all() {
   for pid in "${DEMO_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   DEMO_PIDS=()
   if [[ -n ${DEMO_PG_PID:-} ]]; then
-    exec {PG[1]}>&- 2>/dev/null || true
+    # bash unsets PG (and closes its descriptors) once the coprocess has exited.
+    if [[ -n ${PG[1]:-} ]]; then exec {PG[1]}>&-; fi
     wait "$DEMO_PG_PID" 2>/dev/null || true
     DEMO_PG_PID=
   fi

@@ -62,16 +62,16 @@ stop_scenario() {
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  declare -F release_stalls >/dev/null && release_stalls
-  [[ -n ${DEMO_DIR:-} ]] && stop_scenario
-  demo_stop_all
-  if ((rc != 0)); then
-    for f in "$DEMO_DIR"/deploy-*.out; do
+  if ((rc != 0)) && [[ -n ${DEMO_DIR:-} ]]; then
+    for f in "$DEMO_DIR"/*.out; do
       [[ -s $f ]] || continue
       printf '\n--- %s\n' "$f" >&2
       tail -n 40 "$f" >&2
     done
   fi
+  if declare -F release_stalls >/dev/null; then release_stalls; fi
+  if [[ -n ${DEMO_DIR:-} ]]; then stop_scenario; fi
+  demo_stop_all
   if [[ ${KEEP_WORK:-} == 1 ]]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
   exit "$rc"
 }
