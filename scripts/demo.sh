@@ -105,15 +105,13 @@ echo "PostgreSQL: $DIRECT_URL (owner), $DATABASE_URL (the app's role)"
 demo_prepare_releases "$DEMO_DIR"
 for v in v1 v2 v3; do echo "release $v ships: $(ls "$DEMO_DIR/releases/$v/migrations" | grep -v toml | tr '\n' ' ')"; done
 demo_start_sink "$DEMO_DIR/notifications.jsonl"
-GATE_PORT=$(demo_free_port)
-GATE_ADMIN_PORT=$(demo_free_port)
-APP_PORT_BASE=$(($(demo_free_port) % 20000 + 30000))
+demo_pick_ports
 export NODE_ENV=production DEMO_PASSWORD=demo-password-1
 JWT_SECRET=$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')
 export JWT_SECRET
 demo_write_config "$config"
 demo_start_gate "$config" "$DEMO_DIR/gate.log" "$DEMO_DIR/gate.sock"
-echo "gate: http://127.0.0.1:$GATE_PORT (log .demo/gate.log); releases vN on port $APP_PORT_BASE+N"
+echo "gate: http://127.0.0.1:$GATE_PORT (log .demo/gate.log); releases v1, v2, v3 on ports ${APP_PORTS[1]}, ${APP_PORTS[2]}, ${APP_PORTS[3]}"
 echo "notification sink: http://127.0.0.1:$SINK_PORT (records in .demo/notifications.jsonl)"
 echo "config: .demo/slipway.toml"
 

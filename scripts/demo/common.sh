@@ -16,7 +16,7 @@
 # that release would. So each release gets a folder of copies, and slipway.toml points at the one
 # being deployed: `[migrations] dir = "${RELEASE_DIR}/migrations"`, expanded when slipway loads
 # the file (the deploy's own subcommands inherit RELEASE_DIR). Each release listens on its own
-# port (APP_PORT_BASE + N) so the one serving keeps serving while the next one starts (the gate
+# port (demo_pick_ports) so the one serving keeps serving while the next one starts (the gate
 # switches between them).
 
 DEMO_ROOT=${DEMO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -99,8 +99,27 @@ demo_start_gate() {
   return 3
 }
 
-# Port of release vN.
-demo_app_port() { echo $((APP_PORT_BASE + ${1#v})); }
+# Ports: the gate's, its admin listener's and one per release (vN listens on APP_PORTS[N]), each
+# a distinct free port of 127.0.0.1 when this runs.
+demo_pick_ports() {
+  local taken=" " p json ports=()
+  while ((${#ports[@]} < 2 + $(ls "$DEMO_APP"/releases/v*.json | wc -l))); do
+    p=$(demo_free_port)
+    [[ $taken == *" $p "* ]] && continue
+    taken+="$p "
+    ports+=("$p")
+  done
+  GATE_PORT=${ports[0]}
+  GATE_ADMIN_PORT=${ports[1]}
+  APP_PORTS=()
+  p=2
+  for json in "$DEMO_APP"/releases/v*.json; do
+    json=$(basename "$json" .json)
+    APP_PORTS[${json#v}]=${ports[p]}
+    p=$((p + 1))
+  done
+}
+demo_app_port() { echo "${APP_PORTS[${1#v}]}"; }
 
 # What a deploy (or rollback) of vN needs in its environment.
 demo_release_env() {
@@ -109,7 +128,7 @@ demo_release_env() {
 }
 
 # The deployment's slipway.toml. Reads DEMO_DIR (where state, backups, the gate's socket and the
-# apps' pid files and logs live), GATE_PORT, GATE_ADMIN_PORT, APP_PORT_BASE, SINK_PORT, and
+# apps' pid files and logs live), the ports of demo_pick_ports, SINK_PORT, and
 # DEMO_STEPS (extra [[deploy.steps]] TOML appended after the app's own step; tests use it).
 demo_write_config() {
   local file=$1
@@ -140,7 +159,7 @@ keep = { last = 10 }
 
 [gate]
 listen = "127.0.0.1:$GATE_PORT"
-upstream = "127.0.0.1:$((APP_PORT_BASE + 1))"
+upstream = "127.0.0.1:${APP_PORTS[1]}"
 control_socket = "gate.sock"
 admin_listen = "127.0.0.1:$GATE_ADMIN_PORT"
 allow = ["/api/auth/login"]
@@ -195,7 +214,7 @@ min_version = 14
 maintenance = "maintenance"
 # v3 drops a column and changes a type: a rollback must restore the pre-deploy backup.
 restore_on_rollback = true
-upstream = "127.0.0.1:\${APP_PORT:-$((APP_PORT_BASE + 1))}"
+upstream = "127.0.0.1:\${APP_PORT:-${APP_PORTS[1]}}"
 health_timeout = "30s"
 
 # The first deploy finds an empty database: this loads the demo data once (SEED_ROWS loans).

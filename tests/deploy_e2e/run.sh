@@ -122,9 +122,7 @@ scenario() {
   local db=${1//-/_}
   demo_create_database "$db"
   demo_prepare_releases "$DEMO_DIR"
-  GATE_PORT=$(demo_free_port)
-  GATE_ADMIN_PORT=$(demo_free_port)
-  APP_PORT_BASE=$(($(demo_free_port) % 20000 + 30000))
+  demo_pick_ports
   SINK_PATH=/hooks/$1 demo_write_config "$DEMO_DIR/slipway.toml"
   CONFIG=$DEMO_DIR/slipway.toml
   demo_start_gate "$CONFIG" "$DEMO_DIR/gate.log" "$DEMO_DIR/gate.sock"
