@@ -114,7 +114,13 @@ Result<RestoreOutcome> restore_backup(Repository& repo, const std::string& id, c
   if (!tool) return fail(tool.error());
   if (options.replace && *relations > 0) {
     // Every schema the users own goes, with what is in it; public comes back empty, as in a new
-    // database, and pg_restore recreates the rest.
+    // database, and pg_restore recreates the rest. pg_dump leaves out public's default owner and
+    // grants, so they are put back here: without USAGE for PUBLIC the app's role would find no
+    // table at all after a rollback (PostgreSQL 15+: owned by pg_database_owner, USAGE to PUBLIC;
+    // before 15: CREATE and USAGE to PUBLIC).
+    const std::string defaults = conn->server_version() >= 150000 ? "ALTER SCHEMA public OWNER TO pg_database_owner; "
+                                                                    "GRANT USAGE ON SCHEMA public TO PUBLIC;"
+                                                                  : "GRANT CREATE, USAGE ON SCHEMA public TO PUBLIC;";
     auto dropped = conn->execute(R"sql(
 DO $$
 DECLARE s text;
@@ -126,7 +132,7 @@ BEGIN
     EXECUTE format('DROP SCHEMA %I CASCADE', s);
   END LOOP;
   CREATE SCHEMA public;
-END $$;)sql");
+END $$;)sql" + defaults);
     if (!dropped) return fail(dropped.error());
   }
   ProcessSpec spec;

@@ -216,6 +216,11 @@ Result<void> integrity_part(const Context& ctx, verify::Report& report, bool sna
     auto saved = store->save(key, *now);
     if (!saved) return fail(saved.error());
     for (const auto& m : *now) {
+      if (!m.exists) {
+        report.add("integrity-snapshot", "integrity", verify::Status::warn,
+                   "does not exist (yet): nothing recorded, the comparison will say it is new", m.table);
+        continue;
+      }
       report.add("integrity-snapshot", "integrity", verify::Status::pass,
                  m.checksum.empty() ? fmt::format("{} rows recorded", m.rows)
                                     : fmt::format("{} rows and a checksum recorded", m.rows),

@@ -511,7 +511,24 @@ Result<std::optional<Interrupted>> find_interrupted(const Config& config) {
   return std::optional<Interrupted>{Interrupted{**running, why}};
 }
 
+// What the steps see that is secret (the environment's and the steps' own variables named like a
+// secret; URL passwords redact() masks anyway) is masked in everything the deploy prints or records: a step that
+// echoes $API_TOKEN leaves "***" in its output tail.
+static void register_deploy_secrets(const Config& config) {
+  for (char** e = environ; e && *e; ++e) {
+    const std::string_view entry(*e);
+    const auto eq = entry.find('=');
+    if (eq != std::string_view::npos && is_secret_name(entry.substr(0, eq))) register_secret(entry.substr(eq + 1));
+  }
+  for (const auto& step : config.deploy.steps) {
+    for (const auto& [name, value] : step.env) {
+      if (is_secret_name(name)) register_secret(value);
+    }
+  }
+}
+
 Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& options) {
+  register_deploy_secrets(config);
   if (options.version.empty())
     return fail(Error::input("no version to deploy", "--version", "name it: slipway deploy --version v2"));
   auto db = state::open(config);
@@ -605,6 +622,7 @@ Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& optio
 }
 
 Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& options) {
+  register_deploy_secrets(config);
   auto db = state::open(config);
   if (!db) return fail(db.error());
   History history(*db);

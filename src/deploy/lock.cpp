@@ -83,10 +83,11 @@ bool same_holder(const LockInfo& a, const LockInfo& b) {
 
 }  // namespace
 
-std::string stale_reason(const LockInfo& info, TimePoint now, const LockEnvironment& env) {
+std::string stale_reason(const LockInfo& info, TimePoint now, const LockEnvironment& environment) {
   if (info.expires <= now) return fmt::format("its lease ran out {} ago", format_age(info.expires, now));
-  if (env.alive && !env.alive(info.host, info.pid))
-    return fmt::format("process {} on {} is no longer running", info.pid, info.host);
+  // An empty seam means "this machine": a holder whose process is gone here is stale at once.
+  const LockEnvironment env = complete(environment);
+  if (!env.alive(info.host, info.pid)) return fmt::format("process {} on {} is no longer running", info.pid, info.host);
   return {};
 }
 

@@ -86,7 +86,7 @@ class DeployLock {
   bool held_ = false;
 };
 
-// Why `info` is stale at `now`, or "" when it is live.
+// Why `info` is stale at `now`, or "" when it is live (seams left empty in `env` are this machine's).
 std::string stale_reason(const LockInfo& info, TimePoint now, const LockEnvironment& env);
 
 }  // namespace slipway::deploy

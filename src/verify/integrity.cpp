@@ -42,6 +42,12 @@ Result<std::vector<TableMeasure>> measure_tables(pg::Connection& db, const Integ
   for (const std::string& table : settings.tables) {
     TableMeasure m;
     m.table = table;
+    auto found = db.query("SELECT to_regclass($1) IS NOT NULL", {quote_name(table)});
+    if (found && found->text(0, 0) == "f") {
+      m.exists = false;
+      out.push_back(std::move(m));
+      continue;
+    }
     std::string sql;
     const auto it = settings.checksums.find(table);
     if (it != settings.checksums.end() && !it->second.empty()) {
@@ -100,7 +106,9 @@ Result<SnapshotStore> SnapshotStore::open(const std::filesystem::path& path) {
 
 Result<Snapshot> SnapshotStore::save(const std::string& database, const std::vector<TableMeasure>& tables) {
   boost::json::array arr;
-  for (const auto& t : tables) arr.push_back({{"table", t.table}, {"rows", t.rows}, {"checksum", t.checksum}});
+  for (const auto& t : tables) {
+    if (t.exists) arr.push_back({{"table", t.table}, {"rows", t.rows}, {"checksum", t.checksum}});
+  }
   const std::string text = boost::json::serialize(arr);
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(impl_->db,
@@ -156,11 +164,21 @@ void compare_snapshot(const Snapshot& before, const std::vector<TableMeasure>& n
   for (const TableMeasure& m : now) {
     const auto it = std::find_if(before.tables.begin(), before.tables.end(),
                                  [&](const TableMeasure& b) { return b.table == m.table; });
-    if (it == before.tables.end()) {
-      report.add("integrity-rows", "integrity", Status::warn,
-                 fmt::format("{} rows; not in the snapshot of {} (added to [verify.integrity] since?)", m.rows,
-                             before.taken_at),
+    if (!m.exists) {
+      const bool was = it != before.tables.end();
+      report.add("integrity-rows", "integrity", Status::fail,
+                 was ? fmt::format("{} rows before, and the table is gone now", it->rows)
+                     : std::string("no such table; check the names in [verify.integrity] tables"),
                  m.table);
+      continue;
+    }
+    if (it == before.tables.end()) {
+      report.add(
+          "integrity-rows", "integrity", Status::warn,
+          fmt::format(
+              "{} rows; not in the snapshot of {} (the table was created, or added to [verify.integrity], since)",
+              m.rows, before.taken_at),
+          m.table);
       continue;
     }
     const std::int64_t delta = m.rows - it->rows;

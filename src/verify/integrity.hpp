@@ -27,6 +27,7 @@ struct TableMeasure {
   std::string table;
   std::int64_t rows = 0;
   std::string checksum;  // empty when no columns were chosen
+  bool exists = true;    // false: no such table (yet: a first deploy snapshots an empty database)
 };
 
 struct Snapshot {

@@ -81,14 +81,24 @@ TEST_F(Integrity, UndeclaredGrowthAndChangedRowsFailDeclaredGrowthPasses) {
   EXPECT_FALSE(store->latest("another database")->has_value());
 }
 
-TEST_F(Integrity, MissingTableIsBadInputNamingIt) {
+// A first deploy snapshots a database whose tables its migration creates: the snapshot records
+// them as absent; a table that is still missing when comparing fails, named (a typo, or dropped).
+TEST_F(Integrity, MissingTableIsAbsentInTheSnapshotAndFailsTheComparison) {
   IntegritySettings settings;
   settings.tables = {"nope"};
   auto db = pg::Connection::open(url);
   ASSERT_TRUE(db);
   auto m = measure_tables(*db, settings);
-  ASSERT_FALSE(m);
-  EXPECT_NE(m.error().message.find("nope"), std::string::npos);
+  ASSERT_TRUE(m);
+  ASSERT_EQ(m->size(), 1u);
+  EXPECT_FALSE((*m)[0].exists);
+  Snapshot before;
+  before.taken_at = "2026-01-01T00:00:00Z";
+  Report report;
+  compare_snapshot(before, *m, settings, report);
+  ASSERT_NE(find(report, "integrity-rows", "nope"), nullptr);
+  EXPECT_EQ(find(report, "integrity-rows", "nope")->status, Status::fail);
+  EXPECT_NE(find(report, "integrity-rows", "nope")->message.find("no such table"), std::string::npos);
 }
 
 TEST_F(Integrity, CliSnapshotThenCompare) {

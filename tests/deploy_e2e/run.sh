@@ -1,0 +1,457 @@
+#!/usr/bin/env bash
+# End-to-end tests of `slipway deploy`, `rollback` and `status`: the real binary over the example
+# app (examples/loans), on a private PostgreSQL, with `slipway gate run` in front of the app and a
+# notification sink, as the demo sets them up (scripts/demo/common.sh). Each scenario gets its own
+# database, state, backups and gate:
+#
+#   success      v1 then v2, every phase ok, hook variables, webhooks; `slipway rollback` to v1
+#   v3           the lint blocks v3 (recorded blocked, nothing changed); forced, its verify fails
+#                and the rollback restores v2 and the database (legacy_code back, amount integer)
+#   step-fails   a release step exits 1: the earlier steps' rollbacks ran, v1 serves, DB restored
+#   rollback-fails  ... and a rollback command fails too: rollback-failed, gate left in maintenance
+#   lock         two deploys at once: the second exits 1 naming the holder
+#   kill-PHASE   kill -9 of the deploy while PHASE runs (each phase is held there by a stall:
+#                PostgreSQL stopped, a table lock, a slow step, a busy gate, a slow webhook);
+#                `slipway status` and the next deploy report the interrupted deploy, and
+#                `deploy --resume` finishes it, taking the stale lock over
+#   redaction    a secret in the environment, printed by a step, is in no output, record or file
+#
+# Environment: SLIPWAY (the binary), SEED_ROWS (default 200), E2E_ONLY (a regex of scenario
+# names to run), KEEP_WORK=1 to keep the work folder.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export DEMO_ROOT=$ROOT
+SLIPWAY=${SLIPWAY:-$ROOT/build/src/cli/slipway}
+export SLIPWAY
+# shellcheck source=../../scripts/demo/common.sh
+source "$ROOT/scripts/demo/common.sh"
+export SEED_ROWS=${SEED_ROWS:-200}
+ONLY=${E2E_ONLY:-.}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/slipway-deploy-e2e.XXXXXX")
+chmod 755 "$WORK"
+SCENARIO=
+HELD=()     # processes a stall started (psql sessions holding locks, blocking gate switches)
+HELD_FDS=() # the stdin of each psql session holding a lock
+PASSED=()
+
+say() { printf '\n== %s\n' "$*"; }
+die() {
+  printf 'deploy_e2e [%s]: FAILED: %s\n' "$SCENARIO" "$*" >&2
+  exit 1
+}
+expect() { # expect ACTUAL EXPECTED WHAT
+  [[ $1 == "$2" ]] || die "$3: got '$1', expected '$2'"
+}
+
+stop_scenario() {
+  local f
+  for f in "$DEMO_DIR"/run/*.pid; do
+    [[ -e $f ]] || continue
+    RUN_DIR=$DEMO_DIR/run "$DEMO_APP/deploy/stop.sh" "$(basename "$f" .pid)" >/dev/null 2>&1 || true
+  done
+  if [[ -n ${DEMO_GATE_PID:-} ]]; then
+    kill -CONT "$DEMO_GATE_PID" 2>/dev/null || true
+    kill -TERM "$DEMO_GATE_PID" 2>/dev/null || true
+    wait "$DEMO_GATE_PID" 2>/dev/null || true
+    DEMO_GATE_PID=
+  fi
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if ((rc != 0)) && [[ -n ${DEMO_DIR:-} ]]; then
+    for f in "$DEMO_DIR"/*.out; do
+      [[ -s $f ]] || continue
+      printf '\n--- %s\n' "$f" >&2
+      tail -n 40 "$f" >&2
+    done
+  fi
+  if declare -F release_stalls >/dev/null; then release_stalls; fi
+  if [[ -n ${DEMO_DIR:-} ]]; then stop_scenario; fi
+  demo_stop_all
+  if [[ ${KEEP_WORK:-} == 1 ]]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+command -v psql >/dev/null || die "psql not found"
+command -v node >/dev/null || die "node not found"
+[[ -x $SLIPWAY ]] || die "no slipway binary at $SLIPWAY"
+if [[ ! -d $DEMO_APP/node_modules ]]; then
+  (cd "$DEMO_APP" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+export NODE_ENV=production DEMO_PASSWORD=demo-password-1
+JWT_SECRET=$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')
+# The secret of the redaction scenario: in the environment of every deploy, printed by a step.
+E2E_API_TOKEN=e2e-$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')
+export JWT_SECRET E2E_API_TOKEN
+export DEMO_SWITCH_TIMEOUT=10s DEMO_LOCK_TIMEOUT=30s
+
+# Test steps after the app's own: one that records its hook variables (and prints the secret),
+# with a rollback that records it ran and fails on demand; one that sleeps and fails on demand.
+export DEMO_STEPS='
+[[deploy.steps]]
+name = "record the hook variables"
+run = "echo \"$SLIPWAY_VERSION previous=$SLIPWAY_PREVIOUS_VERSION phase=$SLIPWAY_PHASE backup=$SLIPWAY_BACKUP_ID migrations=$SLIPWAY_MIGRATIONS id=$SLIPWAY_DEPLOY_ID\" >> \"$E2E_MARKS/ran\"; echo \"calling the API with token $E2E_API_TOKEN\""
+rollback = "echo \"$SLIPWAY_VERSION undone\" >> \"$E2E_MARKS/undone\"; test \"${E2E_FAIL_ROLLBACK:-0}\" != 1"
+
+[[deploy.steps]]
+name = "warm the caches"
+run = "sleep ${E2E_STEP_SLEEP:-0}; test \"${E2E_FAIL_STEP:-0}\" != 1"
+'
+
+say "starting a private PostgreSQL and the notification sink"
+demo_start_pg
+export SINK_SLOW_FILE=$WORK/sink-slow
+demo_start_sink "$WORK/notifications.jsonl"
+echo "PostgreSQL: $PG_ADMIN_URL; sink on 127.0.0.1:$SINK_PORT"
+
+# A fresh deployment for scenario $1: database, release folders, gate, slipway.toml.
+scenario() {
+  SCENARIO=$1
+  [[ -n ${DEMO_DIR:-} ]] && stop_scenario
+  DEMO_DIR=$WORK/$1
+  mkdir -p "$DEMO_DIR/run" "$DEMO_DIR/marks"
+  export E2E_MARKS=$DEMO_DIR/marks
+  local db=${1//-/_}
+  demo_create_database "$db"
+  demo_prepare_releases "$DEMO_DIR"
+  demo_pick_ports
+  SINK_PATH=/hooks/$1 demo_write_config "$DEMO_DIR/slipway.toml"
+  CONFIG=$DEMO_DIR/slipway.toml
+  demo_start_gate "$CONFIG" "$DEMO_DIR/gate.log" "$DEMO_DIR/gate.sock"
+  RUNS=0
+  say "scenario $1"
+}
+
+# deploy ARGS...: `slipway deploy --config CONFIG ARGS...`, output in $OUT, exit code in $code.
+# The version is taken from --version for RELEASE_DIR and APP_PORT.
+run_slipway() {
+  RUNS=$((RUNS + 1))
+  OUT=$DEMO_DIR/$1-$RUNS.out
+  set +e
+  "$SLIPWAY" "$@" --config "$CONFIG" >"$OUT" 2>&1
+  code=$?
+  set -e
+  echo "slipway $* -> exit $code"
+}
+deploy() {
+  demo_release_env "$1"
+  shift
+  run_slipway deploy --version "${RELEASE_DIR##*/}" "$@"
+}
+
+# record FIELD...: the newest record's fields (tab-separated; arrays joined with commas).
+history_json() { "$SLIPWAY" history --config "$CONFIG" --format json; }
+record() {
+  history_json | node -e '
+    const h = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    const r = h.deploys[0] || {};
+    const get = (k) => { const v = k.split(".").reduce((o, p) => (o == null ? o : o[p]), r);
+      return Array.isArray(v) ? v.map((x) => (typeof x === "object" ? x.name + ":" + x.status : x)).join(",") : v ?? ""; };
+    console.log(process.argv.slice(1).map(get).join("\t"));' "$@"
+}
+phase_of() { # phase_of NAME: its status in the newest record
+  history_json | node -e '
+    const r = JSON.parse(require("fs").readFileSync(0, "utf8")).deploys[0] || {phases: []};
+    console.log((r.phases.find((p) => p.name === process.argv[1]) || {}).status || "absent");' "$1"
+}
+gate_field() { "$SLIPWAY" gate status --config "$CONFIG" --format json | node -e '
+  console.log(JSON.parse(require("fs").readFileSync(0, "utf8"))[process.argv[1]] ?? "");' "$1"; }
+served_release() {
+  curl -fsS --max-time 5 "http://127.0.0.1:$GATE_PORT/health" | node -e '
+    console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).release ?? "");'
+}
+sql() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$DIRECT_URL" -c "$1"; }
+column_type() { sql "SELECT data_type FROM information_schema.columns WHERE table_name = '$1' AND column_name = '$2'"; }
+table_exists() { sql "SELECT to_regclass('public.$1') IS NOT NULL"; }
+running() { [[ -f $DEMO_DIR/run/$1.pid ]] && kill -0 "$(cat "$DEMO_DIR/run/$1.pid")" 2>/dev/null; }
+webhooks() { grep -c "\"path\":\"/hooks/$SCENARIO\"" "$WORK/notifications.jsonl" || true; }
+
+# ---- success ----------------------------------------------------------------------------------
+if [[ success =~ $ONLY ]]; then
+  scenario success
+  deploy v1
+  expect "$code" 0 "exit code of the v1 deploy"
+  IFS=$'\t' read -r version status phases <<<"$(record version status phases)"
+  expect "$version/$status" v1/succeeded "the v1 record"
+  for p in check lint snapshot backup maintenance-on migrate release switch verify maintenance-off; do
+    [[ ,$phases, == *",$p:ok,"* ]] || die "phase $p is not ok in the v1 record: $phases"
+  done
+  # Notifications: this build's notify phase may not send yet (it then says it is skipped).
+  NOTIFY=$([[ ,$phases, == *",notify:skipped,"* ]] && echo skipped || echo on)
+  [[ $NOTIFY == on && ,$phases, != *",notify:ok,"* ]] && die "phase notify is not ok in the v1 record: $phases"
+  expect "$(served_release)" v1 "release served through the gate after v1"
+  expect "$(sql 'SELECT count(*) > 0 FROM loans')" t "the demo data was loaded"
+  deploy v2
+  expect "$code" 0 "exit code of the v2 deploy"
+  IFS=$'\t' read -r version status migrations backup <<<"$(record version status migrations_applied backup_id)"
+  expect "$version/$status" v2/succeeded "the v2 record"
+  expect "$migrations" 20260201000000_report_sessions "migrations applied by v2"
+  [[ -n $backup ]] || die "the v2 record has no backup id"
+  expect "$(served_release)" v2 "release served through the gate after v2"
+  expect "$(gate_field mode)" normal "gate mode after v2"
+  hook=$(tail -n 1 "$E2E_MARKS/ran")
+  [[ $hook == "v2 previous=v1 phase=release backup=$backup migrations=20260201000000_report_sessions id="?* ]] ||
+    die "hook variables of the v2 step: $hook"
+  running v1 || die "the serving release v1 was stopped before the switch to v2 (no way back)"
+  [[ $NOTIFY == skipped ]] && echo "NOTE: the notify phase is skipped in this build: no webhook assertions"
+  [[ $NOTIFY == skipped ]] || (($(webhooks) >= 4)) || die "the sink got $(webhooks) webhooks for two deploys, expected start and success of each"
+  demo_release_env v1
+  run_slipway rollback
+  expect "$code" 0 "exit code of slipway rollback"
+  IFS=$'\t' read -r kind version status <<<"$(record kind version status)"
+  expect "$kind/$version/$status" rollback/v1/succeeded "the rollback record"
+  expect "$(served_release)" v1 "release served after slipway rollback"
+  PASSED+=(success)
+fi
+
+# ---- v3: lint block, then verify fails and the rollback restores v2 and the database --------
+if [[ v3 =~ $ONLY ]]; then
+  scenario v3
+  deploy v1 && expect "$code" 0 "v1 deploy"
+  deploy v2 && expect "$code" 0 "v2 deploy"
+  deploy v3
+  expect "$code" 1 "exit code of the v3 deploy (the lint blocks it)"
+  IFS=$'\t' read -r version status phases <<<"$(record version status phases)"
+  expect "$version/$status" v3/blocked "the v3 record"
+  [[ ,$phases, == *",lint:failed,"* ]] || die "the lint phase did not fail: $phases"
+  expect "$(column_type members legacy_code)" text "members.legacy_code after the blocked deploy"
+  running v3 && die "v3 was started although the lint blocked it"
+  deploy v3 --allow-dangerous
+  expect "$code" 1 "exit code of the forced v3 deploy (verify fails, rolled back)"
+  IFS=$'\t' read -r version status phases rollback <<<"$(record version status phases rollback)"
+  expect "$version/$status" v3/rolled-back "the forced v3 record"
+  [[ ,$phases, == *",migrate:ok,"* && ,$phases, == *",verify:failed,"* ]] ||
+    die "the forced v3 deploy should have migrated and failed its verify: $phases"
+  [[ -n $rollback ]] || die "the record has no rollback steps"
+  expect "$(column_type members legacy_code)" text "members.legacy_code after the rollback (restored)"
+  expect "$(column_type loans amount)" integer "loans.amount after the rollback (restored)"
+  # Regression: the restore recreated schema public without its default USAGE for PUBLIC, and the
+  # app's role found no table at all.
+  expect "$(psql -X -q -A -t "$DATABASE_URL" -c 'SELECT count(*) > 0 FROM users' 2>&1)" t "the app's role reads users after the restore"
+  expect "$(served_release)" v2 "release served after the rollback"
+  expect "$(gate_field mode)" normal "gate mode after the rollback"
+  running v3 && die "v3 still runs after the rollback"
+  grep -q "is a string, not a number" "$OUT" || die "the deploy's report does not say what failed (the report totals are strings)"
+  PASSED+=(v3)
+fi
+
+# ---- a release step fails; then its rollback fails too --------------------------------------
+if [[ step-fails =~ $ONLY ]]; then
+  scenario step-fails
+  deploy v1 && expect "$code" 0 "v1 deploy"
+  E2E_FAIL_STEP=1 deploy v2
+  expect "$code" 1 "exit code of a deploy whose step fails"
+  IFS=$'\t' read -r status phases <<<"$(record status phases)"
+  expect "$status" rolled-back "status of a deploy whose step fails"
+  [[ ,$phases, == *",release:failed,"* ]] || die "the release phase did not fail: $phases"
+  grep -q "^v2 undone" "$E2E_MARKS/undone" || die "the rollback of the earlier step did not run"
+  running v2 && die "v2 still runs: the app step's rollback (deploy/stop.sh) did not run"
+  expect "$(served_release)" v1 "release served after the failed step"
+  expect "$(gate_field mode)" normal "gate mode after the rollback"
+  expect "$(table_exists report_sessions)" f "report_sessions after the rollback (the database restored)"
+  PASSED+=(step-fails)
+
+  SCENARIO=rollback-fails
+  E2E_FAIL_STEP=1 E2E_FAIL_ROLLBACK=1 deploy v2
+  expect "$code" 1 "exit code of a deploy whose rollback fails"
+  IFS=$'\t' read -r status maintenance <<<"$(record status state.maintenance_on)"
+  expect "$status" rollback-failed "status of a deploy whose rollback fails"
+  expect "$maintenance" true "the record says maintenance is on"
+  expect "$(gate_field mode)" maintenance "gate mode after a failed rollback (users stay out)"
+  grep -qi "maintenance" "$OUT" || die "the report does not say the gate stays in maintenance"
+  PASSED+=(rollback-fails)
+fi
+
+# ---- lock contention ----------------------------------------------------------------------------
+if [[ lock =~ $ONLY ]]; then
+  scenario lock
+  deploy v1 && expect "$code" 0 "v1 deploy"
+  demo_release_env v2
+  E2E_STEP_SLEEP=20 "$SLIPWAY" deploy --version v2 --config "$CONFIG" >"$DEMO_DIR/first.out" 2>&1 &
+  first=$!
+  for _ in $(seq 1 300); do
+    [[ $(phase_of release) == running ]] && break
+    sleep 0.1
+  done
+  expect "$(phase_of release)" running "the first deploy reached its release phase"
+  deploy v2
+  expect "$code" 1 "exit code of a second deploy while the first holds the lock"
+  grep -q "$first" "$OUT" || grep -qi "$(id -un)@" "$OUT" || die "the second deploy does not name the holder: $(cat "$OUT")"
+  wait "$first" || die "the first deploy failed: $(tail -n 20 "$DEMO_DIR/first.out")"
+  expect "$(record status)" succeeded "the first deploy, after the contention"
+  PASSED+=(lock)
+fi
+
+# ---- kill -9 at every phase -------------------------------------------------------------------
+# Each stall holds the deploy in one phase long enough to kill it there; arm_<phase> runs when the
+# deploy starts (or when the phase before is running, for stalls that would block earlier phases).
+pg_postmaster() { head -n 1 "$(psql -X -q -A -t "$PG_ADMIN_URL" -c 'SHOW data_directory')/postmaster.pid"; }
+hold_lock() { hold_lock_sql "LOCK TABLE $1 IN $2 MODE"; } # hold_lock TABLE MODE
+# hold_lock_sql SQL: a session runs SQL in a transaction and keeps it open (its locks held) until
+# release_stalls ends it; HOLD_PID is its psql.
+hold_lock_sql() {
+  local in=$WORK/lock-in.$RANDOM out=$WORK/lock-out.$RANDOM w r line
+  mkfifo "$in" "$out"
+  psql -X -q -A -t -v ON_ERROR_STOP=1 "$DIRECT_URL" <"$in" >"$out" 2>&1 &
+  HOLD_PID=$!
+  HELD+=("$HOLD_PID")
+  exec {w}>"$in"
+  HELD_FDS+=("$w")
+  echo "BEGIN; $1; SELECT 'locked';" >&"$w"
+  exec {r}<"$out"
+  while read -r line <&"$r" && [[ $line != locked ]]; do :; done
+  exec {r}<&-
+  rm -f "$in" "$out"
+  [[ $line == locked ]] || die "could not hold a lock ($1): $line"
+}
+busy_gate() { # a switch to a port nobody answers: the gate serves control commands one at a time
+  "$SLIPWAY" gate switch 127.0.0.1:9 --config "$CONFIG" >/dev/null 2>&1 &
+  HELD+=($!)
+  sleep 0.3
+}
+STOPPED_PG=
+release_stalls() {
+  [[ -n $STOPPED_PG ]] && kill -CONT "$STOPPED_PG" 2>/dev/null
+  STOPPED_PG=
+  rm -f "$SINK_SLOW_FILE"
+  local pid fd
+  for fd in "${HELD_FDS[@]}"; do
+    if [[ -e /proc/$$/fd/$fd ]]; then exec {fd}>&-; fi
+  done
+  HELD_FDS=()
+  for pid in "${HELD[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${HELD[@]}"; do wait "$pid" 2>/dev/null || true; done
+  HELD=()
+  return 0
+}
+# phase -> "WHEN:STALL|WHEN:STALL...": each STALL runs when WHEN is "start" or that phase is running.
+declare -A STALL=(
+  [check]="start:stop_postgres"
+  [lint]="start:hold_lock users ACCESS\ EXCLUSIVE"
+  [snapshot]="start:hold_advisory"
+  [backup]="start:hold_advisory|snapshot:hold_lock audit_log ACCESS\ EXCLUSIVE; release_advisory"
+  [maintenance-on]="start:busy_gate"
+  [migrate]="start:hold_lock users ACCESS\ SHARE"
+  [release]="start:export E2E_STEP_SLEEP=60"
+  [switch]="start:export E2E_STEP_SLEEP=2|release:busy_gate"
+  [verify]="release:hold_lock unions ACCESS\ EXCLUSIVE"
+  [maintenance-off]="verify:busy_gate"
+  [notify]="verify:touch \"\$SINK_SLOW_FILE\""
+)
+stop_postgres() { STOPPED_PG=$(pg_postmaster) && kill -STOP "$STOPPED_PG"; }
+# The integrity snapshot counts e2e_stall (kill scenarios add it to [verify.integrity] tables), a
+# view that waits while the test holds advisory lock 4242 (nothing else in the deploy reads it).
+create_stall_view() {
+  sql "CREATE FUNCTION e2e_wait() RETURNS int LANGUAGE plpgsql AS \$\$
+       BEGIN PERFORM pg_advisory_lock_shared(4242); PERFORM pg_advisory_unlock_shared(4242); RETURN 1; END \$\$;
+       CREATE VIEW e2e_stall AS SELECT e2e_wait() AS x;" >/dev/null
+}
+hold_advisory() { hold_lock_sql "SELECT pg_advisory_lock(4242)"; ADVISORY_PID=$HOLD_PID; }
+# Ending the session (not closing its stdin: processes started since inherited that) releases it.
+release_advisory() {
+  kill "$ADVISORY_PID" 2>/dev/null || true
+  wait "$ADVISORY_PID" 2>/dev/null || true
+}
+
+kill_at() {
+  local phase=$1 pid status stage when
+  local -a stages
+  IFS='|' read -r -a stages <<<"${STALL[$1]}"
+  DEMO_INTEGRITY_EXTRA='"e2e_stall"' scenario "kill-$phase"
+  create_stall_view
+  deploy v1 && expect "$code" 0 "v1 deploy"
+  if [[ $phase == notify && ,$(record phases), == *",notify:skipped,"* ]]; then
+    echo "NOTE: this build's notify phase sends nothing (skipped at once), so it cannot be held: not run"
+    return 0
+  fi
+  demo_release_env v2
+  local next=0
+  while ((next < ${#stages[@]})) && [[ ${stages[next]%%:*} == start ]]; do
+    eval "${stages[next]#*:}"
+    next=$((next + 1))
+  done
+  "$SLIPWAY" deploy --version v2 --config "$CONFIG" >"$DEMO_DIR/killed.out" 2>&1 &
+  pid=$!
+  unset E2E_STEP_SLEEP
+  for _ in $(seq 1 600); do
+    if ((next < ${#stages[@]})); then
+      when=${stages[next]%%:*}
+      if [[ $(phase_of "$when") == running ]]; then
+        eval "${stages[next]#*:}"
+        next=$((next + 1))
+      fi
+    fi
+    status=$(phase_of "$phase")
+    [[ $status == running ]] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  [[ $status == running ]] || {
+    release_stalls
+    die "the deploy never showed phase $phase running (it is $status): $(tail -n 20 "$DEMO_DIR/killed.out")"
+  }
+  kill -9 "$pid"
+  wait "$pid" 2>/dev/null || true
+  release_stalls
+  echo "killed the deploy (pid $pid) in phase $phase"
+  local id
+  id=$(record id)
+  status=$(record status)
+  [[ $status == running || $status == interrupted ]] || die "the killed deploy's record says '$status'"
+  run_slipway status --format json
+  expect "$code" 1 "slipway status after a kill in $phase (an interrupted deploy)"
+  expect "$(node -e '
+    const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const d = (s.interrupted || {}).deploy || {};
+    const p = (d.phases || []).find((x) => x.name === process.argv[2]) || {};
+    console.log(`${d.id}/${p.status}`);' "$OUT" "$phase")" "$id/running" "slipway status: the interrupted deploy and the phase it was in"
+  deploy v2
+  expect "$code" 1 "a plain deploy after an interrupted one"
+  grep -qi "interrupted" "$OUT" || die "the next deploy does not report the interrupted one: $(cat "$OUT")"
+  grep -q -- "--resume" "$OUT" || die "the next deploy does not offer --resume: $(cat "$OUT")"
+  deploy v2 --resume
+  expect "$code" 0 "deploy --resume after a kill in $phase"
+  grep -qi "stale" "$OUT" || die "the resumed deploy does not say it took over a stale lock: $(cat "$OUT")"
+  expect "$(record status)" succeeded "the resumed deploy"
+  expect "$(served_release)" v2 "release served after the resumed deploy"
+  expect "$(gate_field mode)" normal "gate mode after the resumed deploy"
+  expect "$(table_exists report_sessions)" t "the v2 migration after the resumed deploy"
+  PASSED+=("kill-$phase")
+}
+for phase in check lint snapshot backup maintenance-on migrate release switch verify maintenance-off notify; do
+  [[ kill-$phase =~ $ONLY ]] && kill_at "$phase"
+done
+
+# ---- redaction -------------------------------------------------------------------------------
+# Every scenario above ran with E2E_API_TOKEN in the environment and a step that printed it.
+SCENARIO=redaction
+if ((${#PASSED[@]} > 0)); then
+  say "redaction: $E2E_API_TOKEN must appear nowhere"
+  leaks=$(grep -rl --exclude='*.log' --exclude-dir=run --exclude-dir=marks --exclude-dir=releases -a -- "$E2E_API_TOKEN" "$WORK" || true)
+  [[ -z $leaks ]] || die "the secret leaked into: $leaks"
+  # The step did print it (so the check above means something): the redacted form is in a record.
+  found=0
+  for d in "$WORK"/*/; do
+    [[ -f $d/slipway.toml ]] || continue
+    CONFIG=$d/slipway.toml
+    history_json | grep -q "calling the API with token \*\*\*" && found=1
+  done
+  ((found)) || die "no record kept the step's output with the secret masked"
+  for d in "$WORK"/*/; do
+    [[ -f $d/slipway.toml ]] || continue
+    CONFIG=$d/slipway.toml
+    "$SLIPWAY" history --config "$CONFIG" --format markdown | grep -q -- "$E2E_API_TOKEN" && die "the markdown history of $d leaks it"
+  done
+  PASSED+=(redaction)
+fi
+
+echo
+echo "deploy_e2e: ${#PASSED[@]} scenarios passed: ${PASSED[*]}"
