@@ -132,8 +132,8 @@ class Worker {
 
 struct Worker::Exchange {
   clock::time_point start = clock::now();
-  std::string client_ip;
-  std::string method;
+  std::string_view client_ip;  // the session's, which outlives the exchange
+  std::string method;          // method and target: copied only when the access log is on
   std::string target;
   unsigned status = 0;
   std::uint64_t bytes = 0;
@@ -286,8 +286,12 @@ awaitable<bool> Worker::handle(beast::tcp_stream& client, beast::flat_buffer& bu
   const auto& cfg = gate_.config();
   Exchange x;
   x.client_ip = client_ip;
-  x.method = std::string(sv(req.method_string()));
-  x.target = std::string(sv(req.target()));
+  const std::string_view method = sv(req.method_string());
+  const std::string_view target = sv(req.target());
+  if (gate_.access_log()) {  // the request's own strings change when it is rewritten for the upstream
+    x.method = method;
+    x.target = target;
+  }
   x.head = req.method() == http::verb::head;
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive() && !gate_.stopping.load(std::memory_order_relaxed);
@@ -319,7 +323,7 @@ awaitable<bool> Worker::handle(beast::tcp_stream& client, beast::flat_buffer& bu
     x.admin = gate_.admin().is_admin(r, now);
     return x.admin;
   };
-  const Action action = decide(snap.mode, gate_.rules(), x.method, x.target, is_admin);
+  const Action action = decide(snap.mode, gate_.rules(), method, target, is_admin);
 
   if (action != Action::pass) {
     // The gate answers; a body the client sends along is read and dropped (or the connection
