@@ -54,6 +54,7 @@ struct UpstreamConnection {
   explicit UpstreamConnection(const asio::any_io_executor& ex) : stream(ex) {}
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
+  std::string out;  // a header being written: the request to the upstream, then its answer to the client
 };
 using Upstream = std::unique_ptr<UpstreamConnection>;
 
@@ -78,6 +79,36 @@ std::array<unsigned char, 16> address_bytes(const asio::ip::address& a) {
 
 std::string_view sv(beast::string_view s) {
   return {s.data(), s.size()};
+}
+
+// Appends a header as Beast's serializer writes it, in one piece: one buffer to send instead of
+// one per field, and no serializer walking a buffer sequence of buffer sequences.
+template <bool isRequest>
+void append_header(std::string& out, const http::header<isRequest>& h) {
+  const char version[] = {char('0' + h.version() / 10), '.', char('0' + h.version() % 10)};
+  if constexpr (isRequest) {
+    out += sv(h.method_string());
+    out += ' ';
+    out += sv(h.target());
+    out += " HTTP/";
+    out.append(version, 3);
+  } else {
+    const unsigned code = h.result_int();
+    const char status[] = {' ', char('0' + code / 100), char('0' + code / 10 % 10), char('0' + code % 10), ' '};
+    out += "HTTP/";
+    out.append(version, 3);
+    out.append(status, 5);
+    const auto reason = h.reason();
+    out += sv(reason.empty() ? http::obsolete_reason(h.result()) : reason);
+  }
+  out += "\r\n";
+  for (const auto& f : h) {
+    out += sv(f.name_string());
+    out += ": ";
+    out += sv(f.value());
+    out += "\r\n";
+  }
+  out += "\r\n";
 }
 
 class Worker {
@@ -112,6 +143,8 @@ class Worker {
                                     http::request_parser<http::empty_body>& parser, Exchange& x, const Snapshot& snap);
   awaitable<bool> relay_response(beast::tcp_stream& client, beast::flat_buffer& client_buffer, Upstream up,
                                  http::response_parser<http::empty_body>& rp, Exchange& x);
+  awaitable<bool> relay_streaming(beast::tcp_stream& client, Upstream up, http::response_parser<http::empty_body>& rp,
+                                  Exchange& x, bool keep, bool upstream_keep, std::uint64_t version);
   awaitable<void> tunnel(beast::tcp_stream& client, beast::flat_buffer& client_buffer, Upstream up);
   awaitable<bool> reply(beast::tcp_stream& client, unsigned version, http::status status, std::string_view content_type,
                         std::string_view body, bool keep_alive, Exchange& x, std::int64_t retry_after = 0);
@@ -224,8 +257,11 @@ awaitable<bool> Worker::reply(beast::tcp_stream& client, unsigned version, http:
   res.content_length(body.size());
   if (!x.head) res.body() = {body.data(), body.size()};  // HEAD: the header says how long the body would be
   res.keep_alive(keep_alive);
+  std::string head;
+  append_header(head, res.base());
+  const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(res.body().data(), res.body().size())};
   client.expires_after(gate_.config().idle_timeout);
-  auto [ec, n] = co_await http::async_write(client, res, nothrow);
+  auto [ec, n] = co_await asio::async_write(client, out, nothrow);
   record(x);
   co_return !ec && keep_alive;
 }
@@ -388,8 +424,12 @@ awaitable<bool> Worker::forward(beast::tcp_stream& client, beast::flat_buffer& c
                                keep_alive, x);
     }
     const auto sent = clock::now();
+    up->out.clear();
+    append_header(up->out, request.base());
+    std::array<asio::const_buffer, 2> out{asio::buffer(up->out), asio::const_buffer()};
+    if constexpr (std::is_same_v<Body, http::string_body>) out[1] = asio::buffer(request.body());
     up->stream.expires_after(cfg.upstream_timeout);
-    auto [we, wn] = co_await http::async_write(up->stream, request, nothrow);
+    auto [we, wn] = co_await asio::async_write(up->stream, out, nothrow);
     http::response_parser<http::empty_body> rp;
     rp.header_limit(64 * 1024);
     rp.body_limit(boost::none);
@@ -514,10 +554,11 @@ awaitable<bool> Worker::relay_response(beast::tcp_stream& client, beast::flat_bu
   if (keep && x.version == 10) res.set(http::field::connection, "keep-alive");
 
   if (whole) {
+    up->out.clear();
     if (rp.is_done()) {
-      http::response<http::empty_body> out{std::move(res)};
+      append_header(up->out, res.base());
       client.expires_after(cfg.idle_timeout);
-      auto [e, n] = co_await http::async_write(client, out, nothrow);
+      auto [e, n] = co_await asio::async_write(client, asio::buffer(up->out), nothrow);
       if (e) keep = false;
     } else {
       http::response_parser<http::string_body> sp{std::move(rp)};
@@ -527,17 +568,27 @@ awaitable<bool> Worker::relay_response(beast::tcp_stream& client, beast::flat_bu
         record(x);
         co_return false;
       }
-      auto& out = sp.get();
-      x.bytes = out.body().size();
+      const auto& body = sp.get().body();
+      append_header(up->out, sp.get().base());
+      x.bytes = body.size();
+      const std::array<asio::const_buffer, 2> out{asio::buffer(up->out), asio::buffer(body)};
       client.expires_after(cfg.idle_timeout);
-      auto [e, n] = co_await http::async_write(client, out, nothrow);
+      auto [e, n] = co_await asio::async_write(client, out, nothrow);
       if (e) keep = false;
     }
     record(x);
     if (upstream_keep) give_back(std::move(up), version);
     co_return keep;
   }
+  co_return co_await relay_streaming(client, std::move(up), rp, x, keep, upstream_keep, version);
+}
 
+// A large, chunked or read-until-close answer streams through a fixed buffer (in a coroutine of
+// its own, so that the buffer is not part of every answer's coroutine frame).
+awaitable<bool> Worker::relay_streaming(beast::tcp_stream& client, Upstream up,
+                                        http::response_parser<http::empty_body>& rp, Exchange& x, bool keep,
+                                        bool upstream_keep, std::uint64_t version) {
+  const auto& cfg = gate_.config();
   http::response_parser<http::buffer_body> p{std::move(rp)};
   auto& out = p.get();
   out.body().data = nullptr;
