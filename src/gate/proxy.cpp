@@ -41,9 +41,17 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
-using asio::awaitable;
+// Every coroutine, socket and stream runs on its worker's io_context, named by its concrete
+// executor type: the default (any_io_executor) is type-erased, and copying, comparing and
+// destroying it on every operation showed up in perf.
+using Executor = asio::io_context::executor_type;
+template <typename T>
+using awaitable = asio::awaitable<T, Executor>;
+using Socket = asio::basic_stream_socket<tcp, Executor>;
+using Stream = beast::basic_stream<tcp, Executor>;
+using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
 using namespace asio::experimental::awaitable_operators;
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable_t<Executor>{});
 using clock = std::chrono::steady_clock;
 
 constexpr std::size_t kWholeBody = 256 * 1024;  // bodies up to this size are read whole
@@ -51,8 +59,8 @@ constexpr std::size_t kPoolSize = 128;          // idle upstream connections per
 constexpr auto kConnectTimeout = std::chrono::seconds(5);
 
 struct UpstreamConnection {
-  explicit UpstreamConnection(const asio::any_io_executor& ex) : stream(ex) {}
-  beast::tcp_stream stream;
+  explicit UpstreamConnection(const Executor& ex) : stream(ex) {}
+  Stream stream;
   beast::flat_buffer buffer;
   std::string out;  // a header being written: the request to the upstream, then its answer to the client
 };
@@ -122,8 +130,8 @@ class Worker {
   void run() { ioc_.run(); }
   void stop() { ioc_.stop(); }
 
-  awaitable<void> session(tcp::socket socket);
-  awaitable<void> admin_session(tcp::socket socket);
+  awaitable<void> session(Socket socket);
+  awaitable<void> admin_session(Socket socket);
 
  private:
   struct Exchange;  // one request's facts, for the access log and metrics
@@ -133,20 +141,19 @@ class Worker {
   Upstream take_idle();
   void give_back(Upstream c, std::uint64_t version);
 
-  awaitable<bool> handle(beast::tcp_stream& client, beast::flat_buffer& buffer,
-                         http::request_parser<http::empty_body>& parser, const std::string& client_ip,
-                         const std::array<unsigned char, 16>& client_bytes);
+  awaitable<bool> handle(Stream& client, beast::flat_buffer& buffer, http::request_parser<http::empty_body>& parser,
+                         const std::string& client_ip, const std::array<unsigned char, 16>& client_bytes);
   template <typename Body>
-  awaitable<bool> forward(beast::tcp_stream& client, beast::flat_buffer& client_buffer, http::request<Body>& request,
-                          Exchange& x, const Snapshot& snap);
-  awaitable<bool> forward_streaming(beast::tcp_stream& client, beast::flat_buffer& client_buffer,
+  awaitable<bool> forward(Stream& client, beast::flat_buffer& client_buffer, http::request<Body>& request, Exchange& x,
+                          const Snapshot& snap);
+  awaitable<bool> forward_streaming(Stream& client, beast::flat_buffer& client_buffer,
                                     http::request_parser<http::empty_body>& parser, Exchange& x, const Snapshot& snap);
-  awaitable<bool> relay_response(beast::tcp_stream& client, beast::flat_buffer& client_buffer, Upstream up,
+  awaitable<bool> relay_response(Stream& client, beast::flat_buffer& client_buffer, Upstream up,
                                  http::response_parser<http::empty_body>& rp, Exchange& x);
-  awaitable<bool> relay_streaming(beast::tcp_stream& client, Upstream up, http::response_parser<http::empty_body>& rp,
-                                  Exchange& x, bool keep, bool upstream_keep, std::uint64_t version);
-  awaitable<void> tunnel(beast::tcp_stream& client, beast::flat_buffer& client_buffer, Upstream up);
-  awaitable<bool> reply(beast::tcp_stream& client, unsigned version, http::status status, std::string_view content_type,
+  awaitable<bool> relay_streaming(Stream& client, Upstream up, http::response_parser<http::empty_body>& rp, Exchange& x,
+                                  bool keep, bool upstream_keep, std::uint64_t version);
+  awaitable<void> tunnel(Stream& client, beast::flat_buffer& client_buffer, Upstream up);
+  awaitable<bool> reply(Stream& client, unsigned version, http::status status, std::string_view content_type,
                         std::string_view body, bool keep_alive, Exchange& x, std::int64_t retry_after = 0);
   void record(const Exchange& x);
 
@@ -242,9 +249,8 @@ void Worker::record(const Exchange& x) {
   }
 }
 
-awaitable<bool> Worker::reply(beast::tcp_stream& client, unsigned version, http::status status,
-                              std::string_view content_type, std::string_view body, bool keep_alive, Exchange& x,
-                              std::int64_t retry_after) {
+awaitable<bool> Worker::reply(Stream& client, unsigned version, http::status status, std::string_view content_type,
+                              std::string_view body, bool keep_alive, Exchange& x, std::int64_t retry_after) {
   // The body is not copied: `body` outlives the write (a temporary lives to the end of the co_await).
   http::response<http::span_body<const char>> res{status, version == 10 ? 10u : 11u};
   res.set(http::field::server, "slipway-gate");
@@ -266,7 +272,7 @@ awaitable<bool> Worker::reply(beast::tcp_stream& client, unsigned version, http:
   co_return !ec && keep_alive;
 }
 
-awaitable<void> Worker::session(tcp::socket socket) {
+awaitable<void> Worker::session(Socket socket) {
   Counted connection(gate_.connections);
   beast::error_code ec;
   const auto remote = socket.remote_endpoint(ec);
@@ -274,7 +280,7 @@ awaitable<void> Worker::session(tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);
   const std::string client_ip = remote.address().to_string();
   const auto client_bytes = address_bytes(remote.address());
-  beast::tcp_stream client(std::move(socket));
+  Stream client(std::move(socket));
   beast::flat_buffer buffer;
   const auto& cfg = gate_.config();
   while (!gate_.stopping.load(std::memory_order_relaxed)) {
@@ -312,10 +318,10 @@ awaitable<void> Worker::session(tcp::socket socket) {
     if (!keep) break;
   }
   beast::error_code ignored;
-  client.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  client.socket().shutdown(Socket::shutdown_send, ignored);
 }
 
-awaitable<bool> Worker::handle(beast::tcp_stream& client, beast::flat_buffer& buffer,
+awaitable<bool> Worker::handle(Stream& client, beast::flat_buffer& buffer,
                                http::request_parser<http::empty_body>& parser, const std::string& client_ip,
                                const std::array<unsigned char, 16>& client_bytes) {
   auto& req = parser.get();
@@ -408,8 +414,8 @@ awaitable<bool> Worker::handle(beast::tcp_stream& client, beast::flat_buffer& bu
 // A request held whole in memory: sent on a pooled connection, and once more on a fresh one
 // when the pooled one turns out to be closed.
 template <typename Body>
-awaitable<bool> Worker::forward(beast::tcp_stream& client, beast::flat_buffer& client_buffer,
-                                http::request<Body>& request, Exchange& x, const Snapshot& snap) {
+awaitable<bool> Worker::forward(Stream& client, beast::flat_buffer& client_buffer, http::request<Body>& request,
+                                Exchange& x, const Snapshot& snap) {
   const auto& cfg = gate_.config();
   Counted in_flight(*snap.in_flight);
   const bool keep_alive = request.keep_alive();
@@ -452,7 +458,7 @@ awaitable<bool> Worker::forward(beast::tcp_stream& client, beast::flat_buffer& c
 }
 
 // A large or chunked request body streams through a fixed buffer: no retry is possible.
-awaitable<bool> Worker::forward_streaming(beast::tcp_stream& client, beast::flat_buffer& client_buffer,
+awaitable<bool> Worker::forward_streaming(Stream& client, beast::flat_buffer& client_buffer,
                                           http::request_parser<http::empty_body>& parser, Exchange& x,
                                           const Snapshot& snap) {
   const auto& cfg = gate_.config();
@@ -521,7 +527,7 @@ awaitable<bool> Worker::forward_streaming(beast::tcp_stream& client, beast::flat
   co_return co_await relay_response(client, client_buffer, std::move(up), rp, x);
 }
 
-awaitable<bool> Worker::relay_response(beast::tcp_stream& client, beast::flat_buffer& client_buffer, Upstream up,
+awaitable<bool> Worker::relay_response(Stream& client, beast::flat_buffer& client_buffer, Upstream up,
                                        http::response_parser<http::empty_body>& rp, Exchange& x) {
   const auto& cfg = gate_.config();
   auto& res = rp.get();
@@ -585,9 +591,8 @@ awaitable<bool> Worker::relay_response(beast::tcp_stream& client, beast::flat_bu
 
 // A large, chunked or read-until-close answer streams through a fixed buffer (in a coroutine of
 // its own, so that the buffer is not part of every answer's coroutine frame).
-awaitable<bool> Worker::relay_streaming(beast::tcp_stream& client, Upstream up,
-                                        http::response_parser<http::empty_body>& rp, Exchange& x, bool keep,
-                                        bool upstream_keep, std::uint64_t version) {
+awaitable<bool> Worker::relay_streaming(Stream& client, Upstream up, http::response_parser<http::empty_body>& rp,
+                                        Exchange& x, bool keep, bool upstream_keep, std::uint64_t version) {
   const auto& cfg = gate_.config();
   http::response_parser<http::buffer_body> p{std::move(rp)};
   auto& out = p.get();
@@ -633,7 +638,7 @@ awaitable<bool> Worker::relay_streaming(beast::tcp_stream& client, Upstream up,
   co_return keep;
 }
 
-awaitable<void> pump(tcp::socket& from, tcp::socket& to) {
+awaitable<void> pump(Socket& from, Socket& to) {
   std::array<char, 16384> data;
   while (true) {
     auto [re, n] = co_await from.async_read_some(asio::buffer(data), nothrow);
@@ -646,10 +651,10 @@ awaitable<void> pump(tcp::socket& from, tcp::socket& to) {
     }
   }
   beast::error_code ignored;
-  to.shutdown(tcp::socket::shutdown_send, ignored);
+  to.shutdown(Socket::shutdown_send, ignored);
 }
 
-awaitable<void> Worker::tunnel(beast::tcp_stream& client, beast::flat_buffer& client_buffer, Upstream up) {
+awaitable<void> Worker::tunnel(Stream& client, beast::flat_buffer& client_buffer, Upstream up) {
   client.expires_never();
   up->stream.expires_never();
   auto& a = client.socket();
@@ -669,8 +674,8 @@ awaitable<void> Worker::tunnel(beast::tcp_stream& client, beast::flat_buffer& cl
   b.close(ignored);
 }
 
-awaitable<void> Worker::admin_session(tcp::socket socket) {
-  beast::tcp_stream stream(std::move(socket));
+awaitable<void> Worker::admin_session(Socket socket) {
+  Stream stream(std::move(socket));
   beast::flat_buffer buffer;
   while (true) {
     stream.expires_after(std::chrono::seconds(30));
@@ -715,7 +720,7 @@ Result<tcp::endpoint> endpoint_of(const std::string& text, std::string_view key)
   return tcp::endpoint(address, hp->port);
 }
 
-Result<void> open_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& ep, std::string_view key) {
+Result<void> open_acceptor(Acceptor& acceptor, const tcp::endpoint& ep, std::string_view key) {
   beast::error_code ec;
   acceptor.open(ep.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
@@ -752,8 +757,8 @@ Result<void> serve(Gate& gate, const std::function<void()>& ready) {
   if (!listen_ep) return fail(listen_ep.error());
   auto admin_ep = endpoint_of(cfg.admin_listen, "gate.admin_listen");
   if (!admin_ep) return fail(admin_ep.error());
-  tcp::acceptor acceptor(main);
-  tcp::acceptor admin(main);
+  Acceptor acceptor(main);
+  Acceptor admin(main);
   if (auto ok = open_acceptor(acceptor, *listen_ep, "gate.listen"); !ok) return ok;
   if (auto ok = open_acceptor(admin, *admin_ep, "gate.admin_listen"); !ok) return ok;
 
