@@ -41,9 +41,17 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
-using asio::awaitable;
+// Every coroutine, socket and stream runs on its worker's io_context, named by its concrete
+// executor type: the default (any_io_executor) is type-erased, and copying, comparing and
+// destroying it on every operation showed up in perf.
+using Executor = asio::io_context::executor_type;
+template <typename T>
+using awaitable = asio::awaitable<T, Executor>;
+using Socket = asio::basic_stream_socket<tcp, Executor>;
+using Stream = beast::basic_stream<tcp, Executor>;
+using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
 using namespace asio::experimental::awaitable_operators;
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable_t<Executor>{});
 using clock = std::chrono::steady_clock;
 
 constexpr std::size_t kWholeBody = 256 * 1024;  // bodies up to this size are read whole
@@ -51,9 +59,10 @@ constexpr std::size_t kPoolSize = 128;          // idle upstream connections per
 constexpr auto kConnectTimeout = std::chrono::seconds(5);
 
 struct UpstreamConnection {
-  explicit UpstreamConnection(const asio::any_io_executor& ex) : stream(ex) {}
-  beast::tcp_stream stream;
+  explicit UpstreamConnection(const Executor& ex) : stream(ex) {}
+  Stream stream;
   beast::flat_buffer buffer;
+  std::string out;  // a header being written: the request to the upstream, then its answer to the client
 };
 using Upstream = std::unique_ptr<UpstreamConnection>;
 
@@ -80,6 +89,36 @@ std::string_view sv(beast::string_view s) {
   return {s.data(), s.size()};
 }
 
+// Appends a header as Beast's serializer writes it, in one piece: one buffer to send instead of
+// one per field, and no serializer walking a buffer sequence of buffer sequences.
+template <bool isRequest>
+void append_header(std::string& out, const http::header<isRequest>& h) {
+  const char version[] = {char('0' + h.version() / 10), '.', char('0' + h.version() % 10)};
+  if constexpr (isRequest) {
+    out += sv(h.method_string());
+    out += ' ';
+    out += sv(h.target());
+    out += " HTTP/";
+    out.append(version, 3);
+  } else {
+    const unsigned code = h.result_int();
+    const char status[] = {' ', char('0' + code / 100), char('0' + code / 10 % 10), char('0' + code % 10), ' '};
+    out += "HTTP/";
+    out.append(version, 3);
+    out.append(status, 5);
+    const auto reason = h.reason();
+    out += sv(reason.empty() ? http::obsolete_reason(h.result()) : reason);
+  }
+  out += "\r\n";
+  for (const auto& f : h) {
+    out += sv(f.name_string());
+    out += ": ";
+    out += sv(f.value());
+    out += "\r\n";
+  }
+  out += "\r\n";
+}
+
 class Worker {
  public:
   Worker(Gate& gate, std::size_t index)
@@ -91,8 +130,8 @@ class Worker {
   void run() { ioc_.run(); }
   void stop() { ioc_.stop(); }
 
-  awaitable<void> session(tcp::socket socket);
-  awaitable<void> admin_session(tcp::socket socket);
+  awaitable<void> session(Socket socket);
+  awaitable<void> admin_session(Socket socket);
 
  private:
   struct Exchange;  // one request's facts, for the access log and metrics
@@ -102,18 +141,19 @@ class Worker {
   Upstream take_idle();
   void give_back(Upstream c, std::uint64_t version);
 
-  awaitable<bool> handle(beast::tcp_stream& client, beast::flat_buffer& buffer,
-                         http::request_parser<http::empty_body>& parser, const std::string& client_ip,
-                         const std::array<unsigned char, 16>& client_bytes);
+  awaitable<bool> handle(Stream& client, beast::flat_buffer& buffer, http::request_parser<http::empty_body>& parser,
+                         const std::string& client_ip, const std::array<unsigned char, 16>& client_bytes);
   template <typename Body>
-  awaitable<bool> forward(beast::tcp_stream& client, beast::flat_buffer& client_buffer, http::request<Body>& request,
-                          Exchange& x, const Snapshot& snap);
-  awaitable<bool> forward_streaming(beast::tcp_stream& client, beast::flat_buffer& client_buffer,
+  awaitable<bool> forward(Stream& client, beast::flat_buffer& client_buffer, http::request<Body>& request, Exchange& x,
+                          const Snapshot& snap);
+  awaitable<bool> forward_streaming(Stream& client, beast::flat_buffer& client_buffer,
                                     http::request_parser<http::empty_body>& parser, Exchange& x, const Snapshot& snap);
-  awaitable<bool> relay_response(beast::tcp_stream& client, beast::flat_buffer& client_buffer, Upstream up,
+  awaitable<bool> relay_response(Stream& client, beast::flat_buffer& client_buffer, Upstream up,
                                  http::response_parser<http::empty_body>& rp, Exchange& x);
-  awaitable<void> tunnel(beast::tcp_stream& client, beast::flat_buffer& client_buffer, Upstream up);
-  awaitable<bool> reply(beast::tcp_stream& client, unsigned version, http::status status, std::string_view content_type,
+  awaitable<bool> relay_streaming(Stream& client, Upstream up, http::response_parser<http::empty_body>& rp, Exchange& x,
+                                  bool keep, bool upstream_keep, std::uint64_t version);
+  awaitable<void> tunnel(Stream& client, beast::flat_buffer& client_buffer, Upstream up);
+  awaitable<bool> reply(Stream& client, unsigned version, http::status status, std::string_view content_type,
                         std::string_view body, bool keep_alive, Exchange& x, std::int64_t retry_after = 0);
   void record(const Exchange& x);
 
@@ -132,8 +172,8 @@ class Worker {
 
 struct Worker::Exchange {
   clock::time_point start = clock::now();
-  std::string client_ip;
-  std::string method;
+  std::string_view client_ip;  // the session's, which outlives the exchange
+  std::string method;          // method and target: copied only when the access log is on
   std::string target;
   unsigned status = 0;
   std::uint64_t bytes = 0;
@@ -209,9 +249,8 @@ void Worker::record(const Exchange& x) {
   }
 }
 
-awaitable<bool> Worker::reply(beast::tcp_stream& client, unsigned version, http::status status,
-                              std::string_view content_type, std::string_view body, bool keep_alive, Exchange& x,
-                              std::int64_t retry_after) {
+awaitable<bool> Worker::reply(Stream& client, unsigned version, http::status status, std::string_view content_type,
+                              std::string_view body, bool keep_alive, Exchange& x, std::int64_t retry_after) {
   // The body is not copied: `body` outlives the write (a temporary lives to the end of the co_await).
   http::response<http::span_body<const char>> res{status, version == 10 ? 10u : 11u};
   res.set(http::field::server, "slipway-gate");
@@ -224,13 +263,16 @@ awaitable<bool> Worker::reply(beast::tcp_stream& client, unsigned version, http:
   res.content_length(body.size());
   if (!x.head) res.body() = {body.data(), body.size()};  // HEAD: the header says how long the body would be
   res.keep_alive(keep_alive);
+  std::string head;
+  append_header(head, res.base());
+  const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(res.body().data(), res.body().size())};
   client.expires_after(gate_.config().idle_timeout);
-  auto [ec, n] = co_await http::async_write(client, res, nothrow);
+  auto [ec, n] = co_await asio::async_write(client, out, nothrow);
   record(x);
   co_return !ec && keep_alive;
 }
 
-awaitable<void> Worker::session(tcp::socket socket) {
+awaitable<void> Worker::session(Socket socket) {
   Counted connection(gate_.connections);
   beast::error_code ec;
   const auto remote = socket.remote_endpoint(ec);
@@ -238,7 +280,7 @@ awaitable<void> Worker::session(tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);
   const std::string client_ip = remote.address().to_string();
   const auto client_bytes = address_bytes(remote.address());
-  beast::tcp_stream client(std::move(socket));
+  Stream client(std::move(socket));
   beast::flat_buffer buffer;
   const auto& cfg = gate_.config();
   while (!gate_.stopping.load(std::memory_order_relaxed)) {
@@ -279,7 +321,7 @@ awaitable<void> Worker::session(tcp::socket socket) {
   // sends for a moment. Closing with unread data would reset the connection, and the client
   // could lose the 413 or 400 it was sent before reading it.
   beast::error_code ignored;
-  client.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  client.socket().shutdown(Socket::shutdown_send, ignored);
   std::array<char, 16 * 1024> sink;
   std::size_t drained = 0;
   while (drained < 8 * 1024 * 1024) {
@@ -290,15 +332,19 @@ awaitable<void> Worker::session(tcp::socket socket) {
   }
 }
 
-awaitable<bool> Worker::handle(beast::tcp_stream& client, beast::flat_buffer& buffer,
+awaitable<bool> Worker::handle(Stream& client, beast::flat_buffer& buffer,
                                http::request_parser<http::empty_body>& parser, const std::string& client_ip,
                                const std::array<unsigned char, 16>& client_bytes) {
   auto& req = parser.get();
   const auto& cfg = gate_.config();
   Exchange x;
   x.client_ip = client_ip;
-  x.method = std::string(sv(req.method_string()));
-  x.target = std::string(sv(req.target()));
+  const std::string_view method = sv(req.method_string());
+  const std::string_view target = sv(req.target());
+  if (gate_.access_log()) {  // the request's own strings change when it is rewritten for the upstream
+    x.method = method;
+    x.target = target;
+  }
   x.head = req.method() == http::verb::head;
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive() && !gate_.stopping.load(std::memory_order_relaxed);
@@ -330,7 +376,7 @@ awaitable<bool> Worker::handle(beast::tcp_stream& client, beast::flat_buffer& bu
     x.admin = gate_.admin().is_admin(r, now);
     return x.admin;
   };
-  const Action action = decide(snap.mode, gate_.rules(), x.method, x.target, is_admin);
+  const Action action = decide(snap.mode, gate_.rules(), method, target, is_admin);
 
   if (action != Action::pass) {
     // The gate answers; a body the client sends along is read and dropped (or the connection
@@ -379,8 +425,8 @@ awaitable<bool> Worker::handle(beast::tcp_stream& client, beast::flat_buffer& bu
 // A request held whole in memory: sent on a pooled connection, and once more on a fresh one
 // when the pooled one turns out to be closed.
 template <typename Body>
-awaitable<bool> Worker::forward(beast::tcp_stream& client, beast::flat_buffer& client_buffer,
-                                http::request<Body>& request, Exchange& x, const Snapshot& snap) {
+awaitable<bool> Worker::forward(Stream& client, beast::flat_buffer& client_buffer, http::request<Body>& request,
+                                Exchange& x, const Snapshot& snap) {
   const auto& cfg = gate_.config();
   Counted in_flight(*snap.in_flight);
   const bool keep_alive = request.keep_alive();
@@ -395,8 +441,12 @@ awaitable<bool> Worker::forward(beast::tcp_stream& client, beast::flat_buffer& c
                                keep_alive, x);
     }
     const auto sent = clock::now();
+    up->out.clear();
+    append_header(up->out, request.base());
+    std::array<asio::const_buffer, 2> out{asio::buffer(up->out), asio::const_buffer()};
+    if constexpr (std::is_same_v<Body, http::string_body>) out[1] = asio::buffer(request.body());
     up->stream.expires_after(cfg.upstream_timeout);
-    auto [we, wn] = co_await http::async_write(up->stream, request, nothrow);
+    auto [we, wn] = co_await asio::async_write(up->stream, out, nothrow);
     http::response_parser<http::empty_body> rp;
     rp.header_limit(64 * 1024);
     rp.body_limit(boost::none);
@@ -419,7 +469,7 @@ awaitable<bool> Worker::forward(beast::tcp_stream& client, beast::flat_buffer& c
 }
 
 // A large or chunked request body streams through a fixed buffer: no retry is possible.
-awaitable<bool> Worker::forward_streaming(beast::tcp_stream& client, beast::flat_buffer& client_buffer,
+awaitable<bool> Worker::forward_streaming(Stream& client, beast::flat_buffer& client_buffer,
                                           http::request_parser<http::empty_body>& parser, Exchange& x,
                                           const Snapshot& snap) {
   const auto& cfg = gate_.config();
@@ -488,7 +538,7 @@ awaitable<bool> Worker::forward_streaming(beast::tcp_stream& client, beast::flat
   co_return co_await relay_response(client, client_buffer, std::move(up), rp, x);
 }
 
-awaitable<bool> Worker::relay_response(beast::tcp_stream& client, beast::flat_buffer& client_buffer, Upstream up,
+awaitable<bool> Worker::relay_response(Stream& client, beast::flat_buffer& client_buffer, Upstream up,
                                        http::response_parser<http::empty_body>& rp, Exchange& x) {
   const auto& cfg = gate_.config();
   auto& res = rp.get();
@@ -521,10 +571,11 @@ awaitable<bool> Worker::relay_response(beast::tcp_stream& client, beast::flat_bu
   if (keep && x.version == 10) res.set(http::field::connection, "keep-alive");
 
   if (whole) {
+    up->out.clear();
     if (rp.is_done()) {
-      http::response<http::empty_body> out{std::move(res)};
+      append_header(up->out, res.base());
       client.expires_after(cfg.idle_timeout);
-      auto [e, n] = co_await http::async_write(client, out, nothrow);
+      auto [e, n] = co_await asio::async_write(client, asio::buffer(up->out), nothrow);
       if (e) keep = false;
     } else {
       http::response_parser<http::string_body> sp{std::move(rp)};
@@ -534,17 +585,26 @@ awaitable<bool> Worker::relay_response(beast::tcp_stream& client, beast::flat_bu
         record(x);
         co_return false;
       }
-      auto& out = sp.get();
-      x.bytes = out.body().size();
+      const auto& body = sp.get().body();
+      append_header(up->out, sp.get().base());
+      x.bytes = body.size();
+      const std::array<asio::const_buffer, 2> out{asio::buffer(up->out), asio::buffer(body)};
       client.expires_after(cfg.idle_timeout);
-      auto [e, n] = co_await http::async_write(client, out, nothrow);
+      auto [e, n] = co_await asio::async_write(client, out, nothrow);
       if (e) keep = false;
     }
     record(x);
     if (upstream_keep) give_back(std::move(up), version);
     co_return keep;
   }
+  co_return co_await relay_streaming(client, std::move(up), rp, x, keep, upstream_keep, version);
+}
 
+// A large, chunked or read-until-close answer streams through a fixed buffer (in a coroutine of
+// its own, so that the buffer is not part of every answer's coroutine frame).
+awaitable<bool> Worker::relay_streaming(Stream& client, Upstream up, http::response_parser<http::empty_body>& rp,
+                                        Exchange& x, bool keep, bool upstream_keep, std::uint64_t version) {
+  const auto& cfg = gate_.config();
   http::response_parser<http::buffer_body> p{std::move(rp)};
   auto& out = p.get();
   out.body().data = nullptr;
@@ -589,7 +649,7 @@ awaitable<bool> Worker::relay_response(beast::tcp_stream& client, beast::flat_bu
   co_return keep;
 }
 
-awaitable<void> pump(tcp::socket& from, tcp::socket& to) {
+awaitable<void> pump(Socket& from, Socket& to) {
   std::array<char, 16384> data;
   while (true) {
     auto [re, n] = co_await from.async_read_some(asio::buffer(data), nothrow);
@@ -602,10 +662,10 @@ awaitable<void> pump(tcp::socket& from, tcp::socket& to) {
     }
   }
   beast::error_code ignored;
-  to.shutdown(tcp::socket::shutdown_send, ignored);
+  to.shutdown(Socket::shutdown_send, ignored);
 }
 
-awaitable<void> Worker::tunnel(beast::tcp_stream& client, beast::flat_buffer& client_buffer, Upstream up) {
+awaitable<void> Worker::tunnel(Stream& client, beast::flat_buffer& client_buffer, Upstream up) {
   client.expires_never();
   up->stream.expires_never();
   auto& a = client.socket();
@@ -625,8 +685,8 @@ awaitable<void> Worker::tunnel(beast::tcp_stream& client, beast::flat_buffer& cl
   b.close(ignored);
 }
 
-awaitable<void> Worker::admin_session(tcp::socket socket) {
-  beast::tcp_stream stream(std::move(socket));
+awaitable<void> Worker::admin_session(Socket socket) {
+  Stream stream(std::move(socket));
   beast::flat_buffer buffer;
   while (true) {
     stream.expires_after(std::chrono::seconds(30));
@@ -671,7 +731,7 @@ Result<tcp::endpoint> endpoint_of(const std::string& text, std::string_view key)
   return tcp::endpoint(address, hp->port);
 }
 
-Result<void> open_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& ep, std::string_view key) {
+Result<void> open_acceptor(Acceptor& acceptor, const tcp::endpoint& ep, std::string_view key) {
   beast::error_code ec;
   acceptor.open(ep.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
@@ -708,8 +768,8 @@ Result<void> serve(Gate& gate, const std::function<void()>& ready) {
   if (!listen_ep) return fail(listen_ep.error());
   auto admin_ep = endpoint_of(cfg.admin_listen, "gate.admin_listen");
   if (!admin_ep) return fail(admin_ep.error());
-  tcp::acceptor acceptor(main);
-  tcp::acceptor admin(main);
+  Acceptor acceptor(main);
+  Acceptor admin(main);
   if (auto ok = open_acceptor(acceptor, *listen_ep, "gate.listen"); !ok) return ok;
   if (auto ok = open_acceptor(admin, *admin_ep, "gate.admin_listen"); !ok) return ok;
 
