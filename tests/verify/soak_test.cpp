@@ -191,6 +191,25 @@ TEST(Soak, AProcessThatExitsDuringTheSoakFails) {
   EXPECT_NE(c.message.find("has exited"), std::string::npos) << c.message;
 }
 
+TEST(Soak, ARestartSeenThroughThePidFileFails) {
+  test::ChildServer first({"sh", "-c", "echo ready 0; exec sleep 60"});
+  test::ChildServer second({"sh", "-c", "echo ready 0; exec sleep 60"});
+  const auto file = std::filesystem::temp_directory_path() / ("slipway-soak-" + std::to_string(::getpid()) + ".pid");
+  std::ofstream(file) << first.pid() << "\n";
+  SoakOptions o = quick();
+  o.pid_file = file.string();
+  std::thread restart([&] {
+    std::this_thread::sleep_for(o.duration / 2);
+    std::ofstream(file) << second.pid() << "\n";
+  });
+  const Report report = soak(o);
+  restart.join();
+  std::filesystem::remove(file);
+  const Check c = check(report, "soak-rss-growth");
+  EXPECT_EQ(c.status, Status::fail);
+  EXPECT_NE(c.message.find("restarted"), std::string::npos) << c.message;
+}
+
 TEST(Soak, NoProcessOrNothingToSampleIsRefusedUpFront) {
   SoakOptions o = quick();
   o.pid = 1 << 29;  // above pid_max
