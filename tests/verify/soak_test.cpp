@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <atomic>
 #include <boost/json.hpp>
 #include <cmath>
@@ -185,7 +186,15 @@ TEST(Soak, AStableProcessPasses) {
 }
 
 TEST(Soak, AProcessThatExitsDuringTheSoakFails) {
-  const Report report = soak_child({"sh", "-c", "echo ready 0; exec sleep 0.6"});
+  test::ChildServer doomed({"sh", "-c", "echo ready 0; exec sleep 60"});
+  SoakOptions o = quick();
+  o.pid = doomed.pid();
+  std::thread killer([&] {
+    std::this_thread::sleep_for(o.duration / 2);
+    ::kill(doomed.pid(), SIGKILL);  // a crash; the ChildServer reaps it
+  });
+  const Report report = soak(o);
+  killer.join();
   const Check c = check(report, "soak-rss-growth");
   EXPECT_EQ(c.status, Status::fail);
   EXPECT_NE(c.message.find("has exited"), std::string::npos) << c.message;
