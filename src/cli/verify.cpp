@@ -3,6 +3,7 @@
 //   slipway verify                 every part slipway.toml configures
 //   slipway verify perf --url http://127.0.0.1:8080/health -c 64 -d 10s [--rate 2000]
 //   slipway verify smoke | integrity [--snapshot] | security | websocket
+//   slipway verify soak --pid 1234 --duration 1h     (not part of `slipway verify`: it runs long)
 #include <cstdio>
 #include <thread>
 #include <tuple>
@@ -21,6 +22,7 @@
 #include "verify/security.hpp"
 #include "verify/settings.hpp"
 #include "verify/smoke.hpp"
+#include "verify/soak.hpp"
 #include "verify/websocket.hpp"
 
 namespace slipway::cli {
@@ -74,7 +76,7 @@ void add_target_options(CLI::App& app, Context& ctx) {
 }
 
 // Loads config and settings; returns an exit code on failure.
-std::optional<int> load_context(Context& ctx) {
+std::optional<int> load_context(Context& ctx, bool needs_base_url = true) {
   auto format = verify_format(ctx.common);
   if (!format) return report_error(format.error());
   ctx.format = *format;
@@ -94,7 +96,9 @@ std::optional<int> load_context(Context& ctx) {
   if (!ctx.base_url.empty()) ctx.settings.base_url = ctx.base_url;
   if (!ctx.ca_file.empty()) ctx.settings.ca_file = ctx.ca_file;
   if (ctx.insecure) ctx.settings.insecure = true;
-  if (auto r = ctx.config.require("verify.base_url"); !r && ctx.base_url.empty()) return report_error(r.error());
+  if (auto r = ctx.config.require("verify.base_url"); !r && ctx.base_url.empty() && needs_base_url) {
+    return report_error(r.error());
+  }
   if (!ctx.config.project.env_file.empty()) {
     auto values = load_env_file(ctx.config.project.env_file);
     if (values) ctx.env = Environment(std::move(*values));
@@ -270,7 +274,10 @@ int run_integrity_command(const Args& args) {
 
 // ---- perf --------------------------------------------------------------------------------
 
-Result<void> perf_part(const Context& ctx, verify::Report& report) {
+// The load of each [[verify.perf.endpoint]], after the login flow. Empty when the login flow
+// failed (reported as `check_id` in `part`).
+Result<std::vector<verify::PerfTarget>> perf_targets(const Context& ctx, verify::Report& report,
+                                                     std::string_view check_id, std::string_view part) {
   const auto& perf = ctx.settings.perf;
   if (perf.endpoints.empty()) {
     return fail(Error::input("no perf endpoint configured", ctx.config.where("verify"),
@@ -282,10 +289,10 @@ Result<void> perf_part(const Context& ctx, verify::Report& report) {
   if (!perf.login_flow.empty()) {
     auto v = runner.run_named(perf.login_flow, nullptr);
     if (!v) {
-      report.add("perf-run", "perf", verify::Status::fail,
+      report.add(std::string(check_id), std::string(part), verify::Status::fail,
                  fmt::format("login flow '{}' failed; run `slipway verify smoke --flow '{}'` to see why",
                              perf.login_flow, perf.login_flow));
-      return {};
+      return std::vector<verify::PerfTarget>{};
     }
     vars = *v;
   }
@@ -317,7 +324,14 @@ Result<void> perf_part(const Context& ctx, verify::Report& report) {
     t.thresholds.insert(t.thresholds.end(), ep.thresholds.begin(), ep.thresholds.end());
     targets.push_back(std::move(t));
   }
-  return verify::run_perf(std::move(targets), report, ctx.format == Format::text);
+  return targets;
+}
+
+Result<void> perf_part(const Context& ctx, verify::Report& report) {
+  auto targets = perf_targets(ctx, report, "perf-run", "perf");
+  if (!targets) return fail(targets.error());
+  if (targets->empty()) return {};
+  return verify::run_perf(std::move(*targets), report, ctx.format == Format::text);
 }
 
 int run_perf_command(const Args& args) {
@@ -507,6 +521,125 @@ int run_websocket_command(const Args& args) {
   return finish(report, ctx.common, ctx.format);
 }
 
+// ---- soak ----------------------------------------------------------------------------------
+
+int run_soak_command(const Args& args) {
+  CLI::App app{
+      "Watch the service for a long while: its resident memory (by --pid, a PID file, or a Prometheus "
+      "--metrics-url) and its PostgreSQL connections (pg_stat_activity of database.url), optionally under a "
+      "modest load, and fail when either grows beyond a bound. Growth compares the median of the first "
+      "quarter of the samples after the warm-up with the median of the last quarter, so one spike does "
+      "not count; the least-squares trend per hour is reported too. Not part of `slipway verify`: "
+      "run it on its own after a deploy.",
+      args[0]};
+  app.footer(
+      "Examples:\n"
+      "  slipway verify soak --pid $(pgrep -f 'node server.js') --duration 1h --max-rss-growth 20%\n"
+      "  slipway verify soak --metrics-url http://127.0.0.1:9100/metrics --url /api/loans --rate 20\n"
+      "  slipway verify soak                # [verify.soak] of slipway.toml\n\n"
+      "Exit codes: 0 stable, 1 memory or connections grew beyond the bound (or the process exited), "
+      "2 bad flags or config, 3 the process, metrics URL or database is not there.");
+  Context ctx;
+  std::optional<int> pid, connections, max_conn;
+  std::optional<double> rate;
+  std::optional<std::string> duration, interval, warmup, max_rss;
+  std::string pid_file, metrics_url, metric, database, url;
+  bool load = false, no_database = false;
+  add_target_options(app, ctx);
+  app.add_option("--pid", pid, "the process whose RSS to sample (from /proc)");
+  app.add_option("--pid-file", pid_file, "a file holding that PID; re-read every sample, so a restart fails");
+  app.add_option("--metrics-url", metrics_url, "a Prometheus endpoint to read RSS from");
+  app.add_option("--metric", metric, "the metric in bytes; default process_resident_memory_bytes");
+  app.add_option("-d,--duration", duration, "how long to watch, e.g. 1h; default 1h");
+  app.add_option("-i,--interval", interval, "time between samples; default 10s");
+  app.add_option("--warmup", warmup, "samples before this are not judged; default a tenth of the duration");
+  app.add_option("--max-rss-growth", max_rss, "memory growth allowed: \"20%\" (default) or a size, \"50MB\"");
+  app.add_option("--max-connection-growth", max_conn, "connections more allowed at the end; default 5");
+  app.add_option("--database", database, "the PostgreSQL URL (default: database.direct_url or database.url)");
+  app.add_flag("--no-database", no_database, "do not sample connections");
+  app.add_option("--url", url, "load this URL during the soak (absolute, or relative to the base URL)");
+  app.add_flag("--load", load, "load the [[verify.perf.endpoint]]s during the soak");
+  app.add_option("-R,--rate", rate, "load: requests per second over all endpoints; default 10");
+  app.add_option("-c,--connections", connections, "load: connections per endpoint; default 2");
+  if (auto code = parse(app, args)) return *code;
+  if (auto code = load_context(ctx, false)) return *code;
+
+  auto& soak = ctx.settings.soak;
+  auto& o = soak.options;
+  // Flags override [verify.soak]; a memory source from the flags replaces the config's.
+  if (pid || !pid_file.empty() || !metrics_url.empty()) {
+    o.pid = pid.value_or(0);
+    o.pid_file = pid_file;
+    o.metrics_url = metrics_url;
+  }
+  if (!metric.empty()) o.metric = metric;
+  for (const auto& [flag, text, out] :
+       {std::tuple{"--duration", duration, &o.duration}, std::tuple{"--interval", interval, &o.interval},
+        std::tuple{"--warmup", warmup, &o.warmup}}) {
+    if (!text) continue;
+    auto d = duration_flag(*text, flag);
+    if (!d) return report_error(d.error());
+    *out = *d;
+  }
+  if (o.interval.count() <= 0 || o.interval > o.duration) {
+    return report_error(Error::input("the interval must be above 0 and at most the duration", "--interval",
+                                     "e.g. --duration 1h --interval 10s"));
+  }
+  if (max_rss) {
+    auto b = verify::parse_growth_bound(*max_rss);
+    if (!b) return report_error(Error::input(b.error().message, "--max-rss-growth", b.error().hint));
+    o.max_rss_growth = *b;
+  }
+  if (max_conn) o.max_connection_growth = *max_conn;
+  if (rate) soak.rate = *rate;
+  if (connections) soak.connections = *connections;
+  if (!database.empty()) o.database_url = database;
+  if (no_database) {
+    o.database_url.clear();
+  } else if (o.database_url.empty() && (!ctx.config.database.url.empty() || !ctx.config.database.direct_url.empty())) {
+    auto db = database_url(ctx, "");
+    if (!db) return report_error(db.error());
+    o.database_url = *db;
+  }
+  o.http = client_options(ctx);
+  o.progress = ctx.format == Format::text;
+
+  verify::Report report;
+  std::vector<verify::PerfTarget> targets;
+  if (!url.empty()) {
+    if (url.find("://") == std::string::npos && ctx.settings.base_url.empty()) {
+      return report_error(
+          Error::input("--url is relative and there is no base URL", "--url", "pass an absolute URL, or --base-url"));
+    }
+    verify::PerfTarget t;
+    t.load.url = net::join_url(ctx.settings.base_url, url);
+    t.load.verify_peer = !ctx.settings.insecure;
+    t.load.ca_file = ctx.settings.ca_file;
+    t.load.timeout = ctx.settings.timeout;
+    targets.push_back(std::move(t));
+  } else if (load || soak.load) {
+    if (ctx.settings.base_url.empty()) {
+      return report_error(Error::input("the load needs the service's address", ctx.config.where("verify"),
+                                       "set verify.base_url or pass --base-url"));
+    }
+    auto t = perf_targets(ctx, report, "soak-load", "soak");
+    if (!t) return report_error(t.error());
+    if (t->empty()) return finish(report, ctx.common, ctx.format);  // the login flow failed
+    targets = std::move(*t);
+  }
+  for (auto& t : targets) {
+    t.load.rate = soak.rate / static_cast<double>(targets.size());
+    t.load.connections = soak.connections;
+    t.load.threads = 1;
+    o.load.push_back(std::move(t.load));
+  }
+
+  auto probes = verify::open_probes(o);
+  if (!probes) return report_error(probes.error());
+  verify::run_soak(o, *probes, report);
+  return finish(report, ctx.common, ctx.format);
+}
+
 // ---- every part ----------------------------------------------------------------------------
 
 int run_all(const Args& args) {
@@ -520,7 +653,8 @@ int run_all(const Args& args) {
       "  integrity   row counts against the snapshot taken before the deploy (--snapshot)\n"
       "  perf        load-test endpoints against budgets (closed or open model)\n"
       "  security    TLS, certificate, HTTPS redirect, headers and grade, CORS, leak routes\n"
-      "  websocket   connect and measure ping or echo round trips against a budget\n\n"
+      "  websocket   connect and measure ping or echo round trips against a budget\n"
+      "  soak        memory and database connections over a long run (on its own only)\n\n"
       "Examples:\n"
       "  slipway verify\n"
       "  slipway verify --format junit > verify.xml\n\n"
@@ -552,9 +686,11 @@ int run_all(const Args& args) {
     if (auto code = run(websocket_part(ctx, report))) return *code;
   }
   if (!any) {
-    return report_error(Error::input("nothing to verify", ctx.config.where("verify"),
-                                     "configure flows, [verify.perf], [verify.integrity], [verify.security] or "
-                                     "[verify.websocket] in slipway.toml; see docs/commands/verify.md"));
+    return report_error(
+        Error::input("nothing to verify", ctx.config.where("verify"),
+                     "configure flows, [verify.perf], [verify.integrity], [verify.security] or "
+                     "[verify.websocket] in slipway.toml ([verify.soak] runs only as `slipway verify soak`); see "
+                     "docs/commands/verify.md"));
   }
   return finish(report, ctx.common, ctx.format);
 }
@@ -566,7 +702,7 @@ struct Part {
 
 constexpr Part kParts[] = {
     {"smoke", run_smoke_command},       {"integrity", run_integrity_command}, {"perf", run_perf_command},
-    {"security", run_security_command}, {"websocket", run_websocket_command},
+    {"security", run_security_command}, {"websocket", run_websocket_command}, {"soak", run_soak_command},
 };
 
 }  // namespace
@@ -583,7 +719,7 @@ int run_verify(const Args& args) {
       }
     }
     return report_error(Error::input(fmt::format("unknown part '{}'{}", args[1], did_you_mean(args[1], names)), args[0],
-                                     "parts: smoke, integrity, perf, security, websocket"));
+                                     "parts: smoke, integrity, perf, security, websocket, soak"));
   }
   return run_all(args);
 }

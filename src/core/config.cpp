@@ -598,7 +598,8 @@ void read_document(Reader& r, const toml::table& doc, Config& c) {
   if (const auto* t = r.table(doc, "verify", "")) {
     // The other keys are read by verify/settings.cpp, which knows their shapes.
     r.check_keys(*t, "verify",
-                 {"base_url", "flows", "flow", "timeout", "ca_file", "insecure", "perf", "integrity", "security", "websocket"});
+                 {"base_url", "flows", "flow", "timeout", "ca_file", "insecure", "perf", "integrity", "security",
+                  "websocket", "soak"});
     r.string(*t, "verify", "base_url", c.verify.base_url);
   }
   if (const auto* t = r.table(doc, "state", "")) {

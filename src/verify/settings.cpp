@@ -344,7 +344,8 @@ tl::expected<VerifySettings, std::vector<Error>> load_verify_settings(const Conf
   if (!v) return s;
   Reader r(config.file.string());
   r.keys(*v, "verify",
-         {"base_url", "flows", "flow", "timeout", "ca_file", "insecure", "perf", "integrity", "security", "websocket"});
+         {"base_url", "flows", "flow", "timeout", "ca_file", "insecure", "perf", "integrity", "security", "websocket",
+          "soak"});
   r.duration(*v, "timeout", s.timeout);
   r.string(*v, "ca_file", s.ca_file);
   s.ca_file = resolve(config, s.ca_file);
@@ -455,6 +456,45 @@ tl::expected<VerifySettings, std::vector<Error>> load_verify_settings(const Conf
     if (s.websocket.url.empty()) r.error(*t, "[verify.websocket] needs a url", "url = \"/ws/events?token={{token}}\"");
     if (!s.websocket.login_flow.empty() && !flow_exists(s.websocket.login_flow)) {
       r.error(*t->get("login_flow"), fmt::format("login_flow '{}' is not a defined flow", s.websocket.login_flow));
+    }
+  }
+  if (const auto* t = r.table(*v, "soak", "verify")) {
+    auto& soak = s.soak;
+    soak.configured = true;
+    auto& o = soak.options;
+    r.keys(*t, "verify.soak",
+           {"duration", "interval", "warmup", "pid", "pid_file", "metrics_url", "metric", "database_url",
+            "max_rss_growth", "max_connection_growth", "load", "rate", "connections"});
+    r.duration(*t, "duration", o.duration);
+    r.duration(*t, "interval", o.interval);
+    r.duration(*t, "warmup", o.warmup);
+    r.integer(*t, "pid", o.pid, 1, 1 << 30);
+    r.string(*t, "pid_file", o.pid_file);
+    o.pid_file = resolve(config, o.pid_file);
+    r.string(*t, "metrics_url", o.metrics_url);
+    r.string(*t, "metric", o.metric);
+    r.string(*t, "database_url", o.database_url);
+    if (const toml::node* n = t->get("max_rss_growth")) {
+      const auto* text = n->as_string();
+      auto bound = text ? parse_growth_bound(text->get()) : fail(Error::input("max_rss_growth must be a string"));
+      if (bound)
+        o.max_rss_growth = *bound;
+      else
+        r.error(*n, bound.error().message, "write a percentage (\"20%\") or a size (\"50MB\")");
+    }
+    r.integer(*t, "max_connection_growth", o.max_connection_growth, 0, 100000);
+    r.boolean(*t, "load", soak.load);
+    r.number(*t, "rate", soak.rate);
+    r.integer(*t, "connections", soak.connections, 1, 10000);
+    if (o.interval.count() <= 0 || o.interval > o.duration) {
+      r.error(*t, "[verify.soak] interval must be above 0 and at most the duration",
+              "e.g. duration = \"1h\", interval = \"10s\"");
+    }
+    if ((o.pid > 0) + !o.pid_file.empty() + !o.metrics_url.empty() > 1) {
+      r.error(*t, "[verify.soak] names more than one memory source", "keep one of pid, pid_file and metrics_url");
+    }
+    if (soak.load && s.perf.endpoints.empty()) {
+      r.error(*t->get("load"), "[verify.soak] load = true needs [[verify.perf.endpoint]] blocks to load");
     }
   }
   if (!r.errors.empty()) return tl::unexpected(std::move(r.errors));

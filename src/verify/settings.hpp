@@ -7,7 +7,8 @@
 //   ca_file = "certs/ca.pem"            # trust a private CA
 //   insecure = false                    # skip certificate checks (smoke, perf, websocket)
 //   [[verify.flow]] ...                 # flows may also sit here (see flow.hpp, docs/config.md)
-//   [verify.perf] / [[verify.perf.endpoint]] / [verify.integrity] / [verify.security] / [verify.websocket]
+//   [verify.perf] / [[verify.perf.endpoint]] / [verify.integrity] / [verify.security] / [verify.websocket] /
+//   [verify.soak]
 //
 // core/config.cpp reads base_url and accepts these keys; this file gives them meaning, with
 // file:line:col errors for every problem found, all at once.
@@ -21,6 +22,7 @@
 
 #include "core/config.hpp"
 #include "verify/flow.hpp"
+#include "verify/soak.hpp"
 #include "verify/threshold.hpp"
 
 namespace slipway::verify {
@@ -75,6 +77,16 @@ struct WebSocketSettings {
   bool configured = false;
 };
 
+// [verify.soak]: what to sample and the bounds (see soak.hpp); the load reuses [verify.perf]'s
+// endpoints at a modest rate.
+struct SoakSettings {
+  SoakOptions options;  // duration, interval, warmup, pid, pid_file, metrics_url, metric, database_url, bounds
+  bool load = false;    // run the [[verify.perf.endpoint]]s during the soak
+  double rate = 10;     // requests per second over all endpoints
+  int connections = 2;  // per endpoint
+  bool configured = false;
+};
+
 struct VerifySettings {
   std::string base_url;
   std::chrono::milliseconds timeout{10'000};
@@ -85,6 +97,7 @@ struct VerifySettings {
   IntegritySettings integrity;
   SecuritySettings security;
   WebSocketSettings websocket;
+  SoakSettings soak;
   bool perf_configured = false;
   bool integrity_configured = false;
 };

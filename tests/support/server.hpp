@@ -35,7 +35,8 @@ class Nginx {
   pid_t pid_ = -1;
 };
 
-// A child process that prints "ready PORT" on stdout when it listens.
+// A child process that prints "ready PORT" on stdout when it listens (a program that does not
+// listen prints "ready 0" when it has started).
 class ChildServer {
  public:
   explicit ChildServer(const std::vector<std::string>& argv);
@@ -43,6 +44,7 @@ class ChildServer {
   ChildServer(const ChildServer&) = delete;
   ChildServer& operator=(const ChildServer&) = delete;
   [[nodiscard]] int port() const { return port_; }
+  [[nodiscard]] pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
