@@ -1,5 +1,7 @@
 #include "gate/policy.hpp"
 
+#include "core/output.hpp"  // xml_escape: the page's text is escaped as XML, which HTML accepts
+
 #include <boost/json.hpp>
 
 #include "core/units.hpp"
@@ -28,22 +30,6 @@ bool path_allowed(const std::vector<std::string>& allow, std::string_view path) 
 
 bool wants_html(std::string_view accept) {
   return accept.find("text/html") != std::string_view::npos;
-}
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 std::string_view default_page() {
@@ -88,8 +74,8 @@ Rejection render_rejection(Mode mode, std::string_view message, std::int64_t ret
   if (html) {
     r.content_type = "text/html; charset=utf-8";
     r.body = std::string(page);
-    replace_all(r.body, "{{message}}", html_escape(message));
-    replace_all(r.body, "{{retry_after}}", html_escape(format_duration(std::chrono::seconds(retry_after))));
+    replace_all(r.body, "{{message}}", xml_escape(message));
+    replace_all(r.body, "{{retry_after}}", xml_escape(format_duration(std::chrono::seconds(retry_after))));
     replace_all(r.body, "{{retry_after_seconds}}", std::to_string(retry_after));
     return r;
   }

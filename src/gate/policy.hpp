@@ -64,6 +64,4 @@ std::string_view default_page();
 Rejection render_rejection(Mode mode, std::string_view message, std::int64_t retry_after, bool html,
                            std::string_view page);
 
-std::string html_escape(std::string_view text);
-
 }  // namespace slipway::gate
