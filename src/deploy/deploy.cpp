@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "core/host.hpp"
 #include "core/process.hpp"
 #include "core/redact.hpp"
 #include "core/time.hpp"
@@ -118,11 +119,6 @@ std::string new_deploy_id() {
   std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
   std::random_device rd;
   return fmt::format("d-{}-{:04x}", buf, rd() & 0xFFFF);
-}
-
-std::string host_name() {
-  char name[256] = {};
-  return gethostname(name, sizeof name - 1) == 0 ? name : "localhost";
 }
 
 std::string git_sha(const std::filesystem::path& root) {
@@ -462,11 +458,6 @@ class LeaseKeeper {
   bool stop_ = false;
   std::thread thread_;
 };
-
-std::string user_name() {
-  const char* u = std::getenv("USER");
-  return u && *u ? u : "unknown";
-}
 
 }  // namespace
 

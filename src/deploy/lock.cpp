@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "core/host.hpp"
 #include "core/time.hpp"
 #include "core/units.hpp"
 
@@ -24,22 +25,13 @@ TimePoint from_ms(std::int64_t ms) {
   return TimePoint(std::chrono::milliseconds(ms));
 }
 
-std::string this_host() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0) return "localhost";
-  return name;
-}
-
 // Fills in the defaults of the seams that were left empty.
 LockEnvironment complete(LockEnvironment env) {
   if (!env.now) env.now = [] { return std::chrono::system_clock::now(); };
   if (!env.sleep) env.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
-  if (env.host.empty()) env.host = this_host();
+  if (env.host.empty()) env.host = host_name();
   if (env.pid == 0) env.pid = static_cast<int>(getpid());
-  if (env.user.empty()) {
-    const char* user = std::getenv("USER");
-    env.user = user && *user ? user : "unknown";
-  }
+  if (env.user.empty()) env.user = user_name();
   if (!env.alive) {
     env.alive = [self = env.host](const std::string& host, int pid) {
       if (host != self) return true;  // another machine's process cannot be checked from here

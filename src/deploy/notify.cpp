@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "core/host.hpp"
 #include "core/redact.hpp"
 #include "core/time.hpp"
 #include "core/units.hpp"
@@ -268,7 +269,7 @@ Delivery send_email(const NotifyConfig& config, const Event& event, const Notify
 }
 
 std::string host_name(const NotifyOptions& options) {
-  return options.host_name.empty() ? smtp::local_host_name() : options.host_name;
+  return options.host_name.empty() ? slipway::host_name() : options.host_name;
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "core/host.hpp"
 #include "core/redact.hpp"
 
 namespace slipway::smtp {
@@ -325,12 +326,6 @@ Result<void> authenticate(Session& s, const Options& o, const Reply& ehlo) {
 
 }  // namespace
 
-std::string local_host_name() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
-  return name;
-}
-
 std::string base64(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
@@ -398,7 +393,7 @@ namespace {
 
 Result<std::string> converse(Session& s, const Options& options, const Message& message) {
   if (auto r = s.expect_reply("the greeting", 220); !r) return fail(r.error());
-  const std::string ehlo = "EHLO " + (options.helo_name.empty() ? local_host_name() : options.helo_name);
+  const std::string ehlo = "EHLO " + (options.helo_name.empty() ? host_name() : options.helo_name);
   auto hello = s.command(ehlo, 250);
   if (!hello) return fail(hello.error());
   if (options.starttls) {

@@ -41,9 +41,6 @@ struct Message {
   std::string data;             // the whole message, headers and body; line ends are made CRLF
 };
 
-// This machine's host name (EHLO, Message-ID), "localhost" when it has none.
-std::string local_host_name();
-
 // Standard base64 (RFC 4648 section 4), padded: AUTH arguments and encoded headers.
 std::string base64(std::string_view bytes);
 

@@ -1,0 +1,13 @@
+// Who and where this process is, for records, locks and mail: one reading of each.
+#pragma once
+
+#include <string>
+
+namespace slipway {
+
+// This machine's host name, or "localhost" when it cannot be read.
+std::string host_name();
+// The user running slipway ($USER), or "unknown".
+std::string user_name();
+
+}  // namespace slipway
