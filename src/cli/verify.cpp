@@ -663,10 +663,15 @@ int run_all(const Args& args) {
   add_target_options(app, ctx);
   if (auto code = parse(app, args)) return *code;
   if (auto code = load_context(ctx)) return *code;
+  if (!ctx.settings.any_part_configured()) {
+    return report_error(
+        Error::input("nothing to verify", ctx.config.where("verify"),
+                     "configure flows, [verify.perf], [verify.integrity], [verify.security] or "
+                     "[verify.websocket] in slipway.toml ([verify.soak] runs only as `slipway verify soak`); see "
+                     "docs/commands/verify.md"));
+  }
   verify::Report report;
-  bool any = false;
   const auto run = [&](Result<void> r) -> std::optional<int> {
-    any = true;
     if (!r) return report_error(r.error());
     return std::nullopt;
   };
@@ -684,13 +689,6 @@ int run_all(const Args& args) {
   }
   if (ctx.settings.websocket.configured) {
     if (auto code = run(websocket_part(ctx, report))) return *code;
-  }
-  if (!any) {
-    return report_error(
-        Error::input("nothing to verify", ctx.config.where("verify"),
-                     "configure flows, [verify.perf], [verify.integrity], [verify.security] or "
-                     "[verify.websocket] in slipway.toml ([verify.soak] runs only as `slipway verify soak`); see "
-                     "docs/commands/verify.md"));
   }
   return finish(report, ctx.common, ctx.format);
 }

@@ -18,6 +18,7 @@
 #include "deploy/notify.hpp"
 #include "deploy/shell.hpp"
 #include "state/store.hpp"
+#include "verify/settings.hpp"
 
 namespace slipway::deploy {
 
@@ -133,15 +134,22 @@ std::string git_sha(const std::filesystem::path& root) {
 // ---- the phases ----
 
 struct Context {
+  Context(const Config& cfg, const DeployOptions& opts, DeployRecord& rec)
+      : config(cfg), options(opts), slipway(opts), record(rec) {
+    if (auto settings = verify::load_verify_settings(cfg)) verify = std::move(*settings);
+  }
+
   const Config& config;
   const DeployOptions& options;
   Slipway slipway;
   DeployRecord& record;
   std::string previous_version;  // the last succeeded deploy's
   std::int64_t pending = -1;     // migrations pending, once lint ran (-1: unknown, e.g. resumed)
-  bool gate_running = false;
   std::string plan_file;
   History* history = nullptr;  // for the alerts a success resolves
+  // [verify] as `slipway verify` reads it, to know which verify phases apply; null when it does not
+  // load (then the commands run and report the problem themselves).
+  std::optional<verify::VerifySettings> verify;
 
   std::map<std::string, std::string> hook_env(const std::string& phase) const {
     std::string migrations;
@@ -209,10 +217,8 @@ Outcome lint_phase(Context& c) {
 }
 
 Outcome snapshot_phase(Context& c) {
+  if (c.verify && !c.verify->integrity_configured) return Outcome::skipped("no [verify.integrity] tables configured");
   Sub s = c.slipway.run({"verify", "integrity", "--snapshot", "--format", "json"});
-  if (s.status.code == 2 && s.output().find("integrity") != std::string::npos &&
-      s.output().find("tables") != std::string::npos)
-    return Outcome::skipped("no [verify.integrity] tables configured");
   if (!s.ok()) return Outcome::failed(s.why(), s.output());
   return Outcome::ok("row counts recorded", s.output());
 }
@@ -240,7 +246,6 @@ Outcome maintenance_on_phase(Context& c) {
     return Outcome::skipped("no migration pending (deploy.maintenance_without_migrations = false)");
   Sub status = c.slipway.run({"gate", "status", "--format", "json"});
   if (!status.ok()) return Outcome::skipped("no gate is running: " + status.why());
-  c.gate_running = true;
   c.record.previous_upstream = string_at(status.doc, {"upstream"});
   Sub s = c.slipway.run(maintenance_args(c.config, true, c.record.version));
   if (!s.ok()) return Outcome::failed(s.why(), s.output());
@@ -291,44 +296,46 @@ Outcome restore_phase(Context& c) {
       s.output());
 }
 
+// Runs one of a step's commands (`run` or `rollback`) in its folder with the hook variables and
+// its own env, appending "$ command" and what it printed to `output`.
+Result<ShellRun> run_step(Context& c, const DeployStep& step, const std::string& command, const std::string& phase,
+                          std::string& output) {
+  auto env = c.hook_env(phase);
+  for (const auto& [k, v] : step.env) env[k] = v;
+  auto r = run_shell(command, step.cwd.empty() ? c.config.root : step.cwd, env, step.timeout);
+  output += fmt::format("$ {}\n{}", command, r ? r->output : r.error().message);
+  return r;
+}
+
 Outcome release_phase(Context& c) {
+  if (c.config.deploy.steps.empty()) return Outcome::skipped("no [[deploy.steps]] configured");
   std::string output;
   for (const DeployStep& step : c.config.deploy.steps) {
-    auto env = c.hook_env("release");
-    for (const auto& [k, v] : step.env) env[k] = v;
     c.record.steps_ran.push_back(step.name);  // before it runs: a failed step may have half-happened
-    auto r = run_shell(step.run, step.cwd.empty() ? c.config.root : step.cwd, env, step.timeout);
+    auto r = run_step(c, step, step.run, "release", output);
     if (!r) return Outcome::failed(fmt::format("{}: {}", step.name, r.error().message), output);
-    output += fmt::format("$ {}\n{}", step.run, r->output);
     if (!r->ok()) return Outcome::failed(fmt::format("step \"{}\" {}", step.name, r->describe(step.timeout)), output);
   }
-  if (c.config.deploy.steps.empty()) return Outcome::skipped("no [[deploy.steps]] configured");
   return Outcome::ok(
       fmt::format("{} step{} ran", c.config.deploy.steps.size(), c.config.deploy.steps.size() == 1 ? "" : "s"), output);
 }
 
 Outcome release_undo(Context& c) {
   std::string output;
-  bool ok = true;
   std::size_t undone = 0;
   for (auto it = c.record.steps_ran.rbegin(); it != c.record.steps_ran.rend(); ++it) {
     const auto step = std::find_if(c.config.deploy.steps.begin(), c.config.deploy.steps.end(),
                                    [&](const DeployStep& s) { return s.name == *it; });
     if (step == c.config.deploy.steps.end() || step->rollback.empty()) continue;
-    auto env = c.hook_env("rollback");
-    for (const auto& [k, v] : step->env) env[k] = v;
-    auto r = run_shell(step->rollback, step->cwd.empty() ? c.config.root : step->cwd, env, step->timeout);
+    auto r = run_step(c, *step, step->rollback, "rollback", output);
     if (!r || !r->ok()) {
-      output += fmt::format("$ {}\n{}", step->rollback, r ? r->output : r.error().message);
-      ok = false;
       return Outcome::failed(
           fmt::format("rollback of step \"{}\" {}", step->name, r ? r->describe(step->timeout) : r.error().message),
           output);
     }
-    output += fmt::format("$ {}\n{}", step->rollback, r->output);
     ++undone;
   }
-  if (ok) c.record.steps_ran.clear();
+  c.record.steps_ran.clear();
   return Outcome::ok(fmt::format("{} rollback command{} ran", undone, undone == 1 ? "" : "s"), output);
 }
 
@@ -355,9 +362,8 @@ Outcome switch_undo(Context& c) {
 }
 
 Outcome verify_phase(Context& c, bool keep_report) {
+  if (c.verify && !c.verify->any_part_configured()) return Outcome::skipped("nothing to verify is configured");
   Sub s = c.slipway.run({"verify", "--format", "json"});
-  if (s.status.code == 2 && s.output().find("nothing to verify") != std::string::npos)
-    return Outcome::skipped("nothing to verify is configured");
   if (keep_report && s.doc.is_object()) c.record.verify = s.doc;
   const auto passed = number_at(s.doc, {"summary", "pass"});
   const auto failed = number_at(s.doc, {"summary", "fail"});
@@ -558,7 +564,7 @@ Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& optio
 
   std::filesystem::path state_dir = std::filesystem::path(config.state.url).parent_path();
   std::filesystem::create_directories(state_dir / "plans");
-  Context c{config, options, Slipway(options), record};
+  Context c(config, options, record);
   c.previous_version = *previous ? (*previous)->version : "";
   c.plan_file = (state_dir / "plans" / fmt::format("migration_plan_{}.sql", record.id)).string();
 
@@ -636,7 +642,7 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
         *lock_db,
         {.deploy_id = record.id, .message = "rollback of " + record.id, .lease = lease, .wait = base.lock_wait});
     if (!lock) return fail(lock.error());
-    Context c{config, base, Slipway(base), record};
+    Context c(config, base, record);
     c.history = &history;
     auto phases = deploy_phases(c);
     std::vector<const Phase*> done;
@@ -704,7 +710,7 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
 
   Config to = config;
   to.deploy.upstream = target.upstream;  // where that release listened
-  Context c{to, base, Slipway(base), record};
+  Context c(to, base, record);
   c.history = &history;
   c.pending = base.restore_db ? 1 : 0;  // maintenance only around a restore
   c.previous_version = current->version;

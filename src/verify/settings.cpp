@@ -475,8 +475,9 @@ tl::expected<VerifySettings, std::vector<Error>> load_verify_settings(const Conf
     r.string(*t, "metric", o.metric);
     r.string(*t, "database_url", o.database_url);
     if (const toml::node* n = t->get("max_rss_growth")) {
-      const auto* text = n->as_string();
-      auto bound = text ? parse_growth_bound(text->get()) : fail(Error::input("max_rss_growth must be a string"));
+      const auto* bound_text = n->as_string();
+      auto bound =
+          bound_text ? parse_growth_bound(bound_text->get()) : fail(Error::input("max_rss_growth must be a string"));
       if (bound)
         o.max_rss_growth = *bound;
       else

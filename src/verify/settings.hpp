@@ -100,6 +100,12 @@ struct VerifySettings {
   SoakSettings soak;
   bool perf_configured = false;
   bool integrity_configured = false;
+
+  // Whether plain `slipway verify` has anything to run (every part but soak, which runs alone).
+  [[nodiscard]] bool any_part_configured() const {
+    return !flows.empty() || integrity_configured || (perf_configured && !perf.endpoints.empty()) ||
+           security.configured || websocket.configured;
+  }
 };
 
 // Reads [verify] from config.file (defaults when there is none). Errors: every problem, each
