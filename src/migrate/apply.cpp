@@ -332,29 +332,12 @@ Result<ApplyReport> apply(pg::Connection& conn, const Folder& folder, std::uniqu
     return report;
   }
 
-  // 3. The plan, and the statements that refuse it. Table sizes take an ACCESS SHARE lock on
-  // each table: a session holding ACCESS EXCLUSIVE would make the read wait, so it waits at most
-  // lock_timeout and is retried like a statement.
+  // 3. The plan, and the statements that refuse it. load_live_schema never waits long behind a
+  // table lock (it falls back to catalog page counts), so this read needs no retry.
   if (auto r = conn.execute(fmt::format("SET lock_timeout = '{}ms'", options.lock_timeout.count())); !r)
     return fail(r.error());
-  Waiter& waiter = options.waiter ? *options.waiter : system_waiter();
   Result<pg::LiveSchema> live = pg::load_live_schema(conn);
-  for (int tries = 0; !live && conn.last_error().sqlstate == kLockNotAvailable && tries < options.lock_retries;
-       ++tries) {
-    const Duration wait = backoff(options, waiter, tries);
-    ++report.retries;
-    report.retry_log.push_back(fmt::format("lock timeout reading table sizes ({}); retry {} of {} in {}ms",
-                                           conn.last_error().message, tries + 1, options.lock_retries, wait.count()));
-    if (options.progress) options.progress(report.retry_log.back());
-    waiter.sleep(wait);
-    live = pg::load_live_schema(conn);
-  }
-  if (!live) {
-    return fail(Error::environment(live.error().message, "reading the catalog",
-                                   conn.last_error().sqlstate == kLockNotAvailable
-                                       ? "another session holds a lock on a table; see pg_locks"
-                                       : ""));
-  }
+  if (!live) return fail(Error::environment(live.error().message, "reading the catalog"));
   const Plan plan = make_plan(*status, &*live, settings);
   if (const auto errors = plan.errors(); !errors.empty()) {
     std::string list;
