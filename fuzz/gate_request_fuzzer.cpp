@@ -1,6 +1,7 @@
 // Fuzzes what the gate does with the bytes of a client request before anything reaches the
 // backend: Beast's parser with the gate's limits, the smuggling checks, the mode decision with
-// the admin check (cookies, Authorization), the header rewrite and the 503 rendering.
+// the admin check (cookies, Authorization), the header written upstream (which must parse again as one request header)
+// and the 503 rendering.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -31,7 +32,7 @@ const slipway::gate::AdminCheck& admin() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   namespace http = boost::beast::http;
   using namespace slipway::gate;
-  http::request_parser<http::string_body> parser;
+  http::request_parser<http::string_body, Allocator> parser;
   parser.header_limit(16 * 1024);
   parser.body_limit(64 * 1024);
   boost::beast::error_code ec;
@@ -66,6 +67,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto accept = req[http::field::accept];
   (void)render_rejection(Mode::maintenance, {target.data(), target.size()}, 600,
                          wants_html({accept.data(), accept.size()}), default_page());
-  rewrite_request(req, {"127.0.0.1", "keep", "127.0.0.1:3000"}, is_upgrade(req));
+  std::string forwarded;
+  write_upstream_request(forwarded, req, {"127.0.0.1", "keep", "127.0.0.1:3000"}, is_upgrade(req));
+  // What goes upstream must be one well-formed request header, whatever came in.
+  http::request_parser<http::empty_body> again;
+  again.put(boost::asio::buffer(forwarded), ec);
+  if (ec || !again.is_header_done()) __builtin_trap();
   return 0;
 }

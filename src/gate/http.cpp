@@ -1,5 +1,6 @@
 #include "gate/http.hpp"
 
+#include <fmt/format.h>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 
@@ -18,33 +19,78 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Removes the hop-by-hop headers, and every header the Connection header names.
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
+}
+
+void append_field(std::string& out, const Fields::value_type& f) {
+  append_field(out, sv(f.name_string()), sv(f.value()));
+}
+
+// Whether a field stops at this hop: the hop-by-hop fields, and those the Connection header
+// names (except the message framing, which the gate checks and keeps). Upgrade passes on an
+// upgrade request.
 template <bool isRequest>
-void strip_hop_by_hop(http::header<isRequest>& h, bool keep_upgrade) {
-  std::vector<std::string> listed;
+bool hop_by_hop(const http::header<isRequest, Fields>& h, const Fields::value_type& f, bool keep_upgrade) {
+  switch (f.name()) {
+    case http::field::connection:
+    case http::field::keep_alive:
+    case http::field::proxy_connection:
+    case http::field::proxy_authorization:
+    case http::field::te:
+    case http::field::trailer: return true;
+    case http::field::upgrade: return !keep_upgrade;
+    case http::field::transfer_encoding:
+    case http::field::content_length: return false;
+    default: break;
+  }
   for (auto it = h.find(http::field::connection); it != h.end() && it->name() == http::field::connection; ++it) {
     for (auto token : http::token_list{it->value()}) {
-      if (beast::iequals(token, "upgrade") || beast::iequals(token, "close") || beast::iequals(token, "keep-alive")) {
-        continue;
-      }
-      listed.emplace_back(token);
+      if (beast::iequals(token, f.name_string())) return true;
     }
   }
-  for (const auto& name : listed) {
-    if (!beast::iequals(name, "transfer-encoding") && !beast::iequals(name, "content-length")) h.erase(name);
+  return false;
+}
+
+void append_start_line(std::string& out, const RequestHeader& h) {
+  out += sv(h.method_string());
+  out += ' ';
+  out += sv(h.target());
+  out += " HTTP/1.1\r\n";
+}
+
+void append_status_line(std::string& out, unsigned version, unsigned code, std::string_view reason) {
+  const char line[] = {'H',
+                       'T',
+                       'T',
+                       'P',
+                       '/',
+                       char('0' + version / 10),
+                       '.',
+                       char('0' + version % 10),
+                       ' ',
+                       char('0' + code / 100 % 10),
+                       char('0' + code / 10 % 10),
+                       char('0' + code % 10),
+                       ' '};
+  out.append(line, sizeof line);
+  out += reason.empty() ? sv(http::obsolete_reason(http::int_to_status(code))) : reason;
+  out += "\r\n";
+}
+
+void append_security_headers(std::string& out, const ResponseHeader* response, const std::vector<SecurityHeader>* all) {
+  if (!all) return;
+  for (const auto& h : *all) {
+    if (!response || response->find(h.name) == response->end()) append_field(out, h.name, h.value);
   }
-  h.erase(http::field::connection);
-  h.erase(http::field::keep_alive);
-  h.erase(http::field::proxy_connection);
-  h.erase(http::field::proxy_authorization);
-  h.erase(http::field::te);
-  h.erase(http::field::trailer);
-  if (!keep_upgrade) h.erase(http::field::upgrade);
 }
 
 }  // namespace
 
-std::string_view check_request(const http::request_header<>& request, bool chunked) {
+std::string_view check_request(const RequestHeader& request, bool chunked) {
   if (request.version() != 11 && request.version() != 10) return "unsupported HTTP version";
   const auto target = sv(request.target());
   if (target.empty() || (target.front() != '/' && !(target == "*" && request.method() == http::verb::options))) {
@@ -72,7 +118,7 @@ std::string_view check_request(const http::request_header<>& request, bool chunk
   return {};
 }
 
-bool is_upgrade(const http::request_header<>& request) {
+bool is_upgrade(const RequestHeader& request) {
   if (request.find(http::field::upgrade) == request.end()) return false;
   for (auto it = request.find(http::field::connection); it != request.end() && it->name() == http::field::connection;
        ++it) {
@@ -83,27 +129,47 @@ bool is_upgrade(const http::request_header<>& request) {
   return false;
 }
 
-void rewrite_request(http::request_header<>& request, const Forwarding& f, bool upgrade) {
-  strip_hop_by_hop(request, upgrade);
-  request.version(11);
-  if (upgrade) request.set(http::field::connection, "Upgrade");
-  if (auto it = request.find("X-Forwarded-For"); it != request.end()) {
-    std::string joined(sv(it->value()));
-    joined += ", ";
-    joined += f.client_ip;
-    request.set("X-Forwarded-For", joined);
-  } else {
-    request.set("X-Forwarded-For", f.client_ip);
+void write_upstream_request(std::string& out, const RequestHeader& request, const Forwarding& f, bool upgrade) {
+  append_start_line(out, request);
+  const bool keep_proto = f.proto == "keep";
+  const Fields::value_type* host = nullptr;
+  bool forwarded_host = false;
+  bool forwarded_proto = false;
+  bool forwarded_for = false;
+  for (const auto& field : request) {
+    if (hop_by_hop(request, field, upgrade)) continue;
+    const auto name = sv(field.name_string());
+    if (beast::iequals(name, "X-Forwarded-For")) {
+      forwarded_for = true;  // joined with ours, below
+      continue;
+    }
+    if (beast::iequals(name, "X-Forwarded-Proto")) {
+      if (!keep_proto) continue;
+      forwarded_proto = true;
+    } else if (beast::iequals(name, "X-Forwarded-Host")) {
+      forwarded_host = true;
+    } else if (field.name() == http::field::host) {
+      host = &field;
+    }
+    append_field(out, field);
   }
-  if (f.proto != "keep" || request.find("X-Forwarded-Proto") == request.end()) {
-    request.set("X-Forwarded-Proto", f.proto == "keep" ? "http" : f.proto);
+  if (upgrade) append_field(out, "Connection", "Upgrade");
+  if (!host) {
+    append_field(out, "Host", f.upstream);
+  } else if (!forwarded_host) {
+    append_field(out, "X-Forwarded-Host", sv(host->value()));
   }
-  auto host = request.find(http::field::host);
-  if (host == request.end()) {
-    request.set(http::field::host, f.upstream);
-  } else if (request.find("X-Forwarded-Host") == request.end()) {
-    request.set("X-Forwarded-Host", host->value());
+  if (!keep_proto || !forwarded_proto) append_field(out, "X-Forwarded-Proto", keep_proto ? "http" : f.proto);
+  out += "X-Forwarded-For: ";
+  if (forwarded_for) {
+    for (const auto& field : request) {
+      if (!beast::iequals(sv(field.name_string()), "X-Forwarded-For")) continue;
+      out += trim(sv(field.value()));
+      out += ", ";
+    }
   }
+  out += f.client_ip;
+  out += "\r\n\r\n";
 }
 
 std::vector<SecurityHeader> parse_security_headers(const std::vector<std::string>& entries) {
@@ -119,13 +185,64 @@ std::vector<SecurityHeader> parse_security_headers(const std::vector<std::string
   return out;
 }
 
-void rewrite_response(http::response_header<>& response, bool keep_alive,
-                      const std::vector<SecurityHeader>& security_headers) {
-  strip_hop_by_hop(response, false);
-  for (const auto& h : security_headers) {
-    if (response.find(h.name) == response.end()) response.set(h.name, h.value);
+void write_client_response(std::string& out, const ResponseHeader& response, const ClientResponse& how) {
+  append_status_line(out, 11, response.result_int(), sv(response.reason()));
+  bool chunked_said = false;
+  for (const auto& field : response) {
+    if (hop_by_hop(response, field, false)) continue;
+    if (field.name() == http::field::transfer_encoding && how.chunked != ClientResponse::Chunked::keep) {
+      // Dropped: the codings other than chunked stay. Added: said once, below.
+      std::string codings;
+      for (auto token : http::token_list{field.value()}) {
+        if (beast::iequals(token, "chunked")) continue;
+        if (!codings.empty()) codings += ", ";
+        codings += sv(token);
+      }
+      if (how.chunked == ClientResponse::Chunked::add) {
+        if (!codings.empty()) codings += ", ";
+        codings += "chunked";
+        chunked_said = true;
+      }
+      if (!codings.empty()) append_field(out, "Transfer-Encoding", codings);
+      continue;
+    }
+    append_field(out, field);
   }
-  if (!keep_alive) response.set(http::field::connection, "close");
+  if (how.chunked == ClientResponse::Chunked::add && !chunked_said) append_field(out, "Transfer-Encoding", "chunked");
+  append_security_headers(out, &response, how.security_headers);
+  if (!how.keep_alive) {
+    append_field(out, "Connection", "close");
+  } else if (how.http10) {
+    append_field(out, "Connection", "keep-alive");
+  }
+  out += "\r\n";
+}
+
+void write_header(std::string& out, const ResponseHeader& response) {
+  append_status_line(out, response.version(), response.result_int(), sv(response.reason()));
+  for (const auto& field : response) append_field(out, field);
+  out += "\r\n";
+}
+
+void write_reply(std::string& out, const Reply& r) {
+  append_status_line(out, r.version == 10 ? 10 : 11, r.status, {});
+  append_field(out, "Server", "slipway-gate");
+  append_field(out, "Content-Type", r.content_type);
+  append_field(out, "Cache-Control", "no-store");
+  if (r.retry_after > 0) fmt::format_to(std::back_inserter(out), "Retry-After: {}\r\n", r.retry_after);
+  append_security_headers(out, nullptr, r.security_headers);
+  fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", r.content_length);
+  if (!r.keep_alive) {
+    append_field(out, "Connection", "close");
+  } else if (r.version == 10) {
+    append_field(out, "Connection", "keep-alive");
+  }
+  out += "\r\n";
+}
+
+void write_chunk_head(std::string& out, std::size_t size) {
+  fmt::format_to(std::back_inserter(out), "{:x}\r\n", size);
+  if (size == 0) out += "\r\n";
 }
 
 }  // namespace slipway::gate

@@ -1,8 +1,12 @@
 // The proxy: Asio C++20 coroutines, one io_context per thread.
 //
-// Each proxy thread owns an io_context, its client sessions and its own pool of idle upstream
-// connections, so nothing on the request path takes a lock. The acceptor hands each new
-// connection to the threads in turn. A session is one coroutine:
+// Each proxy thread owns an io_context, an acceptor on the shared listening socket, its client
+// sessions and its own pool of idle upstream connections. Nothing else ever touches a worker's
+// io_context, so it runs without Asio's internal locking (BOOST_ASIO_CONCURRENCY_HINT_UNSAFE),
+// and nothing on the request path takes a lock. Timeouts are deadlines on each connection that
+// one timer per worker sweeps, instead of a timer armed and cancelled around every read and
+// write. The main thread runs the admin listener, the signals and the drain. A session is one
+// coroutine:
 //
 //   wait for bytes (idle_timeout) -> read the header (header_timeout, max_header_size)
 //   -> check it (smuggling) -> decide (mode, admin) -> answer 503/health, or forward:
@@ -14,9 +18,17 @@
 // retried once on a fresh connection (only when nothing of the answer was read).
 #include "gate/proxy.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <deque>
+#include <memory_resource>
+#include <optional>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -48,7 +60,9 @@ using Executor = asio::io_context::executor_type;
 template <typename T>
 using awaitable = asio::awaitable<T, Executor>;
 using Socket = asio::basic_stream_socket<tcp, Executor>;
-using Stream = beast::basic_stream<tcp, Executor>;
+using Stream = beast::basic_stream<tcp, Executor>;  // the admin listener's: timeouts per operation
+using Timer =
+    asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>, Executor>;
 using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
 using namespace asio::experimental::awaitable_operators;
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable_t<Executor>{});
@@ -57,10 +71,83 @@ using clock = std::chrono::steady_clock;
 constexpr std::size_t kWholeBody = 256 * 1024;  // bodies up to this size are read whole
 constexpr std::size_t kPoolSize = 128;          // idle upstream connections per thread and upstream
 constexpr auto kConnectTimeout = std::chrono::seconds(5);
+constexpr auto kSweep = std::chrono::milliseconds(100);  // how often deadlines are checked
+
+// A socket with a deadline. The worker's sweep cancels the operations of a connection whose
+// deadline has passed; they then fail with beast::error::timeout (through `check`). Deadlines
+// are set from the worker's clock, which the sweep advances, so a timeout fires up to one sweep
+// early or late. Conns link themselves into their worker's list and never move.
+class Conn {
+ public:
+  class List;
+  Conn(List& list, Socket socket);
+  ~Conn();
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+
+  Socket& socket() { return socket_; }
+  void expires_after(clock::duration d);
+  void expires_never() {
+    deadline_ = clock::time_point::max();
+    timed_out_ = false;
+  }
+  // An operation's error, with a cancellation by the sweep reported as a timeout.
+  [[nodiscard]] beast::error_code check(const beast::error_code& e) const {
+    return timed_out_ && e == asio::error::operation_aborted ? beast::error::timeout : e;
+  }
+
+ private:
+  Socket socket_;
+  List& list_;
+  clock::time_point deadline_ = clock::time_point::max();
+  bool timed_out_ = false;
+  Conn* prev_ = nullptr;
+  Conn* next_ = nullptr;
+};
+
+// A worker's connections, and its clock.
+class Conn::List {
+ public:
+  [[nodiscard]] clock::time_point now() const { return now_; }
+  // Advances the clock and cancels what is overdue.
+  void sweep() {
+    now_ = clock::now();
+    for (Conn* c = head_; c; c = c->next_) {
+      if (c->deadline_ > now_) continue;
+      c->deadline_ = clock::time_point::max();
+      c->timed_out_ = true;
+      beast::error_code ignored;
+      c->socket_.cancel(ignored);  // completions are posted, so the list does not change here
+    }
+  }
+
+ private:
+  friend class Conn;
+  clock::time_point now_ = clock::now();
+  Conn* head_ = nullptr;
+};
+
+Conn::Conn(List& list, Socket socket) : socket_(std::move(socket)), list_(list), next_(list.head_) {
+  if (next_) next_->prev_ = this;
+  list_.head_ = this;
+}
+
+Conn::~Conn() {
+  if (prev_)
+    prev_->next_ = next_;
+  else
+    list_.head_ = next_;
+  if (next_) next_->prev_ = prev_;
+}
+
+void Conn::expires_after(clock::duration d) {
+  deadline_ = list_.now() + d;
+  timed_out_ = false;
+}
 
 struct UpstreamConnection {
-  explicit UpstreamConnection(const Executor& ex) : stream(ex) {}
-  Stream stream;
+  UpstreamConnection(Conn::List& list, const Executor& ex) : stream(list, Socket(ex)) {}
+  Conn stream;
   beast::flat_buffer buffer;
   std::string out;  // a header being written: the request to the upstream, then its answer to the client
 };
@@ -89,76 +176,73 @@ std::string_view sv(beast::string_view s) {
   return {s.data(), s.size()};
 }
 
-// Appends a header as Beast's serializer writes it, in one piece: one buffer to send instead of
-// one per field, and no serializer walking a buffer sequence of buffer sequences.
-template <bool isRequest>
-void append_header(std::string& out, const http::header<isRequest>& h) {
-  const char version[] = {char('0' + h.version() / 10), '.', char('0' + h.version() % 10)};
-  if constexpr (isRequest) {
-    out += sv(h.method_string());
-    out += ' ';
-    out += sv(h.target());
-    out += " HTTP/";
-    out.append(version, 3);
-  } else {
-    const unsigned code = h.result_int();
-    const char status[] = {' ', char('0' + code / 100), char('0' + code / 10 % 10), char('0' + code % 10), ' '};
-    out += "HTTP/";
-    out.append(version, 3);
-    out.append(status, 5);
-    const auto reason = h.reason();
-    out += sv(reason.empty() ? http::obsolete_reason(h.result()) : reason);
-  }
-  out += "\r\n";
-  for (const auto& f : h) {
-    out += sv(f.name_string());
-    out += ": ";
-    out += sv(f.value());
-    out += "\r\n";
-  }
-  out += "\r\n";
-}
+template <class Body>
+using RequestParser = http::request_parser<Body, Allocator>;
+template <class Body>
+using ResponseParser = http::response_parser<Body, Allocator>;
+
+// One client connection: its socket, the bytes read ahead, and the header being written to it.
+struct Client {
+  Client(Conn::List& list, Socket socket) : conn(list, std::move(socket)) {}
+  Conn conn;
+  beast::flat_buffer buffer;
+  std::string out;
+  std::string ip;
+  std::array<unsigned char, 16> address{};
+};
 
 class Worker {
  public:
-  Worker(Gate& gate, std::size_t index)
+  Worker(Gate& gate, std::size_t index, const std::atomic<bool>& halt)
       : gate_(gate),
+        halt_(halt),
         metrics_(gate.metrics().shard(index)),
         security_headers_(parse_security_headers(gate.config().security_headers)) {}
 
-  asio::io_context& context() { return ioc_; }
   void run() { ioc_.run(); }
-  void stop() { ioc_.stop(); }
 
-  awaitable<void> session(Socket socket);
-  awaitable<void> admin_session(Socket socket);
+  // Accepts on its own copy of the listening socket, and sweeps deadlines, until stopped.
+  Result<void> start(const tcp& protocol, Acceptor::native_handle_type listen_fd);
 
  private:
   struct Exchange;  // one request's facts, for the access log and metrics
+
+  awaitable<void> accept_loop();
+  awaitable<void> sweep();
+  awaitable<void> session(Socket socket);
 
   const Snapshot& current();
   awaitable<Upstream> connect(beast::error_code& ec);
   Upstream take_idle();
   void give_back(Upstream c, std::uint64_t version);
+  // A parser whose fields come from this worker's pool.
+  template <class Parser>
+  Parser parser() {
+    return Parser(std::piecewise_construct, std::tuple<>(), std::make_tuple(Allocator(&pool_)));
+  }
 
-  awaitable<bool> handle(Stream& client, beast::flat_buffer& buffer, http::request_parser<http::empty_body>& parser,
-                         const std::string& client_ip, const std::array<unsigned char, 16>& client_bytes);
+  awaitable<bool> handle(Client& client, RequestParser<http::empty_body>& parser);
   template <typename Body>
-  awaitable<bool> forward(Stream& client, beast::flat_buffer& client_buffer, http::request<Body>& request, Exchange& x,
-                          const Snapshot& snap);
-  awaitable<bool> forward_streaming(Stream& client, beast::flat_buffer& client_buffer,
-                                    http::request_parser<http::empty_body>& parser, Exchange& x, const Snapshot& snap);
-  awaitable<bool> relay_response(Stream& client, beast::flat_buffer& client_buffer, Upstream up,
-                                 http::response_parser<http::empty_body>& rp, Exchange& x);
-  awaitable<bool> relay_streaming(Stream& client, Upstream up, http::response_parser<http::empty_body>& rp, Exchange& x,
-                                  bool keep, bool upstream_keep, std::uint64_t version);
-  awaitable<void> tunnel(Stream& client, beast::flat_buffer& client_buffer, Upstream up);
-  awaitable<bool> reply(Stream& client, unsigned version, http::status status, std::string_view content_type,
-                        std::string_view body, bool keep_alive, Exchange& x, std::int64_t retry_after = 0);
+  awaitable<bool> forward(Client& client, const http::request<Body, Fields>& request, Exchange& x, const Snapshot& snap,
+                          const Forwarding& forwarding, bool upgrade);
+  awaitable<bool> forward_streaming(Client& client, RequestParser<http::empty_body>& parser, Exchange& x,
+                                    const Snapshot& snap, const Forwarding& forwarding, bool upgrade);
+  awaitable<bool> relay_response(Client& client, Upstream up, ResponseParser<http::empty_body>& rp, Exchange& x);
+  awaitable<bool> relay_streaming(Client& client, Upstream up, ResponseParser<http::empty_body>& rp, Exchange& x,
+                                  const ClientResponse& how, bool upstream_keep, std::uint64_t version);
+  awaitable<void> tunnel(Client& client, Upstream up);
+  awaitable<bool> reply(Client& client, http::status status, std::string_view content_type, std::string_view body,
+                        bool keep_alive, Exchange& x, std::int64_t retry_after = 0);
   void record(const Exchange& x);
 
-  asio::io_context ioc_{1};  // first: destroyed last, after everything that uses it
+  // The pool first and the io_context next: destroyed last, after the coroutines (and their
+  // parsers) that the io_context still holds. Only this worker's thread touches either.
+  std::pmr::unsynchronized_pool_resource pool_;
+  asio::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
   Gate& gate_;
+  const std::atomic<bool>& halt_;  // set when the gate has drained: stop the io_context
+  Conn::List conns_;
+  std::optional<Acceptor> acceptor_;
   Metrics::Shard& metrics_;
   std::vector<SecurityHeader> security_headers_;
   std::shared_ptr<const Snapshot> snapshot_;
@@ -184,6 +268,21 @@ struct Worker::Exchange {
   bool keep_alive = false;  // what the client asked for
   unsigned version = 11;    // the client's HTTP version
 };
+
+// Writes one piece of a streamed body: as it is, or as one chunk (`framing` is scratch space).
+awaitable<beast::error_code> write_body(Socket& to, std::string& framing, bool chunked, const char* data,
+                                        std::size_t size) {
+  if (!chunked) {
+    auto [e, n] = co_await asio::async_write(to, asio::buffer(data, size), nothrow);
+    co_return e;
+  }
+  framing.clear();
+  write_chunk_head(framing, size);
+  const std::array<asio::const_buffer, 3> out{asio::buffer(framing), asio::buffer(data, size),
+                                              asio::buffer("\r\n", size ? 2 : 0)};
+  auto [e, n] = co_await asio::async_write(to, out, nothrow);
+  co_return e;
+}
 
 const Snapshot& Worker::current() {
   const std::uint64_t v = gate_.version();
@@ -230,9 +329,9 @@ awaitable<Upstream> Worker::connect(beast::error_code& ec) {
     ec = asio::error::host_not_found;
     co_return nullptr;
   }
-  auto c = std::make_unique<UpstreamConnection>(ioc_.get_executor());
+  auto c = std::make_unique<UpstreamConnection>(conns_, ioc_.get_executor());
   c->stream.expires_after(kConnectTimeout);
-  auto [e] = co_await c->stream.async_connect(endpoint_, nothrow);
+  auto [e] = co_await c->stream.socket().async_connect(endpoint_, nothrow);
   ec = e;
   if (ec) co_return nullptr;
   c->stream.socket().set_option(tcp::no_delay(true), ec);
@@ -249,25 +348,18 @@ void Worker::record(const Exchange& x) {
   }
 }
 
-awaitable<bool> Worker::reply(Stream& client, unsigned version, http::status status, std::string_view content_type,
-                              std::string_view body, bool keep_alive, Exchange& x, std::int64_t retry_after) {
+awaitable<bool> Worker::reply(Client& client, http::status status, std::string_view content_type, std::string_view body,
+                              bool keep_alive, Exchange& x, std::int64_t retry_after) {
   // The body is not copied: `body` outlives the write (a temporary lives to the end of the co_await).
-  http::response<http::span_body<const char>> res{status, version == 10 ? 10u : 11u};
-  res.set(http::field::server, "slipway-gate");
-  res.set(http::field::content_type, content_type);
-  res.set(http::field::cache_control, "no-store");
-  if (retry_after > 0) res.set(http::field::retry_after, std::to_string(retry_after));
-  for (const auto& h : security_headers_) res.set(h.name, h.value);
   x.status = static_cast<unsigned>(status);
-  x.bytes = x.head ? 0 : body.size();
-  res.content_length(body.size());
-  if (!x.head) res.body() = {body.data(), body.size()};  // HEAD: the header says how long the body would be
-  res.keep_alive(keep_alive);
-  std::string head;
-  append_header(head, res.base());
-  const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(res.body().data(), res.body().size())};
-  client.expires_after(gate_.config().idle_timeout);
-  auto [ec, n] = co_await asio::async_write(client, out, nothrow);
+  x.bytes = x.head ? 0 : body.size();  // HEAD: the header says how long the body would be
+  client.out.clear();
+  write_reply(client.out,
+              {x.version, x.status, content_type, body.size(), keep_alive, retry_after, &security_headers_});
+  const std::array<asio::const_buffer, 2> out{asio::buffer(client.out),
+                                              asio::buffer(body.data(), x.head ? 0 : body.size())};
+  client.conn.expires_after(gate_.config().idle_timeout);
+  auto [ec, n] = co_await asio::async_write(client.conn.socket(), out, nothrow);
   record(x);
   co_return !ec && keep_alive;
 }
@@ -278,89 +370,85 @@ awaitable<void> Worker::session(Socket socket) {
   const auto remote = socket.remote_endpoint(ec);
   if (ec) co_return;
   socket.set_option(tcp::no_delay(true), ec);
-  const std::string client_ip = remote.address().to_string();
-  const auto client_bytes = address_bytes(remote.address());
-  Stream client(std::move(socket));
-  beast::flat_buffer buffer;
+  Client client(conns_, std::move(socket));
+  client.ip = remote.address().to_string();
+  client.address = address_bytes(remote.address());
   const auto& cfg = gate_.config();
   while (!gate_.stopping.load(std::memory_order_relaxed)) {
-    if (buffer.size() == 0) {
-      client.expires_after(cfg.idle_timeout);
-      auto [e, n] = co_await client.async_read_some(buffer.prepare(4096), nothrow);
+    if (client.buffer.size() == 0) {
+      client.conn.expires_after(cfg.idle_timeout);
+      auto [e, n] = co_await client.conn.socket().async_read_some(client.buffer.prepare(4096), nothrow);
       if (e) co_return;
-      buffer.commit(n);
+      client.buffer.commit(n);
     }
-    client.expires_after(cfg.header_timeout);
-    http::request_parser<http::empty_body> parser;
+    client.conn.expires_after(cfg.header_timeout);
+    auto parser = this->parser<RequestParser<http::empty_body>>();
     parser.header_limit(static_cast<std::uint32_t>(std::min<std::uint64_t>(cfg.max_header_size, UINT32_MAX)));
     parser.body_limit(cfg.max_body_size);
-    auto [e, n] = co_await http::async_read_header(client, buffer, parser, nothrow);
-    if (e) {
+    auto [read_error, n] = co_await http::async_read_header(client.conn.socket(), client.buffer, parser, nothrow);
+    if (const auto e = client.conn.check(read_error)) {
       if (e == http::error::end_of_stream || e == beast::error::timeout || e == asio::error::eof ||
           e == asio::error::connection_reset) {
         co_return;
       }
       Exchange x;
-      x.client_ip = client_ip;
+      x.client_ip = client.ip;
       if (e == http::error::body_limit) {
-        co_await reply(client, 11, http::status::payload_too_large, "text/plain", "request body too large\n", false, x);
+        co_await reply(client, http::status::payload_too_large, "text/plain", "request body too large\n", false, x);
       } else if (e == http::error::header_limit) {
-        co_await reply(client, 11, http::status::request_header_fields_too_large, "text/plain",
+        co_await reply(client, http::status::request_header_fields_too_large, "text/plain",
                        "request header too large\n", false, x);
       } else {
-        co_await reply(client, 11, http::status::bad_request, "text/plain",
-                       fmt::format("bad request: {}\n", e.message()), false, x);
+        co_await reply(client, http::status::bad_request, "text/plain", fmt::format("bad request: {}\n", e.message()),
+                       false, x);
       }
       break;  // to the lingering close: the client may still be sending what we refused
     }
     Counted active(gate_.active);
-    const bool keep = co_await handle(client, buffer, parser, client_ip, client_bytes);
+    const bool keep = co_await handle(client, parser);
     if (!keep) break;
   }
   // A lingering close, as nginx does: stop sending, then read and drop what the client still
   // sends for a moment. Closing with unread data would reset the connection, and the client
   // could lose the 413 or 400 it was sent before reading it.
   beast::error_code ignored;
-  client.socket().shutdown(Socket::shutdown_send, ignored);
+  client.conn.socket().shutdown(Socket::shutdown_send, ignored);
   std::array<char, 16 * 1024> sink;
   std::size_t drained = 0;
   while (drained < 8 * 1024 * 1024) {
-    client.expires_after(std::chrono::seconds(2));
-    auto [le, ln] = co_await client.async_read_some(asio::buffer(sink), nothrow);
+    client.conn.expires_after(std::chrono::seconds(2));
+    auto [le, ln] = co_await client.conn.socket().async_read_some(asio::buffer(sink), nothrow);
     if (le) break;
     drained += ln;
   }
 }
 
-awaitable<bool> Worker::handle(Stream& client, beast::flat_buffer& buffer,
-                               http::request_parser<http::empty_body>& parser, const std::string& client_ip,
-                               const std::array<unsigned char, 16>& client_bytes) {
+awaitable<bool> Worker::handle(Client& client, RequestParser<http::empty_body>& parser) {
   auto& req = parser.get();
   const auto& cfg = gate_.config();
   Exchange x;
-  x.client_ip = client_ip;
+  x.client_ip = client.ip;
   const std::string_view method = sv(req.method_string());
   const std::string_view target = sv(req.target());
-  if (gate_.access_log()) {  // the request's own strings change when it is rewritten for the upstream
+  if (gate_.access_log()) {
     x.method = method;
     x.target = target;
   }
   x.head = req.method() == http::verb::head;
-  const unsigned version = req.version();
+  x.version = req.version();
   const bool keep_alive = req.keep_alive() && !gate_.stopping.load(std::memory_order_relaxed);
   x.keep_alive = keep_alive;
-  x.version = version;
   const bool chunked = parser.chunked();
   const auto length = parser.content_length();
   const bool has_body = chunked || (length && *length > 0);
 
   if (auto why = check_request(req, chunked); !why.empty()) {
-    co_return co_await reply(client, version, http::status::bad_request, "text/plain",
-                             fmt::format("bad request: {}\n", why), false, x);
+    co_return co_await reply(client, http::status::bad_request, "text/plain", fmt::format("bad request: {}\n", why),
+                             false, x);
   }
   if (length && *length > cfg.max_body_size) {
-    co_return co_await reply(client, version, http::status::payload_too_large, "text/plain", "request body too large\n",
-                             false, x);
+    co_return co_await reply(client, http::status::payload_too_large, "text/plain", "request body too large\n", false,
+                             x);
   }
 
   const Snapshot& snap = current();
@@ -369,7 +457,7 @@ awaitable<bool> Worker::handle(Stream& client, beast::flat_buffer& buffer,
     AdminCheck::Request r;
     r.authorization = sv(req[http::field::authorization]);
     r.cookies = sv(req[http::field::cookie]);
-    r.client = client_bytes;
+    r.client = client.address;
     r.has_client = true;
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -386,160 +474,150 @@ awaitable<bool> Worker::handle(Stream& client, beast::flat_buffer& buffer,
       if (chunked || *length > kWholeBody) {
         keep = false;
       } else {
-        http::request_parser<http::string_body> body{std::move(parser)};
-        client.expires_after(cfg.idle_timeout);
-        auto [e, n] = co_await http::async_read(client, buffer, body, nothrow);
+        RequestParser<http::string_body> body{std::move(parser)};
+        client.conn.expires_after(cfg.idle_timeout);
+        auto [e, n] = co_await http::async_read(client.conn.socket(), client.buffer, body, nothrow);
         if (e) keep = false;
       }
     }
     if (action == Action::health) {
-      co_return co_await reply(client, version, http::status::ok, "application/json", "{\"status\":\"maintenance\"}",
-                               keep, x);
+      co_return co_await reply(client, http::status::ok, "application/json", "{\"status\":\"maintenance\"}", keep, x);
     }
     metrics_.rejected.fetch_add(1, std::memory_order_relaxed);
     const Rejection& page = wants_html(sv(req[http::field::accept])) ? rejection_html_ : rejection_json_;
-    co_return co_await reply(client, version, http::status::service_unavailable, page.content_type, page.body, keep, x,
+    co_return co_await reply(client, http::status::service_unavailable, page.content_type, page.body, keep, x,
                              snap.retry_after);
   }
 
   const bool upgrade = is_upgrade(req);
-  rewrite_request(req, {client_ip, cfg.forwarded_proto, snap.upstream}, upgrade);
+  const Forwarding forwarding{client.ip, cfg.forwarded_proto, snap.upstream};
   x.upstream = true;
+  bool keep = false;
   if (!has_body) {
-    bool keep = co_await forward(client, buffer, req, x, snap);
-    co_return keep&& keep_alive;
-  }
-  if (!chunked && *length <= kWholeBody) {
-    http::request_parser<http::string_body> body{std::move(parser)};
+    keep = co_await forward(client, req, x, snap, forwarding, upgrade);
+  } else if (!chunked && *length <= kWholeBody) {
+    RequestParser<http::string_body> body{std::move(parser)};
     body.body_limit(cfg.max_body_size);
-    client.expires_after(cfg.idle_timeout);
-    auto [e, n] = co_await http::async_read(client, buffer, body, nothrow);
+    client.conn.expires_after(cfg.idle_timeout);
+    auto [e, n] = co_await http::async_read(client.conn.socket(), client.buffer, body, nothrow);
     if (e) co_return false;
-    bool keep = co_await forward(client, buffer, body.get(), x, snap);
-    co_return keep&& keep_alive;
+    keep = co_await forward(client, body.get(), x, snap, forwarding, upgrade);
+  } else {
+    keep = co_await forward_streaming(client, parser, x, snap, forwarding, upgrade);
   }
-  bool keep = co_await forward_streaming(client, buffer, parser, x, snap);
   co_return keep&& keep_alive;
 }
 
 // A request held whole in memory: sent on a pooled connection, and once more on a fresh one
 // when the pooled one turns out to be closed.
 template <typename Body>
-awaitable<bool> Worker::forward(Stream& client, beast::flat_buffer& client_buffer, http::request<Body>& request,
-                                Exchange& x, const Snapshot& snap) {
+awaitable<bool> Worker::forward(Client& client, const http::request<Body, Fields>& request, Exchange& x,
+                                const Snapshot& snap, const Forwarding& forwarding, bool upgrade) {
   const auto& cfg = gate_.config();
   Counted in_flight(*snap.in_flight);
-  const bool keep_alive = request.keep_alive();
   for (int attempt = 0; attempt < 2; ++attempt) {
     beast::error_code ec;
     Upstream up = attempt == 0 ? take_idle() : nullptr;
     const bool reused = up != nullptr;
     if (!up) up = co_await connect(ec);
     if (!up) {
-      co_return co_await reply(client, request.version(), http::status::bad_gateway, "text/plain",
+      co_return co_await reply(client, http::status::bad_gateway, "text/plain",
                                fmt::format("the upstream {} is unreachable: {}\n", snap.upstream, ec.message()),
-                               keep_alive, x);
+                               x.keep_alive, x);
     }
     const auto sent = clock::now();
     up->out.clear();
-    append_header(up->out, request.base());
+    write_upstream_request(up->out, request, forwarding, upgrade);
     std::array<asio::const_buffer, 2> out{asio::buffer(up->out), asio::const_buffer()};
     if constexpr (std::is_same_v<Body, http::string_body>) out[1] = asio::buffer(request.body());
     up->stream.expires_after(cfg.upstream_timeout);
-    auto [we, wn] = co_await asio::async_write(up->stream, out, nothrow);
-    http::response_parser<http::empty_body> rp;
+    auto [we, wn] = co_await asio::async_write(up->stream.socket(), out, nothrow);
+    auto rp = parser<ResponseParser<http::empty_body>>();
     rp.header_limit(64 * 1024);
     rp.body_limit(boost::none);
     if (x.head) rp.skip(true);
     if (!we) {
-      auto [re, rn] = co_await http::async_read_header(up->stream, up->buffer, rp, nothrow);
+      auto [re, rn] = co_await http::async_read_header(up->stream.socket(), up->buffer, rp, nothrow);
       we = re;
     }
     if (we) {
       if (reused && !rp.got_some()) continue;  // a stale pooled connection: once more, fresh
+      we = up->stream.check(we);
       const bool timeout = we == beast::error::timeout;
-      co_return co_await reply(client, request.version(),
-                               timeout ? http::status::gateway_timeout : http::status::bad_gateway, "text/plain",
-                               fmt::format("the upstream {} failed: {}\n", snap.upstream, we.message()), keep_alive, x);
+      co_return co_await reply(client, timeout ? http::status::gateway_timeout : http::status::bad_gateway,
+                               "text/plain", fmt::format("the upstream {} failed: {}\n", snap.upstream, we.message()),
+                               x.keep_alive, x);
     }
     metrics_.upstream_latency(std::chrono::duration<double>(clock::now() - sent).count());
-    co_return co_await relay_response(client, client_buffer, std::move(up), rp, x);
+    co_return co_await relay_response(client, std::move(up), rp, x);
   }
   co_return false;
 }
 
 // A large or chunked request body streams through a fixed buffer: no retry is possible.
-awaitable<bool> Worker::forward_streaming(Stream& client, beast::flat_buffer& client_buffer,
-                                          http::request_parser<http::empty_body>& parser, Exchange& x,
-                                          const Snapshot& snap) {
+awaitable<bool> Worker::forward_streaming(Client& client, RequestParser<http::empty_body>& parser, Exchange& x,
+                                          const Snapshot& snap, const Forwarding& forwarding, bool upgrade) {
   const auto& cfg = gate_.config();
   Counted in_flight(*snap.in_flight);
-  http::request_parser<http::buffer_body> p{std::move(parser)};
+  RequestParser<http::buffer_body> p{std::move(parser)};
   p.body_limit(cfg.max_body_size);
   auto& req = p.get();
-  const unsigned version = req.version();
+  const bool chunked = p.chunked();
   beast::error_code ec;
   Upstream up = take_idle();
   if (!up) up = co_await connect(ec);
   if (!up) {
-    co_return co_await reply(client, version, http::status::bad_gateway, "text/plain",
+    co_return co_await reply(client, http::status::bad_gateway, "text/plain",
                              fmt::format("the upstream {} is unreachable: {}\n", snap.upstream, ec.message()), false,
                              x);
   }
   const auto sent = clock::now();
-  req.body().data = nullptr;
-  req.body().more = true;
-  http::request_serializer<http::buffer_body> sr{req};
+  up->out.clear();
+  write_upstream_request(up->out, req, forwarding, upgrade);
   up->stream.expires_after(cfg.upstream_timeout);
-  auto [he, hn] = co_await http::async_write_header(up->stream, sr, nothrow);
+  auto [he, hn] = co_await asio::async_write(up->stream.socket(), asio::buffer(up->out), nothrow);
   if (he) {
-    co_return co_await reply(client, version, http::status::bad_gateway, "text/plain", "the upstream failed\n", false,
-                             x);
+    co_return co_await reply(client, http::status::bad_gateway, "text/plain", "the upstream failed\n", false, x);
   }
   std::array<char, 16384> chunk;
-  do {
-    if (!p.is_done()) {
-      req.body().data = chunk.data();
-      req.body().size = chunk.size();
-      client.expires_after(cfg.idle_timeout);
-      auto [re, rn] = co_await http::async_read(client, client_buffer, p, nothrow);
-      if (re == http::error::need_buffer) re = {};
-      if (re == http::error::body_limit) {
-        co_return co_await reply(client, version, http::status::payload_too_large, "text/plain",
-                                 "request body too large\n", false, x);
-      }
-      if (re) co_return false;
-      req.body().size = chunk.size() - req.body().size;
-      req.body().data = chunk.data();
-      req.body().more = !p.is_done();
-    } else {
-      req.body().data = nullptr;
-      req.body().size = 0;
-    }
-    up->stream.expires_after(cfg.upstream_timeout);
-    auto [we, wn] = co_await http::async_write(up->stream, sr, nothrow);
-    if (we == http::error::need_buffer) we = {};
-    if (we) {
-      co_return co_await reply(client, version, http::status::bad_gateway, "text/plain", "the upstream failed\n", false,
+  while (!p.is_done()) {
+    req.body().data = chunk.data();
+    req.body().size = chunk.size();
+    client.conn.expires_after(cfg.idle_timeout);
+    auto [re, rn] = co_await http::async_read_some(client.conn.socket(), client.buffer, p, nothrow);
+    if (re == http::error::need_buffer) re = {};
+    if (re == http::error::body_limit) {
+      co_return co_await reply(client, http::status::payload_too_large, "text/plain", "request body too large\n", false,
                                x);
     }
-  } while (!p.is_done() && !sr.is_done());
+    if (re) co_return false;
+    const std::size_t n = chunk.size() - req.body().size;
+    if (n == 0) continue;
+    up->stream.expires_after(cfg.upstream_timeout);
+    if (auto we = co_await write_body(up->stream.socket(), up->out, chunked, chunk.data(), n)) {
+      co_return co_await reply(client, http::status::bad_gateway, "text/plain", "the upstream failed\n", false, x);
+    }
+  }
+  if (chunked) {
+    up->stream.expires_after(cfg.upstream_timeout);
+    if (auto we = co_await write_body(up->stream.socket(), up->out, true, nullptr, 0)) {
+      co_return co_await reply(client, http::status::bad_gateway, "text/plain", "the upstream failed\n", false, x);
+    }
+  }
 
-  http::response_parser<http::empty_body> rp;
+  auto rp = this->parser<ResponseParser<http::empty_body>>();
   rp.header_limit(64 * 1024);
   rp.body_limit(boost::none);
   up->stream.expires_after(cfg.upstream_timeout);
-  auto [re, rn] = co_await http::async_read_header(up->stream, up->buffer, rp, nothrow);
+  auto [re, rn] = co_await http::async_read_header(up->stream.socket(), up->buffer, rp, nothrow);
   if (re) {
-    co_return co_await reply(client, version, http::status::bad_gateway, "text/plain", "the upstream failed\n", false,
-                             x);
+    co_return co_await reply(client, http::status::bad_gateway, "text/plain", "the upstream failed\n", false, x);
   }
   metrics_.upstream_latency(std::chrono::duration<double>(clock::now() - sent).count());
-  co_return co_await relay_response(client, client_buffer, std::move(up), rp, x);
+  co_return co_await relay_response(client, std::move(up), rp, x);
 }
 
-awaitable<bool> Worker::relay_response(Stream& client, beast::flat_buffer& client_buffer, Upstream up,
-                                       http::response_parser<http::empty_body>& rp, Exchange& x) {
+awaitable<bool> Worker::relay_response(Client& client, Upstream up, ResponseParser<http::empty_body>& rp, Exchange& x) {
   const auto& cfg = gate_.config();
   auto& res = rp.get();
   x.status = res.result_int();
@@ -548,105 +626,105 @@ awaitable<bool> Worker::relay_response(Stream& client, beast::flat_buffer& clien
 
   if (res.result() == http::status::switching_protocols) {
     // The upstream accepted the upgrade: pass the 101 on, then carry bytes both ways.
-    http::response<http::empty_body> head{std::move(res)};
-    client.expires_after(cfg.idle_timeout);
-    auto [e, n] = co_await http::async_write(client, head, nothrow);
+    client.out.clear();
+    write_header(client.out, res);
+    client.conn.expires_after(cfg.idle_timeout);
+    auto [e, n] = co_await asio::async_write(client.conn.socket(), asio::buffer(client.out), nothrow);
     record(x);
-    if (!e) co_await tunnel(client, client_buffer, std::move(up));
+    if (!e) co_await tunnel(client, std::move(up));
     co_return false;
   }
 
-  bool keep = x.keep_alive && !gate_.stopping.load(std::memory_order_relaxed);
-  res.version(11);
+  ClientResponse how;
+  how.keep_alive = x.keep_alive && !gate_.stopping.load(std::memory_order_relaxed);
+  how.http10 = x.version == 10;
+  how.security_headers = &security_headers_;
   const bool whole = rp.is_done() || (!rp.chunked() && rp.content_length() && *rp.content_length() <= kWholeBody);
   if (!whole && x.version == 10) {
     // An HTTP/1.0 client cannot read chunks: send the body raw and close.
-    res.chunked(false);
-    keep = false;
+    how.chunked = ClientResponse::Chunked::drop;
+    how.keep_alive = false;
   } else if (!whole && !rp.chunked() && !rp.content_length()) {
     // Read-until-close from the upstream: chunk it for the client.
-    res.chunked(true);
+    how.chunked = ClientResponse::Chunked::add;
   }
-  rewrite_response(res, keep, security_headers_);
-  if (keep && x.version == 10) res.set(http::field::connection, "keep-alive");
+  if (!whole) co_return co_await relay_streaming(client, std::move(up), rp, x, how, upstream_keep, version);
 
-  if (whole) {
-    up->out.clear();
-    if (rp.is_done()) {
-      append_header(up->out, res.base());
-      client.expires_after(cfg.idle_timeout);
-      auto [e, n] = co_await asio::async_write(client, asio::buffer(up->out), nothrow);
-      if (e) keep = false;
-    } else {
-      http::response_parser<http::string_body> sp{std::move(rp)};
-      up->stream.expires_after(cfg.upstream_timeout);
-      auto [re, rn] = co_await http::async_read(up->stream, up->buffer, sp, nothrow);
-      if (re) {
-        record(x);
-        co_return false;
-      }
-      const auto& body = sp.get().body();
-      append_header(up->out, sp.get().base());
-      x.bytes = body.size();
-      const std::array<asio::const_buffer, 2> out{asio::buffer(up->out), asio::buffer(body)};
-      client.expires_after(cfg.idle_timeout);
-      auto [e, n] = co_await asio::async_write(client, out, nothrow);
-      if (e) keep = false;
+  bool keep = how.keep_alive;
+  client.out.clear();
+  if (rp.is_done()) {
+    write_client_response(client.out, res, how);
+    client.conn.expires_after(cfg.idle_timeout);
+    auto [e, n] = co_await asio::async_write(client.conn.socket(), asio::buffer(client.out), nothrow);
+    if (e) keep = false;
+  } else {
+    ResponseParser<http::string_body> sp{std::move(rp)};
+    up->stream.expires_after(cfg.upstream_timeout);
+    auto [re, rn] = co_await http::async_read(up->stream.socket(), up->buffer, sp, nothrow);
+    if (re) {
+      record(x);
+      co_return false;
     }
-    record(x);
-    if (upstream_keep) give_back(std::move(up), version);
-    co_return keep;
+    const auto& body = sp.get().body();
+    write_client_response(client.out, sp.get().base(), how);
+    x.bytes = body.size();
+    const std::array<asio::const_buffer, 2> out{asio::buffer(client.out), asio::buffer(body)};
+    client.conn.expires_after(cfg.idle_timeout);
+    auto [e, n] = co_await asio::async_write(client.conn.socket(), out, nothrow);
+    if (e) keep = false;
   }
-  co_return co_await relay_streaming(client, std::move(up), rp, x, keep, upstream_keep, version);
+  record(x);
+  if (upstream_keep) give_back(std::move(up), version);
+  co_return keep;
 }
 
 // A large, chunked or read-until-close answer streams through a fixed buffer (in a coroutine of
 // its own, so that the buffer is not part of every answer's coroutine frame).
-awaitable<bool> Worker::relay_streaming(Stream& client, Upstream up, http::response_parser<http::empty_body>& rp,
-                                        Exchange& x, bool keep, bool upstream_keep, std::uint64_t version) {
+awaitable<bool> Worker::relay_streaming(Client& client, Upstream up, ResponseParser<http::empty_body>& rp, Exchange& x,
+                                        const ClientResponse& how, bool upstream_keep, std::uint64_t version) {
   const auto& cfg = gate_.config();
-  http::response_parser<http::buffer_body> p{std::move(rp)};
-  auto& out = p.get();
-  out.body().data = nullptr;
-  out.body().more = true;
-  http::response_serializer<http::buffer_body> sr{out};
-  client.expires_after(cfg.idle_timeout);
-  auto [he, hn] = co_await http::async_write_header(client, sr, nothrow);
+  ResponseParser<http::buffer_body> p{std::move(rp)};
+  auto& res = p.get();
+  const bool chunked =
+      how.chunked == ClientResponse::Chunked::add || (how.chunked == ClientResponse::Chunked::keep && p.chunked());
+  client.out.clear();
+  write_client_response(client.out, res, how);
+  client.conn.expires_after(cfg.idle_timeout);
+  auto [he, hn] = co_await asio::async_write(client.conn.socket(), asio::buffer(client.out), nothrow);
   if (he) {
     record(x);
     co_return false;
   }
   std::array<char, 16384> chunk;
-  do {
-    if (!p.is_done()) {
-      out.body().data = chunk.data();
-      out.body().size = chunk.size();
-      up->stream.expires_after(cfg.idle_timeout);
-      auto [re, rn] = co_await http::async_read(up->stream, up->buffer, p, nothrow);
-      if (re == http::error::need_buffer) re = {};
-      if (re) {
-        record(x);
-        co_return false;
-      }
-      out.body().size = chunk.size() - out.body().size;
-      x.bytes += out.body().size;
-      out.body().data = chunk.data();
-      out.body().more = !p.is_done();
-    } else {
-      out.body().data = nullptr;
-      out.body().size = 0;
-    }
-    client.expires_after(cfg.idle_timeout);
-    auto [we, wn] = co_await http::async_write(client, sr, nothrow);
-    if (we == http::error::need_buffer) we = {};
-    if (we) {
+  while (!p.is_done()) {
+    res.body().data = chunk.data();
+    res.body().size = chunk.size();
+    up->stream.expires_after(cfg.idle_timeout);
+    auto [re, rn] = co_await http::async_read_some(up->stream.socket(), up->buffer, p, nothrow);
+    if (re == http::error::need_buffer) re = {};
+    if (re) {
       record(x);
       co_return false;
     }
-  } while (!p.is_done() && !sr.is_done());
+    const std::size_t n = chunk.size() - res.body().size;
+    if (n == 0) continue;
+    x.bytes += n;
+    client.conn.expires_after(cfg.idle_timeout);
+    if (auto we = co_await write_body(client.conn.socket(), client.out, chunked, chunk.data(), n)) {
+      record(x);
+      co_return false;
+    }
+  }
+  if (chunked) {
+    client.conn.expires_after(cfg.idle_timeout);
+    if (auto we = co_await write_body(client.conn.socket(), client.out, true, nullptr, 0)) {
+      record(x);
+      co_return false;
+    }
+  }
   record(x);
-  if (upstream_keep && p.is_done() && !p.need_eof()) give_back(std::move(up), version);
-  co_return keep;
+  if (upstream_keep && !p.need_eof()) give_back(std::move(up), version);
+  co_return how.keep_alive;
 }
 
 awaitable<void> pump(Socket& from, Socket& to) {
@@ -665,15 +743,15 @@ awaitable<void> pump(Socket& from, Socket& to) {
   to.shutdown(Socket::shutdown_send, ignored);
 }
 
-awaitable<void> Worker::tunnel(Stream& client, beast::flat_buffer& client_buffer, Upstream up) {
-  client.expires_never();
+awaitable<void> Worker::tunnel(Client& client, Upstream up) {
+  client.conn.expires_never();
   up->stream.expires_never();
-  auto& a = client.socket();
+  auto& a = client.conn.socket();
   auto& b = up->stream.socket();
   // Bytes either side sent right after the upgrade are already in the parsers' buffers.
-  if (client_buffer.size() > 0) {
-    co_await asio::async_write(b, client_buffer.data(), nothrow);
-    client_buffer.clear();
+  if (client.buffer.size() > 0) {
+    co_await asio::async_write(b, client.buffer.data(), nothrow);
+    client.buffer.clear();
   }
   if (up->buffer.size() > 0) {
     co_await asio::async_write(a, up->buffer.data(), nothrow);
@@ -685,7 +763,69 @@ awaitable<void> Worker::tunnel(Stream& client, beast::flat_buffer& client_buffer
   b.close(ignored);
 }
 
-awaitable<void> Worker::admin_session(Socket socket) {
+// Canned answer when gate.max_connections are open.
+constexpr std::string_view kBusy =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 25\r\nRetry-After: 1\r\n"
+    "Connection: close\r\n\r\ntoo many open connections";
+
+Result<void> Worker::start(const tcp& protocol, Acceptor::native_handle_type listen_fd) {
+  // A copy of the listening socket in this worker's own reactor: the kernel wakes whichever
+  // worker is waiting, and the others find nothing to accept.
+  const int fd = ::fcntl(listen_fd, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0)
+    return fail(
+        Error::environment(fmt::format("cannot share the listening socket: {}", std::strerror(errno)), "gate.listen"));
+  acceptor_.emplace(ioc_.get_executor());
+  beast::error_code ec;
+  acceptor_->assign(protocol, fd, ec);
+  if (ec) {
+    ::close(fd);
+    return fail(Error::environment(fmt::format("cannot share the listening socket: {}", ec.message()), "gate.listen"));
+  }
+  asio::co_spawn(ioc_, accept_loop(), asio::detached);
+  asio::co_spawn(ioc_, sweep(), asio::detached);
+  return {};
+}
+
+awaitable<void> Worker::accept_loop() {
+  const auto& cfg = gate_.config();
+  while (acceptor_->is_open()) {
+    auto [e, socket] = co_await acceptor_->async_accept(nothrow);
+    if (e) {
+      if (e == asio::error::operation_aborted || !acceptor_->is_open()) co_return;
+      continue;  // EMFILE and the like: the next accept may succeed
+    }
+    if (gate_.connections.load(std::memory_order_relaxed) >= cfg.max_connections) {
+      beast::error_code ignored;
+      socket.non_blocking(true, ignored);
+      socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ignored);
+      socket.close(ignored);
+      continue;
+    }
+    asio::co_spawn(ioc_, session(std::move(socket)), asio::detached);
+  }
+}
+
+// Every kSweep: cancel what is overdue; on stopping, stop accepting; once drained, stop.
+awaitable<void> Worker::sweep() {
+  Timer timer(ioc_);
+  while (true) {
+    timer.expires_after(kSweep);
+    co_await timer.async_wait(nothrow);
+    conns_.sweep();
+    if (gate_.stopping.load(std::memory_order_relaxed) && acceptor_ && acceptor_->is_open()) {
+      beast::error_code ignored;
+      acceptor_->close(ignored);
+      idle_.clear();
+    }
+    if (halt_.load(std::memory_order_relaxed)) {
+      ioc_.stop();
+      co_return;
+    }
+  }
+}
+
+awaitable<void> admin_session(Gate& gate, Socket socket) {
   Stream stream(std::move(socket));
   beast::flat_buffer buffer;
   while (true) {
@@ -699,14 +839,14 @@ awaitable<void> Worker::admin_session(Socket socket) {
     const auto path = path_of(sv(req.target()));
     http::response<http::string_body> res{http::status::ok, 11};
     res.set(http::field::server, "slipway-gate");
-    auto snap = gate_.snapshot();
+    auto snap = gate.snapshot();
     if (path == "/health") {
       res.set(http::field::content_type, "application/json");
       res.body() = fmt::format("{{\"status\":\"ok\",\"mode\":\"{}\",\"upstream\":\"{}\"}}", to_string(snap->mode),
                                snap->upstream);
     } else if (path == "/metrics") {
       res.set(http::field::content_type, "text/plain; version=0.0.4");
-      res.body() = gate_.metrics().prometheus(snap->mode, gate_.connections.load(), gate_.active.load());
+      res.body() = gate.metrics().prometheus(snap->mode, gate.connections.load(), gate.active.load());
     } else {
       res.result(http::status::not_found);
       res.set(http::field::content_type, "text/plain");
@@ -745,11 +885,6 @@ Result<void> open_acceptor(Acceptor& acceptor, const tcp::endpoint& ep, std::str
   return {};
 }
 
-// Canned answer when gate.max_connections are open.
-constexpr std::string_view kBusy =
-    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 25\r\nRetry-After: 1\r\n"
-    "Connection: close\r\n\r\ntoo many open connections";
-
 }  // namespace
 
 std::size_t proxy_threads(const GateConfig& config) {
@@ -760,41 +895,24 @@ std::size_t proxy_threads(const GateConfig& config) {
 Result<void> serve(Gate& gate, const std::function<void()>& ready) {
   const auto& cfg = gate.config();
   const std::size_t n = proxy_threads(cfg);
+  std::atomic<bool> halt{false};
   std::vector<std::unique_ptr<Worker>> workers;
-  for (std::size_t i = 0; i < n; ++i) workers.push_back(std::make_unique<Worker>(gate, i));
-  auto& main = workers.front()->context();
+  for (std::size_t i = 0; i < n; ++i) workers.push_back(std::make_unique<Worker>(gate, i, halt));
 
+  // The main thread's own io_context: the listening sockets, the admin listener, the signals.
+  asio::io_context main{1};
   auto listen_ep = endpoint_of(cfg.listen, "gate.listen");
   if (!listen_ep) return fail(listen_ep.error());
   auto admin_ep = endpoint_of(cfg.admin_listen, "gate.admin_listen");
   if (!admin_ep) return fail(admin_ep.error());
-  Acceptor acceptor(main);
-  Acceptor admin(main);
+  Acceptor acceptor(main.get_executor());
+  Acceptor admin(main.get_executor());
   if (auto ok = open_acceptor(acceptor, *listen_ep, "gate.listen"); !ok) return ok;
   if (auto ok = open_acceptor(admin, *admin_ep, "gate.admin_listen"); !ok) return ok;
+  for (auto& w : workers) {
+    if (auto ok = w->start(listen_ep->protocol(), acceptor.native_handle()); !ok) return ok;
+  }
 
-  asio::co_spawn(
-      main,
-      [&]() -> awaitable<void> {
-        std::size_t next = 0;
-        while (acceptor.is_open()) {
-          Worker& w = *workers[next++ % workers.size()];
-          auto [e, socket] = co_await acceptor.async_accept(w.context(), nothrow);
-          if (e) {
-            if (e == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-            continue;  // EMFILE and the like: the next accept may succeed
-          }
-          if (gate.connections.load(std::memory_order_relaxed) >= cfg.max_connections) {
-            beast::error_code ignored;
-            socket.non_blocking(true, ignored);
-            socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ignored);
-            socket.close(ignored);
-            continue;
-          }
-          asio::co_spawn(w.context(), w.session(std::move(socket)), asio::detached);
-        }
-      },
-      asio::detached);
   asio::co_spawn(
       main,
       [&]() -> awaitable<void> {
@@ -804,7 +922,7 @@ Result<void> serve(Gate& gate, const std::function<void()>& ready) {
             if (e == asio::error::operation_aborted || !admin.is_open()) co_return;
             continue;
           }
-          asio::co_spawn(main, workers.front()->admin_session(std::move(socket)), asio::detached);
+          asio::co_spawn(main, admin_session(gate, std::move(socket)), asio::detached);
         }
       },
       asio::detached);
@@ -815,7 +933,8 @@ Result<void> serve(Gate& gate, const std::function<void()>& ready) {
   clock::time_point deadline;
   std::function<void(const beast::error_code&)> check = [&](const beast::error_code&) {
     if (gate.active.load() == 0 || clock::now() >= deadline) {
-      for (auto& w : workers) w->stop();
+      halt.store(true);  // each worker stops at its next sweep
+      main.stop();
       return;
     }
     drain.expires_after(std::chrono::milliseconds(20));
@@ -823,7 +942,7 @@ Result<void> serve(Gate& gate, const std::function<void()>& ready) {
   };
   signals.async_wait([&](const beast::error_code& e, int) {
     if (e) return;
-    gate.stopping.store(true);
+    gate.stopping.store(true);  // the workers close their acceptors at their next sweep
     beast::error_code ignored;
     acceptor.close(ignored);
     admin.close(ignored);
@@ -831,13 +950,11 @@ Result<void> serve(Gate& gate, const std::function<void()>& ready) {
     check({});
   });
 
-  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
-  for (auto& w : workers) guards.push_back(asio::make_work_guard(w->context()));
   if (ready) ready();
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < workers.size(); ++i) threads.emplace_back([&w = *workers[i]] { w.run(); });
-  workers.front()->run();
-  for (auto& w : workers) w->stop();
+  for (auto& w : workers) threads.emplace_back([&w = *w] { w.run(); });
+  main.run();
+  halt.store(true);
   for (auto& t : threads) t.join();
   return {};
 }

@@ -59,6 +59,7 @@ http::response<http::string_body> Backend::Impl::answer(const http::request<http
   o["host"] = std::string(req[http::field::host]);
   o["forwarded_host"] = std::string(req["X-Forwarded-Host"]);
   o["connection"] = std::string(req[http::field::connection]);
+  o["hop"] = std::string(req["X-Secret-Hop"]);
   o["body"] = req.body().size();
   res.body() = boost::json::serialize(o);
   if (target == "/chunked") res.chunked(true);
@@ -75,6 +76,18 @@ void Backend::Impl::serve(tcp::socket& socket) {
     if (ec) break;
     auto req = parser.release();
     owner->requests.fetch_add(1);
+    if (req.target() == "/stream") {
+      // Read-until-close, in two parts: the second waits for the test's release_stream.
+      asio::write(socket,
+                  asio::buffer(std::string_view(
+                      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nfirst\n")),
+                  ec);
+      for (int i = 0; i < 1000 && !owner->release_stream.load() && !stopping.load(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      asio::write(socket, asio::buffer(std::string_view("second\n")), ec);
+      break;
+    }
     if (beast::websocket::is_upgrade(req)) {
       beast::websocket::stream<tcp::socket&> ws(socket);
       ws.accept(req, ec);

@@ -3,7 +3,8 @@
 // the gate forwarded:
 //   {"backend":"blue","method":"POST","target":"/x","xff":"127.0.0.1","proto":"http","host":...,"body":3}
 // and has a few special paths: /health (200, or 503 when `healthy` is false), /slow?ms=N,
-// /chunked (a chunked answer), /big (1 MB), /ws (a WebSocket echo).
+// /chunked (a chunked answer), /big (1 MB), /ws (a WebSocket echo), /stream (a read-until-close
+// answer: "first\n", then "second\n" once release_stream is set, or after 10 s).
 #pragma once
 
 #include "server.hpp"  // free_port()
@@ -26,11 +27,11 @@ class Backend {
 
   std::atomic<bool> healthy{true};
   std::atomic<int> requests{0};
+  std::atomic<bool> release_stream{false};
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
 
 }  // namespace slipway::test

@@ -61,10 +61,48 @@ TEST(GateProxy, NormalModePassesEveryMethodWithForwardingHeaders) {
     EXPECT_EQ(str(o, "proto"), "http");
     EXPECT_EQ(str(o, "host"), "app.test") << "the client's Host is kept";
     EXPECT_EQ(str(o, "forwarded_host"), "app.test");
+    EXPECT_EQ(str(o, "hop"), "") << "a header the Connection header names stops at the gate";
     EXPECT_EQ(o.at("body").as_int64(), is_write(m) ? 12 : 0);
   }
   auto chained = fetch(gate.port, "GET", "/x", {{"X-Forwarded-For", "203.0.113.9"}});
   EXPECT_EQ(str(json_of(chained.body), "xff"), "203.0.113.9, 127.0.0.1");
+  auto twice = raw_exchange(gate.port,
+                            "GET /x HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 203.0.113.9\r\n"
+                            "X-Forwarded-For: 198.51.100.7\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(twice.find("\"xff\":\"203.0.113.9, 198.51.100.7, 127.0.0.1\""), std::string::npos)
+      << "every X-Forwarded-For the client sent is kept, in order: " << twice;
+  auto no_host = raw_exchange(gate.port, "GET /x HTTP/1.0\r\n\r\n");
+  EXPECT_NE(no_host.find("\"host\":\"" + backend.address() + "\""), std::string::npos)
+      << "an HTTP/1.0 request without Host gets the upstream's: " << no_host;
+}
+
+// A read-until-close answer (server-sent events, a long export) reaches the client part by part,
+// chunked for an HTTP/1.1 client and raw, then closed, for an HTTP/1.0 one.
+TEST(GateProxy, AStreamedAnswerReachesTheClientAsItArrives) {
+  Backend backend("blue");
+  GateProcess gate(backend.address());
+  gate.start();
+  {
+    RawConnection c(gate.port);
+    c.send("GET /stream HTTP/1.1\r\nHost: a\r\n\r\n");
+    const std::string first = c.read_until("first\n");
+    ASSERT_NE(first.find("first\n"), std::string::npos) << "the first part was held back: " << first;
+    EXPECT_NE(first.find("Transfer-Encoding: chunked\r\n"), std::string::npos) << first;
+    backend.release_stream = true;
+    const std::string all = c.read_until("0\r\n\r\n");
+    EXPECT_NE(all.find("\r\n\r\n6\r\nfirst\n\r\n"), std::string::npos) << all;
+    EXPECT_NE(all.find("7\r\nsecond\n\r\n0\r\n\r\n"), std::string::npos) << all;
+  }
+  backend.release_stream = false;
+  RawConnection old(gate.port);
+  old.send("GET /stream HTTP/1.0\r\nHost: a\r\n\r\n");
+  const std::string first = old.read_until("first\n");
+  ASSERT_NE(first.find("first\n"), std::string::npos) << first;
+  EXPECT_EQ(first.find("chunked"), std::string::npos) << first;
+  EXPECT_NE(first.find("Connection: close\r\n"), std::string::npos) << first;
+  backend.release_stream = true;
+  const std::string all = old.read_to_close();
+  EXPECT_TRUE(all.ends_with("\r\n\r\nfirst\nsecond\n")) << all;
 }
 
 TEST(GateProxy, StreamsLargeAndChunkedBodiesBothWays) {

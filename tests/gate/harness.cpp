@@ -1,7 +1,10 @@
 #include "harness.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <chrono>
@@ -135,6 +138,42 @@ std::string raw_exchange(unsigned short port, const std::string& bytes) {
     if (ec) break;
   }
   return out;
+}
+
+RawConnection::RawConnection(unsigned short port) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{10, 0};
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+RawConnection::~RawConnection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void RawConnection::send(const std::string& bytes) {
+  if (fd_ >= 0) (void)!::write(fd_, bytes.data(), bytes.size());
+}
+
+const std::string& RawConnection::read_until(const std::string& text) {
+  char buf[4096];
+  while (fd_ >= 0 && got_.find(text) == std::string::npos) {
+    const auto n = ::read(fd_, buf, sizeof buf);
+    if (n <= 0) break;
+    got_.append(buf, static_cast<std::size_t>(n));
+  }
+  return got_;
+}
+
+const std::string& RawConnection::read_to_close() {
+  return read_until(std::string(1, '\0') + "never");
 }
 
 std::vector<std::string> websocket_echo(unsigned short port, const std::string& target,

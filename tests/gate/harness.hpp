@@ -42,6 +42,23 @@ class Client {
 // Writes `bytes`, then reads until the gate closes the connection (at most 5 s).
 std::string raw_exchange(unsigned short port, const std::string& bytes);
 
+// A raw connection, for answers read as they arrive. Reads wait at most 10 s.
+class RawConnection {
+ public:
+  explicit RawConnection(unsigned short port);
+  ~RawConnection();
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+  void send(const std::string& bytes);
+  // Reads until `text` has arrived, the connection closes or 10 s pass; returns all read so far.
+  const std::string& read_until(const std::string& text);
+  const std::string& read_to_close();
+
+ private:
+  int fd_ = -1;
+  std::string got_;
+};
+
 // Opens a WebSocket to `target` through the gate, sends each message and returns the echoes.
 std::vector<std::string> websocket_echo(unsigned short port, const std::string& target,
                                         const std::vector<std::string>& messages);
