@@ -30,30 +30,41 @@ void append_field(std::string& out, const Fields::value_type& f) {
   append_field(out, sv(f.name_string()), sv(f.value()));
 }
 
-// Whether a field stops at this hop: the hop-by-hop fields, and those the Connection header
-// names (except the message framing, which the gate checks and keeps). Upgrade passes on an
-// upgrade request.
+// Which fields stop at this hop: the hop-by-hop fields, and those the Connection header names
+// (except the message framing, which the gate checks and keeps). Upgrade passes on an upgrade
+// request. The Connection header is looked up once per message, not once per field.
 template <bool isRequest>
-bool hop_by_hop(const http::header<isRequest, Fields>& h, const Fields::value_type& f, bool keep_upgrade) {
-  switch (f.name()) {
-    case http::field::connection:
-    case http::field::keep_alive:
-    case http::field::proxy_connection:
-    case http::field::proxy_authorization:
-    case http::field::te:
-    case http::field::trailer: return true;
-    case http::field::upgrade: return !keep_upgrade;
-    case http::field::transfer_encoding:
-    case http::field::content_length: return false;
-    default: break;
-  }
-  for (auto it = h.find(http::field::connection); it != h.end() && it->name() == http::field::connection; ++it) {
-    for (auto token : http::token_list{it->value()}) {
-      if (beast::iequals(token, f.name_string())) return true;
+class HopByHop {
+ public:
+  HopByHop(const http::header<isRequest, Fields>& h, bool keep_upgrade)
+      : h_(h), connection_(h.find(http::field::connection)), keep_upgrade_(keep_upgrade) {}
+
+  bool operator()(const Fields::value_type& f) const {
+    switch (f.name()) {
+      case http::field::connection:
+      case http::field::keep_alive:
+      case http::field::proxy_connection:
+      case http::field::proxy_authorization:
+      case http::field::te:
+      case http::field::trailer: return true;
+      case http::field::upgrade: return !keep_upgrade_;
+      case http::field::transfer_encoding:
+      case http::field::content_length: return false;
+      default: break;
     }
+    for (auto it = connection_; it != h_.end() && it->name() == http::field::connection; ++it) {
+      for (auto token : http::token_list{it->value()}) {
+        if (beast::iequals(token, f.name_string())) return true;
+      }
+    }
+    return false;
   }
-  return false;
-}
+
+ private:
+  const http::header<isRequest, Fields>& h_;
+  typename Fields::const_iterator connection_;
+  bool keep_upgrade_;
+};
 
 void append_start_line(std::string& out, const RequestHeader& h) {
   out += sv(h.method_string());
@@ -136,8 +147,9 @@ void write_upstream_request(std::string& out, const RequestHeader& request, cons
   bool forwarded_host = false;
   bool forwarded_proto = false;
   bool forwarded_for = false;
+  const HopByHop<true> hop_by_hop(request, upgrade);
   for (const auto& field : request) {
-    if (hop_by_hop(request, field, upgrade)) continue;
+    if (hop_by_hop(field)) continue;
     const auto name = sv(field.name_string());
     if (beast::iequals(name, "X-Forwarded-For")) {
       forwarded_for = true;  // joined with ours, below
@@ -188,8 +200,9 @@ std::vector<SecurityHeader> parse_security_headers(const std::vector<std::string
 void write_client_response(std::string& out, const ResponseHeader& response, const ClientResponse& how) {
   append_status_line(out, 11, response.result_int(), sv(response.reason()));
   bool chunked_said = false;
+  const HopByHop<false> hop_by_hop(response, false);
   for (const auto& field : response) {
-    if (hop_by_hop(response, field, false)) continue;
+    if (hop_by_hop(field)) continue;
     if (field.name() == http::field::transfer_encoding && how.chunked != ClientResponse::Chunked::keep) {
       // Dropped: the codings other than chunked stay. Added: said once, below.
       std::string codings;

@@ -269,6 +269,41 @@ struct Worker::Exchange {
   unsigned version = 11;    // the client's HTTP version
 };
 
+// Feeds `parser` from `buffer`, reading more from `socket` as needed, until it has the header
+// (Part::header) or the whole message. This is what Beast's async_read_header and async_read do,
+// without their composed operations: their layers of handlers, each with a work-tracking
+// executor, cost more per request than the parse itself. Errors are Beast's.
+enum class Part { header, message };
+template <class Parser>
+awaitable<beast::error_code> read(Socket& socket, beast::flat_buffer& buffer, Parser& parser, Part part) {
+  if (part == Part::message) parser.eager(true);
+  const auto done = [&] { return part == Part::header ? parser.is_header_done() : parser.is_done(); };
+  beast::error_code ec;
+  while (true) {
+    while (buffer.size() > 0) {
+      const std::size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        break;
+      }
+      if (ec || done()) co_return ec;
+      if (used == 0) break;
+    }
+    if (done()) co_return ec;
+    const std::size_t room = std::max<std::size_t>(4096, buffer.capacity() - buffer.size());
+    auto [e, n] = co_await socket.async_read_some(buffer.prepare(room), nothrow);
+    if (e == asio::error::eof) {
+      if (!parser.got_some()) co_return http::error::end_of_stream;
+      parser.put_eof(ec);
+      if (!ec && !done()) ec = http::error::partial_message;
+      co_return ec;
+    }
+    if (e) co_return e;
+    buffer.commit(n);
+  }
+}
+
 // Writes one piece of a streamed body: as it is, or as one chunk (`framing` is scratch space).
 awaitable<beast::error_code> write_body(Socket& to, std::string& framing, bool chunked, const char* data,
                                         std::size_t size) {
@@ -385,7 +420,7 @@ awaitable<void> Worker::session(Socket socket) {
     auto parser = this->parser<RequestParser<http::empty_body>>();
     parser.header_limit(static_cast<std::uint32_t>(std::min<std::uint64_t>(cfg.max_header_size, UINT32_MAX)));
     parser.body_limit(cfg.max_body_size);
-    auto [read_error, n] = co_await http::async_read_header(client.conn.socket(), client.buffer, parser, nothrow);
+    const auto read_error = co_await read(client.conn.socket(), client.buffer, parser, Part::header);
     if (const auto e = client.conn.check(read_error)) {
       if (e == http::error::end_of_stream || e == beast::error::timeout || e == asio::error::eof ||
           e == asio::error::connection_reset) {
@@ -476,8 +511,7 @@ awaitable<bool> Worker::handle(Client& client, RequestParser<http::empty_body>& 
       } else {
         RequestParser<http::string_body> body{std::move(parser)};
         client.conn.expires_after(cfg.idle_timeout);
-        auto [e, n] = co_await http::async_read(client.conn.socket(), client.buffer, body, nothrow);
-        if (e) keep = false;
+        if (co_await read(client.conn.socket(), client.buffer, body, Part::message)) keep = false;
       }
     }
     if (action == Action::health) {
@@ -499,8 +533,7 @@ awaitable<bool> Worker::handle(Client& client, RequestParser<http::empty_body>& 
     RequestParser<http::string_body> body{std::move(parser)};
     body.body_limit(cfg.max_body_size);
     client.conn.expires_after(cfg.idle_timeout);
-    auto [e, n] = co_await http::async_read(client.conn.socket(), client.buffer, body, nothrow);
-    if (e) co_return false;
+    if (co_await read(client.conn.socket(), client.buffer, body, Part::message)) co_return false;
     keep = co_await forward(client, body.get(), x, snap, forwarding, upgrade);
   } else {
     keep = co_await forward_streaming(client, parser, x, snap, forwarding, upgrade);
@@ -537,8 +570,7 @@ awaitable<bool> Worker::forward(Client& client, const http::request<Body, Fields
     rp.body_limit(boost::none);
     if (x.head) rp.skip(true);
     if (!we) {
-      auto [re, rn] = co_await http::async_read_header(up->stream.socket(), up->buffer, rp, nothrow);
-      we = re;
+      we = co_await read(up->stream.socket(), up->buffer, rp, Part::header);
     }
     if (we) {
       if (reused && !rp.got_some()) continue;  // a stale pooled connection: once more, fresh
@@ -609,8 +641,7 @@ awaitable<bool> Worker::forward_streaming(Client& client, RequestParser<http::em
   rp.header_limit(64 * 1024);
   rp.body_limit(boost::none);
   up->stream.expires_after(cfg.upstream_timeout);
-  auto [re, rn] = co_await http::async_read_header(up->stream.socket(), up->buffer, rp, nothrow);
-  if (re) {
+  if (co_await read(up->stream.socket(), up->buffer, rp, Part::header)) {
     co_return co_await reply(client, http::status::bad_gateway, "text/plain", "the upstream failed\n", false, x);
   }
   metrics_.upstream_latency(std::chrono::duration<double>(clock::now() - sent).count());
@@ -660,8 +691,7 @@ awaitable<bool> Worker::relay_response(Client& client, Upstream up, ResponsePars
   } else {
     ResponseParser<http::string_body> sp{std::move(rp)};
     up->stream.expires_after(cfg.upstream_timeout);
-    auto [re, rn] = co_await http::async_read(up->stream.socket(), up->buffer, sp, nothrow);
-    if (re) {
+    if (co_await read(up->stream.socket(), up->buffer, sp, Part::message)) {
       record(x);
       co_return false;
     }
