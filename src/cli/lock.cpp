@@ -22,7 +22,8 @@ boost::json::object to_json(const deploy::LockInfo& info, const std::string& sta
           {"message", info.message},
           {"acquired_at", format_rfc3339(info.acquired)},
           {"expires_at", format_rfc3339(info.expires)},
-          {"stale", stale.empty() ? boost::json::value(nullptr) : boost::json::value(stale)}};
+          {"stale", stale.empty() ? boost::json::value(nullptr) : boost::json::value(stale)},
+          {"backend", info.backend ? boost::json::value(info.backend) : boost::json::value(nullptr)}};
 }
 
 void print(const std::optional<deploy::LockInfo>& info, Format format, const char* verb) {
@@ -42,6 +43,10 @@ void print(const std::optional<deploy::LockInfo>& info, Format format, const cha
               format_rfc3339(info->acquired).c_str(), format_age(info->acquired, now).c_str(),
               info->deploy_id.empty() ? "" : fmt::format(", deploy {}", info->deploy_id).c_str());
   if (!info->message.empty()) std::printf("  message: %s\n", info->message.c_str());
+  if (info->backend)
+    std::printf(verb[0] == 'r' ? "  ended its database session (PostgreSQL backend %d)\n"
+                               : "  database session: PostgreSQL backend %d\n",
+                info->backend);
   if (stale.empty()) {
     std::printf("  lease ends %s\n", format_rfc3339(info->expires).c_str());
   } else {
@@ -75,13 +80,13 @@ int run_lock(const Args& args) {
   if (!db) return report_error(db.error());
 
   if (status->parsed()) {
-    auto info = deploy::DeployLock::status(*db);
+    auto info = deploy::DeployLock::status(**db);
     if (!info) return report_error(info.error());
     print(*info, *format, "held by");
     return 0;
   }
   (void)release;
-  auto removed = deploy::DeployLock::force_release(*db);
+  auto removed = deploy::DeployLock::force_release(**db);
   if (!removed) return report_error(removed.error());
   print(*removed, *format, "released the lock of");
   return 0;
