@@ -1,6 +1,6 @@
 // The state store in PostgreSQL: one lock and one history for every machine that deploys.
 //
-// Everything lives in schema `slipway` (deploy_lock, deploys, schema_version), created and
+// Everything lives in schema `slipway` (deploy_lock, deploys, verify_snapshots, schema_version), created and
 // brought up to date by whoever opens it first; the connection's search_path is `slipway`, so
 // the shared SQL in store.cpp names the tables as on SQLite.
 //
@@ -30,7 +30,7 @@ enum LockKey : int { kSessionKey = 1, kRowKey = 2, kSchemaKey = 3 };
 constexpr std::string_view kTerminateWait = "5000";  // ms pg_terminate_backend waits for the backend to go
 
 // Each entry moves the schema one version up. Never edit a released entry; append a new one.
-constexpr std::array<std::string_view, 1> kSchema{// 1: the deploy lock and deploy records.
+constexpr std::array<std::string_view, 2> kSchema{// 1: the deploy lock and deploy records.
                                                   R"sql(
 CREATE TABLE slipway.deploy_lock (
   name        text PRIMARY KEY,
@@ -51,6 +51,15 @@ CREATE TABLE slipway.deploys (
   started_at  text NOT NULL,
   finished_at text,
   record      text NOT NULL             -- the whole record as JSON
+);
+)sql",
+                                                  // 2: integrity snapshots (verify/integrity.hpp).
+                                                  R"sql(
+CREATE TABLE slipway.verify_snapshots (
+  id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  database text NOT NULL,
+  taken_at text NOT NULL DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+  tables   text NOT NULL
 );
 )sql"};
 

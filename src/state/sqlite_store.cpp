@@ -13,7 +13,7 @@ namespace slipway::state {
 namespace {
 
 // Each entry moves the schema one version up. Never edit a released entry; append a new one.
-constexpr std::array<std::string_view, 1> kSchema{// 1: the deploy lock and deploy records.
+constexpr std::array<std::string_view, 2> kSchema{// 1: the deploy lock and deploy records.
                                                   R"sql(
 CREATE TABLE deploy_lock (
   name        TEXT PRIMARY KEY,
@@ -34,6 +34,16 @@ CREATE TABLE deploys (
   started_at  TEXT NOT NULL,
   finished_at TEXT,
   record      TEXT NOT NULL             -- the whole record as JSON
+);
+)sql",
+                                                  // 2: integrity snapshots (verify/integrity.hpp); files written
+                                                  // before this version may have the table already.
+                                                  R"sql(
+CREATE TABLE IF NOT EXISTS verify_snapshots (
+  id       INTEGER PRIMARY KEY AUTOINCREMENT,
+  database TEXT NOT NULL,
+  taken_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  tables   TEXT NOT NULL
 );
 )sql"};
 

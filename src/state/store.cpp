@@ -93,6 +93,22 @@ Result<std::vector<std::string>> Store::records(const RecordFilter& filter) {
   return out;
 }
 
+Result<SnapshotRow> Store::save_snapshot(const std::string& database, const std::string& tables_json) {
+  auto rows = run("INSERT INTO verify_snapshots (database, tables) VALUES ($1, $2) RETURNING id, taken_at",
+                  {database, tables_json});
+  if (!rows) return fail(rows.error());
+  return SnapshotRow{integer(rows->front()[0]), rows->front()[1], tables_json};
+}
+
+Result<std::optional<SnapshotRow>> Store::latest_snapshot(const std::string& database) {
+  auto rows =
+      run("SELECT id, taken_at, tables FROM verify_snapshots WHERE database = $1 ORDER BY id DESC LIMIT 1", {database});
+  if (!rows) return fail(rows.error());
+  if (rows->empty()) return std::optional<SnapshotRow>{};
+  auto& r = rows->front();
+  return std::optional<SnapshotRow>{SnapshotRow{integer(r[0]), std::move(r[1]), std::move(r[2])}};
+}
+
 bool is_postgres_url(std::string_view url) {
   return url.starts_with("postgres://") || url.starts_with("postgresql://");
 }

@@ -1,4 +1,4 @@
-// Slipway's own state: the deploy lock and the deploy records, in one of two stores chosen by
+// Slipway's own state: the deploy lock, the deploy records and the integrity snapshots, in one of two stores chosen by
 // `state.url`:
 //
 //   .slipway/state.db                      a SQLite file (the default), for one machine
@@ -71,6 +71,13 @@ struct RecordFilter {
   std::size_t limit = 0;
 };
 
+// An integrity snapshot (verify/integrity.hpp): the tables' measures as JSON, for one database.
+struct SnapshotRow {
+  std::int64_t id = 0;
+  std::string taken_at;  // RFC 3339 UTC, set by the store
+  std::string tables;    // JSON
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -97,6 +104,11 @@ class Store {
   Result<void> save_record(const RecordRow& row);  // inserts, or updates status, finished_at, json by id
   // The records' JSON, newest first.
   Result<std::vector<std::string>> records(const RecordFilter& filter);
+
+  // Saves a snapshot of `database` (a redacted URL); returns it with its id and time.
+  Result<SnapshotRow> save_snapshot(const std::string& database, const std::string& tables_json);
+  // The newest snapshot of `database`, or nullopt.
+  Result<std::optional<SnapshotRow>> latest_snapshot(const std::string& database);
 
   // What the store is, for messages: the file, or the URL without its password.
   [[nodiscard]] virtual std::string describe() const = 0;

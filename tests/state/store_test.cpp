@@ -27,12 +27,12 @@ TEST(PgStateStore, CreatesSchemaSlipwayOnceAndOpensItAgain) {
     auto store = open_url(url);
     ASSERT_TRUE(store.has_value()) << store.error().render();
   }
-  EXPECT_EQ(one_value(url, "SELECT version FROM slipway.schema_version"), "1");
+  EXPECT_EQ(one_value(url, "SELECT version FROM slipway.schema_version"), "2");
   EXPECT_EQ(one_value(url, "SELECT count(*) FROM slipway.schema_version"), "1");
   EXPECT_EQ(one_value(url,
                       "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables "
                       "WHERE table_schema = 'slipway'"),
-            "deploy_lock,deploys,schema_version");
+            "deploy_lock,deploys,schema_version,verify_snapshots");
   // Nothing outside its own schema.
   EXPECT_EQ(one_value(url, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"), "0");
 }
@@ -50,7 +50,25 @@ TEST(PgStateStore, TwoFirstOpenersAtOnceBothSucceed) {
   }
   for (auto& t : threads) t.join();
   for (const auto& e : errors) EXPECT_EQ(e, "");
-  EXPECT_EQ(one_value(url, "SELECT version FROM slipway.schema_version"), "1");
+  EXPECT_EQ(one_value(url, "SELECT version FROM slipway.schema_version"), "2");
+}
+
+TEST(PgStateStore, AnOlderSchemaIsUpgradedStepByStep) {
+  const auto url = test::Postgres::instance().create_database();
+  ASSERT_TRUE(open_url(url).has_value());
+  // What version 1 left: no snapshots table.
+  test::Postgres::instance().exec(url,
+                                  "DROP TABLE slipway.verify_snapshots; UPDATE slipway.schema_version SET version = 1");
+  auto store = open_url(url);
+  ASSERT_TRUE(store.has_value()) << store.error().render();
+  EXPECT_EQ(one_value(url, "SELECT version FROM slipway.schema_version"), "2");
+  auto saved = (*store)->save_snapshot("postgresql://app@db/loans", R"([{"table":"users","rows":3}])");
+  ASSERT_TRUE(saved.has_value()) << saved.error().render();
+  EXPECT_EQ(saved->taken_at.size(), 20U) << saved->taken_at;  // 2026-11-21T09:35:02Z
+  auto latest = (*store)->latest_snapshot("postgresql://app@db/loans");
+  ASSERT_TRUE(latest.has_value() && latest->has_value());
+  EXPECT_EQ((*latest)->id, saved->id);
+  EXPECT_EQ((*latest)->tables, R"([{"table":"users","rows":3}])");
 }
 
 TEST(PgStateStore, ASchemaFromANewerSlipwayIsRefused) {
