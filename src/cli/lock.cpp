@@ -63,12 +63,14 @@ int run_lock(const Args& args) {
       "  slipway lock status\n"
       "  slipway lock status --format json\n"
       "  slipway lock release     # after making sure the holder is really gone\n\n"
-      "Exit codes: 0 ok, 2 bad usage, 3 the state database could not be opened.");
+      "Exit codes: 0 ok, 1 release may not end the holder's PostgreSQL session, 2 bad usage,\n"
+      "3 the state database could not be opened.");
   CommonOptions common;
   add_common_options(app, common, "text, json");
   app.fallthrough();  // subcommands inherit it: options may follow them, `lock status --format json`
   auto* status = app.add_subcommand("status", "who holds the lock, since when, and whether it is stale");
-  auto* release = app.add_subcommand("release", "remove the lock whoever holds it");
+  auto* release =
+      app.add_subcommand("release", "remove the lock whoever holds it (on PostgreSQL, ending the holder's session)");
   app.require_subcommand(1);
   if (auto code = parse(app, args)) return *code;
 
