@@ -5,6 +5,8 @@
 #include <charconv>
 #include <string_view>
 
+#include "pg/conninfo.hpp"
+
 namespace slipway::state {
 
 namespace {
@@ -113,9 +115,33 @@ bool is_postgres_url(std::string_view url) {
   return url.starts_with("postgres://") || url.starts_with("postgresql://");
 }
 
+bool same_database(const std::string& a, const std::string& b) {
+  auto x = pg::ConnInfo::parse(a);
+  auto y = pg::ConnInfo::parse(b);
+  if (!x || !y) return false;
+  const auto key = [](const pg::ConnInfo& i) {
+    const std::string host = i.get("host").empty() ? i.get("hostaddr") : i.get("host");
+    const std::string port = i.get("port").empty() ? "5432" : i.get("port");
+    const std::string db = i.get("dbname").empty() ? i.get("user") : i.get("dbname");
+    return (host.empty() ? "localhost" : host) + ":" + port + "/" + db;
+  };
+  return key(*x) == key(*y);
+}
+
 Result<std::unique_ptr<Store>> open(const Config& config) {
-  if (is_postgres_url(config.state.url)) return open_url(config.state.url, config.where("state.url"));
-  return open_file(config.state.url);
+  if (!is_postgres_url(config.state.url)) return open_file(config.state.url);
+  // A restore replaces every schema of the application's database, and would take the deploy's
+  // own lock and history with it, mid-deploy.
+  for (const auto* app : {&config.database.direct_url, &config.database.url}) {
+    if (!app->empty() && same_database(config.state.url, *app))
+      return fail(
+          Error::input("state.url names the application's own database, which a rollback's restore replaces "
+                       "(and the deploy lock and history with it)",
+                       config.where("state.url"),
+                       "give Slipway's state a database of its own on the same server, e.g. "
+                       "postgresql://deployer@db/slipway_state"));
+  }
+  return open_url(config.state.url, config.where("state.url"));
 }
 
 std::filesystem::path local_dir(const Config& config) {

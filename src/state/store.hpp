@@ -121,10 +121,13 @@ class Store {
 
 // Whether `url` names a PostgreSQL database (postgres:// or postgresql://) rather than a file.
 bool is_postgres_url(std::string_view url);
+// Whether two connection URLs name the same database (host, port, dbname; not the user).
+bool same_database(const std::string& a, const std::string& b);
 
 // Opens the state store named by `config.state.url` with the current schema. A PostgreSQL URL
-// that libpq cannot read is bad input (exit 2); a server that cannot be reached or refuses the
-// schema is an environment error (exit 3) naming the URL without its password.
+// that libpq cannot read, or that names the application's database (database.url or
+// direct_url), is bad input (exit 2); a server that cannot be reached or refuses the schema is an
+// environment error (exit 3) naming the URL without its password.
 Result<std::unique_ptr<Store>> open(const Config& config);
 
 // A SQLite store at `path` (tests use it).

@@ -127,5 +127,19 @@ TEST(StateUrl, PostgresUrlsAreToldFromFiles) {
   EXPECT_FALSE(is_postgres_url("/srv/postgres-state.db"));
 }
 
+TEST(StateUrl, TheApplicationsOwnDatabaseIsRefused) {
+  EXPECT_TRUE(same_database("postgresql://deployer:x@db:5432/loans", "postgresql://app@db/loans?sslmode=require"));
+  EXPECT_FALSE(same_database("postgresql://deployer@db/slipway_state", "postgresql://app@db/loans"));
+  EXPECT_FALSE(same_database("postgresql://deployer@db:6432/loans", "postgresql://app@db/loans"));
+
+  Config config = default_config(std::filesystem::temp_directory_path());
+  config.database.url = "postgresql://app:pw@db.internal/loans";
+  config.state.url = "postgresql://deployer:pw@db.internal:5432/loans";
+  auto store = open(config);
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().exit_code(), ExitCode::bad_input);
+  EXPECT_NE(store.error().hint.find("database of its own"), std::string::npos) << store.error().render();
+}
+
 }  // namespace
 }  // namespace slipway::state
