@@ -184,10 +184,10 @@ int run_status(const Args& args) {
   if (!interrupted) return report_error(interrupted.error());
   auto db = state::open(*config);
   if (!db) return report_error(db.error());
-  deploy::History history(*db);
+  deploy::History history(**db);
   auto latest = history.list(1);
   if (!latest) return report_error(latest.error());
-  auto lock = deploy::DeployLock::status(*db);
+  auto lock = deploy::DeployLock::status(**db);
   if (!lock) return report_error(lock.error());
 
   if (*format == Format::json) {

@@ -114,7 +114,7 @@ int run_history(const Args& args) {
   if (!config) return 2;
   auto db = state::open(*config);
   if (!db) return report_error(db.error());
-  deploy::History history(*db);
+  deploy::History history(**db);
   const Style style = style_for(common);
 
   std::vector<DeployRecord> records;

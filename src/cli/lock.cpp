@@ -22,7 +22,8 @@ boost::json::object to_json(const deploy::LockInfo& info, const std::string& sta
           {"message", info.message},
           {"acquired_at", format_rfc3339(info.acquired)},
           {"expires_at", format_rfc3339(info.expires)},
-          {"stale", stale.empty() ? boost::json::value(nullptr) : boost::json::value(stale)}};
+          {"stale", stale.empty() ? boost::json::value(nullptr) : boost::json::value(stale)},
+          {"backend", info.backend ? boost::json::value(info.backend) : boost::json::value(nullptr)}};
 }
 
 void print(const std::optional<deploy::LockInfo>& info, Format format, const char* verb) {
@@ -42,6 +43,10 @@ void print(const std::optional<deploy::LockInfo>& info, Format format, const cha
               format_rfc3339(info->acquired).c_str(), format_age(info->acquired, now).c_str(),
               info->deploy_id.empty() ? "" : fmt::format(", deploy {}", info->deploy_id).c_str());
   if (!info->message.empty()) std::printf("  message: %s\n", info->message.c_str());
+  if (info->backend)
+    std::printf(verb[0] == 'r' ? "  ended its database session (PostgreSQL backend %d)\n"
+                               : "  database session: PostgreSQL backend %d\n",
+                info->backend);
   if (stale.empty()) {
     std::printf("  lease ends %s\n", format_rfc3339(info->expires).c_str());
   } else {
@@ -58,12 +63,14 @@ int run_lock(const Args& args) {
       "  slipway lock status\n"
       "  slipway lock status --format json\n"
       "  slipway lock release     # after making sure the holder is really gone\n\n"
-      "Exit codes: 0 ok, 2 bad usage, 3 the state database could not be opened.");
+      "Exit codes: 0 ok, 1 release may not end the holder's PostgreSQL session, 2 bad usage,\n"
+      "3 the state database could not be opened.");
   CommonOptions common;
   add_common_options(app, common, "text, json");
   app.fallthrough();  // subcommands inherit it: options may follow them, `lock status --format json`
   auto* status = app.add_subcommand("status", "who holds the lock, since when, and whether it is stale");
-  auto* release = app.add_subcommand("release", "remove the lock whoever holds it");
+  auto* release =
+      app.add_subcommand("release", "remove the lock whoever holds it (on PostgreSQL, ending the holder's session)");
   app.require_subcommand(1);
   if (auto code = parse(app, args)) return *code;
 
@@ -75,13 +82,13 @@ int run_lock(const Args& args) {
   if (!db) return report_error(db.error());
 
   if (status->parsed()) {
-    auto info = deploy::DeployLock::status(*db);
+    auto info = deploy::DeployLock::status(**db);
     if (!info) return report_error(info.error());
     print(*info, *format, "held by");
     return 0;
   }
   (void)release;
-  auto removed = deploy::DeployLock::force_release(*db);
+  auto removed = deploy::DeployLock::force_release(**db);
   if (!removed) return report_error(removed.error());
   print(*removed, *format, "released the lock of");
   return 0;

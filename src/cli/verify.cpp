@@ -16,6 +16,7 @@
 #include "core/redact.hpp"
 #include "core/suggest.hpp"
 #include "pg/connection.hpp"
+#include "state/store.hpp"
 #include "verify/integrity.hpp"
 #include "verify/perf.hpp"
 #include "verify/report.hpp"
@@ -202,10 +203,6 @@ Result<void> integrity_part(const Context& ctx, verify::Report& report, bool sna
     return fail(Error::input("no tables to check", ctx.config.where("verify"),
                              "list them: [verify.integrity] tables = [\"users\", \"loans\"]"));
   }
-  if (ctx.config.state.url.starts_with("postgres")) {
-    return fail(Error::input("verify integrity keeps its snapshots in a SQLite state store for now",
-                             ctx.config.where("state.url"), "point state.url at a file, e.g. .slipway/state.db"));
-  }
   auto url = database_url(ctx, database);
   if (!url) return fail(url.error());
   register_secret(*url);
@@ -213,11 +210,12 @@ Result<void> integrity_part(const Context& ctx, verify::Report& report, bool sna
   if (!db) return fail(db.error());
   auto now = verify::measure_tables(*db, settings);
   if (!now) return fail(now.error());
-  auto store = verify::SnapshotStore::open(ctx.config.state.url);
-  if (!store) return fail(store.error());
+  auto state_db = state::open(ctx.config);
+  if (!state_db) return fail(state_db.error());
+  verify::SnapshotStore snapshots(**state_db);
   const std::string key = redact(*url);
   if (snapshot) {
-    auto saved = store->save(key, *now);
+    auto saved = snapshots.save(key, *now);
     if (!saved) return fail(saved.error());
     for (const auto& m : *now) {
       if (!m.exists) {
@@ -230,11 +228,11 @@ Result<void> integrity_part(const Context& ctx, verify::Report& report, bool sna
                                     : fmt::format("{} rows and a checksum recorded", m.rows),
                  m.table);
     }
-    report.add_note("integrity",
-                    fmt::format("  snapshot {} taken at {} in {}", saved->id, saved->taken_at, ctx.config.state.url));
+    report.add_note("integrity", fmt::format("  snapshot {} taken at {} in {}", saved->id, saved->taken_at,
+                                             (*state_db)->describe()));
     return {};
   }
-  auto before = store->latest(key);
+  auto before = snapshots.latest(key);
   if (!before) return fail(before.error());
   if (!*before) {
     report.add("integrity-rows", "integrity", verify::Status::fail,

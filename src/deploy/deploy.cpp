@@ -486,12 +486,12 @@ std::string describe_state(const DeployRecord& r) {
 Result<std::optional<Interrupted>> find_interrupted(const Config& config) {
   auto db = state::open(config);
   if (!db) return fail(db.error());
-  History history(*db);
+  History history(**db);
   auto running = history.unfinished();
   if (!running) return fail(running.error());
   if (!*running) return std::optional<Interrupted>{};
   // Live when the lock is held by its process; otherwise it was killed.
-  auto lock = DeployLock::status(*db);
+  auto lock = DeployLock::status(**db);
   if (!lock) return fail(lock.error());
   LockInfo holder;
   if (*lock) holder = **lock;
@@ -501,7 +501,7 @@ Result<std::optional<Interrupted>> find_interrupted(const Config& config) {
     why = "its lock is gone";
   } else {
     why = stale_reason(holder, std::chrono::system_clock::now(), LockEnvironment{});
-    if (!why.empty() && why.find("no longer running") == std::string::npos) why = "its lock " + why;
+    if (why.starts_with("its lease")) why = "its lock's " + why.substr(4);
   }
   if (held_by_it && why.empty()) return std::optional<Interrupted>{};  // still running
   if (why.empty()) why = fmt::format("process {} is no longer running", (*running)->pid);
@@ -530,7 +530,7 @@ Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& optio
     return fail(Error::input("no version to deploy", "--version", "name it: slipway deploy --version v2"));
   auto db = state::open(config);
   if (!db) return fail(db.error());
-  History history(*db);
+  History history(**db);
 
   // A deploy left running by a process that is gone: report it; resume it only when asked.
   auto interrupted = find_interrupted(config);
@@ -562,7 +562,7 @@ Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& optio
   auto previous = history.last_succeeded(record.id);
   if (!previous) return fail(previous.error());
 
-  std::filesystem::path state_dir = std::filesystem::path(config.state.url).parent_path();
+  const std::filesystem::path state_dir = state::local_dir(config);
   std::filesystem::create_directories(state_dir / "plans");
   Context c(config, options, record);
   c.previous_version = *previous ? (*previous)->version : "";
@@ -592,10 +592,10 @@ Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& optio
   auto lock_db = state::open(config);
   if (!lock_db) return fail(lock_db.error());
   const auto lease = std::chrono::duration_cast<std::chrono::milliseconds>(config.deploy.lock_lease);
-  auto lock = DeployLock::acquire(*lock_db, {.deploy_id = record.id,
-                                             .message = fmt::format("deploy {}", record.version),
-                                             .lease = lease,
-                                             .wait = options.lock_wait});
+  auto lock = DeployLock::acquire(**lock_db, {.deploy_id = record.id,
+                                              .message = fmt::format("deploy {}", record.version),
+                                              .lease = lease,
+                                              .wait = options.lock_wait});
   if (!lock) return fail(lock.error());
   if (lock->acquired().took_over && options.say)
     options.say(fmt::format("took over a stale deploy lock from {} ({})", lock->acquired().took_over->holder,
@@ -624,7 +624,7 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
   register_deploy_secrets(config);
   auto db = state::open(config);
   if (!db) return fail(db.error());
-  History history(*db);
+  History history(**db);
   auto interrupted = find_interrupted(config);
   if (!interrupted) return fail(interrupted.error());
 
@@ -639,7 +639,7 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
     // Undo what the interrupted deploy did, from its record.
     DeployRecord record = (*interrupted)->record;
     auto lock = DeployLock::acquire(
-        *lock_db,
+        **lock_db,
         {.deploy_id = record.id, .message = "rollback of " + record.id, .lease = lease, .wait = base.lock_wait});
     if (!lock) return fail(lock.error());
     Context c(config, base, record);
@@ -702,10 +702,10 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
   record.backup_id = current->backup_id;  // the state before `current` changed the database
   record.migrations_applied = current->migrations_applied;
 
-  auto lock = DeployLock::acquire(*lock_db, {.deploy_id = record.id,
-                                             .message = fmt::format("rollback to {}", target.version),
-                                             .lease = lease,
-                                             .wait = base.lock_wait});
+  auto lock = DeployLock::acquire(**lock_db, {.deploy_id = record.id,
+                                              .message = fmt::format("rollback to {}", target.version),
+                                              .lease = lease,
+                                              .wait = base.lock_wait});
   if (!lock) return fail(lock.error());
 
   Config to = config;

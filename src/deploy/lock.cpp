@@ -16,15 +16,6 @@ namespace slipway::deploy {
 
 namespace {
 
-constexpr std::string_view kLockName = "deploy";
-
-std::int64_t to_ms(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-TimePoint from_ms(std::int64_t ms) {
-  return TimePoint(std::chrono::milliseconds(ms));
-}
-
 // Fills in the defaults of the seams that were left empty.
 LockEnvironment complete(LockEnvironment env) {
   if (!env.now) env.now = [] { return std::chrono::system_clock::now(); };
@@ -41,34 +32,6 @@ LockEnvironment complete(LockEnvironment env) {
   return env;
 }
 
-Result<std::optional<LockInfo>> read_lock(sqlite::Database& db) {
-  auto st = db.prepare(
-      "SELECT holder, host, pid, deploy_id, message, acquired_ms, expires_ms FROM deploy_lock WHERE name = ?");
-  if (!st) return fail(st.error());
-  st->bind(1, kLockName);
-  auto row = st->step();
-  if (!row) return fail(row.error());
-  if (!*row) return std::optional<LockInfo>{};
-  return std::optional<LockInfo>{LockInfo{st->text(0), st->text(1), static_cast<int>(st->integer(2)), st->text(3),
-                                          st->text(4), from_ms(st->integer(5)), from_ms(st->integer(6))}};
-}
-
-Result<void> write_lock(sqlite::Database& db, const LockInfo& info) {
-  auto st = db.prepare(
-      "INSERT OR REPLACE INTO deploy_lock (name, holder, host, pid, deploy_id, message, acquired_ms, expires_ms) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  if (!st) return fail(st.error());
-  st->bind(1, kLockName)
-      .bind(2, info.holder)
-      .bind(3, info.host)
-      .bind(4, std::int64_t{info.pid})
-      .bind(5, info.deploy_id)
-      .bind(6, info.message)
-      .bind(7, to_ms(info.acquired))
-      .bind(8, to_ms(info.expires));
-  return st->run();
-}
-
 bool same_holder(const LockInfo& a, const LockInfo& b) {
   return a.host == b.host && a.pid == b.pid && a.acquired == b.acquired;
 }
@@ -76,14 +39,16 @@ bool same_holder(const LockInfo& a, const LockInfo& b) {
 }  // namespace
 
 std::string stale_reason(const LockInfo& info, TimePoint now, const LockEnvironment& environment) {
+  if (info.session == state::Session::ended) return "its database session ended";
   if (info.expires <= now) return fmt::format("its lease ran out {} ago", format_age(info.expires, now));
+  if (info.session == state::Session::alive) return {};  // its session proves it, wherever it runs
   // An empty seam means "this machine": a holder whose process is gone here is stale at once.
   const LockEnvironment env = complete(environment);
   if (!env.alive(info.host, info.pid)) return fmt::format("process {} on {} is no longer running", info.pid, info.host);
   return {};
 }
 
-DeployLock::DeployLock(sqlite::Database* db, Acquired acquired, LockEnvironment env, std::chrono::milliseconds lease)
+DeployLock::DeployLock(state::Store* db, Acquired acquired, LockEnvironment env, std::chrono::milliseconds lease)
     : db_(db), acquired_(std::move(acquired)), env_(std::move(env)), lease_(lease), held_(true) {}
 
 DeployLock::DeployLock(DeployLock&& o) noexcept
@@ -109,34 +74,75 @@ DeployLock::~DeployLock() {
   if (held_) (void)release();
 }
 
-Result<DeployLock> DeployLock::acquire(sqlite::Database& db, const LockRequest& request,
+Result<DeployLock> DeployLock::acquire(state::Store& db, const LockRequest& request,
                                        const LockEnvironment& environment) {
   const LockEnvironment env = complete(environment);
   const TimePoint deadline = env.now() + request.wait;
   while (true) {
     std::optional<Acquired> got;
     std::optional<LockInfo> blocker;
+    bool claimed = false;
     auto r = db.transaction([&]() -> Result<void> {
-      auto current = read_lock(db);
+      auto current = db.read_lock();
       if (!current) return fail(current.error());
+      auto claim = db.try_claim_session();
+      if (!claim) return fail(claim.error());
+      claimed = *claim && db.has_sessions();
       // Whole milliseconds, as stored: the holder recognises its own row by its acquire time.
       const TimePoint now = std::chrono::time_point_cast<std::chrono::milliseconds>(env.now());
       Acquired a;
       if (*current) {
-        a.stale_reason = stale_reason(**current, now, env);
+        LockInfo holder = **current;
+        if (db.has_sessions()) holder.session = *claim ? state::Session::ended : state::Session::alive;
+        a.stale_reason = stale_reason(holder, now, env);
         if (a.stale_reason.empty()) {
-          blocker = *current;
+          blocker = holder;
           return {};
         }
-        a.took_over = *current;
+        if (!*claim) {
+          // A hung holder: its lease ran out but its session still holds the lock. End it.
+          auto backend = db.session_holder();
+          if (!backend) return fail(backend.error());
+          if (*backend) {
+            if (auto e = db.end_session(**backend); !e)
+              return fail(Error{e.error().kind,
+                                fmt::format("the deploy lock of {} (pid {}) is stale ({}), but {}", holder.holder,
+                                            holder.pid, a.stale_reason, e.error().message),
+                                "deploy lock", e.error().hint});
+            a.stale_reason += fmt::format("; its database session (backend {}) was ended", **backend);
+            holder.backend = **backend;
+          }
+          auto again = db.try_claim_session();
+          if (!again) return fail(again.error());
+          if (!*again)
+            return fail(Error::environment("the deploy lock's database session was ended, but the lock is still held",
+                                           "deploy lock", "try again, or see `slipway lock status`"));
+          claimed = true;
+        }
+        a.took_over = holder;
+      } else if (!*claim) {
+        // A session holds the lock with no row: someone removed the row by hand.
+        auto backend = db.session_holder();
+        if (!backend) return fail(backend.error());
+        return fail(Error::refused(
+            fmt::format("PostgreSQL backend {} holds the deploy lock but left no lock row", backend->value_or(0)),
+            "deploy lock", "if no deploy is running, `slipway lock release` ends that session"));
       }
-      a.info = LockInfo{env.user + "@" + env.host, env.host, env.pid, request.deploy_id, request.message, now,
-                        now + request.lease};
-      if (auto w = write_lock(db, a.info); !w) return w;
+      a.info = LockInfo{.holder = env.user + "@" + env.host,
+                        .host = env.host,
+                        .pid = env.pid,
+                        .deploy_id = request.deploy_id,
+                        .message = request.message,
+                        .acquired = now,
+                        .expires = now + request.lease};
+      if (auto w = db.write_lock(a.info); !w) return w;
       got = std::move(a);
       return {};
     });
-    if (!r) return fail(r.error());
+    if (!r) {
+      if (claimed) (void)db.release_session();
+      return fail(r.error());
+    }
     if (got) return DeployLock(&db, std::move(*got), env, request.lease);
 
     const TimePoint now = env.now();
@@ -158,47 +164,64 @@ Result<DeployLock> DeployLock::acquire(sqlite::Database& db, const LockRequest& 
 
 Result<void> DeployLock::renew() {
   if (!held_) return fail(Error::refused("the deploy lock is no longer held", "deploy lock"));
-  return db_->transaction([&]() -> Result<void> {
-    auto current = read_lock(*db_);
+  auto renewed = db_->transaction([&]() -> Result<void> {
+    auto current = db_->read_lock();
     if (!current) return fail(current.error());
-    if (!*current || !same_holder(**current, acquired_.info)) {
+    auto ours = db_->holds_session();
+    if (!ours) return fail(ours.error());
+    if (!*current || !same_holder(**current, acquired_.info) || !*ours) {
       held_ = false;
       return fail(Error::refused("the deploy lock was taken over by another deploy while this one ran", "deploy lock",
                                  "see `slipway lock status` and `slipway history`"));
     }
     acquired_.info.expires = std::chrono::time_point_cast<std::chrono::milliseconds>(env_.now()) + lease_;
-    return write_lock(*db_, acquired_.info);
+    return db_->write_lock(acquired_.info);
   });
+  // On PostgreSQL a renewal that failed most likely lost the connection, and the session lock
+  // with it: stop counting on the lock (its row, left behind, reads as stale to the next deploy).
+  if (!renewed && db_->has_sessions()) held_ = false;
+  return renewed;
 }
 
 Result<void> DeployLock::release() {
   if (!held_) return {};
   held_ = false;
+  // The row goes and the session lock with it, in one transaction: no acquirer sees one without
+  // the other.
   return db_->transaction([&]() -> Result<void> {
-    auto current = read_lock(*db_);
+    auto current = db_->read_lock();
     if (!current) return fail(current.error());
-    if (!*current || !same_holder(**current, acquired_.info)) return {};  // someone else's now
-    auto st = db_->prepare("DELETE FROM deploy_lock WHERE name = ?");
-    if (!st) return fail(st.error());
-    st->bind(1, kLockName);
-    return st->run();
+    if (*current && same_holder(**current, acquired_.info))
+      if (auto d = db_->delete_lock(); !d) return d;
+    return db_->release_session();
   });
 }
 
-Result<std::optional<LockInfo>> DeployLock::status(sqlite::Database& db) {
-  return read_lock(db);
+Result<std::optional<LockInfo>> DeployLock::status(state::Store& db) {
+  auto current = db.read_lock();
+  if (!current) return fail(current.error());
+  if (*current && db.has_sessions()) {
+    auto backend = db.session_holder();
+    if (!backend) return fail(backend.error());
+    (*current)->session = *backend ? state::Session::alive : state::Session::ended;
+    (*current)->backend = backend->value_or(0);
+  }
+  return current;
 }
 
-Result<std::optional<LockInfo>> DeployLock::force_release(sqlite::Database& db) {
+Result<std::optional<LockInfo>> DeployLock::force_release(state::Store& db) {
   std::optional<LockInfo> removed;
   auto r = db.transaction([&]() -> Result<void> {
-    auto current = read_lock(db);
+    auto current = db.read_lock();
     if (!current) return fail(current.error());
     removed = *current;
-    auto st = db.prepare("DELETE FROM deploy_lock WHERE name = ?");
-    if (!st) return fail(st.error());
-    st->bind(1, kLockName);
-    return st->run();
+    if (auto d = db.delete_lock(); !d) return d;
+    auto backend = db.session_holder();
+    if (!backend) return fail(backend.error());
+    if (!*backend) return {};
+    if (!removed) removed = LockInfo{.holder = "a session with no lock row"};
+    removed->backend = **backend;
+    return db.end_session(**backend);
   });
   if (!r) return fail(r.error());
   return removed;

@@ -5,9 +5,16 @@
 // is stale and the next acquirer takes it over, saying so. Unlike kamal's lock, nothing stays
 // locked forever because a laptop closed mid-deploy.
 //
-//   auto lock = DeployLock::acquire(db, {.message = "deploy v2", .lease = 10min});
+// On PostgreSQL the holder's connection also holds a session lock (state/store.hpp), which the
+// server drops when that session ends: a holder killed on any machine is seen as gone at once
+// ("its database session ended"), and a hung holder whose lease ran out is taken over by ending
+// its session, so it cannot keep going as if it still held the lock.
+//
+//   auto lock = DeployLock::acquire(store, {.message = "deploy v2", .lease = 10min});
 //   ... lock->renew() every lease/3 ...
 //   lock->release();
+//
+// The store must outlive the lock: on PostgreSQL its connection is what holds it.
 #pragma once
 
 #include <chrono>
@@ -16,21 +23,15 @@
 #include <string>
 
 #include "core/error.hpp"
-#include "state/sqlite.hpp"
+#include "state/store.hpp"
 
 namespace slipway::deploy {
 
 using TimePoint = std::chrono::system_clock::time_point;
 
-struct LockInfo {
-  std::string holder;  // user@host
-  std::string host;
-  int pid = 0;
-  std::string deploy_id;
-  std::string message;
-  TimePoint acquired;
-  TimePoint expires;
-};
+// Who holds the lock: user@host, pid, deploy id, message, acquired, expires; and, read through
+// status() on PostgreSQL, whether its session is alive and its backend.
+using LockInfo = state::LockRow;
 
 // The OS, behind a seam so tests can drive time and dead processes.
 struct LockEnvironment {
@@ -54,39 +55,44 @@ struct LockRequest {
 struct Acquired {
   LockInfo info;
   std::optional<LockInfo> took_over;  // the stale lock that was replaced, for the report
-  std::string stale_reason;           // "lease expired 4m ago", "pid 123 on web-1 is gone"
+  std::string stale_reason;           // "its lease ran out 4min ago", "its database session ended"
 };
 
 class DeployLock {
  public:
   // Takes the lock, waiting up to request.wait while another live holder has it. Fails (exit 1)
   // naming the holder, its message and when its lease ends.
-  static Result<DeployLock> acquire(sqlite::Database& db, const LockRequest& request, const LockEnvironment& env = {});
-  // Who holds the lock now, if anyone (a stale holder is returned with its staleness).
-  static Result<std::optional<LockInfo>> status(sqlite::Database& db);
-  // Removes the lock whoever holds it (`slipway lock release`); returns what was removed.
-  static Result<std::optional<LockInfo>> force_release(sqlite::Database& db);
+  // A live holder whose lease ran out but whose session still holds the lock (PostgreSQL) has its
+  // session ended; refused when this role may not end it.
+  static Result<DeployLock> acquire(state::Store& db, const LockRequest& request, const LockEnvironment& env = {});
+  // Who holds the lock now, if anyone (stale_reason() says whether it is stale).
+  static Result<std::optional<LockInfo>> status(state::Store& db);
+  // Removes the lock whoever holds it (`slipway lock release`), ending the holder's session on
+  // PostgreSQL; returns what was removed (`backend` is the session ended, 0 when none).
+  static Result<std::optional<LockInfo>> force_release(state::Store& db);
 
   DeployLock(DeployLock&&) noexcept;
   DeployLock& operator=(DeployLock&&) noexcept;
   ~DeployLock();  // releases, when still held
 
-  // Extends the lease from now. Fails when the lock was taken from us meanwhile.
+  // Extends the lease from now. Fails when the lock was taken from us meanwhile (on PostgreSQL:
+  // also when this connection no longer holds the session lock).
   Result<void> renew();
   Result<void> release();
 
   [[nodiscard]] const Acquired& acquired() const { return acquired_; }
 
  private:
-  DeployLock(sqlite::Database* db, Acquired acquired, LockEnvironment env, std::chrono::milliseconds lease);
-  sqlite::Database* db_ = nullptr;
+  DeployLock(state::Store* db, Acquired acquired, LockEnvironment env, std::chrono::milliseconds lease);
+  state::Store* db_ = nullptr;
   Acquired acquired_;
   LockEnvironment env_;
   std::chrono::milliseconds lease_{};
   bool held_ = false;
 };
 
-// Why `info` is stale at `now`, or "" when it is live (seams left empty in `env` are this machine's).
+// Why `info` is stale at `now`, or "" when it is live: its session ended, its lease ran out, or
+// (when the session is unknown) its process is gone (seams left empty in `env` are this machine's).
 std::string stale_reason(const LockInfo& info, TimePoint now, const LockEnvironment& env);
 
 }  // namespace slipway::deploy

@@ -138,37 +138,23 @@ const PhaseRecord* DeployRecord::phase(std::string_view name) const {
 }
 
 Result<void> History::save(const DeployRecord& record) {
-  auto st = db_->prepare(
-      "INSERT INTO deploys (id, kind, version, status, started_at, finished_at, record) VALUES (?, ?, ?, ?, ?, ?, ?) "
-      "ON CONFLICT(id) DO UPDATE SET status = excluded.status, finished_at = excluded.finished_at, "
-      "record = excluded.record");
-  if (!st) return fail(st.error());
-  st->bind(1, record.id)
-      .bind(2, record.kind)
-      .bind(3, record.version)
-      .bind(4, record.status)
-      .bind(5, record.started_at)
-      .bind(6, record.finished_at)
-      .bind(7, json::serialize(record.to_json()));
-  return st->run();
+  return db_->save_record({.id = record.id,
+                           .kind = record.kind,
+                           .version = record.version,
+                           .status = record.status,
+                           .started_at = record.started_at,
+                           .finished_at = record.finished_at,
+                           .json = json::serialize(record.to_json())});
 }
 
-Result<std::vector<DeployRecord>> History::query(const std::string& where, const std::vector<std::string>& params,
-                                                 std::size_t limit) {
-  std::string sql = "SELECT record FROM deploys";
-  if (!where.empty()) sql += " WHERE " + where;
-  sql += " ORDER BY seq DESC";
-  if (limit) sql += fmt::format(" LIMIT {}", limit);
-  auto st = db_->prepare(sql);
-  if (!st) return fail(st.error());
-  for (std::size_t i = 0; i < params.size(); ++i) st->bind(static_cast<int>(i + 1), params[i]);
+Result<std::vector<DeployRecord>> History::query(const state::RecordFilter& filter) {
+  auto texts = db_->records(filter);
+  if (!texts) return fail(texts.error());
   std::vector<DeployRecord> out;
-  while (true) {
-    auto row = st->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
+  out.reserve(texts->size());
+  for (const auto& text : *texts) {
     boost::system::error_code ec;
-    auto value = json::parse(st->text(0), ec);
+    auto value = json::parse(text, ec);
     if (ec) return fail(Error::environment("a deploy record in the state database is not valid JSON"));
     auto record = DeployRecord::from_json(value);
     if (!record) return fail(record.error());
@@ -177,29 +163,29 @@ Result<std::vector<DeployRecord>> History::query(const std::string& where, const
   return out;
 }
 
-Result<std::optional<DeployRecord>> History::find(std::string_view id) {
-  auto rows = query("id = ?", {std::string(id)}, 1);
+Result<std::optional<DeployRecord>> History::first(state::RecordFilter filter) {
+  filter.limit = 1;
+  auto rows = query(filter);
   if (!rows) return fail(rows.error());
   if (rows->empty()) return std::optional<DeployRecord>{};
   return std::optional<DeployRecord>{std::move(rows->front())};
+}
+
+Result<std::optional<DeployRecord>> History::find(std::string_view id) {
+  if (id.empty()) return std::optional<DeployRecord>{};  // an empty filter would match every record
+  return first({.id = std::string(id)});
 }
 
 Result<std::vector<DeployRecord>> History::list(std::size_t limit) {
-  return query("", {}, limit);
+  return query({.limit = limit});
 }
 
 Result<std::optional<DeployRecord>> History::last_succeeded(std::string_view except) {
-  auto rows = query("status = 'succeeded' AND kind = 'deploy' AND id != ?", {std::string(except)}, 1);
-  if (!rows) return fail(rows.error());
-  if (rows->empty()) return std::optional<DeployRecord>{};
-  return std::optional<DeployRecord>{std::move(rows->front())};
+  return first({.kind = "deploy", .status = "succeeded", .except_id = std::string(except)});
 }
 
 Result<std::optional<DeployRecord>> History::unfinished() {
-  auto rows = query("status = 'running'", {}, 1);
-  if (!rows) return fail(rows.error());
-  if (rows->empty()) return std::optional<DeployRecord>{};
-  return std::optional<DeployRecord>{std::move(rows->front())};
+  return first({.status = "running"});
 }
 
 }  // namespace slipway::deploy

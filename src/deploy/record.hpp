@@ -12,7 +12,7 @@
 #include <boost/json/value.hpp>
 
 #include "core/error.hpp"
-#include "state/sqlite.hpp"
+#include "state/store.hpp"
 
 namespace slipway::deploy {
 
@@ -64,7 +64,7 @@ struct DeployRecord {
 // Reads and writes deploy records in the state database.
 class History {
  public:
-  explicit History(sqlite::Database& db) : db_(&db) {}
+  explicit History(state::Store& db) : db_(&db) {}
 
   Result<void> save(const DeployRecord& record);  // insert or update by id
   Result<std::optional<DeployRecord>> find(std::string_view id);
@@ -76,9 +76,9 @@ class History {
   Result<std::optional<DeployRecord>> unfinished();
 
  private:
-  Result<std::vector<DeployRecord>> query(const std::string& where, const std::vector<std::string>& params,
-                                          std::size_t limit);
-  sqlite::Database* db_;
+  Result<std::vector<DeployRecord>> query(const state::RecordFilter& filter);
+  Result<std::optional<DeployRecord>> first(state::RecordFilter filter);
+  state::Store* db_;
 };
 
 }  // namespace slipway::deploy

@@ -52,6 +52,13 @@ Statement& Statement::bind_optional(int index, const std::optional<std::string>&
   return text ? bind(index, std::string_view(*text)) : bind_null(index);
 }
 
+bool Statement::bind_named(const std::string& name, std::string_view text) {
+  const int index = sqlite3_bind_parameter_index(stmt_, name.c_str());
+  if (index == 0) return false;
+  bind(index, text);
+  return true;
+}
+
 Result<bool> Statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -85,6 +92,9 @@ double Statement::real(int column) const {
 }
 bool Statement::is_null(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+int Statement::columns() const {
+  return sqlite3_column_count(stmt_);
 }
 
 // --- Database ---

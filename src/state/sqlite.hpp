@@ -37,6 +37,8 @@ class Statement {
   Statement& bind(int index, double value);
   Statement& bind_null(int index);
   Statement& bind_optional(int index, const std::optional<std::string>& text);
+  // Binds a named parameter ("$1", ":id"); false when the statement has no such parameter.
+  bool bind_named(const std::string& name, std::string_view text);
 
   // True while there is a row to read; false when done.
   Result<bool> step();
@@ -48,6 +50,7 @@ class Statement {
   [[nodiscard]] std::int64_t integer(int column) const;
   [[nodiscard]] double real(int column) const;
   [[nodiscard]] bool is_null(int column) const;
+  [[nodiscard]] int columns() const;
 
  private:
   friend class Database;

@@ -1,51 +1,152 @@
 #include "state/store.hpp"
 
-#include <array>
+#include <fmt/format.h>
+
+#include <charconv>
 #include <string_view>
+
+#include "pg/conninfo.hpp"
 
 namespace slipway::state {
 
 namespace {
 
-// Each entry moves the schema one version up. Never edit a released entry; append a new one.
-constexpr std::array<std::string_view, 1> kSchema{// 1: the deploy lock and deploy records.
-                                                  R"sql(
-CREATE TABLE deploy_lock (
-  name        TEXT PRIMARY KEY,
-  holder      TEXT NOT NULL,
-  host        TEXT NOT NULL,
-  pid         INTEGER NOT NULL,
-  deploy_id   TEXT NOT NULL DEFAULT '',
-  message     TEXT NOT NULL DEFAULT '',
-  acquired_ms INTEGER NOT NULL,
-  expires_ms  INTEGER NOT NULL
-);
-CREATE TABLE deploys (
-  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-  id          TEXT NOT NULL UNIQUE,
-  kind        TEXT NOT NULL,            -- deploy | rollback
-  version     TEXT NOT NULL,
-  status      TEXT NOT NULL,            -- running | succeeded | failed | rolled-back | blocked | ...
-  started_at  TEXT NOT NULL,
-  finished_at TEXT,
-  record      TEXT NOT NULL             -- the whole record as JSON
-);
-)sql"};
+// The deploy lock is the one row of deploy_lock with this name.
+constexpr std::string_view kLockName = "deploy";
+
+std::int64_t to_ms(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+TimePoint from_ms(std::int64_t ms) {
+  return TimePoint(std::chrono::milliseconds(ms));
+}
+std::int64_t integer(const std::string& text) {
+  std::int64_t v = 0;
+  std::from_chars(text.data(), text.data() + text.size(), v);
+  return v;
+}
 
 }  // namespace
 
-Result<sqlite::Database> open_file(const std::filesystem::path& path) {
-  auto db = sqlite::Database::open(path);
-  if (!db) return db;
-  if (auto r = sqlite::migrate_schema(*db, kSchema); !r) return fail(r.error());
-  return db;
+Result<std::optional<LockRow>> Store::read_lock() {
+  auto rows =
+      run("SELECT holder, host, pid, deploy_id, message, acquired_ms, expires_ms FROM deploy_lock "
+          "WHERE name = $1",
+          {std::string(kLockName)});
+  if (!rows) return fail(rows.error());
+  if (rows->empty()) return std::optional<LockRow>{};
+  const auto& r = rows->front();
+  return std::optional<LockRow>{LockRow{.holder = r[0],
+                                        .host = r[1],
+                                        .pid = static_cast<int>(integer(r[2])),
+                                        .deploy_id = r[3],
+                                        .message = r[4],
+                                        .acquired = from_ms(integer(r[5])),
+                                        .expires = from_ms(integer(r[6]))}};
 }
 
-Result<sqlite::Database> open(const Config& config) {
-  if (config.state.url.starts_with("postgres"))
-    return fail(Error::input("state.url points at PostgreSQL, which Slipway cannot use for its state yet",
-                             config.where("state.url"), "use a SQLite path such as \".slipway/state.db\""));
-  return open_file(config.state.url);
+Result<void> Store::write_lock(const LockRow& row) {
+  auto r =
+      run("INSERT INTO deploy_lock (name, holder, host, pid, deploy_id, message, acquired_ms, expires_ms) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
+          "host = excluded.host, pid = excluded.pid, deploy_id = excluded.deploy_id, message = excluded.message, "
+          "acquired_ms = excluded.acquired_ms, expires_ms = excluded.expires_ms",
+          {std::string(kLockName), row.holder, row.host, std::to_string(row.pid), row.deploy_id, row.message,
+           std::to_string(to_ms(row.acquired)), std::to_string(to_ms(row.expires))});
+  if (!r) return fail(r.error());
+  return {};
+}
+
+Result<void> Store::delete_lock() {
+  auto r = run("DELETE FROM deploy_lock WHERE name = $1", {std::string(kLockName)});
+  if (!r) return fail(r.error());
+  return {};
+}
+
+Result<void> Store::save_record(const RecordRow& row) {
+  auto r =
+      run("INSERT INTO deploys (id, kind, version, status, started_at, finished_at, record) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
+          "finished_at = excluded.finished_at, record = excluded.record",
+          {row.id, row.kind, row.version, row.status, row.started_at, row.finished_at, row.json});
+  if (!r) return fail(r.error());
+  return {};
+}
+
+Result<std::vector<std::string>> Store::records(const RecordFilter& filter) {
+  std::string where;
+  std::vector<std::string> params;
+  const auto add = [&](std::string_view column, std::string_view op, const std::string& value) {
+    if (value.empty()) return;
+    params.push_back(value);
+    where += fmt::format("{}{} {} ${}", where.empty() ? " WHERE " : " AND ", column, op, params.size());
+  };
+  add("id", "=", filter.id);
+  add("kind", "=", filter.kind);
+  add("status", "=", filter.status);
+  add("id", "!=", filter.except_id);
+  std::string sql = "SELECT record FROM deploys" + where + " ORDER BY seq DESC";
+  if (filter.limit) sql += fmt::format(" LIMIT {}", filter.limit);
+  auto rows = run(sql, params);
+  if (!rows) return fail(rows.error());
+  std::vector<std::string> out;
+  out.reserve(rows->size());
+  for (auto& r : *rows) out.push_back(std::move(r.front()));
+  return out;
+}
+
+Result<SnapshotRow> Store::save_snapshot(const std::string& database, const std::string& tables_json) {
+  auto rows = run("INSERT INTO verify_snapshots (database, tables) VALUES ($1, $2) RETURNING id, taken_at",
+                  {database, tables_json});
+  if (!rows) return fail(rows.error());
+  return SnapshotRow{integer(rows->front()[0]), rows->front()[1], tables_json};
+}
+
+Result<std::optional<SnapshotRow>> Store::latest_snapshot(const std::string& database) {
+  auto rows =
+      run("SELECT id, taken_at, tables FROM verify_snapshots WHERE database = $1 ORDER BY id DESC LIMIT 1", {database});
+  if (!rows) return fail(rows.error());
+  if (rows->empty()) return std::optional<SnapshotRow>{};
+  auto& r = rows->front();
+  return std::optional<SnapshotRow>{SnapshotRow{integer(r[0]), std::move(r[1]), std::move(r[2])}};
+}
+
+bool is_postgres_url(std::string_view url) {
+  return url.starts_with("postgres://") || url.starts_with("postgresql://");
+}
+
+bool same_database(const std::string& a, const std::string& b) {
+  auto x = pg::ConnInfo::parse(a);
+  auto y = pg::ConnInfo::parse(b);
+  if (!x || !y) return false;
+  const auto key = [](const pg::ConnInfo& i) {
+    const std::string host = i.get("host").empty() ? i.get("hostaddr") : i.get("host");
+    const std::string port = i.get("port").empty() ? "5432" : i.get("port");
+    const std::string db = i.get("dbname").empty() ? i.get("user") : i.get("dbname");
+    return (host.empty() ? "localhost" : host) + ":" + port + "/" + db;
+  };
+  return key(*x) == key(*y);
+}
+
+Result<std::unique_ptr<Store>> open(const Config& config) {
+  if (!is_postgres_url(config.state.url)) return open_file(config.state.url);
+  // A restore replaces every schema of the application's database, and would take the deploy's
+  // own lock and history with it, mid-deploy.
+  for (const auto* app : {&config.database.direct_url, &config.database.url}) {
+    if (!app->empty() && same_database(config.state.url, *app))
+      return fail(
+          Error::input("state.url names the application's own database, which a rollback's restore replaces "
+                       "(and the deploy lock and history with it)",
+                       config.where("state.url"),
+                       "give Slipway's state a database of its own on the same server, e.g. "
+                       "postgresql://deployer@db/slipway_state"));
+  }
+  return open_url(config.state.url, config.where("state.url"));
+}
+
+std::filesystem::path local_dir(const Config& config) {
+  if (is_postgres_url(config.state.url)) return config.root / ".slipway";
+  return std::filesystem::path(config.state.url).parent_path();
 }
 
 }  // namespace slipway::state

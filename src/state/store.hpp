@@ -1,19 +1,143 @@
-// Slipway's own state: deploy history and audit records, the deploy lock, integrity snapshots.
-// It lives in one SQLite file (state.url, default .slipway/state.db), whose schema is versioned
-// with PRAGMA user_version and brought up to date when opened.
+// Slipway's own state: the deploy lock, the deploy records and the integrity snapshots, in one of two stores chosen by
+// `state.url`:
+//
+//   .slipway/state.db                      a SQLite file (the default), for one machine
+//   postgresql://deployer@db/ops           PostgreSQL, shared by every machine that deploys
+//
+// Both keep the same tables (PostgreSQL in schema `slipway`), versioned and brought up to date
+// when opened. The SQL that reads and writes them is written once, here, and runs on both: `$1`
+// parameters (SQLite binds them by name) and unqualified table names (the PostgreSQL store sets
+// its session's search_path to `slipway`). What differs is below `Store::run()`.
+//
+// PostgreSQL adds a session lock beside the deploy lock's row: an advisory lock held by the
+// holder's connection, which the server drops when that session ends (kill -9, a lost network).
+// deploy/lock.cpp uses it to tell a dead holder from a live one on any machine.
+//
+//   auto store = state::open(config);
+//   (*store)->save_record({.id = "d-1", ...});
 #pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "core/config.hpp"
 #include "core/error.hpp"
-#include "state/sqlite.hpp"
 
 namespace slipway::state {
 
-// Opens the state database named by `config.state.url` (a SQLite path). A postgresql:// URL is
-// refused for now with a clear error: shared state in PostgreSQL is planned, not built.
-Result<sqlite::Database> open(const Config& config);
+using TimePoint = std::chrono::system_clock::time_point;
 
-// Opens a state database at `path` (tests use this).
-Result<sqlite::Database> open_file(const std::filesystem::path& path);
+// Whether the deploy lock's holder still has its session with the state database: only a store
+// with session locks (PostgreSQL) can tell; SQLite says unknown.
+enum class Session { unknown, alive, ended };
+
+// The deploy lock's row (one per state database).
+struct LockRow {
+  std::string holder;  // user@host
+  std::string host;
+  int pid = 0;
+  std::string deploy_id;
+  std::string message;
+  TimePoint acquired;
+  TimePoint expires;
+  // Not stored: what the store knows of the holder's session when it was read (see
+  // Store::session_holder()), and the PostgreSQL backend that holds it, 0 when none or unknown.
+  Session session = Session::unknown;
+  int backend = 0;
+};
+
+// A deploy record: the columns it is queried by, and the whole record as JSON.
+struct RecordRow {
+  std::string id;
+  std::string kind;
+  std::string version;
+  std::string status;
+  std::string started_at;
+  std::string finished_at;
+  std::string json;
+};
+
+// Which records to read; empty fields do not filter. Newest first, `limit` 0 = all.
+struct RecordFilter {
+  std::string id;
+  std::string kind;
+  std::string status;
+  std::string except_id;
+  std::size_t limit = 0;
+};
+
+// An integrity snapshot (verify/integrity.hpp): the tables' measures as JSON, for one database.
+struct SnapshotRow {
+  std::int64_t id = 0;
+  std::string taken_at;  // RFC 3339 UTC, set by the store
+  std::string tables;    // JSON
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `body` in a transaction that no other opener's transaction overlaps (SQLite's BEGIN
+  // IMMEDIATE; on PostgreSQL a transaction-level advisory lock); rolls back when it fails.
+  virtual Result<void> transaction(const std::function<Result<void>()>& body) = 0;
+
+  Result<std::optional<LockRow>> read_lock();
+  Result<void> write_lock(const LockRow& row);  // inserts or replaces the row
+  Result<void> delete_lock();
+
+  // The session lock (PostgreSQL). A store without one keeps these defaults and has_sessions()
+  // false. try_claim_session() takes it for this connection without waiting (true when held
+  // now); session_holder() is the backend that holds it, nullopt when nobody does; end_session()
+  // ends that backend (refused, exit 1, when this role may not) and waits for it to go.
+  [[nodiscard]] virtual bool has_sessions() const { return false; }
+  virtual Result<bool> try_claim_session() { return true; }
+  virtual Result<bool> holds_session() { return true; }
+  virtual Result<void> release_session() { return {}; }
+  virtual Result<std::optional<int>> session_holder() { return std::optional<int>{}; }
+  virtual Result<void> end_session(int /*backend*/) { return {}; }
+
+  Result<void> save_record(const RecordRow& row);  // inserts, or updates status, finished_at, json by id
+  // The records' JSON, newest first.
+  Result<std::vector<std::string>> records(const RecordFilter& filter);
+
+  // Saves a snapshot of `database` (a redacted URL); returns it with its id and time.
+  Result<SnapshotRow> save_snapshot(const std::string& database, const std::string& tables_json);
+  // The newest snapshot of `database`, or nullopt.
+  Result<std::optional<SnapshotRow>> latest_snapshot(const std::string& database);
+
+  // What the store is, for messages: the file, or the URL without its password.
+  [[nodiscard]] virtual std::string describe() const = 0;
+
+ protected:
+  // The rows of `sql` as text ("" for NULL), with text parameters $1, $2...
+  using Rows = std::vector<std::vector<std::string>>;
+  virtual Result<Rows> run(const std::string& sql, const std::vector<std::string>& params) = 0;
+};
+
+// Whether `url` names a PostgreSQL database (postgres:// or postgresql://) rather than a file.
+bool is_postgres_url(std::string_view url);
+// Whether two connection URLs name the same database (host, port, dbname; not the user).
+bool same_database(const std::string& a, const std::string& b);
+
+// Opens the state store named by `config.state.url` with the current schema. A PostgreSQL URL
+// that libpq cannot read, or that names the application's database (database.url or
+// direct_url), is bad input (exit 2); a server that cannot be reached or refuses the schema is an
+// environment error (exit 3) naming the URL without its password.
+Result<std::unique_ptr<Store>> open(const Config& config);
+
+// A SQLite store at `path` (tests use it).
+Result<std::unique_ptr<Store>> open_file(const std::filesystem::path& path);
+
+// A PostgreSQL store at `url`; `where` names the setting it came from, for messages.
+Result<std::unique_ptr<Store>> open_url(const std::string& url, const std::string& where = "state.url");
+
+// Where files that belong with the state go (plan files): beside a SQLite state file, else
+// `.slipway` under the project's root.
+std::filesystem::path local_dir(const Config& config);
 
 }  // namespace slipway::state

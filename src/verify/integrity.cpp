@@ -1,6 +1,5 @@
 #include "verify/integrity.hpp"
 
-#include <sqlite3.h>
 #include <algorithm>
 #include <charconv>
 
@@ -73,90 +72,31 @@ Result<std::vector<TableMeasure>> measure_tables(pg::Connection& db, const Integ
   return out;
 }
 
-struct SnapshotStore::Impl {
-  sqlite3* db = nullptr;
-  ~Impl() {
-    if (db) sqlite3_close(db);
-  }
-  Error error(std::string_view what) const {
-    return Error::environment(fmt::format("state store: {}: {}", what, db ? sqlite3_errmsg(db) : "cannot open"));
-  }
-};
-
-SnapshotStore::SnapshotStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-SnapshotStore::SnapshotStore(SnapshotStore&&) noexcept = default;
-SnapshotStore& SnapshotStore::operator=(SnapshotStore&&) noexcept = default;
-SnapshotStore::~SnapshotStore() = default;
-
-Result<SnapshotStore> SnapshotStore::open(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  auto impl = std::make_unique<Impl>();
-  if (sqlite3_open(path.c_str(), &impl->db) != SQLITE_OK) {
-    return fail(Error::environment(fmt::format("cannot open the state store {}", path.string()), "state.url"));
-  }
-  sqlite3_busy_timeout(impl->db, 5000);
-  const char* schema =
-      "CREATE TABLE IF NOT EXISTS verify_snapshots ("
-      " id INTEGER PRIMARY KEY AUTOINCREMENT, database TEXT NOT NULL,"
-      " taken_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), tables TEXT NOT NULL)";
-  if (sqlite3_exec(impl->db, schema, nullptr, nullptr, nullptr) != SQLITE_OK) return fail(impl->error("create"));
-  return SnapshotStore(std::move(impl));
-}
-
 Result<Snapshot> SnapshotStore::save(const std::string& database, const std::vector<TableMeasure>& tables) {
   boost::json::array arr;
   for (const auto& t : tables) {
     if (t.exists) arr.push_back({{"table", t.table}, {"rows", t.rows}, {"checksum", t.checksum}});
   }
-  const std::string text = boost::json::serialize(arr);
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(impl_->db,
-                         "INSERT INTO verify_snapshots (database, tables) VALUES (?, ?) RETURNING id, taken_at", -1,
-                         &st, nullptr) != SQLITE_OK) {
-    return fail(impl_->error("insert"));
-  }
-  sqlite3_bind_text(st, 1, database.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 2, text.c_str(), -1, SQLITE_TRANSIENT);
-  Snapshot s;
-  s.tables = tables;
-  if (sqlite3_step(st) != SQLITE_ROW) {
-    sqlite3_finalize(st);
-    return fail(impl_->error("insert"));
-  }
-  s.id = sqlite3_column_int64(st, 0);
-  s.taken_at = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
-  sqlite3_step(st);
-  sqlite3_finalize(st);
-  return s;
+  auto row = store_->save_snapshot(database, boost::json::serialize(arr));
+  if (!row) return fail(row.error());
+  return Snapshot{row->id, row->taken_at, tables};
 }
 
 Result<std::optional<Snapshot>> SnapshotStore::latest(const std::string& database) {
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(
-          impl_->db, "SELECT id, taken_at, tables FROM verify_snapshots WHERE database = ? ORDER BY id DESC LIMIT 1",
-          -1, &st, nullptr) != SQLITE_OK) {
-    return fail(impl_->error("read"));
-  }
-  sqlite3_bind_text(st, 1, database.c_str(), -1, SQLITE_TRANSIENT);
-  std::optional<Snapshot> out;
-  if (sqlite3_step(st) == SQLITE_ROW) {
-    Snapshot s;
-    s.id = sqlite3_column_int64(st, 0);
-    s.taken_at = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
-    boost::system::error_code ec;
-    const auto doc = boost::json::parse(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)), ec);
-    if (!ec && doc.is_array()) {
-      for (const auto& item : doc.as_array()) {
-        const auto& o = item.as_object();
-        s.tables.push_back({std::string(o.at("table").as_string()), o.at("rows").to_number<std::int64_t>(),
-                            std::string(o.at("checksum").as_string())});
-      }
+  auto row = store_->latest_snapshot(database);
+  if (!row) return fail(row.error());
+  if (!*row) return std::optional<Snapshot>{};
+  Snapshot s{(*row)->id, (*row)->taken_at, {}};
+  boost::system::error_code ec;
+  const auto doc = boost::json::parse((*row)->tables, ec);
+  if (!ec && doc.is_array()) {
+    for (const auto& item : doc.as_array()) {
+      const auto& o = item.as_object();
+      s.tables.push_back({std::string(o.at("table").as_string()), o.at("rows").to_number<std::int64_t>(),
+                          std::string(o.at("checksum").as_string())});
     }
-    out = std::move(s);
   }
-  sqlite3_finalize(st);
-  return out;
+  return std::optional<Snapshot>{std::move(s)};
 }
 
 void compare_snapshot(const Snapshot& before, const std::vector<TableMeasure>& now, const IntegritySettings& settings,

@@ -11,13 +11,13 @@
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
 #include "pg/connection.hpp"
+#include "state/store.hpp"
 #include "verify/report.hpp"
 #include "verify/settings.hpp"
 
@@ -40,23 +40,18 @@ struct Snapshot {
 // column, (environment) on a lost connection.
 Result<std::vector<TableMeasure>> measure_tables(pg::Connection& db, const IntegritySettings& settings);
 
-// Snapshots in Slipway's SQLite state store (state.url), keyed by the database they describe.
+// Snapshots in Slipway's state store (state.url: SQLite or PostgreSQL), keyed by the database
+// they describe.
 class SnapshotStore {
  public:
-  // Opens (creating the file, its folder and the table when missing).
-  static Result<SnapshotStore> open(const std::filesystem::path& path);
-  SnapshotStore(SnapshotStore&&) noexcept;
-  SnapshotStore& operator=(SnapshotStore&&) noexcept;
-  ~SnapshotStore();
+  explicit SnapshotStore(state::Store& store) : store_(&store) {}
 
   Result<Snapshot> save(const std::string& database, const std::vector<TableMeasure>& tables);
   // The newest snapshot of `database`, or nullopt when there is none.
   Result<std::optional<Snapshot>> latest(const std::string& database);
 
  private:
-  struct Impl;
-  explicit SnapshotStore(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  state::Store* store_;
 };
 
 // Adds an "integrity-rows" check per table (and "integrity-checksum" where chosen) to `report`.

@@ -23,7 +23,7 @@ class RunbookTest : public ::testing::Test {
     fs::remove_all(dir_);
     auto db = state::open_file(dir_ / "state.db");
     ASSERT_TRUE(db.has_value()) << db.error().render();
-    db_.emplace(std::move(*db));
+    db_ = std::move(*db);
     history_.emplace(*db_);
     record_.id = "d1";
     record_.version = "v2";
@@ -81,7 +81,7 @@ class RunbookTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  std::optional<sqlite::Database> db_;
+  std::unique_ptr<state::Store> db_;
   std::optional<History> history_;
   DeployRecord record_;
   std::vector<std::string> calls_;

@@ -10,6 +10,11 @@
 #   step-fails   a release step exits 1: the earlier steps' rollbacks ran, v1 serves, DB restored
 #   rollback-fails  ... and a rollback command fails too: rollback-failed, gate left in maintenance
 #   lock         two deploys at once: the second exits 1 naming the holder
+#   lease        a lock row whose holder runs on another host: refused while its lease runs, taken
+#                over (saying the lease ran out) once it has run out
+#   pgstate      state.url on PostgreSQL: deploy, history, lock status from the shared database;
+#                a second deploy exits 1 naming the holder; the holder killed -9, its session
+#                ended, `deploy --resume` takes the lock over; the state password printed nowhere
 #   kill-PHASE   kill -9 of the deploy while PHASE runs (each phase is held there by a stall:
 #                PostgreSQL stopped, a table lock, a slow step, a busy gate, a slow webhook);
 #                `slipway status` and the next deploy report the interrupted deploy, and
@@ -288,6 +293,93 @@ if [[ lock =~ $ONLY ]]; then
   wait "$first" || die "the first deploy failed: $(tail -n 20 "$DEMO_DIR/first.out")"
   expect "$(record status)" succeeded "the first deploy, after the contention"
   PASSED+=(lock)
+fi
+
+# ---- lease expiry (SQLite state): a holder on another host counts as alive until its lease ends -----
+lock_json() { # lock_json FIELD: a field of `slipway lock status --format json` ("" when free)
+  "$SLIPWAY" lock status --config "$CONFIG" --format json | node -e '
+    const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    console.log(String((s.lock || {})[process.argv[1]] ?? ""));' "$1"
+}
+if [[ lease =~ $ONLY ]]; then
+  command -v sqlite3 >/dev/null || die "sqlite3 not found"
+  scenario lease
+  "$SLIPWAY" lock status --config "$CONFIG" >/dev/null # creates the state file
+  now_ms=$(($(date +%s) * 1000))
+  # What a deploy from a CI runner that hung leaves: its pid cannot be checked from here.
+  sqlite3 "$DEMO_DIR/state.db" "INSERT INTO deploy_lock (name, holder, host, pid, deploy_id, message, acquired_ms,
+    expires_ms) VALUES ('deploy', 'ci@ci-runner-2', 'ci-runner-2', 4242, 'd-hung', 'deploy v0',
+    $((now_ms - 900000)), $((now_ms + 600000)))"
+  deploy v1
+  expect "$code" 1 "exit code of a deploy while another host's lease runs"
+  grep -q "ci@ci-runner-2" "$OUT" || die "the refused deploy does not name the holder: $(cat "$OUT")"
+  expect "$(lock_json deploy_id)" d-hung "the lock after the refused deploy"
+  sqlite3 "$DEMO_DIR/state.db" "UPDATE deploy_lock SET expires_ms = $((now_ms - 300000))"
+  stale=$(lock_json stale)
+  [[ $stale == "its lease ran out 5min"*" ago" ]] || die "slipway lock status of the expired lock: stale '$stale'"
+  deploy v1
+  expect "$code" 0 "exit code of the deploy after the lease ran out"
+  grep -q "took over a stale deploy lock from ci@ci-runner-2 (its lease ran out" "$OUT" ||
+    die "the deploy does not say it took the expired lock over: $(cat "$OUT")"
+  expect "$(record version status)" "v1	succeeded" "the deploy that took the lock over"
+  expect "$(lock_json deploy_id)" "" "the lock after that deploy (released)"
+  PASSED+=(lease)
+fi
+
+# ---- state.url on PostgreSQL: one lock and one history for every machine --------------------
+if [[ pgstate =~ $ONLY ]]; then
+  scenario pgstate
+  STATE_PASSWORD=e2e-state-$RANDOM$RANDOM
+  psql -X -q -v ON_ERROR_STOP=1 "$PG_ADMIN_URL" -c "CREATE ROLE pgstate_deployer LOGIN PASSWORD '$STATE_PASSWORD'" \
+    -c "CREATE DATABASE pgstate_state OWNER pgstate_deployer"
+  state_base=${PG_ADMIN_URL%/*}
+  STATE_URL="${state_base/postgres@/pgstate_deployer:$STATE_PASSWORD@}/pgstate_state"
+  sed -i "s|^url = \"state.db\"\$|url = \"$STATE_URL\"|" "$CONFIG"
+  grep -q "pgstate_state" "$CONFIG" || die "state.url was not set in $CONFIG"
+  state_sql() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$STATE_URL" -c "$1"; }
+
+  deploy v1
+  expect "$code" 0 "exit code of the v1 deploy with state in PostgreSQL"
+  expect "$(record version status)" "v1	succeeded" "the v1 record, read back from PostgreSQL"
+  expect "$(state_sql 'SELECT count(*) FROM slipway.deploys')" 1 "records in slipway.deploys"
+  expect "$(state_sql 'SELECT count(*) FROM slipway.verify_snapshots')" 1 "integrity snapshots in PostgreSQL"
+  [[ -e $DEMO_DIR/state.db ]] && die "a SQLite state file was written although state.url is PostgreSQL"
+  run_slipway lock status
+  expect "$code" 0 "slipway lock status"
+  grep -q "the deploy lock is free" "$OUT" || die "lock status after the deploy: $(cat "$OUT")"
+
+  demo_release_env v2
+  E2E_STEP_SLEEP=60 "$SLIPWAY" deploy --version v2 --config "$CONFIG" >"$DEMO_DIR/first.out" 2>&1 &
+  first=$!
+  for _ in $(seq 1 300); do
+    [[ $(phase_of release) == running ]] && break
+    sleep 0.1
+  done
+  expect "$(phase_of release)" running "the first deploy reached its release phase"
+  expect "$(lock_json pid)" "$first" "the holder's pid in lock status"
+  [[ $(lock_json backend) =~ ^[0-9]+$ ]] || die "lock status does not show the holder's database session"
+  expect "$(lock_json stale)" "" "the live lock's staleness"
+  deploy v2
+  expect "$code" 1 "exit code of a second deploy while the first holds the lock"
+  grep -q "(pid $first)" "$OUT" || die "the second deploy does not name the holder: $(cat "$OUT")"
+
+  kill -9 "$first"
+  wait "$first" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    [[ $(lock_json stale) == "its database session ended" ]] && break
+    sleep 0.1
+  done
+  expect "$(lock_json stale)" "its database session ended" "lock status after the holder was killed"
+  deploy v2 --resume
+  expect "$code" 0 "deploy --resume after the holder was killed"
+  grep -q "took over a stale deploy lock from .*(its database session ended)" "$OUT" ||
+    die "the resumed deploy does not say the holder's session ended: $(cat "$OUT")"
+  expect "$(record version status)" "v2	succeeded" "the resumed deploy"
+  expect "$(served_release)" v2 "release served after the resumed deploy"
+  leaks=$(grep -l -- "$STATE_PASSWORD" "$DEMO_DIR"/*.out || true)
+  [[ -z $leaks ]] || die "the state database's password was printed in: $leaks"
+  history_json | grep -q -- "$STATE_PASSWORD" && die "the history shows the state database's password"
+  PASSED+=(pgstate)
 fi
 
 # ---- kill -9 at every phase -------------------------------------------------------------------

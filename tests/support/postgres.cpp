@@ -48,6 +48,15 @@ std::string Postgres::create_database() {
   return admin_url_.substr(0, slash + 1) + name;
 }
 
+std::string Postgres::create_role(const std::string& url, const std::string& role, const std::string& grants) {
+  exec(url, "CREATE ROLE " + role + " LOGIN");
+  if (!grants.empty()) exec(url, grants);
+  std::string as_role = url;
+  const auto at = as_role.find("postgres@");
+  if (at != std::string::npos) as_role.replace(at, 9, role + "@");
+  return as_role;
+}
+
 void Postgres::exec(const std::string& url, const std::string& sql) {
   PGconn* conn = PQconnectdb(url.c_str());
   ASSERT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);

@@ -16,6 +16,9 @@ class Postgres {
   std::string create_database();
   // Runs SQL as the superuser on `url` (fails the test on error).
   void exec(const std::string& url, const std::string& sql);
+  // Creates login role `role` (roles are per server), runs `grants` on `url` as the superuser,
+  // and returns `url` connecting as that role.
+  std::string create_role(const std::string& url, const std::string& role, const std::string& grants);
 
   [[nodiscard]] const std::string& admin_url() const { return admin_url_; }
 

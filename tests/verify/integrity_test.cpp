@@ -54,14 +54,15 @@ TEST_F(Integrity, UndeclaredGrowthAndChangedRowsFailDeclaredGrowthPasses) {
   EXPECT_EQ(before->at(1).rows, 20);
   EXPECT_EQ(before->at(0).checksum.size(), 32U);
 
-  auto store = SnapshotStore::open(dir / "state.db");
-  ASSERT_TRUE(store) << store.error().message;
-  ASSERT_TRUE(store->save("db", *before));
+  auto state_db = state::open_file(dir / "state.db");
+  ASSERT_TRUE(state_db) << state_db.error().message;
+  SnapshotStore snapshots(**state_db);
+  ASSERT_TRUE(snapshots.save("db", *before));
 
   // The deploy: loans grow (declared), users gain one (not declared).
   test::Postgres::instance().exec(url,
                                   "INSERT INTO loans VALUES (21, 1), (22, 2); INSERT INTO users VALUES (51, 'new@x');");
-  auto snap = store->latest("db");
+  auto snap = snapshots.latest("db");
   ASSERT_TRUE(snap && *snap);
   Report report;
   compare_snapshot(**snap, *measure_tables(*db, settings), settings, report);
@@ -78,7 +79,7 @@ TEST_F(Integrity, UndeclaredGrowthAndChangedRowsFailDeclaredGrowthPasses) {
   compare_snapshot(**snap, *measure_tables(*db, settings), settings, second);
   EXPECT_EQ(find(second, "integrity-rows", "users")->status, Status::pass);
   EXPECT_EQ(find(second, "integrity-checksum", "users")->status, Status::fail);
-  EXPECT_FALSE(store->latest("another database")->has_value());
+  EXPECT_FALSE(snapshots.latest("another database")->has_value());
 }
 
 // A first deploy snapshots a database whose tables its migration creates: the snapshot records

@@ -1,0 +1,85 @@
+// The state store in a SQLite file: one machine's deploys. Its schema is versioned with PRAGMA
+// user_version (sqlite::migrate_schema).
+#include <fmt/format.h>
+
+#include <array>
+#include <string_view>
+
+#include "state/sqlite.hpp"
+#include "state/store.hpp"
+
+namespace slipway::state {
+
+namespace {
+
+// Each entry moves the schema one version up. Never edit a released entry; append a new one.
+constexpr std::array<std::string_view, 2> kSchema{// 1: the deploy lock and deploy records.
+                                                  R"sql(
+CREATE TABLE deploy_lock (
+  name        TEXT PRIMARY KEY,
+  holder      TEXT NOT NULL,
+  host        TEXT NOT NULL,
+  pid         INTEGER NOT NULL,
+  deploy_id   TEXT NOT NULL DEFAULT '',
+  message     TEXT NOT NULL DEFAULT '',
+  acquired_ms INTEGER NOT NULL,
+  expires_ms  INTEGER NOT NULL
+);
+CREATE TABLE deploys (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  id          TEXT NOT NULL UNIQUE,
+  kind        TEXT NOT NULL,            -- deploy | rollback
+  version     TEXT NOT NULL,
+  status      TEXT NOT NULL,            -- running | succeeded | failed | rolled-back | blocked | ...
+  started_at  TEXT NOT NULL,
+  finished_at TEXT,
+  record      TEXT NOT NULL             -- the whole record as JSON
+);
+)sql",
+                                                  // 2: integrity snapshots (verify/integrity.hpp); files written
+                                                  // before this version may have the table already.
+                                                  R"sql(
+CREATE TABLE IF NOT EXISTS verify_snapshots (
+  id       INTEGER PRIMARY KEY AUTOINCREMENT,
+  database TEXT NOT NULL,
+  taken_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  tables   TEXT NOT NULL
+);
+)sql"};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(sqlite::Database db) : db_(std::move(db)) {}
+
+  Result<void> transaction(const std::function<Result<void>()>& body) override { return db_.transaction(body); }
+  [[nodiscard]] std::string describe() const override { return db_.path().string(); }
+
+ protected:
+  Result<Rows> run(const std::string& sql, const std::vector<std::string>& params) override {
+    auto st = db_.prepare(sql);
+    if (!st) return fail(st.error());
+    for (std::size_t i = 0; i < params.size(); ++i) st->bind_named(fmt::format("${}", i + 1), params[i]);
+    Rows out;
+    while (true) {
+      auto row = st->step();
+      if (!row) return fail(row.error());
+      if (!*row) return out;
+      auto& r = out.emplace_back();
+      for (int c = 0; c < st->columns(); ++c) r.push_back(st->text(c));
+    }
+  }
+
+ private:
+  sqlite::Database db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_file(const std::filesystem::path& path) {
+  auto db = sqlite::Database::open(path);
+  if (!db) return fail(db.error());
+  if (auto r = sqlite::migrate_schema(*db, kSchema); !r) return fail(r.error());
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(*db)));
+}
+
+}  // namespace slipway::state
