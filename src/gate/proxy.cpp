@@ -145,11 +145,20 @@ void Conn::expires_after(clock::duration d) {
   timed_out_ = false;
 }
 
+template <class Body>
+using RequestParser = http::request_parser<Body, Allocator>;
+template <class Body>
+using ResponseParser = http::response_parser<Body, Allocator>;
+
+// The parsers of one exchange live in the connection objects, not in the coroutines' frames: a
+// frame over 1 KiB is not recycled by Asio and costs a malloc each time.
 struct UpstreamConnection {
   UpstreamConnection(Conn::List& list, const Executor& ex) : stream(list, Socket(ex)) {}
   Conn stream;
   beast::flat_buffer buffer;
   std::string out;  // a header being written: the request to the upstream, then its answer to the client
+  std::optional<ResponseParser<http::empty_body>> response;  // the answer's header
+  std::optional<ResponseParser<http::string_body>> whole;    // then, for a small answer, its body
 };
 using Upstream = std::unique_ptr<UpstreamConnection>;
 
@@ -176,17 +185,13 @@ std::string_view sv(beast::string_view s) {
   return {s.data(), s.size()};
 }
 
-template <class Body>
-using RequestParser = http::request_parser<Body, Allocator>;
-template <class Body>
-using ResponseParser = http::response_parser<Body, Allocator>;
-
 // One client connection: its socket, the bytes read ahead, and the header being written to it.
 struct Client {
   Client(Conn::List& list, Socket socket) : conn(list, std::move(socket)) {}
   Conn conn;
   beast::flat_buffer buffer;
   std::string out;
+  std::optional<RequestParser<http::string_body>> body;  // a small request body, read whole
   std::string ip;
   std::array<unsigned char, 16> address{};
 };
@@ -219,6 +224,10 @@ class Worker {
   template <class Parser>
   Parser parser() {
     return Parser(std::piecewise_construct, std::tuple<>(), std::make_tuple(Allocator(&pool_)));
+  }
+  template <class Parser>
+  Parser& emplace(std::optional<Parser>& slot) {
+    return slot.emplace(std::piecewise_construct, std::tuple<>(), std::make_tuple(Allocator(&pool_)));
   }
 
   awaitable<bool> handle(Client& client, RequestParser<http::empty_body>& parser);
@@ -356,6 +365,8 @@ Upstream Worker::take_idle() {
 void Worker::give_back(Upstream c, std::uint64_t version) {
   if (version != version_ || idle_.size() >= kPoolSize || gate_.stopping.load(std::memory_order_relaxed)) return;
   c->buffer.clear();
+  c->response.reset();
+  c->whole.reset();
   idle_.push_back(std::move(c));
 }
 
@@ -504,21 +515,22 @@ awaitable<bool> Worker::handle(Client& client, RequestParser<http::empty_body>& 
   if (action != Action::pass) {
     // The gate answers; a body the client sends along is read and dropped (or the connection
     // closes when it is large), so the next request on the connection starts in the right place.
+    const Rejection& page = wants_html(sv(req[http::field::accept])) ? rejection_html_ : rejection_json_;
     bool keep = keep_alive;
     if (has_body) {
       if (chunked || *length > kWholeBody) {
         keep = false;
       } else {
-        RequestParser<http::string_body> body{std::move(parser)};
+        auto& body = client.body.emplace(std::move(parser));
         client.conn.expires_after(cfg.idle_timeout);
         if (co_await read(client.conn.socket(), client.buffer, body, Part::message)) keep = false;
+        client.body.reset();
       }
     }
     if (action == Action::health) {
       co_return co_await reply(client, http::status::ok, "application/json", "{\"status\":\"maintenance\"}", keep, x);
     }
     metrics_.rejected.fetch_add(1, std::memory_order_relaxed);
-    const Rejection& page = wants_html(sv(req[http::field::accept])) ? rejection_html_ : rejection_json_;
     co_return co_await reply(client, http::status::service_unavailable, page.content_type, page.body, keep, x,
                              snap.retry_after);
   }
@@ -530,11 +542,12 @@ awaitable<bool> Worker::handle(Client& client, RequestParser<http::empty_body>& 
   if (!has_body) {
     keep = co_await forward(client, req, x, snap, forwarding, upgrade);
   } else if (!chunked && *length <= kWholeBody) {
-    RequestParser<http::string_body> body{std::move(parser)};
+    auto& body = client.body.emplace(std::move(parser));
     body.body_limit(cfg.max_body_size);
     client.conn.expires_after(cfg.idle_timeout);
     if (co_await read(client.conn.socket(), client.buffer, body, Part::message)) co_return false;
     keep = co_await forward(client, body.get(), x, snap, forwarding, upgrade);
+    client.body.reset();
   } else {
     keep = co_await forward_streaming(client, parser, x, snap, forwarding, upgrade);
   }
@@ -565,7 +578,7 @@ awaitable<bool> Worker::forward(Client& client, const http::request<Body, Fields
     if constexpr (std::is_same_v<Body, http::string_body>) out[1] = asio::buffer(request.body());
     up->stream.expires_after(cfg.upstream_timeout);
     auto [we, wn] = co_await asio::async_write(up->stream.socket(), out, nothrow);
-    auto rp = parser<ResponseParser<http::empty_body>>();
+    auto& rp = emplace(up->response);
     rp.header_limit(64 * 1024);
     rp.body_limit(boost::none);
     if (x.head) rp.skip(true);
@@ -637,7 +650,7 @@ awaitable<bool> Worker::forward_streaming(Client& client, RequestParser<http::em
     }
   }
 
-  auto rp = this->parser<ResponseParser<http::empty_body>>();
+  auto& rp = emplace(up->response);
   rp.header_limit(64 * 1024);
   rp.body_limit(boost::none);
   up->stream.expires_after(cfg.upstream_timeout);
@@ -689,7 +702,7 @@ awaitable<bool> Worker::relay_response(Client& client, Upstream up, ResponsePars
     auto [e, n] = co_await asio::async_write(client.conn.socket(), asio::buffer(client.out), nothrow);
     if (e) keep = false;
   } else {
-    ResponseParser<http::string_body> sp{std::move(rp)};
+    auto& sp = up->whole.emplace(std::move(rp));
     up->stream.expires_after(cfg.upstream_timeout);
     if (co_await read(up->stream.socket(), up->buffer, sp, Part::message)) {
       record(x);

@@ -197,6 +197,9 @@ TEST(GateModes, HtmlForBrowsersJsonForApiClients) {
   auto api = fetch(gate.port, "GET", "/", {{"Accept", "application/json"}});
   EXPECT_EQ(api.header("content-type"), "application/json");
   EXPECT_EQ(str(json_of(api.body), "message"), "Upgrading <db> & co");
+  auto form = fetch(gate.port, "POST", "/account", {{"Accept", "text/html"}}, "name=ada");
+  EXPECT_EQ(form.status, 503);
+  EXPECT_EQ(form.header("content-type"), "text/html; charset=utf-8") << "a browser's form post gets the page too";
 }
 
 TEST(GateModes, MaintenancePageFromAFile) {
