@@ -32,12 +32,23 @@ void append_field(std::string& out, const Fields::value_type& f) {
 
 // Which fields stop at this hop: the hop-by-hop fields, and those the Connection header names
 // (except the message framing, which the gate checks and keeps). Upgrade passes on an upgrade
-// request. The Connection header is looked up once per message, not once per field.
+// request. The Connection fields are found in one walk over the list at construction (a lookup
+// by name is a case-insensitive tree search), and most name nothing but close, keep-alive or
+// upgrade, which then need no check per field.
 template <bool isRequest>
 class HopByHop {
  public:
-  HopByHop(const http::header<isRequest, Fields>& h, bool keep_upgrade)
-      : h_(h), connection_(h.find(http::field::connection)), keep_upgrade_(keep_upgrade) {}
+  HopByHop(const http::header<isRequest, Fields>& h, bool keep_upgrade) : h_(h), keep_upgrade_(keep_upgrade) {
+    for (const auto& f : h) {
+      if (f.name() != http::field::connection) continue;
+      for (auto token : http::token_list{f.value()}) {
+        if (!beast::iequals(token, "close") && !beast::iequals(token, "keep-alive") &&
+            !beast::iequals(token, "upgrade")) {
+          names_fields_ = true;
+        }
+      }
+    }
+  }
 
   bool operator()(const Fields::value_type& f) const {
     switch (f.name()) {
@@ -52,8 +63,10 @@ class HopByHop {
       case http::field::content_length: return false;
       default: break;
     }
-    for (auto it = connection_; it != h_.end() && it->name() == http::field::connection; ++it) {
-      for (auto token : http::token_list{it->value()}) {
+    if (!names_fields_) return false;
+    for (const auto& c : h_) {
+      if (c.name() != http::field::connection) continue;
+      for (auto token : http::token_list{c.value()}) {
         if (beast::iequals(token, f.name_string())) return true;
       }
     }
@@ -62,8 +75,8 @@ class HopByHop {
 
  private:
   const http::header<isRequest, Fields>& h_;
-  typename Fields::const_iterator connection_;
   bool keep_upgrade_;
+  bool names_fields_ = false;  // the Connection header names a field to drop
 };
 
 void append_start_line(std::string& out, const RequestHeader& h) {

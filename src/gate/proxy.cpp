@@ -482,7 +482,8 @@ awaitable<bool> Worker::handle(Client& client, RequestParser<http::empty_body>& 
   }
   x.head = req.method() == http::verb::head;
   x.version = req.version();
-  const bool keep_alive = req.keep_alive() && !gate_.stopping.load(std::memory_order_relaxed);
+  // The parser's flags, not the fields: a field lookup is a case-insensitive tree search.
+  const bool keep_alive = parser.keep_alive() && !gate_.stopping.load(std::memory_order_relaxed);
   x.keep_alive = keep_alive;
   const bool chunked = parser.chunked();
   const auto length = parser.content_length();
@@ -535,7 +536,7 @@ awaitable<bool> Worker::handle(Client& client, RequestParser<http::empty_body>& 
                              snap.retry_after);
   }
 
-  const bool upgrade = is_upgrade(req);
+  const bool upgrade = parser.upgrade() && is_upgrade(req);
   const Forwarding forwarding{client.ip, cfg.forwarded_proto, snap.upstream};
   x.upstream = true;
   bool keep = false;
@@ -665,7 +666,7 @@ awaitable<bool> Worker::relay_response(Client& client, Upstream up, ResponsePars
   const auto& cfg = gate_.config();
   auto& res = rp.get();
   x.status = res.result_int();
-  const bool upstream_keep = res.keep_alive();
+  const bool upstream_keep = rp.keep_alive();
   const std::uint64_t version = version_;
 
   if (res.result() == http::status::switching_protocols) {
