@@ -5,20 +5,25 @@
 #   (b) nginx proxy_pass to it (upstream keepalive, the headers the gate sets)
 #   (c) slipway gate to it
 # at 1, 64 and 256 connections; then maintenance mode's 503 against nginx `return 503`; then the
-# memory of the gate and of the nginx proxy holding 1,000 idle keep-alive connections.
+# memory of the gate and of the nginx proxy holding 1,000 idle keep-alive connections; then the
+# instructions each spends per proxied request, counted by callgrind.
+# Each wrk measurement runs BENCH_REPEAT times (default 3), the contenders taking turns, and the
+# median is reported: on a small shared machine one run says more about the neighbours than about
+# the proxy. Instruction counts do not depend on the neighbours at all.
 # Everything listens on 127.0.0.1, on ports picked at run time. Prints req/s, p99 and ratios, and
 # writes them to bench/gate-results.md (or $1).
 #
-#   bench/gate.sh                  # BENCH_SECONDS=10 per run by default
-#   BENCH_SECONDS=5 bench/gate.sh /tmp/out.md
+#   bench/gate.sh                  # BENCH_SECONDS=10 per run, BENCH_REPEAT=3 by default
+#   BENCH_SECONDS=5 BENCH_REPEAT=1 bench/gate.sh /tmp/out.md
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/bench/gate-results.md}
 seconds=${BENCH_SECONDS:-10}
+repeat=${BENCH_REPEAT:-3}
 threads=${BENCH_THREADS:-$(nproc)}   # nginx worker processes and gate threads alike
 
 nginx=/usr/sbin/nginx
-if [ ! -x "$nginx" ] || ! command -v wrk >/dev/null 2>&1; then
+if [ ! -x "$nginx" ] || ! command -v wrk >/dev/null 2>&1 || ! command -v callgrind_control >/dev/null 2>&1; then
   "$root/scripts/setup.sh" --bench
 fi
 [ -x "$root/build/src/cli/slipway" ] || "$root/scripts/build.sh" slipway >/dev/null
@@ -69,6 +74,14 @@ http {
   }
 }
 EOF
+proxy_location='location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+    }'
 cat >"$work/proxy.conf" <<EOF
 ${nginx_common//NAME/proxy}
 worker_processes $threads;
@@ -79,14 +92,7 @@ http {
   upstream app { server 127.0.0.1:$backend_port; keepalive 128; }
   server {
     listen 127.0.0.1:$proxy_port reuseport backlog=4096;
-    location / {
-      proxy_pass http://app;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$host;
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto \$scheme;
-    }
+    $proxy_location
   }
   server {
     listen 127.0.0.1:$nginx503_port reuseport backlog=4096;
@@ -115,29 +121,42 @@ for p in $backend_port $proxy_port $nginx503_port $gate_port; do wait_port "$p";
 to_us() {
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1000000; else print n }'
 }
-declare -A rps p99
-measure() {  # name url connections
+declare -A rps p99 runs_rps runs_p99
+measure() {  # name url connections: one run, kept in runs_*
   local name=$1 url=$2 c=$3 t log
   t=$((c < threads ? c : threads))
   log=$work/wrk-$name-$c.txt
   wrk -t"$t" -c"$c" -d"${seconds}s" --latency "$url" >"$log" 2>&1
-  rps[$name,$c]=$(awk '/Requests\/sec:/ { printf "%d", $2 }' "$log")
-  p99[$name,$c]=$(to_us "$(awk '$1 == "99%" { print $2 }' "$log")")
-  local errors
+  local r l errors
+  r=$(awk '/Requests\/sec:/ { printf "%d", $2 }' "$log")
+  l=$(to_us "$(awk '$1 == "99%" { print $2 }' "$log")")
+  runs_rps[$name,$c]+="$r "
+  runs_p99[$name,$c]+="$l "
   errors=$(awk '/Non-2xx or 3xx responses|Socket errors/ { print }' "$log" | tr '\n' ' ')
-  printf 'bench: %-14s c=%-4s %9s req/s  p99 %8s us  %s\n' "$name" "$c" "${rps[$name,$c]}" "${p99[$name,$c]}" "$errors" >&2
+  printf 'bench: %-14s c=%-4s %9s req/s  p99 %8s us  %s\n' "$name" "$c" "$r" "$l" "$errors" >&2
+}
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+summarize() {  # name connections: the medians of its runs
+  rps[$1,$2]=$(echo "${runs_rps[$1,$2]}" | median)
+  p99[$1,$2]=$(echo "${runs_p99[$1,$2]}" | median)
 }
 
 conns=(1 64 256)
 for c in "${conns[@]}"; do
-  measure backend "http://127.0.0.1:$backend_port/" "$c"
-  measure nginx "http://127.0.0.1:$proxy_port/" "$c"
-  measure gate "http://127.0.0.1:$gate_port/" "$c"
+  for _ in $(seq "$repeat"); do
+    measure backend "http://127.0.0.1:$backend_port/" "$c"
+    measure nginx "http://127.0.0.1:$proxy_port/" "$c"
+    measure gate "http://127.0.0.1:$gate_port/" "$c"
+  done
+  for name in backend nginx gate; do summarize "$name" "$c"; done
 done
 "$slipway" gate maintenance on --config "$work/slipway.toml" --retry-after 5min >/dev/null
 for c in "${conns[@]}"; do
-  measure nginx-503 "http://127.0.0.1:$nginx503_port/" "$c"
-  measure gate-503 "http://127.0.0.1:$gate_port/" "$c"
+  for _ in $(seq "$repeat"); do
+    measure nginx-503 "http://127.0.0.1:$nginx503_port/" "$c"
+    measure gate-503 "http://127.0.0.1:$gate_port/" "$c"
+  done
+  for name in nginx-503 gate-503; do summarize "$name" "$c"; done
 done
 "$slipway" gate maintenance off --config "$work/slipway.toml" >/dev/null
 
@@ -184,11 +203,65 @@ read -r gate_rss0 gate_rss1 < <(idle_rss "$gate_port" "$gate_pid")
 read -r nginx_rss0 nginx_rss1 < <(idle_rss "$proxy_port" $(nginx_proxy_pids))
 echo "bench: RSS at 1,000 idle keep-alive connections: gate ${gate_rss1} kB (from ${gate_rss0}), nginx proxy ${nginx_rss1} kB (from ${nginx_rss0})" >&2
 
+# Instructions per proxied request: one nginx worker (no master) and a one-thread gate, each under
+# callgrind, each driven by wrk -c16 for 5 s after the counters were zeroed. User space only (the
+# kernel's share, the same work for both, is not counted); the same binary and load give the same
+# count whatever else runs on the machine.
+ir_per_request() {  # port pid-under-callgrind out-file -> instructions per request
+  local port=$1 pid=$2 file=$3 log requests ir
+  log=$work/wrk-cg-$port.txt
+  for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  callgrind_control -z "$pid" >/dev/null
+  wrk -t1 -c16 -d5s "http://127.0.0.1:$port/" >"$log" 2>&1
+  callgrind_control -d "$pid" >/dev/null
+  sleep 1
+  requests=$(awk '/requests in/ { print $1 }' "$log")
+  ir=$(awk '/^summary:/ { print $2 }' $(ls -t "$file"* | head -n 1))
+  awk -v i="$ir" -v r="$requests" 'BEGIN { printf "%d", i / r }'
+}
+cg_nginx_port=$(free_port)
+cg_gate_port=$(free_port)
+cg_admin_port=$(free_port)
+cat >"$work/cg.conf" <<EOF
+${nginx_common//NAME/cg}
+master_process off;
+worker_processes 1;
+events { worker_connections 10000; }
+http {
+  access_log off; $temp_paths
+  keepalive_requests 1000000;
+  upstream app { server 127.0.0.1:$backend_port; keepalive 128; }
+  server {
+    listen 127.0.0.1:$cg_nginx_port;
+    $proxy_location
+  }
+}
+EOF
+cat >"$work/cg.toml" <<EOF
+[gate]
+listen = "127.0.0.1:$cg_gate_port"
+upstream = "127.0.0.1:$backend_port"
+admin_listen = "127.0.0.1:$cg_admin_port"
+control_socket = "cg.sock"
+threads = 1
+EOF
+valgrind --tool=callgrind --callgrind-out-file="$work/nginx.cg" "$nginx" -p "$work" -c "$work/cg.conf" 2>/dev/null &
+cg_pid=$!
+pids+=($cg_pid)
+nginx_ir=$(ir_per_request "$cg_nginx_port" "$cg_pid" "$work/nginx.cg")
+kill "$cg_pid"
+valgrind --tool=callgrind --callgrind-out-file="$work/gate.cg" "$slipway" gate run --config "$work/cg.toml" 2>/dev/null &
+cg_pid=$!
+pids+=($cg_pid)
+gate_ir=$(ir_per_request "$cg_gate_port" "$cg_pid" "$work/gate.cg")
+kill "$cg_pid"
+echo "bench: instructions per proxied request (callgrind): gate $gate_ir, nginx $nginx_ir" >&2
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 {
   echo "# bench/gate.sh results"
   echo
-  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, ${seconds}s per run, nginx and gate with $threads workers/threads, $(nginx -v 2>&1 | sed 's/.*\///'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')."
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, the median of $repeat runs of ${seconds}s each, nginx and gate with $threads workers/threads, $(nginx -v 2>&1 | sed 's/.*\///'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')."
   echo
   echo "| connections | backend req/s | nginx proxy req/s | gate req/s | gate/nginx req/s | backend p99 | nginx p99 | gate p99 | gate/nginx p99 |"
   echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -205,5 +278,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf 
   done
   echo
   echo "RSS with 1,000 idle keep-alive connections: gate ${gate_rss1} kB (${gate_rss0} kB before), nginx proxy (master + workers) ${nginx_rss1} kB (${nginx_rss0} kB before)."
+  echo
+  echo "User-space instructions per proxied request (callgrind, one worker each, wrk -c16): gate ${gate_ir}, nginx ${nginx_ir}, gate/nginx **$(ratio "$gate_ir" "$nginx_ir")**."
 } >"$out"
 cat "$out"

@@ -2,7 +2,7 @@
 # Installs what Slipway needs to build, test and run its demo on Debian 12.
 # Idempotent: only packages that are missing are installed. Needs root (or sudo).
 #   scripts/setup.sh           what the build, the tests and the demo need
-#   scripts/setup.sh --bench   also nginx-light and wrk, for the comparisons in bench/
+#   scripts/setup.sh --bench   also nginx-light, wrk and valgrind, for the comparisons in bench/
 set -euo pipefail
 
 packages=(
@@ -22,7 +22,7 @@ packages=(
   # slipway verify: the security tests configure nginx twice; bench/verify.sh compares with wrk
   nginx-light wrk openssl
 )
-if [ "${1:-}" = "--bench" ]; then packages+=(nginx-light wrk); fi
+if [ "${1:-}" = "--bench" ]; then packages+=(nginx-light wrk valgrind); fi
 
 missing=()
 for p in "${packages[@]}"; do
