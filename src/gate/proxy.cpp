@@ -153,12 +153,15 @@ using ResponseParser = http::response_parser<Body, Allocator>;
 // The parsers of one exchange live in the connection objects, not in the coroutines' frames: a
 // frame over 1 KiB is not recycled by Asio and costs a malloc each time.
 struct UpstreamConnection {
-  UpstreamConnection(Conn::List& list, const Executor& ex) : stream(list, Socket(ex)) {}
+  UpstreamConnection(Conn::List& list, const Executor& ex, std::pmr::memory_resource* pool)
+      : stream(list, Socket(ex)), arena(1024, pool) {}
   Conn stream;
   beast::flat_buffer buffer;
   std::string out;  // a header being written: the request to the upstream, then its answer to the client
   std::optional<ResponseParser<http::empty_body>> response;  // the answer's header
   std::optional<ResponseParser<http::string_body>> whole;    // then, for a small answer, its body
+  // Their fields: taken by bumping a pointer, given back all at once when the exchange is over.
+  std::pmr::monotonic_buffer_resource arena;
 };
 using Upstream = std::unique_ptr<UpstreamConnection>;
 
@@ -187,11 +190,13 @@ std::string_view sv(beast::string_view s) {
 
 // One client connection: its socket, the bytes read ahead, and the header being written to it.
 struct Client {
-  Client(Conn::List& list, Socket socket) : conn(list, std::move(socket)) {}
+  Client(Conn::List& list, Socket socket, std::pmr::memory_resource* pool)
+      : conn(list, std::move(socket)), arena(1024, pool) {}
   Conn conn;
   beast::flat_buffer buffer;
   std::string out;
   std::optional<RequestParser<http::string_body>> body;  // a small request body, read whole
+  std::pmr::monotonic_buffer_resource arena;             // the request's fields, as for upstreams
   std::string ip;
   std::array<unsigned char, 16> address{};
 };
@@ -220,14 +225,14 @@ class Worker {
   awaitable<Upstream> connect(beast::error_code& ec);
   Upstream take_idle();
   void give_back(Upstream c, std::uint64_t version);
-  // A parser whose fields come from this worker's pool.
+  // A parser whose fields come from `arena`.
   template <class Parser>
-  Parser parser() {
-    return Parser(std::piecewise_construct, std::tuple<>(), std::make_tuple(Allocator(&pool_)));
+  static Parser parser(std::pmr::memory_resource& arena) {
+    return Parser(std::piecewise_construct, std::tuple<>(), std::make_tuple(Allocator(&arena)));
   }
   template <class Parser>
-  Parser& emplace(std::optional<Parser>& slot) {
-    return slot.emplace(std::piecewise_construct, std::tuple<>(), std::make_tuple(Allocator(&pool_)));
+  static Parser& emplace(std::optional<Parser>& slot, std::pmr::memory_resource& arena) {
+    return slot.emplace(std::piecewise_construct, std::tuple<>(), std::make_tuple(Allocator(&arena)));
   }
 
   awaitable<bool> handle(Client& client, RequestParser<http::empty_body>& parser);
@@ -367,6 +372,7 @@ void Worker::give_back(Upstream c, std::uint64_t version) {
   c->buffer.clear();
   c->response.reset();
   c->whole.reset();
+  c->arena.release();
   idle_.push_back(std::move(c));
 }
 
@@ -375,7 +381,7 @@ awaitable<Upstream> Worker::connect(beast::error_code& ec) {
     ec = asio::error::host_not_found;
     co_return nullptr;
   }
-  auto c = std::make_unique<UpstreamConnection>(conns_, ioc_.get_executor());
+  auto c = std::make_unique<UpstreamConnection>(conns_, ioc_.get_executor(), &pool_);
   c->stream.expires_after(kConnectTimeout);
   auto [e] = co_await c->stream.socket().async_connect(endpoint_, nothrow);
   ec = e;
@@ -416,7 +422,7 @@ awaitable<void> Worker::session(Socket socket) {
   const auto remote = socket.remote_endpoint(ec);
   if (ec) co_return;
   socket.set_option(tcp::no_delay(true), ec);
-  Client client(conns_, std::move(socket));
+  Client client(conns_, std::move(socket), &pool_);
   client.ip = remote.address().to_string();
   client.address = address_bytes(remote.address());
   const auto& cfg = gate_.config();
@@ -428,7 +434,8 @@ awaitable<void> Worker::session(Socket socket) {
       client.buffer.commit(n);
     }
     client.conn.expires_after(cfg.header_timeout);
-    auto parser = this->parser<RequestParser<http::empty_body>>();
+    client.arena.release();  // the last request's parsers are gone
+    auto parser = this->parser<RequestParser<http::empty_body>>(client.arena);
     parser.header_limit(static_cast<std::uint32_t>(std::min<std::uint64_t>(cfg.max_header_size, UINT32_MAX)));
     parser.body_limit(cfg.max_body_size);
     const auto read_error = co_await read(client.conn.socket(), client.buffer, parser, Part::header);
@@ -579,7 +586,7 @@ awaitable<bool> Worker::forward(Client& client, const http::request<Body, Fields
     if constexpr (std::is_same_v<Body, http::string_body>) out[1] = asio::buffer(request.body());
     up->stream.expires_after(cfg.upstream_timeout);
     auto [we, wn] = co_await asio::async_write(up->stream.socket(), out, nothrow);
-    auto& rp = emplace(up->response);
+    auto& rp = emplace(up->response, up->arena);
     rp.header_limit(64 * 1024);
     rp.body_limit(boost::none);
     if (x.head) rp.skip(true);
@@ -651,7 +658,7 @@ awaitable<bool> Worker::forward_streaming(Client& client, RequestParser<http::em
     }
   }
 
-  auto& rp = emplace(up->response);
+  auto& rp = emplace(up->response, up->arena);
   rp.header_limit(64 * 1024);
   rp.body_limit(boost::none);
   up->stream.expires_after(cfg.upstream_timeout);
@@ -727,7 +734,10 @@ awaitable<bool> Worker::relay_response(Client& client, Upstream up, ResponsePars
 awaitable<bool> Worker::relay_streaming(Client& client, Upstream up, ResponseParser<http::empty_body>& rp, Exchange& x,
                                         const ClientResponse& how, bool upstream_keep, std::uint64_t version) {
   const auto& cfg = gate_.config();
-  ResponseParser<http::buffer_body> p{std::move(rp)};
+  // In an optional: it must be gone before the connection (and the arena its fields are in) is
+  // given back.
+  std::optional<ResponseParser<http::buffer_body>> parser;
+  auto& p = parser.emplace(std::move(rp));
   auto& res = p.get();
   const bool chunked =
       how.chunked == ClientResponse::Chunked::add || (how.chunked == ClientResponse::Chunked::keep && p.chunked());
@@ -767,7 +777,9 @@ awaitable<bool> Worker::relay_streaming(Client& client, Upstream up, ResponsePar
     }
   }
   record(x);
-  if (upstream_keep && !p.need_eof()) give_back(std::move(up), version);
+  const bool reuse = upstream_keep && !p.need_eof();
+  parser.reset();
+  if (reuse) give_back(std::move(up), version);
   co_return how.keep_alive;
 }
 
