@@ -421,7 +421,9 @@ void announce_and_say(Context& c, EventKind kind) {
 
 void announce_outcome(Context& c) {
   if (c.record.status == "blocked") announce_and_say(c, EventKind::blocked);
-  if (c.record.status == "failed") announce_and_say(c, EventKind::failure);  // stopped: the lock was lost
+  // Stopped because the lock was lost; a resume of this deploy that took it over speaks for itself.
+  const bool resumed = c.record.lock_lost && c.record.lock_lost->deploy_id == c.record.id;
+  if (c.record.status == "failed" && !resumed) announce_and_say(c, EventKind::failure);
   if (c.record.status == "rolled-back" || c.record.status == "rollback-failed")
     announce_and_say(c, EventKind::rollback);
 }
@@ -485,17 +487,20 @@ class LeaseKeeper {
   std::thread thread_;
 };
 
-// The lock_lost answer of a runbook run under `keeper`: who holds the lock now, read through `db`
-// (the history's connection; on PostgreSQL the lock's own session may be gone), and why it is lost.
+// The lock_lost answer of a runbook run under `keeper`: lost when the renewer says so, or when the
+// lock's row, read through `db` (the history's connection, which still works when the lock's own
+// PostgreSQL session was ended), is no longer this acquisition's; so a takeover is seen at the next
+// phase boundary, not a renewal later. The answer names who holds the lock now.
 std::function<std::optional<LockEvent>()> lock_watch(const LeaseKeeper& keeper, state::Store& db,
-                                                     const DeployRecord& record) {
-  return [&keeper, &db, &record]() -> std::optional<LockEvent> {
+                                                     const DeployLock& lock) {
+  return [&keeper, &db, &lock]() -> std::optional<LockEvent> {
     auto why = keeper.lost();
-    if (!why) return std::nullopt;
-    LockEvent event{.reason = *why};
     auto now = DeployLock::status(db);
+    const bool mine = now && *now && lock.is_mine(**now);
+    if (!why && (!now || mine)) return std::nullopt;  // held (or the row could not be read: the renewer decides)
+    LockEvent event{.reason = why.value_or("the deploy lock is no longer this deploy's")};
     if (now && !*now) event.reason = "the deploy lock was removed (`slipway lock release`)";
-    if (now && *now && (*now)->deploy_id != record.id) {
+    if (now && *now && !mine) {
       const LockInfo& h = **now;
       event = LockEvent{.holder = h.holder,
                         .host = h.host,
@@ -662,8 +667,8 @@ Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& optio
   Result<void> ran;
   {
     LeaseKeeper keeper(*lock, lease);
-    ro.lock_lost = lock_watch(keeper, **db, record);
-    c.lock_lost = [&keeper] { return keeper.lost().has_value(); };
+    ro.lock_lost = lock_watch(keeper, **db, *lock);
+    c.lock_lost = [&ro] { return ro.lock_lost().has_value(); };
     announce_and_say(c, EventKind::start);
     ran = run_runbook(record, phases, history, options.observer, ro);
     c.lock_lost = nullptr;
@@ -713,8 +718,8 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
     Result<void> ran;
     {
       LeaseKeeper keeper(*lock, lease);
-      ro.lock_lost = lock_watch(keeper, **db, record);
-      c.lock_lost = [&keeper] { return keeper.lost().has_value(); };
+      ro.lock_lost = lock_watch(keeper, **db, *lock);
+      c.lock_lost = [&ro] { return ro.lock_lost().has_value(); };
       ran = roll_back(record, done, history, base.observer, ro);
       c.lock_lost = nullptr;
     }
@@ -785,8 +790,8 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
   Result<void> ran;
   {
     LeaseKeeper keeper(*lock, lease);
-    ro.lock_lost = lock_watch(keeper, **db, record);
-    c.lock_lost = [&keeper] { return keeper.lost().has_value(); };
+    ro.lock_lost = lock_watch(keeper, **db, *lock);
+    c.lock_lost = [&ro] { return ro.lock_lost().has_value(); };
     ran = run_runbook(record, phases, history, base.observer, ro);
     c.lock_lost = nullptr;
   }

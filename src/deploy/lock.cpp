@@ -195,6 +195,10 @@ Result<void> DeployLock::renew() {
   return renewed;
 }
 
+bool DeployLock::is_mine(const LockInfo& row) const {
+  return same_holder(row, acquired_.info);
+}
+
 Result<void> DeployLock::release() {
   if (!held_) return {};
   held_ = false;

@@ -85,6 +85,9 @@ class DeployLock {
   [[nodiscard]] const Acquired& acquired() const { return acquired_; }
   // Whether this process still counts on the lock (false once released or lost).
   [[nodiscard]] bool held() const { return held_; }
+  // Whether `row` (read through status()) is this acquisition's lock: same host, pid and acquire
+  // time. Safe beside a renew() on another thread (it reads none of what renew() writes).
+  [[nodiscard]] bool is_mine(const LockInfo& row) const;
 
  private:
   DeployLock(state::Store* db, Acquired acquired, LockEnvironment env, std::chrono::milliseconds lease);

@@ -11,6 +11,16 @@ namespace slipway::deploy {
 
 namespace {
 
+std::optional<LockEvent> lock_lost(const RunbookOptions& options) {
+  return options.lock_lost ? options.lock_lost() : std::nullopt;
+}
+
+// Whether `lost` went to a resume (or rollback) of this very deploy: the record is that
+// process's now, and this one must not write it again.
+bool resumed_elsewhere(const DeployRecord& record, const std::optional<LockEvent>& lost) {
+  return lost && !lost->deploy_id.empty() && lost->deploy_id == record.id;
+}
+
 class Runner {
  public:
   Runner(DeployRecord& record, History& history, Observer* observer, const RunbookOptions& options)
@@ -20,7 +30,7 @@ class Runner {
   Result<Outcome> run(PhaseRecord& slot, const std::function<Outcome()>& body, bool rolling_back) {
     slot.status = PhaseStatus::running;
     slot.started_at = now_rfc3339();
-    if (auto s = history_.save(record_); !s) return fail(s.error());
+    if (auto s = save(); !s) return fail(s.error());
     if (observer_) observer_->started(slot, rolling_back);
     const auto start = options_.clock();
     Outcome outcome;
@@ -34,12 +44,17 @@ class Runner {
     slot.status = outcome.status;
     slot.summary = redact(outcome.summary);
     slot.output_tail = output_tail(outcome.output, options_.tail_lines);
-    if (auto s = history_.save(record_); !s) return fail(s.error());
+    if (auto s = save(); !s) return fail(s.error());
     if (observer_) observer_->finished(slot, rolling_back);
     return outcome;
   }
 
  private:
+  Result<void> save() {
+    if (resumed_elsewhere(record_, lock_lost(options_))) return {};
+    return history_.save(record_);
+  }
+
   DeployRecord& record_;
   History& history_;
   Observer* observer_;
@@ -53,10 +68,6 @@ PhaseRecord& slot_for(DeployRecord& record, const std::string& name) {
   return record.phases.back();
 }
 
-std::optional<LockEvent> lock_lost(const RunbookOptions& options) {
-  return options.lock_lost ? options.lock_lost() : std::nullopt;
-}
-
 // A rollback whose lock was lost stops before its next step (`rollback-failed`): the deploy that
 // holds the lock now owns production. nullopt while the lock is held.
 std::optional<Result<void>> stop_rollback_if_lost(DeployRecord& record, const RunbookOptions& options,
@@ -67,19 +78,24 @@ std::optional<Result<void>> stop_rollback_if_lost(DeployRecord& record, const Ru
   record.reason += fmt::format("; {} during the rollback, which stopped before {}", lost->reason, step);
   if (record.maintenance_on) record.reason += ", so maintenance mode stays on";
   lost->stopped_before = "rollback " + step;
+  const bool theirs = resumed_elsewhere(record, lost);
   record.lock_lost = std::move(*lost);
   record.finished_at = now_rfc3339();
+  if (theirs) return Result<void>{};
   return history.save(record);
 }
 
 // Ends a deploy whose lock was lost: `failed`, nothing undone, `lock_lost` saying what did not run.
 Result<void> stop_for_lost_lock(DeployRecord& record, LockEvent lost, std::string stopped_before, std::string where,
                                 History& history) {
+  const bool theirs = resumed_elsewhere(record, lost);
   record.status = "failed";
-  record.reason = fmt::format("{} while this deploy ran; {}", lost.reason, where);
+  record.reason = fmt::format("{} while this deploy ran; {}{}", lost.reason, where,
+                              theirs ? " (the record is the resumed deploy's now, and this one left it alone)" : "");
   lost.stopped_before = std::move(stopped_before);
   record.lock_lost = std::move(lost);
   record.finished_at = now_rfc3339();
+  if (theirs) return {};
   return history.save(record);
 }
 

@@ -17,7 +17,9 @@
 // on PostgreSQL its session was ended) stops at the next phase boundary, or between two release
 // steps: the record says `failed`, `lock_lost` says who has the lock and what did not run, and
 // nothing is undone, because the deploy that holds the lock now owns production and an undo would
-// fight it. A phase that fails once the lock is lost is not rolled back either.
+// fight it. A phase that fails once the lock is lost is not rolled back either. When the lock went
+// to `slipway deploy --resume` (or `rollback`) of this very deploy, the record is that process's
+// now: this one stops without writing it again.
 #pragma once
 
 #include <chrono>

@@ -294,6 +294,28 @@ TEST_F(RunbookTest, AReleaseStoppedBetweenStepsNamesTheStepThatDidNotRun) {
   EXPECT_EQ(r->lock_lost->stopped_before, "release step \"warm the caches\"");
 }
 
+TEST_F(RunbookTest, ALockTakenOverByAResumeOfThisDeployLeavesTheRecordToIt) {
+  // `slipway deploy --resume` took the hung deploy's lock over and continues the same record:
+  // the hung process, woken up, stops and must not overwrite what the resume writes.
+  auto phases = deploy_phases("");
+  phases[5].run = [this] {
+    calls_.push_back("release");
+    lost_ = taken_over();
+    lost_->deploy_id = "d1";
+    return Outcome::ok("2 steps ran");
+  };
+  auto r = run(phases);
+  ASSERT_TRUE(r.has_value()) << r.error().render();
+  EXPECT_EQ(r->status, "failed");
+  EXPECT_NE(r->reason.find("the record is the resumed deploy's now"), std::string::npos) << r->reason;
+  EXPECT_EQ(calls_.back(), "release");
+  auto saved = history_->find("d1");
+  ASSERT_TRUE(saved.has_value() && saved->has_value());
+  EXPECT_EQ((*saved)->status, "running");  // as last written before the lock went to the resume
+  EXPECT_EQ((*saved)->phase("release")->status, PhaseStatus::running);
+  EXPECT_FALSE((*saved)->lock_lost.has_value());
+}
+
 TEST_F(RunbookTest, APhaseThatFailsOnceTheLockIsLostIsNotRolledBack) {
   auto phases = deploy_phases("migrate");
   phases[4].run = [this] {
