@@ -67,7 +67,23 @@ int finish(const deploy::DeployRecord& r, Format format, const Style& style) {
                                  style.paint(good ? Color::green : Color::red, r.status),
                                  r.reason.empty() ? "" : " — " + r.reason))
                   .c_str());
-    if (r.status == "rollback-failed") std::puts(redact("  state now: " + deploy::describe_state(r)).c_str());
+    if (r.lock_lost) {
+      // Stopped because another deploy (or `slipway lock release`) took the lock: nothing was
+      // undone, so say what this deploy left behind and where to look.
+      std::string ran;
+      for (const auto& p : r.phases)
+        if (p.status == PhaseStatus::ok || p.status == PhaseStatus::failed)
+          ran += (ran.empty() ? "" : ", ") + p.name + (p.status == PhaseStatus::failed ? " (failed)" : "");
+      std::puts(redact(fmt::format("  {}: whoever holds the deploy lock now owns production\n"
+                                   "  phases that ran: {}\n"
+                                   "  state now: {}\n"
+                                   "  next: `slipway status` (who holds the lock), `slipway history {}` (this record)",
+                                   r.status == "failed" ? "no rollback was run" : "the rollback stopped",
+                                   ran.empty() ? "none" : ran, deploy::describe_state(r), r.id))
+                    .c_str());
+    } else if (r.status == "rollback-failed") {
+      std::puts(redact("  state now: " + deploy::describe_state(r)).c_str());
+    }
   }
   return r.status == "succeeded" || r.status == "dry-run" ? 0 : 1;
 }
@@ -114,7 +130,8 @@ int run_deploy(const Args& args) {
       "  slipway deploy --version v2\n"
       "  slipway deploy --version v2 --dry-run\n"
       "  slipway deploy --version v3 --allow-dangerous --restore-db --format json\n\n"
-      "Exit codes: 0 succeeded, 1 blocked, failed or rolled back (or the lock is held), 2 bad input,\n"
+      "Exit codes: 0 succeeded, 1 blocked, failed or rolled back, the lock is held, or the lock was taken\n"
+      "over while the deploy ran (it stops at the next phase, undoing nothing), 2 bad input,\n"
       "3 the state database could not be used. Each run is recorded: see `slipway history`.");
   Shared shared;
   deploy::DeployOptions o;

@@ -43,6 +43,12 @@ void print_phases(const std::vector<PhaseRecord>& phases, const Style& style) {
   }
 }
 
+// "took over the stale deploy lock of ci@web-2 (pid 4121, deploy d-...): its lease ran out 4min ago"
+std::string takeover_text(const deploy::LockEvent& e) {
+  return fmt::format("took over the stale deploy lock of {} (pid {}{}): {}", e.holder, e.pid,
+                     e.deploy_id.empty() ? "" : ", deploy " + e.deploy_id, e.reason);
+}
+
 void print_detail(const DeployRecord& r, const Style& style) {
   std::printf("%s %s %s: %s\n", r.kind.c_str(), r.id.c_str(), r.version.c_str(), r.status.c_str());
   std::printf("  by %s on %s, %s -> %s%s\n", r.user.c_str(), r.host.c_str(), r.started_at.c_str(),
@@ -50,6 +56,10 @@ void print_detail(const DeployRecord& r, const Style& style) {
               r.git_sha.empty() ? "" : fmt::format(", git {}", r.git_sha.substr(0, 12)).c_str());
   if (!r.reason.empty()) std::printf("  reason: %s\n", r.reason.c_str());
   if (!r.rollback_of.empty()) std::printf("  rolls back: %s\n", r.rollback_of.c_str());
+  if (r.lock_takeover) std::printf("  lock: %s\n", takeover_text(*r.lock_takeover).c_str());
+  if (r.lock_lost)
+    std::printf("  lock lost: %s; did not run: %s and what follows\n", r.lock_lost->reason.c_str(),
+                r.lock_lost->stopped_before.c_str());
   if (!r.backup_id.empty()) std::printf("  backup: %s\n", r.backup_id.c_str());
   if (!r.migrations_applied.empty()) {
     std::string list;
@@ -73,6 +83,7 @@ void print_markdown(const std::vector<DeployRecord>& records) {
                 r.started_at.c_str(), r.finished_at.empty() ? "(not finished)" : r.finished_at.c_str());
     if (!r.git_sha.empty()) std::printf("- commit: `%s`\n", r.git_sha.c_str());
     if (!r.reason.empty()) std::printf("- reason: %s\n", r.reason.c_str());
+    if (r.lock_takeover) std::printf("- %s\n", takeover_text(*r.lock_takeover).c_str());
     if (!r.backup_id.empty()) std::printf("- backup before the change: `%s`\n", r.backup_id.c_str());
     if (!r.migrations_applied.empty()) {
       std::printf("- migrations applied:\n");

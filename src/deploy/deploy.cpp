@@ -147,6 +147,8 @@ struct Context {
   std::int64_t pending = -1;     // migrations pending, once lint ran (-1: unknown, e.g. resumed)
   std::string plan_file;
   History* history = nullptr;  // for the alerts a success resolves
+  // Whether the deploy lock was lost (the release stops between steps); empty: not watched.
+  std::function<bool()> lock_lost;
   // [verify] as `slipway verify` reads it, to know which verify phases apply; null when it does not
   // load (then the commands run and report the problem themselves).
   std::optional<verify::VerifySettings> verify;
@@ -311,6 +313,8 @@ Outcome release_phase(Context& c) {
   if (c.config.deploy.steps.empty()) return Outcome::skipped("no [[deploy.steps]] configured");
   std::string output;
   for (const DeployStep& step : c.config.deploy.steps) {
+    // A step already running when the lock is lost finishes; the next one does not start.
+    if (c.lock_lost && c.lock_lost()) return Outcome::stopped(fmt::format("release step \"{}\"", step.name), output);
     c.record.steps_ran.push_back(step.name);  // before it runs: a failed step may have half-happened
     auto r = run_step(c, step, step.run, "release", output);
     if (!r) return Outcome::failed(fmt::format("{}: {}", step.name, r.error().message), output);
@@ -417,6 +421,9 @@ void announce_and_say(Context& c, EventKind kind) {
 
 void announce_outcome(Context& c) {
   if (c.record.status == "blocked") announce_and_say(c, EventKind::blocked);
+  // Stopped because the lock was lost; a resume of this deploy that took it over speaks for itself.
+  const bool resumed = c.record.lock_lost && c.record.lock_lost->deploy_id == c.record.id;
+  if (c.record.status == "failed" && !resumed) announce_and_say(c, EventKind::failure);
   if (c.record.status == "rolled-back" || c.record.status == "rollback-failed")
     announce_and_say(c, EventKind::rollback);
 }
@@ -439,14 +446,27 @@ std::vector<Phase> deploy_phases(Context& c) {
   return p;
 }
 
-// Renews the deploy lock's lease in the background until stopped.
+// Renews the deploy lock's lease in the background until stopped, and notes when the lock is lost
+// (taken over, removed, or its PostgreSQL session ended): then it stops renewing, and lost() says
+// why. A renewal that failed without losing the lock (SQLite busy) is tried again next time.
 class LeaseKeeper {
  public:
   LeaseKeeper(DeployLock& lock, std::chrono::milliseconds lease) : lock_(lock) {
     thread_ = std::thread([this, lease] {
       std::unique_lock l(m_);
-      while (!cv_.wait_for(l, lease / 3, [this] { return stop_; })) (void)lock_.renew();
+      while (!cv_.wait_for(l, lease / 3, [this] { return stop_; })) {
+        auto renewed = lock_.renew();
+        if (renewed || lock_.held()) continue;
+        lost_why_ = renewed.error().message;  // written once, before the flag that publishes it
+        lost_.store(true, std::memory_order_release);
+        return;
+      }
     });
+  }
+  // Why the lock was lost, or nullopt while it is held. Any thread.
+  [[nodiscard]] std::optional<std::string> lost() const {
+    if (!lost_.load(std::memory_order_acquire)) return std::nullopt;
+    return lost_why_;
   }
   ~LeaseKeeper() {
     {
@@ -462,8 +482,46 @@ class LeaseKeeper {
   std::mutex m_;
   std::condition_variable cv_;
   bool stop_ = false;
+  std::atomic<bool> lost_{false};
+  std::string lost_why_;
   std::thread thread_;
 };
+
+// The lock_lost answer of a runbook run under `keeper`: lost when the renewer says so, or when the
+// lock's row, read through `db` (the history's connection, which still works when the lock's own
+// PostgreSQL session was ended), is no longer this acquisition's; so a takeover is seen at the next
+// phase boundary, not a renewal later. The answer names who holds the lock now.
+std::function<std::optional<LockEvent>()> lock_watch(const LeaseKeeper& keeper, state::Store& db,
+                                                     const DeployLock& lock) {
+  return [&keeper, &db, &lock]() -> std::optional<LockEvent> {
+    auto why = keeper.lost();
+    auto now = DeployLock::status(db);
+    const bool mine = now && *now && lock.is_mine(**now);
+    if (!why && (!now || mine)) return std::nullopt;  // held (or the row could not be read: the renewer decides)
+    LockEvent event{.reason = why.value_or("the deploy lock is no longer this deploy's")};
+    if (now && !*now) event.reason = "the deploy lock was removed (`slipway lock release`)";
+    if (now && *now && !mine) {
+      const LockInfo& h = **now;
+      event = LockEvent{.holder = h.holder,
+                        .host = h.host,
+                        .pid = h.pid,
+                        .deploy_id = h.deploy_id,
+                        .reason = fmt::format("the deploy lock was taken over by {} (pid {}{})", h.holder, h.pid,
+                                              h.deploy_id.empty() ? "" : ", deploy " + h.deploy_id)};
+    }
+    return event;
+  };
+}
+
+// Records (and says) that `lock` was taken over from a stale holder.
+void note_takeover(DeployRecord& record, const DeployLock& lock, const DeployOptions& options) {
+  const Acquired& a = lock.acquired();
+  if (!a.took_over) return;
+  const LockInfo& old = *a.took_over;
+  record.lock_takeover = LockEvent{
+      .holder = old.holder, .host = old.host, .pid = old.pid, .deploy_id = old.deploy_id, .reason = a.stale_reason};
+  if (options.say) options.say(fmt::format("took over a stale deploy lock from {} ({})", old.holder, a.stale_reason));
+}
 
 }  // namespace
 
@@ -597,9 +655,7 @@ Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& optio
                                               .lease = lease,
                                               .wait = options.lock_wait});
   if (!lock) return fail(lock.error());
-  if (lock->acquired().took_over && options.say)
-    options.say(fmt::format("took over a stale deploy lock from {} ({})", lock->acquired().took_over->holder,
-                            lock->acquired().stale_reason));
+  note_takeover(record, *lock, options);
 
   c.history = &history;
   auto phases = deploy_phases(c);
@@ -611,8 +667,11 @@ Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& optio
   Result<void> ran;
   {
     LeaseKeeper keeper(*lock, lease);
+    ro.lock_lost = lock_watch(keeper, **db, *lock);
+    c.lock_lost = [&ro] { return ro.lock_lost().has_value(); };
     announce_and_say(c, EventKind::start);
     ran = run_runbook(record, phases, history, options.observer, ro);
+    c.lock_lost = nullptr;
   }
   (void)lock->release();
   if (!ran) return fail(ran.error());
@@ -659,7 +718,10 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
     Result<void> ran;
     {
       LeaseKeeper keeper(*lock, lease);
+      ro.lock_lost = lock_watch(keeper, **db, *lock);
+      c.lock_lost = [&ro] { return ro.lock_lost().has_value(); };
       ran = roll_back(record, done, history, base.observer, ro);
+      c.lock_lost = nullptr;
     }
     (void)lock->release();
     if (!ran) return fail(ran.error());
@@ -707,6 +769,7 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
                                               .lease = lease,
                                               .wait = base.lock_wait});
   if (!lock) return fail(lock.error());
+  note_takeover(record, *lock, base);
 
   Config to = config;
   to.deploy.upstream = target.upstream;  // where that release listened
@@ -727,7 +790,10 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
   Result<void> ran;
   {
     LeaseKeeper keeper(*lock, lease);
+    ro.lock_lost = lock_watch(keeper, **db, *lock);
+    c.lock_lost = [&ro] { return ro.lock_lost().has_value(); };
     ran = run_runbook(record, phases, history, base.observer, ro);
+    c.lock_lost = nullptr;
   }
   (void)lock->release();
   if (!ran) return fail(ran.error());

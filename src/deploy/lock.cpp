@@ -171,16 +171,32 @@ Result<void> DeployLock::renew() {
     if (!ours) return fail(ours.error());
     if (!*current || !same_holder(**current, acquired_.info) || !*ours) {
       held_ = false;
-      return fail(Error::refused("the deploy lock was taken over by another deploy while this one ran", "deploy lock",
-                                 "see `slipway lock status` and `slipway history`"));
+      std::string what = "the deploy lock's database session was ended";
+      if (!*current) {
+        what = "the deploy lock was removed (`slipway lock release`)";
+      } else if (!same_holder(**current, acquired_.info)) {
+        const LockInfo& now = **current;
+        what = fmt::format("the deploy lock was taken over by {} (pid {}{})", now.holder, now.pid,
+                           now.deploy_id.empty() ? "" : ", deploy " + now.deploy_id);
+      }
+      return fail(Error::refused(what, "deploy lock", "see `slipway lock status` and `slipway history`"));
     }
     acquired_.info.expires = std::chrono::time_point_cast<std::chrono::milliseconds>(env_.now()) + lease_;
     return db_->write_lock(acquired_.info);
   });
   // On PostgreSQL a renewal that failed most likely lost the connection, and the session lock
   // with it: stop counting on the lock (its row, left behind, reads as stale to the next deploy).
-  if (!renewed && db_->has_sessions()) held_ = false;
+  if (!renewed && db_->has_sessions() && held_) {
+    held_ = false;
+    return fail(Error{renewed.error().kind,
+                      "the deploy lock's database session was lost (" + renewed.error().message + ")", "deploy lock",
+                      "see `slipway lock status` and `slipway history`"});
+  }
   return renewed;
+}
+
+bool DeployLock::is_mine(const LockInfo& row) const {
+  return same_holder(row, acquired_.info);
 }
 
 Result<void> DeployLock::release() {

@@ -75,12 +75,19 @@ class DeployLock {
   DeployLock& operator=(DeployLock&&) noexcept;
   ~DeployLock();  // releases, when still held
 
-  // Extends the lease from now. Fails when the lock was taken from us meanwhile (on PostgreSQL:
-  // also when this connection no longer holds the session lock).
+  // Extends the lease from now. Fails when the lock was taken from us meanwhile, saying by whom
+  // ("the deploy lock was taken over by ci@web-2 (pid 4121, deploy d-...)") or that it was
+  // removed; on PostgreSQL also when this connection no longer holds the session lock. After such
+  // a failure held() is false; a failure that leaves held() true (SQLite busy) may be retried.
   Result<void> renew();
   Result<void> release();
 
   [[nodiscard]] const Acquired& acquired() const { return acquired_; }
+  // Whether this process still counts on the lock (false once released or lost).
+  [[nodiscard]] bool held() const { return held_; }
+  // Whether `row` (read through status()) is this acquisition's lock: same host, pid and acquire
+  // time. Safe beside a renew() on another thread (it reads none of what renew() writes).
+  [[nodiscard]] bool is_mine(const LockInfo& row) const;
 
  private:
   DeployLock(state::Store* db, Acquired acquired, LockEnvironment env, std::chrono::milliseconds lease);

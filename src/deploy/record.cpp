@@ -69,6 +69,28 @@ std::vector<PhaseRecord> read_phases(const json::object& o, std::string_view key
   return out;
 }
 
+json::value lock_event_json(const std::optional<LockEvent>& e, bool lost) {
+  if (!e) return nullptr;
+  json::object o{
+      {"holder", e->holder}, {"host", e->host}, {"pid", e->pid}, {"deploy_id", e->deploy_id}, {"reason", e->reason}};
+  if (lost) o["stopped_before"] = e->stopped_before;
+  return o;
+}
+
+std::optional<LockEvent> read_lock_event(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (!v || !v->is_object()) return std::nullopt;
+  const auto& e = v->as_object();
+  LockEvent r;
+  r.holder = str(e, "holder");
+  r.host = str(e, "host");
+  if (const auto* p = e.if_contains("pid"); p && p->is_int64()) r.pid = static_cast<int>(p->as_int64());
+  r.deploy_id = str(e, "deploy_id");
+  r.reason = str(e, "reason");
+  r.stopped_before = str(e, "stopped_before");
+  return r;
+}
+
 }  // namespace
 
 std::string_view to_string(PhaseStatus s) {
@@ -97,7 +119,9 @@ json::object DeployRecord::to_json() const {
            {{"maintenance_on", maintenance_on},
             {"upstream", upstream},
             {"previous_upstream", previous_upstream},
-            {"steps_ran", strings_json(steps_ran)}}}};
+            {"steps_ran", strings_json(steps_ran)}}},
+          {"lock_takeover", lock_event_json(lock_takeover, false)},
+          {"lock_lost", lock_event_json(lock_lost, true)}};
 }
 
 Result<DeployRecord> DeployRecord::from_json(const json::value& v) {
@@ -128,6 +152,8 @@ Result<DeployRecord> DeployRecord::from_json(const json::value& v) {
     r.previous_upstream = str(st, "previous_upstream");
     r.steps_ran = strings(st, "steps_ran");
   }
+  r.lock_takeover = read_lock_event(o, "lock_takeover");
+  r.lock_lost = read_lock_event(o, "lock_lost");
   return r;
 }
 

@@ -29,8 +29,23 @@ struct PhaseRecord {
   std::string output_tail;  // the last lines of its output, redacted
 };
 
+// The deploy lock changing hands while a deploy holds it: in `lock_takeover`, the stale lock this
+// deploy took over (whose it was, why it was stale); in `lock_lost`, the deploy that took this
+// one's lock (or nobody, after `slipway lock release`) and where this deploy stopped.
+struct LockEvent {
+  std::string holder;  // user@host; "" when nobody holds the lock now
+  std::string host;
+  int pid = 0;
+  std::string deploy_id;
+  std::string reason;  // "its lease ran out 4min ago"; "the deploy lock was taken over by ..."
+  // lock_lost only: what did not run: a phase ("switch"), `release step "NAME"`, or "rollback"
+  // (a phase failed after the lock was lost, and the automatic rollback was not run).
+  std::string stopped_before;
+};
+
 // running -> succeeded | blocked | failed | rolled-back | rollback-failed; a record left at
-// running by a process that is gone is reported as interrupted.
+// running by a process that is gone is reported as interrupted. `failed` with `lock_lost` set: the
+// deploy lost its lock and stopped without rolling back (another deploy owns production now).
 struct DeployRecord {
   std::string id;
   std::string kind = "deploy";  // deploy | rollback
@@ -51,9 +66,11 @@ struct DeployRecord {
   std::vector<PhaseRecord> rollback;  // the automatic rollback's steps, when one ran
   // What is true of the world now, for a report after a crash or a failed rollback.
   bool maintenance_on = false;
-  std::string upstream;                // where this release listens (the gate's upstream after it)
-  std::string previous_upstream;       // the gate's upstream before it, for switching back
-  std::vector<std::string> steps_ran;  // release steps that ran (and were not rolled back)
+  std::string upstream;                    // where this release listens (the gate's upstream after it)
+  std::string previous_upstream;           // the gate's upstream before it, for switching back
+  std::vector<std::string> steps_ran;      // release steps that ran (and were not rolled back)
+  std::optional<LockEvent> lock_takeover;  // the stale lock this deploy took over, if it did
+  std::optional<LockEvent> lock_lost;      // who took this deploy's lock while it ran, if anyone
 
   [[nodiscard]] boost::json::object to_json() const;
   static Result<DeployRecord> from_json(const boost::json::value& v);

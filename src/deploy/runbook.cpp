@@ -11,16 +11,26 @@ namespace slipway::deploy {
 
 namespace {
 
+std::optional<LockEvent> lock_lost(const RunbookOptions& options) {
+  return options.lock_lost ? options.lock_lost() : std::nullopt;
+}
+
+// Whether `lost` went to a resume (or rollback) of this very deploy: the record is that
+// process's now, and this one must not write it again.
+bool resumed_elsewhere(const DeployRecord& record, const std::optional<LockEvent>& lost) {
+  return lost && !lost->deploy_id.empty() && lost->deploy_id == record.id;
+}
+
 class Runner {
  public:
   Runner(DeployRecord& record, History& history, Observer* observer, const RunbookOptions& options)
       : record_(record), history_(history), observer_(observer), options_(options) {}
 
-  // Runs one phase into `slot`, saving before and after.
-  Result<PhaseStatus> run(PhaseRecord& slot, const std::function<Outcome()>& body, bool rolling_back) {
+  // Runs one phase into `slot`, saving before and after; returns its outcome.
+  Result<Outcome> run(PhaseRecord& slot, const std::function<Outcome()>& body, bool rolling_back) {
     slot.status = PhaseStatus::running;
     slot.started_at = now_rfc3339();
-    if (auto s = history_.save(record_); !s) return fail(s.error());
+    if (auto s = save(); !s) return fail(s.error());
     if (observer_) observer_->started(slot, rolling_back);
     const auto start = options_.clock();
     Outcome outcome;
@@ -34,12 +44,17 @@ class Runner {
     slot.status = outcome.status;
     slot.summary = redact(outcome.summary);
     slot.output_tail = output_tail(outcome.output, options_.tail_lines);
-    if (auto s = history_.save(record_); !s) return fail(s.error());
+    if (auto s = save(); !s) return fail(s.error());
     if (observer_) observer_->finished(slot, rolling_back);
-    return outcome.status;
+    return outcome;
   }
 
  private:
+  Result<void> save() {
+    if (resumed_elsewhere(record_, lock_lost(options_))) return {};
+    return history_.save(record_);
+  }
+
   DeployRecord& record_;
   History& history_;
   Observer* observer_;
@@ -51,6 +66,37 @@ PhaseRecord& slot_for(DeployRecord& record, const std::string& name) {
     if (p.name == name) return p;
   record.phases.push_back(PhaseRecord{name});
   return record.phases.back();
+}
+
+// A rollback whose lock was lost stops before its next step (`rollback-failed`): the deploy that
+// holds the lock now owns production. nullopt while the lock is held.
+std::optional<Result<void>> stop_rollback_if_lost(DeployRecord& record, const RunbookOptions& options,
+                                                  const std::string& step, History& history) {
+  auto lost = lock_lost(options);
+  if (!lost) return std::nullopt;
+  record.status = "rollback-failed";
+  record.reason += fmt::format("; {} during the rollback, which stopped before {}", lost->reason, step);
+  if (record.maintenance_on) record.reason += ", so maintenance mode stays on";
+  lost->stopped_before = "rollback " + step;
+  const bool theirs = resumed_elsewhere(record, lost);
+  record.lock_lost = std::move(*lost);
+  record.finished_at = now_rfc3339();
+  if (theirs) return Result<void>{};
+  return history.save(record);
+}
+
+// Ends a deploy whose lock was lost: `failed`, nothing undone, `lock_lost` saying what did not run.
+Result<void> stop_for_lost_lock(DeployRecord& record, LockEvent lost, std::string stopped_before, std::string where,
+                                History& history) {
+  const bool theirs = resumed_elsewhere(record, lost);
+  record.status = "failed";
+  record.reason = fmt::format("{} while this deploy ran; {}{}", lost.reason, where,
+                              theirs ? " (the record is the resumed deploy's now, and this one left it alone)" : "");
+  lost.stopped_before = std::move(stopped_before);
+  record.lock_lost = std::move(lost);
+  record.finished_at = now_rfc3339();
+  if (theirs) return {};
+  return history.save(record);
 }
 
 }  // namespace
@@ -88,12 +134,23 @@ Result<void> run_runbook(DeployRecord& record, std::vector<Phase>& phases, Histo
       done.push_back(&phase);
       continue;
     }
-    auto status = runner.run(slot, phase.run, false);
-    if (!status) return fail(status.error());
-    if (*status == PhaseStatus::skipped) continue;
+    if (auto lost = lock_lost(options))
+      return stop_for_lost_lock(record, std::move(*lost), phase.name, "stopped before " + phase.name, history);
+    auto outcome = runner.run(slot, phase.run, false);
+    if (!outcome) return fail(outcome.error());
+    if (outcome->status == PhaseStatus::skipped) continue;
     done.push_back(&phase);
-    if (*status == PhaseStatus::failed && !phase.best_effort) {
+    if (outcome->status == PhaseStatus::failed && !phase.best_effort) {
       failed = &phase;
+      if (phase.gatekeeper) break;  // nothing changed: blocked, whoever holds the lock
+      if (auto lost = lock_lost(options)) {
+        if (!outcome->stopped_before.empty())
+          return stop_for_lost_lock(record, std::move(*lost), outcome->stopped_before,
+                                    "stopped before " + outcome->stopped_before, history);
+        return stop_for_lost_lock(record, std::move(*lost), "rollback",
+                                  fmt::format("{} failed ({}) and was not rolled back", phase.name, slot.summary),
+                                  history);
+      }
       break;
     }
   }
@@ -130,23 +187,26 @@ Result<void> roll_back(DeployRecord& record, const std::vector<const Phase*>& do
       last.push_back(p);
       continue;
     }
+    if (auto stop = stop_rollback_if_lost(record, options, "undo " + p->name, history)) return *stop;
     record.rollback.push_back(PhaseRecord{"undo " + p->name});
-    auto status = runner.run(record.rollback.back(), p->undo, true);
-    if (!status) return fail(status.error());
-    if (*status == PhaseStatus::failed) clean = false;
+    auto outcome = runner.run(record.rollback.back(), p->undo, true);
+    if (!outcome) return fail(outcome.error());
+    if (outcome->status == PhaseStatus::failed) clean = false;
   }
   if (clean && options.reverify) {
+    if (auto stop = stop_rollback_if_lost(record, options, "verify", history)) return *stop;
     record.rollback.push_back(PhaseRecord{"verify"});
-    auto status = runner.run(record.rollback.back(), options.reverify, true);
-    if (!status) return fail(status.error());
-    if (*status == PhaseStatus::failed) clean = false;
+    auto outcome = runner.run(record.rollback.back(), options.reverify, true);
+    if (!outcome) return fail(outcome.error());
+    if (outcome->status == PhaseStatus::failed) clean = false;
   }
   if (clean) {
     for (const Phase* p : last) {
+      if (auto stop = stop_rollback_if_lost(record, options, "undo " + p->name, history)) return *stop;
       record.rollback.push_back(PhaseRecord{"undo " + p->name});
-      auto status = runner.run(record.rollback.back(), p->undo, true);
-      if (!status) return fail(status.error());
-      if (*status == PhaseStatus::failed) clean = false;
+      auto outcome = runner.run(record.rollback.back(), p->undo, true);
+      if (!outcome) return fail(outcome.error());
+      if (outcome->status == PhaseStatus::failed) clean = false;
     }
   }
   record.status = clean ? "rolled-back" : "rollback-failed";

@@ -12,10 +12,19 @@
 // `undo_last` (maintenance) stay as they are and the record says `rollback-failed`, with the
 // state of everything. The record is saved at every phase boundary, so a crash leaves it
 // `running` with exactly the phases that finished.
+//
+// A deploy whose lock was taken over (its lease ran out while it hung, `slipway lock release`, or
+// on PostgreSQL its session was ended) stops at the next phase boundary, or between two release
+// steps: the record says `failed`, `lock_lost` says who has the lock and what did not run, and
+// nothing is undone, because the deploy that holds the lock now owns production and an undo would
+// fight it. A phase that fails once the lock is lost is not rolled back either. When the lock went
+// to `slipway deploy --resume` (or `rollback`) of this very deploy, the record is that process's
+// now: this one stops without writing it again.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,7 +36,8 @@ namespace slipway::deploy {
 struct Outcome {
   PhaseStatus status = PhaseStatus::ok;  // ok, skipped or failed
   std::string summary;
-  std::string output;  // kept as the record's output tail, redacted
+  std::string output;          // kept as the record's output tail, redacted
+  std::string stopped_before;  // a phase that stopped part-way because the lock was lost: what did not run
 
   static Outcome ok(std::string summary = {}, std::string output = {}) {
     return {PhaseStatus::ok, std::move(summary), std::move(output)};
@@ -35,6 +45,10 @@ struct Outcome {
   static Outcome skipped(std::string why) { return {PhaseStatus::skipped, std::move(why), {}}; }
   static Outcome failed(std::string why, std::string output = {}) {
     return {PhaseStatus::failed, std::move(why), std::move(output)};
+  }
+  // Stopped before `what` (`release step "web"`) because the deploy lock was lost.
+  static Outcome stopped(std::string what, std::string output = {}) {
+    return {PhaseStatus::failed, "stopped before " + what + ": the deploy lock was lost", std::move(output), what};
   }
 };
 
@@ -58,6 +72,9 @@ struct RunbookOptions {
   std::function<Outcome()> reverify;  // verify again after an undo; empty = skip
   std::function<std::chrono::steady_clock::time_point()> clock = [] { return std::chrono::steady_clock::now(); };
   std::function<void(const DeployRecord&)> before_rollback;  // notify "rolling back", for example
+  // Once the deploy lock was lost: who holds it now and why (its `reason` reads "the deploy lock
+  // was taken over by ..."); nullopt while it is held. Asked at every phase boundary. Empty: never.
+  std::function<std::optional<LockEvent>()> lock_lost;
   std::size_t tail_lines = 20;
 };
 

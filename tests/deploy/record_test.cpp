@@ -72,6 +72,37 @@ TEST_P(HistoryTest, WhatIsSavedComesBackTheSame) {
   EXPECT_FALSE(missing->has_value());
 }
 
+TEST_P(HistoryTest, LockTakeoverAndLockLostComeBackTheSame) {
+  DeployRecord d1 = make("d1", "deploy", "v1", "failed");
+  d1.lock_takeover = LockEvent{.holder = "ci@ci-runner-2",
+                               .host = "ci-runner-2",
+                               .pid = 4242,
+                               .deploy_id = "d-hung",
+                               .reason = "its lease ran out 5min ago"};
+  d1.lock_lost = LockEvent{.holder = "ann@web-2",
+                           .host = "web-2",
+                           .pid = 77,
+                           .deploy_id = "d2",
+                           .reason = "the deploy lock was taken over by ann@web-2 (pid 77, deploy d2)",
+                           .stopped_before = "switch"};
+  ASSERT_TRUE(history_->save(d1).has_value());
+  ASSERT_TRUE(history_->save(make("d0", "deploy", "v0", "succeeded")).has_value());
+  auto found = history_->find("d1");
+  ASSERT_TRUE(found.has_value() && found->has_value()) << (found ? "" : found.error().render());
+  EXPECT_EQ(boost::json::serialize((*found)->to_json()), boost::json::serialize(d1.to_json()));
+  ASSERT_TRUE((*found)->lock_takeover.has_value());
+  EXPECT_EQ((*found)->lock_takeover->pid, 4242);
+  EXPECT_EQ((*found)->lock_takeover->reason, "its lease ran out 5min ago");
+  ASSERT_TRUE((*found)->lock_lost.has_value());
+  EXPECT_EQ((*found)->lock_lost->stopped_before, "switch");
+  EXPECT_EQ((*found)->lock_lost->deploy_id, "d2");
+  // A record without them says so with nulls, not with empty objects.
+  auto other = history_->find("d0");
+  ASSERT_TRUE(other.has_value() && other->has_value());
+  EXPECT_FALSE((*other)->lock_takeover.has_value());
+  EXPECT_TRUE((*other)->to_json().at("lock_lost").is_null());
+}
+
 TEST_P(HistoryTest, SavingAgainUpdatesTheRecordInPlace) {
   DeployRecord d1 = make("d1", "deploy", "v1", "running");
   ASSERT_TRUE(history_->save(d1).has_value());

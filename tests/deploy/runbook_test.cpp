@@ -75,6 +75,8 @@ class RunbookTest : public ::testing::Test {
       calls_.push_back("reverify");
       return reverify_fails_ ? Outcome::failed("still broken") : Outcome::ok();
     };
+    options.lock_lost = [this] { return lost_; };
+    options.before_rollback = [this](const DeployRecord&) { calls_.push_back("before rollback"); };
     auto r = run_runbook(record_, phases, *history_, nullptr, options);
     if (!r) return fail(r.error());
     return record_;
@@ -87,7 +89,17 @@ class RunbookTest : public ::testing::Test {
   std::vector<std::string> calls_;
   std::string undo_fails_;
   bool reverify_fails_ = false;
+  std::optional<LockEvent> lost_;  // what the lease renewer would report once the lock is taken over
 };
+
+// What the deploy reports once `slipway deploy` on web-2 took the lock over.
+LockEvent taken_over() {
+  return LockEvent{.holder = "ann@web-2",
+                   .host = "web-2",
+                   .pid = 4121,
+                   .deploy_id = "d2",
+                   .reason = "the deploy lock was taken over by ann@web-2 (pid 4121, deploy d2)"};
+}
 
 using Calls = std::vector<std::string>;
 
@@ -122,7 +134,8 @@ TEST_F(RunbookTest, AFailedVerifyUndoesInReverseAndLeavesMaintenanceLast) {
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, "rolled-back");
   EXPECT_EQ(calls_, (Calls{"check", "lint", "backup", "maintenance-on", "migrate", "release", "switch", "verify",
-                           "undo switch", "undo release", "undo migrate", "reverify", "undo maintenance-on"}));
+                           "before rollback", "undo switch", "undo release", "undo migrate", "reverify",
+                           "undo maintenance-on"}));
   ASSERT_EQ(r->rollback.size(), 5U);
   EXPECT_EQ(r->rollback[3].name, "verify");
   EXPECT_EQ(r->rollback[4].name, "undo maintenance-on");
@@ -135,8 +148,8 @@ TEST_F(RunbookTest, AFailedReleaseStepIsItselfUndone) {
   auto r = run(phases);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, "rolled-back");
-  EXPECT_EQ(calls_, (Calls{"check", "lint", "backup", "maintenance-on", "migrate", "release", "undo release",
-                           "undo migrate", "reverify", "undo maintenance-on"}));
+  EXPECT_EQ(calls_, (Calls{"check", "lint", "backup", "maintenance-on", "migrate", "release", "before rollback",
+                           "undo release", "undo migrate", "reverify", "undo maintenance-on"}));
 }
 
 TEST_F(RunbookTest, AFailingUndoKeepsMaintenanceOn) {
@@ -230,6 +243,125 @@ TEST_F(RunbookTest, LastSucceededSkipsFailuresAndTheGivenId) {
   ASSERT_TRUE(all.has_value());
   ASSERT_EQ(all->size(), 2U);
   EXPECT_EQ(all->front().id, "d2");  // newest first
+}
+
+TEST_F(RunbookTest, ALockTakenOverDuringAPhaseStopsTheDeployBeforeTheNextWithoutRollingBack) {
+  auto phases = deploy_phases("");
+  phases[5].run = [this] {  // release: another deploy takes the lock over while it runs
+    calls_.push_back("release");
+    lost_ = taken_over();
+    return Outcome::ok("2 steps ran");
+  };
+  auto r = run(phases);
+  ASSERT_TRUE(r.has_value()) << r.error().render();
+  EXPECT_EQ(r->status, "failed");
+  EXPECT_EQ(r->reason,
+            "the deploy lock was taken over by ann@web-2 (pid 4121, deploy d2) while this deploy ran; stopped "
+            "before switch");
+  // No undo, no re-verification, no "rolling back" announcement: the other deploy owns production.
+  EXPECT_EQ(calls_, (Calls{"check", "lint", "backup", "maintenance-on", "migrate", "release"}));
+  EXPECT_TRUE(r->rollback.empty());
+  EXPECT_TRUE(r->maintenance_on);
+  EXPECT_EQ(r->phase("release")->status, PhaseStatus::ok);
+  EXPECT_EQ(r->phase("switch")->status, PhaseStatus::pending);
+  ASSERT_TRUE(r->lock_lost.has_value());
+  EXPECT_EQ(r->lock_lost->stopped_before, "switch");
+  EXPECT_EQ(r->lock_lost->holder, "ann@web-2");
+  EXPECT_FALSE(r->finished_at.empty());
+  auto saved = history_->find("d1");
+  ASSERT_TRUE(saved.has_value() && saved->has_value());
+  EXPECT_EQ((*saved)->status, "failed");
+  ASSERT_TRUE((*saved)->lock_lost.has_value());
+  EXPECT_EQ((*saved)->lock_lost->deploy_id, "d2");
+}
+
+TEST_F(RunbookTest, AReleaseStoppedBetweenStepsNamesTheStepThatDidNotRun) {
+  auto phases = deploy_phases("");
+  phases[5].run = [this] {
+    calls_.push_back("release");
+    lost_ = taken_over();
+    return Outcome::stopped("release step \"warm the caches\"", "$ first step\nok");
+  };
+  auto r = run(phases);
+  ASSERT_TRUE(r.has_value()) << r.error().render();
+  EXPECT_EQ(r->status, "failed");
+  EXPECT_TRUE(r->reason.ends_with("while this deploy ran; stopped before release step \"warm the caches\""))
+      << r->reason;
+  EXPECT_EQ(calls_.back(), "release");
+  EXPECT_TRUE(r->rollback.empty());
+  EXPECT_EQ(r->phase("release")->status, PhaseStatus::failed);
+  ASSERT_TRUE(r->lock_lost.has_value());
+  EXPECT_EQ(r->lock_lost->stopped_before, "release step \"warm the caches\"");
+}
+
+TEST_F(RunbookTest, ALockTakenOverByAResumeOfThisDeployLeavesTheRecordToIt) {
+  // `slipway deploy --resume` took the hung deploy's lock over and continues the same record:
+  // the hung process, woken up, stops and must not overwrite what the resume writes.
+  auto phases = deploy_phases("");
+  phases[5].run = [this] {
+    calls_.push_back("release");
+    lost_ = taken_over();
+    lost_->deploy_id = "d1";
+    return Outcome::ok("2 steps ran");
+  };
+  auto r = run(phases);
+  ASSERT_TRUE(r.has_value()) << r.error().render();
+  EXPECT_EQ(r->status, "failed");
+  EXPECT_NE(r->reason.find("the record is the resumed deploy's now"), std::string::npos) << r->reason;
+  EXPECT_EQ(calls_.back(), "release");
+  auto saved = history_->find("d1");
+  ASSERT_TRUE(saved.has_value() && saved->has_value());
+  EXPECT_EQ((*saved)->status, "running");  // as last written before the lock went to the resume
+  EXPECT_EQ((*saved)->phase("release")->status, PhaseStatus::running);
+  EXPECT_FALSE((*saved)->lock_lost.has_value());
+}
+
+TEST_F(RunbookTest, APhaseThatFailsOnceTheLockIsLostIsNotRolledBack) {
+  auto phases = deploy_phases("migrate");
+  phases[4].run = [this] {
+    calls_.push_back("migrate");
+    lost_ = taken_over();
+    return Outcome::failed("migrate broke");
+  };
+  auto r = run(phases);
+  ASSERT_TRUE(r.has_value()) << r.error().render();
+  EXPECT_EQ(r->status, "failed");
+  EXPECT_EQ(calls_, (Calls{"check", "lint", "backup", "maintenance-on", "migrate"}));
+  EXPECT_NE(r->reason.find("migrate failed (migrate broke) and was not rolled back"), std::string::npos) << r->reason;
+  ASSERT_TRUE(r->lock_lost.has_value());
+  EXPECT_EQ(r->lock_lost->stopped_before, "rollback");
+}
+
+TEST_F(RunbookTest, ARollbackWhoseLockIsLostStopsBeforeItsNextUndo) {
+  auto phases = deploy_phases("verify");
+  phases[6].undo = [this] {  // undo switch: the lock is taken over while it runs
+    calls_.push_back("undo switch");
+    lost_ = taken_over();
+    return Outcome::ok();
+  };
+  auto r = run(phases);
+  ASSERT_TRUE(r.has_value()) << r.error().render();
+  EXPECT_EQ(r->status, "rollback-failed");
+  EXPECT_EQ(calls_.back(), "undo switch");
+  EXPECT_NE(r->reason.find("taken over by ann@web-2 (pid 4121, deploy d2) during the rollback, which stopped before "
+                           "undo release, so maintenance mode stays on"),
+            std::string::npos)
+      << r->reason;
+  ASSERT_TRUE(r->lock_lost.has_value());
+  EXPECT_EQ(r->lock_lost->stopped_before, "rollback undo release");
+}
+
+TEST_F(RunbookTest, ABlockedDeployStaysBlockedWhoeverHoldsTheLock) {
+  auto phases = deploy_phases("lint");
+  phases[1].run = [this] {
+    calls_.push_back("lint");
+    lost_ = taken_over();
+    return Outcome::failed("lint broke");
+  };
+  auto r = run(phases);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, "blocked");  // nothing changed, so nothing to say about production
+  EXPECT_FALSE(r->lock_lost.has_value());
 }
 
 TEST(OutputTail, KeepsTheLastLines) {

@@ -12,6 +12,10 @@
 #   lock         two deploys at once: the second exits 1 naming the holder
 #   lease        a lock row whose holder runs on another host: refused while its lease runs, taken
 #                over (saying the lease ran out) once it has run out
+#   lostlock     a deploy whose lock is lost stops at its next phase boundary, recorded failed,
+#                undoing nothing: `slipway lock release` during its slow release step; then a hung
+#                deploy (SIGSTOP) whose short lease runs out is taken over by `deploy --resume`,
+#                which records the takeover, and the hung one, woken up, stops before switch
 #   pgstate      state.url on PostgreSQL: deploy, history, lock status from the shared database;
 #                a second deploy exits 1 naming the holder; the holder killed -9, its session
 #                ended, `deploy --resume` takes the lock over; the state password printed nowhere
@@ -322,8 +326,95 @@ if [[ lease =~ $ONLY ]]; then
   grep -q "took over a stale deploy lock from ci@ci-runner-2 (its lease ran out" "$OUT" ||
     die "the deploy does not say it took the expired lock over: $(cat "$OUT")"
   expect "$(record version status)" "v1	succeeded" "the deploy that took the lock over"
+  expect "$(record lock_takeover.deploy_id lock_takeover.pid)" "d-hung	4242" "the takeover in its record"
   expect "$(lock_json deploy_id)" "" "the lock after that deploy (released)"
   PASSED+=(lease)
+fi
+
+# ---- a deploy that loses its lock stops; a takeover is recorded -------------------------------
+if [[ lostlock =~ $ONLY ]]; then
+  scenario lostlock
+  # A 2 s lease, so a hung deploy's runs out within the scenario; no maintenance, so what a stopped
+  # deploy leaves does not keep the next one's verify out.
+  sed -i 's/^maintenance = "maintenance"$/maintenance = "off"\nlock_lease = "2s"/' "$CONFIG"
+  grep -q '^lock_lease = "2s"$' "$CONFIG" || die "deploy.lock_lease was not set in $CONFIG"
+  record_of() { # record_of ID FIELD: a field of that deploy's record
+    "$SLIPWAY" history "$1" --config "$CONFIG" --format json | node -e '
+      const r = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      const v = process.argv[1].split(".").reduce((o, p) => (o == null ? o : o[p]), r);
+      console.log(Array.isArray(v) ? v.map((x) => x.name + ":" + x.status).join(",") : String(v ?? ""));' "$2"
+  }
+  # in_last_step N: wait until the Nth v2 deploy ran the step that records its hook variables, so
+  # it is in its last (slow) step.
+  in_last_step() {
+    for _ in $(seq 1 300); do
+      (($(grep -c '^v2 ' "$E2E_MARKS/ran" 2>/dev/null || true) >= $1)) && break
+      sleep 0.1
+    done
+    (($(grep -c '^v2 ' "$E2E_MARKS/ran") >= $1)) || die "deploy $1 of v2 did not reach its last release step"
+    sleep 0.5
+  }
+  deploy v1 && expect "$code" 0 "v1 deploy"
+
+  # 1. `slipway lock release` while the deploy runs its slow release step.
+  demo_release_env v2
+  E2E_STEP_SLEEP=3 "$SLIPWAY" deploy --version v2 --config "$CONFIG" >"$DEMO_DIR/released.out" 2>&1 &
+  first=$!
+  in_last_step 1
+  run_slipway lock release
+  expect "$code" 0 "slipway lock release during the deploy"
+  set +e
+  wait "$first"
+  rc=$?
+  set -e
+  expect "$rc" 1 "exit code of the deploy whose lock was released"
+  grep -q 'the deploy lock was removed (`slipway lock release`) while this deploy ran; stopped before switch' \
+    "$DEMO_DIR/released.out" || die "the stopped deploy does not say why: $(cat "$DEMO_DIR/released.out")"
+  grep -q "no rollback was run" "$DEMO_DIR/released.out" || die "the stopped deploy does not say it undid nothing"
+  grep -q "slipway history d-" "$DEMO_DIR/released.out" || die "the stopped deploy does not say what to do next"
+  IFS=$'\t' read -r id status stopped rollback <<<"$(record id status lock_lost.stopped_before rollback)"
+  expect "$status/$stopped/$rollback" failed/switch/ "the record of the stopped deploy (status/stopped before/rollback)"
+  [[ $(record reason) == *"removed (\`slipway lock release\`) while this deploy ran; stopped before switch" ]] ||
+    die "the record's reason: $(record reason)"
+  for p in switch verify maintenance-off; do expect "$(phase_of "$p")" pending "phase $p of the stopped deploy"; done
+  expect "$(phase_of release)" ok "phase release of the stopped deploy (its step finished)"
+  [[ -s $E2E_MARKS/undone ]] && die "a rollback command ran for the stopped deploy"
+  expect "$(served_release)" v1 "release served after the stopped deploy (no switch)"
+  "$SLIPWAY" history "$id" --config "$CONFIG" | grep -q "lock lost: the deploy lock was removed" ||
+    die "slipway history $id does not show the lost lock"
+
+  # 2. A hung deploy (SIGSTOP) past its lease: `deploy --resume` takes it over and records so.
+  E2E_STEP_SLEEP=2 "$SLIPWAY" deploy --version v2 --config "$CONFIG" >"$DEMO_DIR/hung.out" 2>&1 &
+  hung=$!
+  in_last_step 2
+  kill -STOP "$hung"
+  sleep 2.5 # its 2 s lease runs out
+  E2E_STEP_SLEEP=3 "$SLIPWAY" deploy --version v2 --resume --config "$CONFIG" >"$DEMO_DIR/resume.out" 2>&1 &
+  resume=$!
+  for _ in $(seq 1 100); do
+    [[ $(lock_json pid) == "$resume" ]] && break
+    sleep 0.1
+  done
+  expect "$(lock_json pid)" "$resume" "the lock's holder once the resume started"
+  kill -CONT "$hung"
+  set +e
+  wait "$hung"
+  rc=$?
+  set -e
+  expect "$rc" 1 "exit code of the hung deploy, woken up after the takeover"
+  grep -q "the deploy lock was taken over by .* (pid $resume, deploy d-.*) while this deploy ran; stopped before" \
+    "$DEMO_DIR/hung.out" || die "the hung deploy does not name who took its lock: $(cat "$DEMO_DIR/hung.out")"
+  grep -Eq ' switch +[0-9]+\.[0-9]s ' "$DEMO_DIR/hung.out" && die "the hung deploy ran switch after losing its lock"
+  grep -q "rolling back" "$DEMO_DIR/hung.out" && die "the hung deploy rolled back after losing its lock"
+  wait "$resume" || die "the resumed deploy failed: $(tail -n 20 "$DEMO_DIR/resume.out")"
+  IFS=$'\t' read -r status holder pid reason <<<"$(record status lock_takeover.holder lock_takeover.pid lock_takeover.reason)"
+  expect "$status/$pid" "succeeded/$hung" "the resumed deploy's record (status/pid of the lock it took over)"
+  [[ $holder == *@* && $reason == "its lease ran out"* ]] || die "lock_takeover of the resumed deploy: $holder, $reason"
+  "$SLIPWAY" history --config "$CONFIG" --format markdown | grep -q "took over the stale deploy lock of .* (pid $hung" ||
+    die "the markdown history does not show the takeover"
+  expect "$(served_release)" v2 "release served after the resumed deploy"
+  [[ -s $E2E_MARKS/undone ]] && die "a rollback command ran"
+  PASSED+=(lostlock)
 fi
 
 # ---- state.url on PostgreSQL: one lock and one history for every machine --------------------
