@@ -1,6 +1,6 @@
 // The proxy: Asio C++20 coroutines, one io_context per thread.
 //
-// Each proxy thread owns an io_context, an acceptor on the shared listening socket, its client
+// Each proxy thread owns an io_context, its own listening socket on the port, its client
 // sessions and its own pool of idle upstream connections. Nothing else ever touches a worker's
 // io_context, so it runs without Asio's internal locking (BOOST_ASIO_CONCURRENCY_HINT_UNSAFE),
 // and nothing on the request path takes a lock. Timeouts are deadlines on each connection that
@@ -18,12 +18,7 @@
 // retried once on a fresh connection (only when nothing of the answer was read).
 #include "gate/proxy.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <deque>
 #include <memory_resource>
 #include <optional>
@@ -211,8 +206,8 @@ class Worker {
 
   void run() { ioc_.run(); }
 
-  // Accepts on its own copy of the listening socket, and sweeps deadlines, until stopped.
-  Result<void> start(const tcp& protocol, Acceptor::native_handle_type listen_fd);
+  // Accepts on its own listening socket, and sweeps deadlines, until stopped.
+  Result<void> start(const tcp::endpoint& listen);
 
  private:
   struct Exchange;  // one request's facts, for the access log and metrics
@@ -824,20 +819,28 @@ constexpr std::string_view kBusy =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 25\r\nRetry-After: 1\r\n"
     "Connection: close\r\n\r\ntoo many open connections";
 
-Result<void> Worker::start(const tcp& protocol, Acceptor::native_handle_type listen_fd) {
-  // A copy of the listening socket in this worker's own reactor: the kernel wakes whichever
-  // worker is waiting, and the others find nothing to accept.
-  const int fd = ::fcntl(listen_fd, F_DUPFD_CLOEXEC, 0);
-  if (fd < 0)
-    return fail(
-        Error::environment(fmt::format("cannot share the listening socket: {}", std::strerror(errno)), "gate.listen"));
-  acceptor_.emplace(ioc_.get_executor());
+// `reuse_port`: one of the proxy threads' listening sockets, which share the port; the kernel
+// spreads new connections over them. (One socket that every thread accepts from sends most
+// connections to whichever thread happens to be awake, and leaves the other idle.)
+Result<void> open_acceptor(Acceptor& acceptor, const tcp::endpoint& ep, std::string_view key, bool reuse_port = false) {
+  using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
   beast::error_code ec;
-  acceptor_->assign(protocol, fd, ec);
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec && reuse_port) acceptor.set_option(ReusePort(true), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    ::close(fd);
-    return fail(Error::environment(fmt::format("cannot share the listening socket: {}", ec.message()), "gate.listen"));
+    return fail(
+        Error::environment(fmt::format("cannot listen on {}:{}: {}", ep.address().to_string(), ep.port(), ec.message()),
+                           std::string(key), "is another process using the port?"));
   }
+  return {};
+}
+
+Result<void> Worker::start(const tcp::endpoint& listen) {
+  acceptor_.emplace(ioc_.get_executor());
+  if (auto ok = open_acceptor(*acceptor_, listen, "gate.listen", true); !ok) return ok;
   asio::co_spawn(ioc_, accept_loop(), asio::detached);
   asio::co_spawn(ioc_, sweep(), asio::detached);
   return {};
@@ -927,20 +930,6 @@ Result<tcp::endpoint> endpoint_of(const std::string& text, std::string_view key)
   return tcp::endpoint(address, hp->port);
 }
 
-Result<void> open_acceptor(Acceptor& acceptor, const tcp::endpoint& ep, std::string_view key) {
-  beast::error_code ec;
-  acceptor.open(ep.protocol(), ec);
-  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(ep, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return fail(
-        Error::environment(fmt::format("cannot listen on {}:{}: {}", ep.address().to_string(), ep.port(), ec.message()),
-                           std::string(key), "is another process using the port?"));
-  }
-  return {};
-}
-
 }  // namespace
 
 std::size_t proxy_threads(const GateConfig& config) {
@@ -961,12 +950,17 @@ Result<void> serve(Gate& gate, const std::function<void()>& ready) {
   if (!listen_ep) return fail(listen_ep.error());
   auto admin_ep = endpoint_of(cfg.admin_listen, "gate.admin_listen");
   if (!admin_ep) return fail(admin_ep.error());
-  Acceptor acceptor(main.get_executor());
   Acceptor admin(main.get_executor());
-  if (auto ok = open_acceptor(acceptor, *listen_ep, "gate.listen"); !ok) return ok;
   if (auto ok = open_acceptor(admin, *admin_ep, "gate.admin_listen"); !ok) return ok;
+  {
+    // The threads' sockets share the port (SO_REUSEPORT), which would let a second gate share it
+    // too: first make sure that nothing else listens there, with a socket that does not share.
+    Acceptor probe(main.get_executor());
+    if (auto ok = open_acceptor(probe, *listen_ep, "gate.listen"); !ok) return ok;
+    *listen_ep = probe.local_endpoint();  // the port the kernel chose, for port 0
+  }
   for (auto& w : workers) {
-    if (auto ok = w->start(listen_ep->protocol(), acceptor.native_handle()); !ok) return ok;
+    if (auto ok = w->start(*listen_ep); !ok) return ok;
   }
 
   asio::co_spawn(
@@ -1000,7 +994,6 @@ Result<void> serve(Gate& gate, const std::function<void()>& ready) {
     if (e) return;
     gate.stopping.store(true);  // the workers close their acceptors at their next sweep
     beast::error_code ignored;
-    acceptor.close(ignored);
     admin.close(ignored);
     deadline = clock::now() + std::min<Duration>(cfg.drain_timeout, std::chrono::seconds(10));
     check({});

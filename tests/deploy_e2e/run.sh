@@ -171,6 +171,17 @@ phase_of() { # phase_of NAME: its status in the newest record
     const r = JSON.parse(require("fs").readFileSync(0, "utf8")).deploys[0] || {phases: []};
     console.log((r.phases.find((p) => p.name === process.argv[1]) || {}).status || "absent");' "$1"
 }
+# slow_deploy VERSION SECONDS OUT: a deploy in the background (pid in SLOW_PID) whose release
+# steps each sleep SECONDS; returns once its release phase runs.
+slow_deploy() {
+  E2E_STEP_SLEEP=$2 "$SLIPWAY" deploy --version "$1" --config "$CONFIG" >"$3" 2>&1 &
+  SLOW_PID=$!
+  for _ in $(seq 1 300); do
+    [[ $(phase_of release) == running ]] && break
+    sleep 0.1
+  done
+  expect "$(phase_of release)" running "the first deploy reached its release phase"
+}
 gate_field() { "$SLIPWAY" gate status --config "$CONFIG" --format json | node -e '
   console.log(JSON.parse(require("fs").readFileSync(0, "utf8"))[process.argv[1]] ?? "");' "$1"; }
 served_release() {
@@ -284,13 +295,8 @@ if [[ lock =~ $ONLY ]]; then
   scenario lock
   deploy v1 && expect "$code" 0 "v1 deploy"
   demo_release_env v2
-  E2E_STEP_SLEEP=20 "$SLIPWAY" deploy --version v2 --config "$CONFIG" >"$DEMO_DIR/first.out" 2>&1 &
-  first=$!
-  for _ in $(seq 1 300); do
-    [[ $(phase_of release) == running ]] && break
-    sleep 0.1
-  done
-  expect "$(phase_of release)" running "the first deploy reached its release phase"
+  slow_deploy v2 20 "$DEMO_DIR/first.out"
+  first=$SLOW_PID
   deploy v2
   expect "$code" 1 "exit code of a second deploy while the first holds the lock"
   grep -q "$first" "$OUT" || grep -qi "$(id -un)@" "$OUT" || die "the second deploy does not name the holder: $(cat "$OUT")"
@@ -440,13 +446,8 @@ if [[ pgstate =~ $ONLY ]]; then
   grep -q "the deploy lock is free" "$OUT" || die "lock status after the deploy: $(cat "$OUT")"
 
   demo_release_env v2
-  E2E_STEP_SLEEP=60 "$SLIPWAY" deploy --version v2 --config "$CONFIG" >"$DEMO_DIR/first.out" 2>&1 &
-  first=$!
-  for _ in $(seq 1 300); do
-    [[ $(phase_of release) == running ]] && break
-    sleep 0.1
-  done
-  expect "$(phase_of release)" running "the first deploy reached its release phase"
+  slow_deploy v2 60 "$DEMO_DIR/first.out"
+  first=$SLOW_PID
   expect "$(lock_json pid)" "$first" "the holder's pid in lock status"
   [[ $(lock_json backend) =~ ^[0-9]+$ ]] || die "lock status does not show the holder's database session"
   expect "$(lock_json stale)" "" "the live lock's staleness"

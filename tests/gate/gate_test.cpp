@@ -493,5 +493,20 @@ TEST(GateCli, ASecondGateOnTheSameControlSocketIsRefused) {
   EXPECT_NE(second.err.find("another gate already listens"), std::string::npos) << second.err;
 }
 
+// The proxy threads share the port (SO_REUSEPORT); a second gate, with its own control socket,
+// must still not be let in to take half of the connections.
+TEST(GateCli, ASecondGateOnTheSamePortIsRefused) {
+  Backend backend("blue");
+  GateProcess gate(backend.address());
+  gate.start();
+  GateProcess other(backend.address());
+  auto second = run({slipway_binary(), "gate", "run", "--config", other.config, "--listen",
+                     "127.0.0.1:" + std::to_string(gate.port)});
+  EXPECT_EQ(second.exit_code, 3);
+  EXPECT_NE(second.err.find("cannot listen on 127.0.0.1:" + std::to_string(gate.port)), std::string::npos)
+      << second.err;
+  EXPECT_EQ(fetch(gate.port, "GET", "/x").status, 200) << "the first gate still serves";
+}
+
 }  // namespace
 }  // namespace slipway::test
