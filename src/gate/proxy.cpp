@@ -313,18 +313,33 @@ awaitable<beast::error_code> read(Socket& socket, beast::flat_buffer& buffer, Pa
   }
 }
 
+// Sends `buffers`: at once when the socket takes them all, which is the usual case for a header
+// and a small body (no operation is queued, and the coroutine goes on without waiting for the
+// reactor's turn), else the rest when there is room. The gate's sockets are non-blocking.
+template <class Buffers>
+awaitable<beast::error_code> send(Socket& socket, const Buffers& buffers) {
+  beast::error_code ec;
+  const std::size_t n = socket.write_some(buffers, ec);
+  if (!ec && n == asio::buffer_size(buffers)) co_return ec;
+  if (ec && ec != asio::error::would_block) co_return ec;
+  beast::buffers_suffix<Buffers> rest(buffers);
+  rest.consume(ec ? 0 : n);
+  auto [e, m] = co_await asio::async_write(socket, rest, nothrow);
+  co_return e;
+}
+
 // Writes one piece of a streamed body: as it is, or as one chunk (`framing` is scratch space).
 awaitable<beast::error_code> write_body(Socket& to, std::string& framing, bool chunked, const char* data,
                                         std::size_t size) {
   if (!chunked) {
-    auto [e, n] = co_await asio::async_write(to, asio::buffer(data, size), nothrow);
+    auto e = co_await send(to, asio::buffer(data, size));
     co_return e;
   }
   framing.clear();
   write_chunk_head(framing, size);
   const std::array<asio::const_buffer, 3> out{asio::buffer(framing), asio::buffer(data, size),
                                               asio::buffer("\r\n", size ? 2 : 0)};
-  auto [e, n] = co_await asio::async_write(to, out, nothrow);
+  auto e = co_await send(to, out);
   co_return e;
 }
 
@@ -382,6 +397,7 @@ awaitable<Upstream> Worker::connect(beast::error_code& ec) {
   ec = e;
   if (ec) co_return nullptr;
   c->stream.socket().set_option(tcp::no_delay(true), ec);
+  c->stream.socket().non_blocking(true, ec);  // for send()
   ec = {};
   co_return c;
 }
@@ -406,7 +422,7 @@ awaitable<bool> Worker::reply(Client& client, http::status status, std::string_v
   const std::array<asio::const_buffer, 2> out{asio::buffer(client.out),
                                               asio::buffer(body.data(), x.head ? 0 : body.size())};
   client.conn.expires_after(gate_.config().idle_timeout);
-  auto [ec, n] = co_await asio::async_write(client.conn.socket(), out, nothrow);
+  auto ec = co_await send(client.conn.socket(), out);
   record(x);
   co_return !ec && keep_alive;
 }
@@ -417,6 +433,7 @@ awaitable<void> Worker::session(Socket socket) {
   const auto remote = socket.remote_endpoint(ec);
   if (ec) co_return;
   socket.set_option(tcp::no_delay(true), ec);
+  socket.non_blocking(true, ec);  // for send()
   Client client(conns_, std::move(socket), &pool_);
   client.ip = remote.address().to_string();
   client.address = address_bytes(remote.address());
@@ -580,7 +597,7 @@ awaitable<bool> Worker::forward(Client& client, const http::request<Body, Fields
     std::array<asio::const_buffer, 2> out{asio::buffer(up->out), asio::const_buffer()};
     if constexpr (std::is_same_v<Body, http::string_body>) out[1] = asio::buffer(request.body());
     up->stream.expires_after(cfg.upstream_timeout);
-    auto [we, wn] = co_await asio::async_write(up->stream.socket(), out, nothrow);
+    auto we = co_await send(up->stream.socket(), out);
     auto& rp = emplace(up->response, up->arena);
     rp.header_limit(64 * 1024);
     rp.body_limit(boost::none);
@@ -623,7 +640,7 @@ awaitable<bool> Worker::forward_streaming(Client& client, RequestParser<http::em
   up->out.clear();
   write_upstream_request(up->out, req, forwarding, upgrade);
   up->stream.expires_after(cfg.upstream_timeout);
-  auto [he, hn] = co_await asio::async_write(up->stream.socket(), asio::buffer(up->out), nothrow);
+  auto he = co_await send(up->stream.socket(), asio::buffer(up->out));
   if (he) {
     co_return co_await reply(client, http::status::bad_gateway, "text/plain", "the upstream failed\n", false, x);
   }
@@ -676,7 +693,7 @@ awaitable<bool> Worker::relay_response(Client& client, Upstream up, ResponsePars
     client.out.clear();
     write_header(client.out, res);
     client.conn.expires_after(cfg.idle_timeout);
-    auto [e, n] = co_await asio::async_write(client.conn.socket(), asio::buffer(client.out), nothrow);
+    auto e = co_await send(client.conn.socket(), asio::buffer(client.out));
     record(x);
     if (!e) co_await tunnel(client, std::move(up));
     co_return false;
@@ -702,7 +719,7 @@ awaitable<bool> Worker::relay_response(Client& client, Upstream up, ResponsePars
   if (rp.is_done()) {
     write_client_response(client.out, res, how);
     client.conn.expires_after(cfg.idle_timeout);
-    auto [e, n] = co_await asio::async_write(client.conn.socket(), asio::buffer(client.out), nothrow);
+    auto e = co_await send(client.conn.socket(), asio::buffer(client.out));
     if (e) keep = false;
   } else {
     auto& sp = up->whole.emplace(std::move(rp));
@@ -716,7 +733,7 @@ awaitable<bool> Worker::relay_response(Client& client, Upstream up, ResponsePars
     x.bytes = body.size();
     const std::array<asio::const_buffer, 2> out{asio::buffer(client.out), asio::buffer(body)};
     client.conn.expires_after(cfg.idle_timeout);
-    auto [e, n] = co_await asio::async_write(client.conn.socket(), out, nothrow);
+    auto e = co_await send(client.conn.socket(), out);
     if (e) keep = false;
   }
   record(x);
@@ -739,7 +756,7 @@ awaitable<bool> Worker::relay_streaming(Client& client, Upstream up, ResponsePar
   client.out.clear();
   write_client_response(client.out, res, how);
   client.conn.expires_after(cfg.idle_timeout);
-  auto [he, hn] = co_await asio::async_write(client.conn.socket(), asio::buffer(client.out), nothrow);
+  auto he = co_await send(client.conn.socket(), asio::buffer(client.out));
   if (he) {
     record(x);
     co_return false;
@@ -783,7 +800,7 @@ awaitable<void> pump(Socket& from, Socket& to) {
   while (true) {
     auto [re, n] = co_await from.async_read_some(asio::buffer(data), nothrow);
     if (re) break;
-    auto [we, w] = co_await asio::async_write(to, asio::buffer(data.data(), n), nothrow);
+    auto we = co_await send(to, asio::buffer(data.data(), n));
     if (we) {
       beast::error_code ignored;
       from.close(ignored);
