@@ -190,8 +190,9 @@ struct Client {
   Conn conn;
   beast::flat_buffer buffer;
   std::string out;
-  std::optional<RequestParser<http::string_body>> body;  // a small request body, read whole
-  std::pmr::monotonic_buffer_resource arena;             // the request's fields, as for upstreams
+  std::optional<RequestParser<http::empty_body>> request;  // the request's header
+  std::optional<RequestParser<http::string_body>> body;    // then, for a small body, the whole request
+  std::pmr::monotonic_buffer_resource arena;               // the request's fields, as for upstreams
   std::string ip;
   std::array<unsigned char, 16> address{};
 };
@@ -220,11 +221,7 @@ class Worker {
   awaitable<Upstream> connect(beast::error_code& ec);
   Upstream take_idle();
   void give_back(Upstream c, std::uint64_t version);
-  // A parser whose fields come from `arena`.
-  template <class Parser>
-  static Parser parser(std::pmr::memory_resource& arena) {
-    return Parser(std::piecewise_construct, std::tuple<>(), std::make_tuple(Allocator(&arena)));
-  }
+  // A parser in `slot`, its fields from `arena`.
   template <class Parser>
   static Parser& emplace(std::optional<Parser>& slot, std::pmr::memory_resource& arena) {
     return slot.emplace(std::piecewise_construct, std::tuple<>(), std::make_tuple(Allocator(&arena)));
@@ -260,6 +257,9 @@ class Worker {
   std::string endpoint_error_;
   std::deque<Upstream> idle_;  // to snapshot_'s upstream
   Rejection rejection_json_;   // snapshot_'s 503 bodies, rendered once per change
+  // Where lingering closes read what they drop: shared, as nobody reads it (a buffer in each
+  // session's coroutine frame made every connection 16 KiB bigger).
+  std::array<char, 16 * 1024> discard_;
   Rejection rejection_html_;
 };
 
@@ -441,13 +441,12 @@ awaitable<void> Worker::session(Socket socket) {
   while (!gate_.stopping.load(std::memory_order_relaxed)) {
     if (client.buffer.size() == 0) {
       client.conn.expires_after(cfg.idle_timeout);
-      auto [e, n] = co_await client.conn.socket().async_read_some(client.buffer.prepare(4096), nothrow);
+      auto [e, n] = co_await client.conn.socket().async_read_some(client.buffer.prepare(1024), nothrow);
       if (e) co_return;
       client.buffer.commit(n);
     }
     client.conn.expires_after(cfg.header_timeout);
-    client.arena.release();  // the last request's parsers are gone
-    auto parser = this->parser<RequestParser<http::empty_body>>(client.arena);
+    auto& parser = emplace(client.request, client.arena);
     parser.header_limit(static_cast<std::uint32_t>(std::min<std::uint64_t>(cfg.max_header_size, UINT32_MAX)));
     parser.body_limit(cfg.max_body_size);
     const auto read_error = co_await read(client.conn.socket(), client.buffer, parser, Part::header);
@@ -471,6 +470,12 @@ awaitable<void> Worker::session(Socket socket) {
     }
     Counted active(gate_.active);
     const bool keep = co_await handle(client, parser);
+    // An idle connection keeps nothing of its last request, as nginx frees its header buffer:
+    // its next one is read into 1 KiB, which malloc's per-thread cache hands out quickly.
+    client.body.reset();
+    client.request.reset();
+    client.arena.release();
+    if (client.buffer.size() == 0) client.buffer.shrink_to_fit();
     if (!keep) break;
   }
   // A lingering close, as nginx does: stop sending, then read and drop what the client still
@@ -478,11 +483,10 @@ awaitable<void> Worker::session(Socket socket) {
   // could lose the 413 or 400 it was sent before reading it.
   beast::error_code ignored;
   client.conn.socket().shutdown(Socket::shutdown_send, ignored);
-  std::array<char, 16 * 1024> sink;
   std::size_t drained = 0;
   while (drained < 8 * 1024 * 1024) {
     client.conn.expires_after(std::chrono::seconds(2));
-    auto [le, ln] = co_await client.conn.socket().async_read_some(asio::buffer(sink), nothrow);
+    auto [le, ln] = co_await client.conn.socket().async_read_some(asio::buffer(discard_), nothrow);
     if (le) break;
     drained += ln;
   }
