@@ -513,6 +513,22 @@ std::function<std::optional<LockEvent>()> lock_watch(const LeaseKeeper& keeper, 
   };
 }
 
+// Runs `body` (a runbook or a rollback) while `lock`'s lease is renewed and watched, then releases
+// the lock: the release steps and the runbook both stop once the lock is lost.
+Result<void> under_lock(Context& c, DeployLock& lock, std::chrono::milliseconds lease, state::Store& db,
+                        RunbookOptions& ro, const std::function<Result<void>()>& body) {
+  Result<void> ran;
+  {
+    LeaseKeeper keeper(lock, lease);
+    ro.lock_lost = lock_watch(keeper, db, lock);
+    c.lock_lost = [&ro] { return ro.lock_lost().has_value(); };
+    ran = body();
+    c.lock_lost = nullptr;
+  }
+  (void)lock.release();
+  return ran;
+}
+
 // Records (and says) that `lock` was taken over from a stale holder.
 void note_takeover(DeployRecord& record, const DeployLock& lock, const DeployOptions& options) {
   const Acquired& a = lock.acquired();
@@ -664,16 +680,10 @@ Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& optio
   // first deploy's undo ends with the undos, not with a check that can only fail.
   if (!c.previous_version.empty()) ro.reverify = [&c] { return verify_phase(c, false); };
   ro.before_rollback = [&c](const DeployRecord&) { announce_and_say(c, EventKind::failure); };
-  Result<void> ran;
-  {
-    LeaseKeeper keeper(*lock, lease);
-    ro.lock_lost = lock_watch(keeper, **db, *lock);
-    c.lock_lost = [&ro] { return ro.lock_lost().has_value(); };
+  const auto ran = under_lock(c, *lock, lease, **db, ro, [&] {
     announce_and_say(c, EventKind::start);
-    ran = run_runbook(record, phases, history, options.observer, ro);
-    c.lock_lost = nullptr;
-  }
-  (void)lock->release();
+    return run_runbook(record, phases, history, options.observer, ro);
+  });
   if (!ran) return fail(ran.error());
   announce_outcome(c);
   return record;
@@ -715,15 +725,8 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
     record.reason = "interrupted (" + (*interrupted)->why + "); rolled back by `slipway rollback`";
     RunbookOptions ro;
     ro.reverify = [&c] { return verify_phase(c, false); };
-    Result<void> ran;
-    {
-      LeaseKeeper keeper(*lock, lease);
-      ro.lock_lost = lock_watch(keeper, **db, *lock);
-      c.lock_lost = [&ro] { return ro.lock_lost().has_value(); };
-      ran = roll_back(record, done, history, base.observer, ro);
-      c.lock_lost = nullptr;
-    }
-    (void)lock->release();
+    const auto ran =
+        under_lock(c, *lock, lease, **db, ro, [&] { return roll_back(record, done, history, base.observer, ro); });
     if (!ran) return fail(ran.error());
     announce_outcome(c);
     return record;
@@ -787,15 +790,8 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
   phases.push_back({"maintenance-off", [&c] { return maintenance_off(c); }, {}});
   RunbookOptions ro;
   ro.reverify = [&c] { return verify_phase(c, false); };
-  Result<void> ran;
-  {
-    LeaseKeeper keeper(*lock, lease);
-    ro.lock_lost = lock_watch(keeper, **db, *lock);
-    c.lock_lost = [&ro] { return ro.lock_lost().has_value(); };
-    ran = run_runbook(record, phases, history, base.observer, ro);
-    c.lock_lost = nullptr;
-  }
-  (void)lock->release();
+  const auto ran =
+      under_lock(c, *lock, lease, **db, ro, [&] { return run_runbook(record, phases, history, base.observer, ro); });
   if (!ran) return fail(ran.error());
   if (record.status == "succeeded") {
     current->status = "rolled-back";
