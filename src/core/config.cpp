@@ -605,7 +605,7 @@ void read_document(Reader& r, const toml::table& doc, Config& c) {
   if (const auto* t = r.table(doc, "state", "")) {
     r.check_keys(*t, "state", {"url"});
     r.string(*t, "state", "url", c.state.url);
-    if (!c.state.url.empty() && !c.state.url.starts_with("postgres")) c.state.url = r.resolve(c.state.url).string();
+    if (!c.state.url.empty() && !is_postgres_url(c.state.url)) c.state.url = r.resolve(c.state.url).string();
   }
 }
 
@@ -711,6 +711,10 @@ tl::expected<Config, ConfigErrors> find_and_load_config(const std::optional<fs::
   if (explicit_path) return load_config(*explicit_path, env);
   if (fs::exists("slipway.toml")) return load_config("slipway.toml", env);
   return default_config(fs::current_path());
+}
+
+bool is_postgres_url(std::string_view url) {
+  return url.starts_with("postgres://") || url.starts_with("postgresql://");
 }
 
 }  // namespace slipway

@@ -223,6 +223,8 @@ struct NotifyConfig {
 struct StateConfig {
   std::string url;  // a SQLite path (resolved) or postgresql://...
 };
+// Whether `url` names a PostgreSQL database (postgres:// or postgresql://) rather than a file.
+bool is_postgres_url(std::string_view url);
 
 struct Config {
   std::filesystem::path file;  // empty when running on defaults

@@ -111,10 +111,6 @@ Result<std::optional<SnapshotRow>> Store::latest_snapshot(const std::string& dat
   return std::optional<SnapshotRow>{SnapshotRow{integer(r[0]), std::move(r[1]), std::move(r[2])}};
 }
 
-bool is_postgres_url(std::string_view url) {
-  return url.starts_with("postgres://") || url.starts_with("postgresql://");
-}
-
 bool same_database(const std::string& a, const std::string& b) {
   auto x = pg::ConnInfo::parse(a);
   auto y = pg::ConnInfo::parse(b);

@@ -119,8 +119,6 @@ class Store {
   virtual Result<Rows> run(const std::string& sql, const std::vector<std::string>& params) = 0;
 };
 
-// Whether `url` names a PostgreSQL database (postgres:// or postgresql://) rather than a file.
-bool is_postgres_url(std::string_view url);
 // Whether two connection URLs name the same database (host, port, dbname; not the user).
 bool same_database(const std::string& a, const std::string& b);
 

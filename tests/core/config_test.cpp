@@ -26,6 +26,14 @@ ConfigErrors parse_errors(std::string_view text) {
   return c ? ConfigErrors{} : c.error();
 }
 
+// state.url is a SQLite path, resolved from the config's folder, unless it is a PostgreSQL URL; a
+// file whose name merely starts with "postgres" is still a file.
+TEST(Config, StateUrlIsAFileUnlessItIsAPostgresUrl) {
+  EXPECT_EQ(parse_ok("[state]\nurl = \"postgres-state.db\"\n").state.url, "/project/postgres-state.db");
+  EXPECT_EQ(parse_ok("[state]\nurl = \"postgresql://deployer@db/ops\"\n").state.url, "postgresql://deployer@db/ops");
+  EXPECT_EQ(parse_ok("[state]\nurl = \"postgres://deployer@db/ops\"\n").state.url, "postgres://deployer@db/ops");
+}
+
 TEST(Config, ReadsThePublicContract) {
   Environment env({{"DATABASE_URL", "postgresql://app:pw@db/loans"}, {"JWT_SECRET", "s"}}, false);
   Config c = parse_ok(R"(
