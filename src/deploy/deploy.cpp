@@ -499,15 +499,11 @@ std::function<std::optional<LockEvent>()> lock_watch(const LeaseKeeper& keeper, 
     const bool mine = now && *now && lock.is_mine(**now);
     if (!why && (!now || mine)) return std::nullopt;  // held (or the row could not be read: the renewer decides)
     LockEvent event{.reason = why.value_or("the deploy lock is no longer this deploy's")};
-    if (now && !*now) event.reason = "the deploy lock was removed (`slipway lock release`)";
+    if (now && !*now) event.reason = lost_reason(*now);
     if (now && *now && !mine) {
       const LockInfo& h = **now;
-      event = LockEvent{.holder = h.holder,
-                        .host = h.host,
-                        .pid = h.pid,
-                        .deploy_id = h.deploy_id,
-                        .reason = fmt::format("the deploy lock was taken over by {} (pid {}{})", h.holder, h.pid,
-                                              h.deploy_id.empty() ? "" : ", deploy " + h.deploy_id)};
+      event = LockEvent{
+          .holder = h.holder, .host = h.host, .pid = h.pid, .deploy_id = h.deploy_id, .reason = lost_reason(*now)};
     }
     return event;
   };

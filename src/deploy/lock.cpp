@@ -48,6 +48,12 @@ std::string stale_reason(const LockInfo& info, TimePoint now, const LockEnvironm
   return {};
 }
 
+std::string lost_reason(const std::optional<LockInfo>& now) {
+  if (!now) return "the deploy lock was removed (`slipway lock release`)";
+  return fmt::format("the deploy lock was taken over by {} (pid {}{})", now->holder, now->pid,
+                     now->deploy_id.empty() ? "" : ", deploy " + now->deploy_id);
+}
+
 DeployLock::DeployLock(state::Store* db, Acquired acquired, LockEnvironment env, std::chrono::milliseconds lease)
     : db_(db), acquired_(std::move(acquired)), env_(std::move(env)), lease_(lease), held_(true) {}
 
@@ -172,13 +178,7 @@ Result<void> DeployLock::renew() {
     if (!*current || !same_holder(**current, acquired_.info) || !*ours) {
       held_ = false;
       std::string what = "the deploy lock's database session was ended";
-      if (!*current) {
-        what = "the deploy lock was removed (`slipway lock release`)";
-      } else if (!same_holder(**current, acquired_.info)) {
-        const LockInfo& now = **current;
-        what = fmt::format("the deploy lock was taken over by {} (pid {}{})", now.holder, now.pid,
-                           now.deploy_id.empty() ? "" : ", deploy " + now.deploy_id);
-      }
+      if (!*current || !same_holder(**current, acquired_.info)) what = lost_reason(*current);
       return fail(Error::refused(what, "deploy lock", "see `slipway lock status` and `slipway history`"));
     }
     acquired_.info.expires = std::chrono::time_point_cast<std::chrono::milliseconds>(env_.now()) + lease_;

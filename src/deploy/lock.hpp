@@ -102,4 +102,8 @@ class DeployLock {
 // (when the session is unknown) its process is gone (seams left empty in `env` are this machine's).
 std::string stale_reason(const LockInfo& info, TimePoint now, const LockEnvironment& env);
 
+// Why a lock this process held is no longer its own, given the lock's row now (none: removed):
+// "the deploy lock was taken over by ann@web-2 (pid 4121, deploy d2)", or "... was removed".
+std::string lost_reason(const std::optional<LockInfo>& now);
+
 }  // namespace slipway::deploy
