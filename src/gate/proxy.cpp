@@ -191,8 +191,12 @@ class Pacer {
  public:
   void answered() {
     if (clock::now() - start_ < kQuantum) return;
-    if (switches() == switches_) sched_yield();
-    switches_ = switches();
+    long now = switches();
+    if (now == switches_) {
+      sched_yield();
+      now = switches();  // the yield is a switch when something else ran
+    }
+    switches_ = now;
     start_ = clock::now();
   }
 
