@@ -9,6 +9,7 @@
 #   demo_start_gate CONFIG        `slipway gate run`, waits for its control socket
 #   demo_write_config FILE        the slipway.toml of the deployment (see the variables it reads)
 #   demo_release_env vN           RELEASE_DIR and APP_PORT for a deploy of vN
+#   demo_stop_releases            stops the apps (the releases under DEMO_DIR/run)
 #   demo_stop_all                 stops the apps, the gate, the sink and PostgreSQL
 #
 # Releases: every version runs the same source (RELEASE=vN switches the behaviour), but a deploy
@@ -240,13 +241,18 @@ url = "state.db"
 EOF
 }
 
-# Stops every release started by deploy/start.sh under DEMO_DIR/run, then what demo_* started.
-demo_stop_all() {
+# Stops every release started by deploy/start.sh under DEMO_DIR/run.
+demo_stop_releases() {
   local f
   for f in "$DEMO_DIR"/run/*.pid; do
     [[ -e $f ]] || continue
     RUN_DIR=$DEMO_DIR/run "$DEMO_APP/deploy/stop.sh" "$(basename "$f" .pid)" >/dev/null 2>&1 || true
   done
+}
+
+# Stops the releases, then what demo_* started.
+demo_stop_all() {
+  demo_stop_releases
   local pid
   for pid in "${DEMO_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${DEMO_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done

@@ -55,11 +55,7 @@ expect() { # expect ACTUAL EXPECTED WHAT
 }
 
 stop_scenario() {
-  local f
-  for f in "$DEMO_DIR"/run/*.pid; do
-    [[ -e $f ]] || continue
-    RUN_DIR=$DEMO_DIR/run "$DEMO_APP/deploy/stop.sh" "$(basename "$f" .pid)" >/dev/null 2>&1 || true
-  done
+  demo_stop_releases
   if [[ -n ${DEMO_GATE_PID:-} ]]; then
     kill -CONT "$DEMO_GATE_PID" 2>/dev/null || true
     kill -TERM "$DEMO_GATE_PID" 2>/dev/null || true
