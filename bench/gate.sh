@@ -15,6 +15,7 @@
 #
 #   bench/gate.sh                  # BENCH_SECONDS=10 per run, BENCH_REPEAT=3 by default
 #   BENCH_SECONDS=5 BENCH_REPEAT=1 bench/gate.sh /tmp/out.md
+#   BENCH_CONNS="1 64" bench/gate.sh /tmp/out.md   # fewer connection counts
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/bench/gate-results.md}
@@ -141,7 +142,7 @@ summarize() {  # name connections: the medians of its runs
   p99[$1,$2]=$(echo "${runs_p99[$1,$2]}" | median)
 }
 
-conns=(1 64 256)
+read -r -a conns <<<"${BENCH_CONNS:-1 64 256}"
 for c in "${conns[@]}"; do
   for _ in $(seq "$repeat"); do
     measure backend "http://127.0.0.1:$backend_port/" "$c"

@@ -6,8 +6,10 @@
 // and nothing on the request path takes a lock. Timeouts are deadlines on each connection that
 // one timer per worker sweeps, instead of a timer armed and cancelled around every read and
 // write. A worker that has held its core for 500 us without a pause yields it (Pacer), so what
-// shares the core does not wait for a scheduler tick. The main thread runs the admin listener,
-// the signals and the drain. A session is one coroutine:
+// shares the core does not wait for a scheduler tick. A read at the peer's turn (the upstream's
+// answer, the client's next request) does not try a socket that its last read drained
+// (try_receive), as nginx does not. The main thread runs the admin listener, the signals and
+// the drain. A session is one coroutine:
 //
 //   wait for bytes (idle_timeout) -> read the header (header_timeout, max_header_size)
 //   -> check it (smuggling) -> decide (mode, admin) -> answer 503/health, or forward:
@@ -45,6 +47,7 @@
 #include <boost/beast/http.hpp>
 
 #include "gate/http.hpp"
+#include "gate/readiness.hpp"
 
 namespace slipway::gate {
 namespace {
@@ -94,12 +97,17 @@ class Conn {
   [[nodiscard]] beast::error_code check(const beast::error_code& e) const {
     return timed_out_ && e == asio::error::operation_aborted ? beast::error::timeout : e;
   }
+  // A read waits without having tried the socket (see try_receive); the sweep rechecks the
+  // socket once if it still waits a sweep later.
+  void parked(bool p) { park_ = p ? Park::waiting : Park::no; }
 
  private:
+  enum class Park : unsigned char { no, waiting, seen, rechecked };
   Socket socket_;
   List& list_;
   clock::time_point deadline_ = clock::time_point::max();
   bool timed_out_ = false;
+  Park park_ = Park::no;
   Conn* prev_ = nullptr;
   Conn* next_ = nullptr;
 };
@@ -112,6 +120,12 @@ class Conn::List {
   void sweep() {
     now_ = clock::now();
     for (Conn* c = head_; c; c = c->next_) {
+      if (c->park_ == Park::waiting) {
+        c->park_ = Park::seen;
+      } else if (c->park_ == Park::seen) {
+        c->park_ = Park::rechecked;
+        readiness::recheck(c->socket_);
+      }
       if (c->deadline_ > now_) continue;
       c->deadline_ = clock::time_point::max();
       c->timed_out_ = true;
@@ -316,13 +330,59 @@ struct Worker::Exchange {
   unsigned version = 11;    // the client's HTTP version
 };
 
-// Feeds `parser` from `buffer`, reading more from `socket` as needed, until it has the header
+// Whose turn it is when a read starts. `peer`: the gate has just sent its part (the request to
+// the upstream, or the answer to the client) and waits for the peer's.
+enum class Turn { any, peer };
+
+// A read of `conn` into `into`, as async_read_some does, but without the system call that finds
+// nothing (see readiness.hpp). The read is tried here, not by the reactor, so that a short read
+// is known to have drained the socket at once; the reactor's flag is then cleared, and any
+// readiness event sets it again. When it is still clear at the peer's turn, nothing came since,
+// and the read waits for the next event without trying. The one thing a short read can hide is an
+// end of file that came with its last bytes (no event follows it); only a peer's-turn read waits
+// on that, and the sweep rechecks such a read's socket once (within 200 ms).
+//
+// Not a coroutine, which would cost a frame per read: `try_receive` returns true when it has the
+// result; otherwise the caller waits with async_read_some and hands the result to `received`.
+// Only for a socket with no other operation pending: the reactor then resumes the reader right
+// after its read, before it waits for events again, so no event can slip in between.
+bool try_receive(Conn& conn, asio::mutable_buffer into, Turn turn, beast::error_code& ec, std::size_t& n) {
+  Socket& socket = conn.socket();
+  if (turn == Turn::peer && !readiness::speculative_read(socket)) {
+    conn.parked(true);
+    return false;
+  }
+  n = socket.read_some(into, ec);
+  if (ec == asio::error::would_block) {
+    readiness::speculative_read(socket) = false;  // empty now: wait for the next event
+    return false;
+  }
+  if (!ec && n < into.size()) readiness::speculative_read(socket) = false;
+  return true;
+}
+
+void received(Conn& conn, const beast::error_code& ec, std::size_t n, std::size_t size) {
+  conn.parked(false);
+  // The reactor read this right after an event and resumed the reader at once: a short read
+  // drained the socket.
+  if (!ec && n < size) readiness::speculative_read(conn.socket()) = false;
+}
+
+// Lets the next read of `socket` try at once, for the reads that do not go through try_receive
+// (Beast's streaming reads, the tunnel, the lingering close): an end of file that came with a
+// short read must not be waited for there.
+void try_next_read(Socket& socket) {
+  if (socket.is_open()) readiness::speculative_read(socket) = true;
+}
+
+// Feeds `parser` from `buffer`, reading more from `conn` as needed, until it has the header
 // (Part::header) or the whole message. This is what Beast's async_read_header and async_read do,
 // without their composed operations: their layers of handlers, each with a work-tracking
 // executor, cost more per request than the parse itself. Errors are Beast's.
 enum class Part { header, message };
 template <class Parser>
-awaitable<beast::error_code> read(Socket& socket, beast::flat_buffer& buffer, Parser& parser, Part part) {
+awaitable<beast::error_code> read(Conn& conn, beast::flat_buffer& buffer, Parser& parser, Part part,
+                                  Turn turn = Turn::any) {
   if (part == Part::message) parser.eager(true);
   const auto done = [&] { return part == Part::header ? parser.is_header_done() : parser.is_done(); };
   beast::error_code ec;
@@ -339,7 +399,14 @@ awaitable<beast::error_code> read(Socket& socket, beast::flat_buffer& buffer, Pa
     }
     if (done()) co_return ec;
     const std::size_t room = std::max<std::size_t>(4096, buffer.capacity() - buffer.size());
-    auto [e, n] = co_await socket.async_read_some(buffer.prepare(room), nothrow);
+    const auto into = buffer.prepare(room);
+    beast::error_code e;
+    std::size_t n = 0;
+    if (!try_receive(conn, into, turn, e, n)) {
+      std::tie(e, n) = co_await conn.socket().async_read_some(into, nothrow);
+      received(conn, e, n, into.size());
+    }
+    turn = Turn::any;  // the rest of a message is the same turn
     if (e == asio::error::eof) {
       if (!parser.got_some()) co_return http::error::end_of_stream;
       parser.put_eof(ec);
@@ -480,7 +547,13 @@ awaitable<void> Worker::session(Socket socket) {
   while (!gate_.stopping.load(std::memory_order_relaxed)) {
     if (client.buffer.size() == 0) {
       client.conn.expires_after(cfg.idle_timeout);
-      auto [e, n] = co_await client.conn.socket().async_read_some(client.buffer.prepare(1024), nothrow);
+      const auto into = client.buffer.prepare(1024);
+      beast::error_code e;
+      std::size_t n = 0;
+      if (!try_receive(client.conn, into, Turn::peer, e, n)) {
+        std::tie(e, n) = co_await client.conn.socket().async_read_some(into, nothrow);
+        received(client.conn, e, n, into.size());
+      }
       if (e) co_return;
       client.buffer.commit(n);
     }
@@ -488,7 +561,7 @@ awaitable<void> Worker::session(Socket socket) {
     auto& parser = emplace(client.request, client.arena);
     parser.header_limit(static_cast<std::uint32_t>(std::min<std::uint64_t>(cfg.max_header_size, UINT32_MAX)));
     parser.body_limit(cfg.max_body_size);
-    const auto read_error = co_await read(client.conn.socket(), client.buffer, parser, Part::header);
+    const auto read_error = co_await read(client.conn, client.buffer, parser, Part::header);
     if (const auto e = client.conn.check(read_error)) {
       if (e == http::error::end_of_stream || e == beast::error::timeout || e == asio::error::eof ||
           e == asio::error::connection_reset) {
@@ -522,6 +595,7 @@ awaitable<void> Worker::session(Socket socket) {
   // could lose the 413 or 400 it was sent before reading it.
   beast::error_code ignored;
   client.conn.socket().shutdown(Socket::shutdown_send, ignored);
+  try_next_read(client.conn.socket());
   std::size_t drained = 0;
   while (drained < 8 * 1024 * 1024) {
     client.conn.expires_after(std::chrono::seconds(2));
@@ -586,7 +660,7 @@ awaitable<bool> Worker::handle(Client& client, RequestParser<http::empty_body>& 
       } else {
         auto& body = client.body.emplace(std::move(parser));
         client.conn.expires_after(cfg.idle_timeout);
-        if (co_await read(client.conn.socket(), client.buffer, body, Part::message)) keep = false;
+        if (co_await read(client.conn, client.buffer, body, Part::message)) keep = false;
         client.body.reset();
       }
     }
@@ -608,7 +682,7 @@ awaitable<bool> Worker::handle(Client& client, RequestParser<http::empty_body>& 
     auto& body = client.body.emplace(std::move(parser));
     body.body_limit(cfg.max_body_size);
     client.conn.expires_after(cfg.idle_timeout);
-    if (co_await read(client.conn.socket(), client.buffer, body, Part::message)) co_return false;
+    if (co_await read(client.conn, client.buffer, body, Part::message)) co_return false;
     keep = co_await forward(client, body.get(), x, snap, forwarding, upgrade);
     client.body.reset();
   } else {
@@ -646,7 +720,7 @@ awaitable<bool> Worker::forward(Client& client, const http::request<Body, Fields
     rp.body_limit(boost::none);
     if (x.head) rp.skip(true);
     if (!we) {
-      we = co_await read(up->stream.socket(), up->buffer, rp, Part::header);
+      we = co_await read(up->stream, up->buffer, rp, Part::header, Turn::peer);
     }
     if (we) {
       if (reused && !rp.got_some()) continue;  // a stale pooled connection: once more, fresh
@@ -688,6 +762,7 @@ awaitable<bool> Worker::forward_streaming(Client& client, RequestParser<http::em
     co_return co_await reply(client, http::status::bad_gateway, "text/plain", "the upstream failed\n", false, x);
   }
   std::array<char, 16384> chunk;
+  try_next_read(client.conn.socket());
   while (!p.is_done()) {
     req.body().data = chunk.data();
     req.body().size = chunk.size();
@@ -717,7 +792,7 @@ awaitable<bool> Worker::forward_streaming(Client& client, RequestParser<http::em
   rp.header_limit(64 * 1024);
   rp.body_limit(boost::none);
   up->stream.expires_after(cfg.upstream_timeout);
-  if (co_await read(up->stream.socket(), up->buffer, rp, Part::header)) {
+  if (co_await read(up->stream, up->buffer, rp, Part::header, Turn::peer)) {
     co_return co_await reply(client, http::status::bad_gateway, "text/plain", "the upstream failed\n", false, x);
   }
   metrics_.upstream_latency(std::chrono::duration<double>(clock::now() - sent).count());
@@ -767,7 +842,7 @@ awaitable<bool> Worker::relay_response(Client& client, Upstream up, ResponsePars
   } else {
     auto& sp = up->whole.emplace(std::move(rp));
     up->stream.expires_after(cfg.upstream_timeout);
-    if (co_await read(up->stream.socket(), up->buffer, sp, Part::message)) {
+    if (co_await read(up->stream, up->buffer, sp, Part::message)) {
       record(x);
       co_return false;
     }
@@ -805,6 +880,7 @@ awaitable<bool> Worker::relay_streaming(Client& client, Upstream up, ResponsePar
     co_return false;
   }
   std::array<char, 16384> chunk;
+  try_next_read(up->stream.socket());
   while (!p.is_done()) {
     res.body().data = chunk.data();
     res.body().size = chunk.size();
@@ -840,6 +916,7 @@ awaitable<bool> Worker::relay_streaming(Client& client, Upstream up, ResponsePar
 
 awaitable<void> pump(Socket& from, Socket& to) {
   std::array<char, 16384> data;
+  try_next_read(from);
   while (true) {
     auto [re, n] = co_await from.async_read_some(asio::buffer(data), nothrow);
     if (re) break;

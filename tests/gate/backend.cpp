@@ -104,7 +104,7 @@ void Backend::Impl::serve(tcp::socket& socket) {
     res.keep_alive(req.keep_alive());
     res.prepare_payload();
     http::write(socket, res, ec);
-    if (ec || !req.keep_alive()) break;
+    if (ec || !req.keep_alive() || req.target() == "/close-after") break;
   }
   socket.shutdown(tcp::socket::shutdown_both, ec);
 }

@@ -4,7 +4,8 @@
 //   {"backend":"blue","method":"POST","target":"/x","xff":"127.0.0.1","proto":"http","host":...,"body":3}
 // and has a few special paths: /health (200, or 503 when `healthy` is false), /slow?ms=N,
 // /chunked (a chunked answer), /big (1 MB), /ws (a WebSocket echo), /stream (a read-until-close
-// answer: "first\n", then "second\n" once release_stream is set, or after 10 s).
+// answer: "first\n", then "second\n" once release_stream is set, or after 10 s), /close-after
+// (a keep-alive answer, after which the backend closes the connection without having said so).
 #pragma once
 
 #include "server.hpp"  // free_port()

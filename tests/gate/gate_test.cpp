@@ -105,6 +105,46 @@ TEST(GateProxy, AStreamedAnswerReachesTheClientAsItArrives) {
   EXPECT_TRUE(all.ends_with("\r\n\r\nfirst\nsecond\n")) << all;
 }
 
+// A client that half-closes after its request (`nc -N`, a shell script) gets its answer, and
+// then the gate closes the connection: it does not wait out the idle timeout. The end of file is
+// sent in the request's segment, so the gate's read of the request takes both at once and no
+// readiness event follows: the gate must still notice it.
+TEST(GateProxy, AClientThatHalfClosesGetsItsAnswerAndTheConnectionCloses) {
+  Backend backend("blue");
+  GateProcess gate(backend.address(), "idle_timeout = \"1h\"");
+  gate.start();
+  for (int i = 0; i < 5; ++i) {
+    RawConnection c(gate.port);
+    c.send_last("GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+    const std::string all = c.read_to_close();
+    EXPECT_NE(all.find("\"backend\":\"blue\""), std::string::npos) << all;
+    ASSERT_TRUE(c.closed()) << "the gate kept a half-closed connection open (round " << i << "): " << all;
+  }
+  ASSERT_EQ(gate.ctl({"maintenance", "on"}).exit_code, 0);
+  RawConnection c(gate.port);
+  c.send_last("GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+  const std::string all = c.read_to_close();
+  EXPECT_TRUE(all.starts_with("HTTP/1.1 503")) << all;
+  EXPECT_TRUE(c.closed()) << all;
+}
+
+// An upstream that closes a keep-alive connection right after an answer, without saying so (its
+// end of file comes with the answer's last bytes): the next request, sent on that pooled
+// connection, is sent again on a fresh one, and nothing waits for the upstream timeout.
+TEST(GateProxy, AnUpstreamThatClosesRightAfterAnsweringIsNotWaitedFor) {
+  Backend backend("blue");
+  GateProcess gate(backend.address(), "upstream_timeout = \"1h\"");
+  gate.start();
+  Client client(gate.port);
+  for (int i = 0; i < 20; ++i) {
+    const auto closing = client.fetch("GET", "/close-after");
+    ASSERT_EQ(closing.status, 200) << closing.body;
+    const auto next = client.fetch("GET", "/x");
+    ASSERT_EQ(next.status, 200) << "round " << i << ": " << next.body;
+    EXPECT_EQ(str(json_of(next.body), "backend"), "blue");
+  }
+}
+
 TEST(GateProxy, StreamsLargeAndChunkedBodiesBothWays) {
   Backend backend("blue");
   GateProcess gate(backend.address());

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -166,10 +167,19 @@ const std::string& RawConnection::read_until(const std::string& text) {
   char buf[4096];
   while (fd_ >= 0 && got_.find(text) == std::string::npos) {
     const auto n = ::read(fd_, buf, sizeof buf);
+    closed_ = n == 0;
     if (n <= 0) break;
     got_.append(buf, static_cast<std::size_t>(n));
   }
   return got_;
+}
+
+void RawConnection::send_last(const std::string& bytes) {
+  if (fd_ < 0) return;
+  int on = 1;
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+  send(bytes);
+  ::shutdown(fd_, SHUT_WR);
 }
 
 const std::string& RawConnection::read_to_close() {

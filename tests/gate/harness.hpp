@@ -53,10 +53,15 @@ class RawConnection {
   // Reads until `text` has arrived, the connection closes or 10 s pass; returns all read so far.
   const std::string& read_until(const std::string& text);
   const std::string& read_to_close();
+  // Sends `bytes` and half-closes, the end of file in the same TCP segment as the bytes (with
+  // TCP_CORK): the gate cannot read the one without the other.
+  void send_last(const std::string& bytes);
+  [[nodiscard]] bool closed() const { return closed_; }  // the gate closed the connection
 
  private:
   int fd_ = -1;
   std::string got_;
+  bool closed_ = false;
 };
 
 // Opens a WebSocket to `target` through the gate, sends each message and returns the echoes.
