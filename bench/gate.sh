@@ -7,20 +7,22 @@
 # at 1, 64 and 256 connections; then maintenance mode's 503 against nginx `return 503`; then the
 # memory of the gate and of the nginx proxy holding 1,000 idle keep-alive connections; then the
 # instructions each spends per proxied request, counted by callgrind.
-# Each wrk measurement runs BENCH_REPEAT times (default 3), the contenders taking turns, and the
-# median is reported: on a small shared machine one run says more about the neighbours than about
-# the proxy. Instruction counts do not depend on the neighbours at all.
+# Each wrk measurement runs in BENCH_REPEAT rounds (default 7), the contenders taking turns in a
+# random order each round. On a small shared machine one run says more about the neighbours than
+# about the proxy, so req/s and p99 are the medians of the rounds, and a gate/nginx ratio is the
+# median of the ratios within each round, with the middle half of them shown: how much the rounds
+# disagree. Instruction counts do not depend on the neighbours at all.
 # Everything listens on 127.0.0.1, on ports picked at run time. Prints req/s, p99 and ratios, and
 # writes them to bench/gate-results.md (or $1).
 #
-#   bench/gate.sh                  # BENCH_SECONDS=10 per run, BENCH_REPEAT=3 by default
-#   BENCH_SECONDS=5 BENCH_REPEAT=1 bench/gate.sh /tmp/out.md
+#   bench/gate.sh                  # BENCH_SECONDS=5 per run, BENCH_REPEAT=7 rounds by default
+#   BENCH_SECONDS=2 BENCH_REPEAT=1 bench/gate.sh /tmp/out.md
 #   BENCH_CONNS="1 64" bench/gate.sh /tmp/out.md   # fewer connection counts
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/bench/gate-results.md}
-seconds=${BENCH_SECONDS:-10}
-repeat=${BENCH_REPEAT:-3}
+seconds=${BENCH_SECONDS:-5}
+repeat=${BENCH_REPEAT:-7}
 threads=${BENCH_THREADS:-$(nproc)}   # nginx worker processes and gate threads alike
 
 nginx=/usr/sbin/nginx
@@ -142,20 +144,26 @@ summarize() {  # name connections: the medians of its runs
   p99[$1,$2]=$(echo "${runs_p99[$1,$2]}" | median)
 }
 
+# Each round runs the contenders in a new random order: a fixed order would give each the same
+# neighbour before it every time.
+declare -A url=([backend]="http://127.0.0.1:$backend_port/" [nginx]="http://127.0.0.1:$proxy_port/"
+  [gate]="http://127.0.0.1:$gate_port/" [nginx-503]="http://127.0.0.1:$nginx503_port/"
+  [gate-503]="http://127.0.0.1:$gate_port/")
 read -r -a conns <<<"${BENCH_CONNS:-1 64 256}"
 for c in "${conns[@]}"; do
   for _ in $(seq "$repeat"); do
-    measure backend "http://127.0.0.1:$backend_port/" "$c"
-    measure nginx "http://127.0.0.1:$proxy_port/" "$c"
-    measure gate "http://127.0.0.1:$gate_port/" "$c"
+    for name in $(printf '%s\n' backend nginx gate | shuf); do
+      measure "$name" "${url[$name]}" "$c"
+    done
   done
   for name in backend nginx gate; do summarize "$name" "$c"; done
 done
 "$slipway" gate maintenance on --config "$work/slipway.toml" --retry-after 5min >/dev/null
 for c in "${conns[@]}"; do
   for _ in $(seq "$repeat"); do
-    measure nginx-503 "http://127.0.0.1:$nginx503_port/" "$c"
-    measure gate-503 "http://127.0.0.1:$gate_port/" "$c"
+    for name in $(printf '%s\n' nginx-503 gate-503 | shuf); do
+      measure "$name" "${url[$name]}" "$c"
+    done
   done
   for name in nginx-503 gate-503; do summarize "$name" "$c"; done
 done
@@ -259,15 +267,31 @@ kill "$cg_pid"
 echo "bench: instructions per proxied request (callgrind): gate $gate_ir, nginx $nginx_ir" >&2
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
+# gate/nginx within each round (the same minute of the machine), then the median of those ratios
+# and, in brackets, the middle half of them: how far one round can be from another.
+paired() {  # gate-runs nginx-runs
+  python3 - "$1" "$2" <<'PY'
+import statistics, sys
+a, b = ([float(x) for x in arg.split()] for arg in sys.argv[1:3])
+r = sorted(x / y for x, y in zip(a, b) if y > 0)
+if not r:
+    print("n/a")
+elif len(r) < 4:
+    print(f"{statistics.median(r):.2f}")
+else:
+    q = statistics.quantiles(r, n=4)
+    print(f"{statistics.median(r):.2f} ({q[0]:.2f}-{q[2]:.2f})")
+PY
+}
 {
   echo "# bench/gate.sh results"
   echo
-  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, the median of $repeat runs of ${seconds}s each, nginx and gate with $threads workers/threads, $(nginx -v 2>&1 | sed 's/.*\///'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')."
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $repeat rounds of ${seconds}s runs, nginx and gate with $threads workers/threads, $(nginx -v 2>&1 | sed 's/.*\///'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'). req/s and p99: the median of the rounds; gate/nginx: the median of the ratios within each round, the middle half of them in brackets."
   echo
   echo "| connections | backend req/s | nginx proxy req/s | gate req/s | gate/nginx req/s | backend p99 | nginx p99 | gate p99 | gate/nginx p99 |"
   echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for c in "${conns[@]}"; do
-    echo "| $c | ${rps[backend,$c]} | ${rps[nginx,$c]} | ${rps[gate,$c]} | $(ratio "${rps[gate,$c]}" "${rps[nginx,$c]}") | ${p99[backend,$c]} us | ${p99[nginx,$c]} us | ${p99[gate,$c]} us | $(ratio "${p99[gate,$c]}" "${p99[nginx,$c]}") |"
+    echo "| $c | ${rps[backend,$c]} | ${rps[nginx,$c]} | ${rps[gate,$c]} | $(paired "${runs_rps[gate,$c]}" "${runs_rps[nginx,$c]}") | ${p99[backend,$c]} us | ${p99[nginx,$c]} us | ${p99[gate,$c]} us | $(paired "${runs_p99[gate,$c]}" "${runs_p99[nginx,$c]}") |"
   done
   echo
   echo "Maintenance 503:"
@@ -275,7 +299,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf 
   echo "| connections | nginx \`return 503\` req/s | gate maintenance req/s | gate/nginx req/s | nginx p99 | gate p99 | gate/nginx p99 |"
   echo "|---:|---:|---:|---:|---:|---:|---:|"
   for c in "${conns[@]}"; do
-    echo "| $c | ${rps[nginx-503,$c]} | ${rps[gate-503,$c]} | $(ratio "${rps[gate-503,$c]}" "${rps[nginx-503,$c]}") | ${p99[nginx-503,$c]} us | ${p99[gate-503,$c]} us | $(ratio "${p99[gate-503,$c]}" "${p99[nginx-503,$c]}") |"
+    echo "| $c | ${rps[nginx-503,$c]} | ${rps[gate-503,$c]} | $(paired "${runs_rps[gate-503,$c]}" "${runs_rps[nginx-503,$c]}") | ${p99[nginx-503,$c]} us | ${p99[gate-503,$c]} us | $(paired "${runs_p99[gate-503,$c]}" "${runs_p99[nginx-503,$c]}") |"
   done
   echo
   echo "RSS with 1,000 idle keep-alive connections: gate ${gate_rss1} kB (${gate_rss0} kB before), nginx proxy (master + workers) ${nginx_rss1} kB (${nginx_rss0} kB before)."
