@@ -348,16 +348,16 @@ enum class Turn { any, peer };
 // after its read, before it waits for events again, so no event can slip in between.
 bool try_receive(Conn& conn, asio::mutable_buffer into, Turn turn, beast::error_code& ec, std::size_t& n) {
   Socket& socket = conn.socket();
-  if (turn == Turn::peer && !readiness::speculative_read(socket)) {
+  if (turn == Turn::peer && !readiness::may_have_bytes(socket)) {
     conn.parked(true);
     return false;
   }
   n = socket.read_some(into, ec);
   if (ec == asio::error::would_block) {
-    readiness::speculative_read(socket) = false;  // empty now: wait for the next event
+    readiness::set_may_have_bytes(socket, false);  // empty now: wait for the next event
     return false;
   }
-  if (!ec && n < into.size()) readiness::speculative_read(socket) = false;
+  if (!ec && n < into.size()) readiness::set_may_have_bytes(socket, false);
   return true;
 }
 
@@ -365,14 +365,14 @@ void received(Conn& conn, const beast::error_code& ec, std::size_t n, std::size_
   conn.parked(false);
   // The reactor read this right after an event and resumed the reader at once: a short read
   // drained the socket.
-  if (!ec && n < size) readiness::speculative_read(conn.socket()) = false;
+  if (!ec && n < size) readiness::set_may_have_bytes(conn.socket(), false);
 }
 
 // Lets the next read of `socket` try at once, for the reads that do not go through try_receive
 // (Beast's streaming reads, the tunnel, the lingering close): an end of file that came with a
 // short read must not be waited for there.
 void try_next_read(Socket& socket) {
-  if (socket.is_open()) readiness::speculative_read(socket) = true;
+  readiness::set_may_have_bytes(socket, true);
 }
 
 // Feeds `parser` from `buffer`, reading more from `conn` as needed, until it has the header

@@ -79,9 +79,15 @@ inline State* state(Socket& socket) {
 }
 }  // namespace detail
 
-// Whether the reactor tries a read at once when one is started: true after any readiness event.
-inline bool& speculative_read(detail::Socket& socket) {
-  return (detail::state(socket)->*detail::get<detail::TrySpeculative>())[detail::Reactor::read_op];
+// The reactor's "try a read at once" flag of a socket: set by every readiness event. A closed
+// socket has none; it reads as set, so that its read is tried (and fails at once).
+inline bool may_have_bytes(detail::Socket& socket) {
+  detail::State* s = detail::state(socket);
+  return !s || (s->*detail::get<detail::TrySpeculative>())[detail::Reactor::read_op];
+}
+inline void set_may_have_bytes(detail::Socket& socket, bool may) {
+  if (detail::State* s = detail::state(socket))
+    (s->*detail::get<detail::TrySpeculative>())[detail::Reactor::read_op] = may;
 }
 
 // Asks the kernel to report the socket again if it is ready now (EPOLL_CTL_MOD with the same
@@ -91,8 +97,8 @@ inline bool& speculative_read(detail::Socket& socket) {
 inline void recheck(detail::Socket& socket) {
   detail::State* s = detail::state(socket);
   if (!s) return;
+  set_may_have_bytes(socket, true);
   using namespace detail;
-  (s->*get<TrySpeculative>())[Reactor::read_op] = true;
   epoll_event ev{};
   ev.events = s->*get<RegisteredEvents>();
   ev.data.ptr = s;
