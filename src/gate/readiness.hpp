@@ -19,6 +19,8 @@
 
 #include <sys/epoll.h>
 
+#include <cstdint>
+
 #include <boost/asio/basic_stream_socket.hpp>
 #include <boost/asio/detail/epoll_reactor.hpp>
 #include <boost/asio/io_context.hpp>
