@@ -197,10 +197,10 @@ class Counted {
 // at HZ=250), so whatever else waits for that core (the backend the gate waits on, the clients,
 // nginx in front) waits up to two ticks. On the 2-core benchmark machine that was the p99 of
 // the maintenance 503 at 64 connections: exactly 7.9 ms in every run, where `perf sched` showed
-// the waits ending on tick boundaries and the workers running 1 ms and more at a stretch. Checked at the end of
-// each answer: when the thread has neither blocked nor been preempted for a quantum (its
-// context-switch counts have not moved), it yields. With nothing else waiting, sched_yield
-// returns at once.
+// the waits ending on tick boundaries and the workers running 1 ms and more at a stretch.
+// Checked at the end of each answer: when the thread has neither blocked nor been preempted for
+// a quantum (its context-switch counts have not moved), it yields. With nothing else waiting,
+// sched_yield returns at once.
 class Pacer {
  public:
   void answered() {
