@@ -4,6 +4,7 @@
 #   (a) the backend directly: nginx returning a small body
 #   (b) nginx proxy_pass to it (upstream keepalive, the headers the gate sets)
 #   (c) slipway gate to it
+#   (d) a second gate process, the same binary and config: the A/A control
 # at 1, 64 and 256 connections; then maintenance mode's 503 against nginx `return 503`; then the
 # memory of the gate and of the nginx proxy holding 1,000 idle keep-alive connections; then the
 # instructions each spends per proxied request, counted by callgrind.
@@ -11,13 +12,17 @@
 # random order each round. On a small shared machine one run says more about the neighbours than
 # about the proxy, so req/s and p99 are the medians of the rounds, and a gate/nginx ratio is the
 # median of the ratios within each round, with the middle half of them shown: how much the rounds
-# disagree. Instruction counts do not depend on the neighbours at all.
+# disagree. The second gate measures that disagreement directly: it is the same program, so its
+# ratio to the first (A/A) shows how far apart two equal contenders land in this run, and a
+# gate/nginx ratio within that distance of 1 is not a difference. Instruction counts do not depend
+# on the neighbours at all.
 # Everything listens on 127.0.0.1, on ports picked at run time. Prints req/s, p99 and ratios, and
 # writes them to bench/gate-results.md (or $1).
 #
 #   bench/gate.sh                  # BENCH_SECONDS=5 per run, BENCH_REPEAT=7 rounds by default
 #   BENCH_SECONDS=2 BENCH_REPEAT=1 bench/gate.sh /tmp/out.md
 #   BENCH_CONNS="1 64" bench/gate.sh /tmp/out.md   # fewer connection counts
+#   BENCH_LAYOUTS=1 bench/gate.sh                  # also one connection in each placement on the cores
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/bench/gate-results.md}
@@ -59,6 +64,8 @@ proxy_port=$(free_port)
 nginx503_port=$(free_port)
 gate_port=$(free_port)
 gate_admin_port=$(free_port)
+twin_port=$(free_port)
+twin_admin_port=$(free_port)
 
 nginx_common="daemon off; pid $work/NAME.pid; error_log $work/NAME.err warn;"
 temp_paths="client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp; uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;"
@@ -104,39 +111,46 @@ http {
   }
 }
 EOF
-cat >"$work/slipway.toml" <<EOF
+gate_config() {  # file port admin-port control-socket
+  cat >"$1" <<EOF
 [gate]
-listen = "127.0.0.1:$gate_port"
+listen = "127.0.0.1:$2"
 upstream = "127.0.0.1:$backend_port"
-admin_listen = "127.0.0.1:$gate_admin_port"
-control_socket = "gate.sock"
+admin_listen = "127.0.0.1:$3"
+control_socket = "$4"
 threads = $threads
 message = "We are updating the service."
 EOF
+}
+gate_config "$work/slipway.toml" "$gate_port" "$gate_admin_port" gate.sock
+gate_config "$work/twin.toml" "$twin_port" "$twin_admin_port" twin.sock
 
 "$nginx" -p "$work" -c "$work/backend.conf" & pids+=($!)
 "$nginx" -p "$work" -c "$work/proxy.conf" & pids+=($!)
 "$slipway" gate run --config "$work/slipway.toml" 2>"$work/gate.err" & gate_pid=$!
-pids+=($gate_pid)
-for p in $backend_port $proxy_port $nginx503_port $gate_port; do wait_port "$p"; done
+pids+=("$gate_pid")
+"$slipway" gate run --config "$work/twin.toml" 2>"$work/twin.err" & twin_pid=$!
+pids+=("$twin_pid")
+for p in $backend_port $proxy_port $nginx503_port $gate_port $twin_port; do wait_port "$p"; done
+nginx_proxy_pids() { pgrep -f "nginx: worker process" -P "$(cat "$work/proxy.pid")" | tr '\n' ' '; cat "$work/proxy.pid"; }
 
 # wrk's p99 in microseconds, and its req/s.
 to_us() {
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1000000; else print n }'
 }
 declare -A rps p99 runs_rps runs_p99
-measure() {  # name url connections: one run, kept in runs_*
-  local name=$1 url=$2 c=$3 t log
+measure() {  # name url connections [tag]: one run, kept in runs_*[name,connections tag]
+  local name=$1 url=$2 c=$3 key=$3${4:-} t log
   t=$((c < threads ? c : threads))
-  log=$work/wrk-$name-$c.txt
-  wrk -t"$t" -c"$c" -d"${seconds}s" --latency "$url" >"$log" 2>&1
+  log=$work/wrk-$name-$key.txt
+  taskset -c "${wrk_cpus:-0-$(($(nproc) - 1))}" wrk -t"$t" -c"$c" -d"${seconds}s" --latency "$url" >"$log" 2>&1
   local r l errors
   r=$(awk '/Requests\/sec:/ { printf "%d", $2 }' "$log")
   l=$(to_us "$(awk '$1 == "99%" { print $2 }' "$log")")
-  runs_rps[$name,$c]+="$r "
-  runs_p99[$name,$c]+="$l "
+  runs_rps[$name,$key]+="$r "
+  runs_p99[$name,$key]+="$l "
   errors=$(awk '/Non-2xx or 3xx responses|Socket errors/ { print }' "$log" | tr '\n' ' ')
-  printf 'bench: %-14s c=%-4s %9s req/s  p99 %8s us  %s\n' "$name" "$c" "$r" "$l" "$errors" >&2
+  printf 'bench: %-14s c=%-4s %9s req/s  p99 %8s us  %s\n' "$name" "$key" "$r" "$l" "$errors" >&2
 }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 summarize() {  # name connections: the medians of its runs
@@ -148,26 +162,64 @@ summarize() {  # name connections: the medians of its runs
 # neighbour before it every time.
 declare -A url=([backend]="http://127.0.0.1:$backend_port/" [nginx]="http://127.0.0.1:$proxy_port/"
   [gate]="http://127.0.0.1:$gate_port/" [nginx-503]="http://127.0.0.1:$nginx503_port/"
-  [gate-503]="http://127.0.0.1:$gate_port/")
+  [gate-503]="http://127.0.0.1:$gate_port/" [twin]="http://127.0.0.1:$twin_port/"
+  [twin-503]="http://127.0.0.1:$twin_port/")
 read -r -a conns <<<"${BENCH_CONNS:-1 64 256}"
 for c in "${conns[@]}"; do
   for _ in $(seq "$repeat"); do
-    for name in $(printf '%s\n' backend nginx gate | shuf); do
+    for name in $(printf '%s\n' backend nginx gate twin | shuf); do
       measure "$name" "${url[$name]}" "$c"
     done
   done
-  for name in backend nginx gate; do summarize "$name" "$c"; done
+  for name in backend nginx gate twin; do summarize "$name" "$c"; done
 done
-"$slipway" gate maintenance on --config "$work/slipway.toml" --retry-after 5min >/dev/null
+
+# One connection with the processes pinned. At one connection a request passes wrk, the proxy and
+# the backend in turn, and where the kernel places those three on two cores decides the rate more
+# than the proxy does: one core for all three runs three times as fast as a proxy alone on its
+# core. The kernel moves them between layouts during a run, so a run's rate is partly the luck of
+# its layouts. BENCH_LAYOUTS=1 also measures each layout with the placement fixed (taskset), the
+# contenders taking turns as above.
+declare -A layout_cpus=([L1]="0 0 1" [L2]="0 1 1" [L3]="0 1 0" [L4]="0 0 0")  # wrk proxy backend
+declare -A layout_name=([L1]="wrk + proxy, backend" [L2]="wrk, proxy + backend" [L3]="wrk + backend, proxy"
+  [L4]="all three on one core")
+layouts=()
+if [ "${BENCH_LAYOUTS:-0}" = 1 ] && [ "$(nproc)" -ge 2 ]; then layouts=(L1 L2 L3 L4); fi
+pin() {  # cpu-list pid...: every thread of each process
+  local cpu=$1 p
+  shift
+  for p in "$@"; do taskset -a -p -c "$cpu" "$p" >/dev/null; done
+}
+backend_pids() { echo "$(cat "$work/backend.pid") $(pgrep -P "$(cat "$work/backend.pid")" | tr '\n' ' ')"; }
+for layout in "${layouts[@]}"; do
+  read -r wrk_cpu proxy_cpu backend_cpu <<<"${layout_cpus[$layout]}"
+  # shellcheck disable=SC2046
+  pin "$proxy_cpu" $(nginx_proxy_pids) "$gate_pid" "$twin_pid"
+  # shellcheck disable=SC2046
+  pin "$backend_cpu" $(backend_pids)
+  for _ in $(seq "$repeat"); do
+    for name in $(printf '%s\n' nginx gate twin | shuf); do
+      wrk_cpus=$wrk_cpu measure "$name" "${url[$name]}" 1 "$layout"
+    done
+  done
+  for name in nginx gate twin; do summarize "$name" "1$layout"; done
+done
+# shellcheck disable=SC2046
+[ ${#layouts[@]} -eq 0 ] || pin "0-$(($(nproc) - 1))" $(nginx_proxy_pids) "$gate_pid" "$twin_pid" $(backend_pids)
+for config in slipway twin; do
+  "$slipway" gate maintenance on --config "$work/$config.toml" --retry-after 5min >/dev/null
+done
 for c in "${conns[@]}"; do
   for _ in $(seq "$repeat"); do
-    for name in $(printf '%s\n' nginx-503 gate-503 | shuf); do
+    for name in $(printf '%s\n' nginx-503 gate-503 twin-503 | shuf); do
       measure "$name" "${url[$name]}" "$c"
     done
   done
-  for name in nginx-503 gate-503; do summarize "$name" "$c"; done
+  for name in nginx-503 gate-503 twin-503; do summarize "$name" "$c"; done
 done
-"$slipway" gate maintenance off --config "$work/slipway.toml" >/dev/null
+for config in slipway twin; do
+  "$slipway" gate maintenance off --config "$work/$config.toml" >/dev/null
+done
 
 # Memory at 1,000 idle keep-alive connections: each makes one request, then stays open.
 rss_kb() {  # the summed VmRSS of a process and its children
@@ -193,7 +245,6 @@ print("ready", flush=True)
 time.sleep(3600)
 PY
 }
-nginx_proxy_pids() { pgrep -f "nginx: worker process" -P "$(cat "$work/proxy.pid")" | tr '\n' ' '; echo "$(cat "$work/proxy.pid")"; }
 idle_rss() {  # port pids... -> "before after" in kB
   local port=$1; shift
   local before after holder
@@ -225,7 +276,7 @@ ir_per_request() {  # port pid-under-callgrind out-file -> instructions per requ
   callgrind_control -d "$pid" >/dev/null
   sleep 1
   requests=$(awk '/requests in/ { print $1 }' "$log")
-  ir=$(awk '/^summary:/ { print $2 }' $(ls -t "$file"* | head -n 1))
+  ir=$(awk '/^summary:/ { print $2 }' "$(ls -t "$file"* | head -n 1)")
   awk -v i="$ir" -v r="$requests" 'BEGIN { printf "%d", i / r }'
 }
 cg_nginx_port=$(free_port)
@@ -256,12 +307,12 @@ threads = 1
 EOF
 valgrind --tool=callgrind --callgrind-out-file="$work/nginx.cg" "$nginx" -p "$work" -c "$work/cg.conf" 2>/dev/null &
 cg_pid=$!
-pids+=($cg_pid)
+pids+=("$cg_pid")
 nginx_ir=$(ir_per_request "$cg_nginx_port" "$cg_pid" "$work/nginx.cg")
 kill "$cg_pid"
 valgrind --tool=callgrind --callgrind-out-file="$work/gate.cg" "$slipway" gate run --config "$work/cg.toml" 2>/dev/null &
 cg_pid=$!
-pids+=($cg_pid)
+pids+=("$cg_pid")
 gate_ir=$(ir_per_request "$cg_gate_port" "$cg_pid" "$work/gate.cg")
 kill "$cg_pid"
 echo "bench: instructions per proxied request (callgrind): gate $gate_ir, nginx $nginx_ir" >&2
@@ -286,20 +337,31 @@ PY
 {
   echo "# bench/gate.sh results"
   echo
-  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $repeat rounds of ${seconds}s runs, nginx and gate with $threads workers/threads, $(nginx -v 2>&1 | sed 's/.*\///'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'). req/s and p99: the median of the rounds; gate/nginx: the median of the ratios within each round, the middle half of them in brackets."
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $repeat rounds of ${seconds}s runs, nginx and gate with $threads workers/threads, $(nginx -v 2>&1 | sed 's/.*\///'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'). req/s and p99: the median of the rounds; gate/nginx: the median of the ratios within each round, the middle half of them in brackets. A/A: the same for a second gate process against the first, the same program: how far apart two equal contenders land in this run."
   echo
-  echo "| connections | backend req/s | nginx proxy req/s | gate req/s | gate/nginx req/s | backend p99 | nginx p99 | gate p99 | gate/nginx p99 |"
-  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| connections | backend req/s | nginx proxy req/s | gate req/s | gate/nginx req/s | A/A req/s | backend p99 | nginx p99 | gate p99 | gate/nginx p99 | A/A p99 |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for c in "${conns[@]}"; do
-    echo "| $c | ${rps[backend,$c]} | ${rps[nginx,$c]} | ${rps[gate,$c]} | $(paired "${runs_rps[gate,$c]}" "${runs_rps[nginx,$c]}") | ${p99[backend,$c]} us | ${p99[nginx,$c]} us | ${p99[gate,$c]} us | $(paired "${runs_p99[gate,$c]}" "${runs_p99[nginx,$c]}") |"
+    echo "| $c | ${rps[backend,$c]} | ${rps[nginx,$c]} | ${rps[gate,$c]} | $(paired "${runs_rps[gate,$c]}" "${runs_rps[nginx,$c]}") | $(paired "${runs_rps[twin,$c]}" "${runs_rps[gate,$c]}") | ${p99[backend,$c]} us | ${p99[nginx,$c]} us | ${p99[gate,$c]} us | $(paired "${runs_p99[gate,$c]}" "${runs_p99[nginx,$c]}") | $(paired "${runs_p99[twin,$c]}" "${runs_p99[gate,$c]}") |"
   done
   echo
+  if [ ${#layouts[@]} -gt 0 ]; then
+    echo "One connection with the placement fixed (taskset; core 0, core 1):"
+    echo
+    echo "| layout | nginx proxy req/s | gate req/s | gate/nginx req/s | A/A req/s | nginx p99 | gate p99 | gate/nginx p99 |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    for layout in "${layouts[@]}"; do
+      k=1$layout
+      echo "| ${layout_name[$layout]} | ${rps[nginx,$k]} | ${rps[gate,$k]} | $(paired "${runs_rps[gate,$k]}" "${runs_rps[nginx,$k]}") | $(paired "${runs_rps[twin,$k]}" "${runs_rps[gate,$k]}") | ${p99[nginx,$k]} us | ${p99[gate,$k]} us | $(paired "${runs_p99[gate,$k]}" "${runs_p99[nginx,$k]}") |"
+    done
+    echo
+  fi
   echo "Maintenance 503:"
   echo
-  echo "| connections | nginx \`return 503\` req/s | gate maintenance req/s | gate/nginx req/s | nginx p99 | gate p99 | gate/nginx p99 |"
-  echo "|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| connections | nginx \`return 503\` req/s | gate maintenance req/s | gate/nginx req/s | A/A req/s | nginx p99 | gate p99 | gate/nginx p99 | A/A p99 |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for c in "${conns[@]}"; do
-    echo "| $c | ${rps[nginx-503,$c]} | ${rps[gate-503,$c]} | $(paired "${runs_rps[gate-503,$c]}" "${runs_rps[nginx-503,$c]}") | ${p99[nginx-503,$c]} us | ${p99[gate-503,$c]} us | $(paired "${runs_p99[gate-503,$c]}" "${runs_p99[nginx-503,$c]}") |"
+    echo "| $c | ${rps[nginx-503,$c]} | ${rps[gate-503,$c]} | $(paired "${runs_rps[gate-503,$c]}" "${runs_rps[nginx-503,$c]}") | $(paired "${runs_rps[twin-503,$c]}" "${runs_rps[gate-503,$c]}") | ${p99[nginx-503,$c]} us | ${p99[gate-503,$c]} us | $(paired "${runs_p99[gate-503,$c]}" "${runs_p99[nginx-503,$c]}") | $(paired "${runs_p99[twin-503,$c]}" "${runs_p99[gate-503,$c]}") |"
   done
   echo
   echo "RSS with 1,000 idle keep-alive connections: gate ${gate_rss1} kB (${gate_rss0} kB before), nginx proxy (master + workers) ${nginx_rss1} kB (${nginx_rss0} kB before)."
