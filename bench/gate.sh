@@ -132,7 +132,7 @@ pids+=("$gate_pid")
 "$slipway" gate run --config "$work/twin.toml" 2>"$work/twin.err" & twin_pid=$!
 pids+=("$twin_pid")
 for p in $backend_port $proxy_port $nginx503_port $gate_port $twin_port; do wait_port "$p"; done
-nginx_proxy_pids() { pgrep -f "nginx: worker process" -P "$(cat "$work/proxy.pid")" | tr '\n' ' '; cat "$work/proxy.pid"; }
+nginx_pids() { cat "$work/$1.pid"; pgrep -P "$(cat "$work/$1.pid")"; }  # backend|proxy: master and workers
 
 # wrk's p99 in microseconds, and its req/s.
 to_us() {
@@ -190,13 +190,12 @@ pin() {  # cpu-list pid...: every thread of each process
   shift
   for p in "$@"; do taskset -a -p -c "$cpu" "$p" >/dev/null; done
 }
-backend_pids() { echo "$(cat "$work/backend.pid") $(pgrep -P "$(cat "$work/backend.pid")" | tr '\n' ' ')"; }
 for layout in "${layouts[@]}"; do
   read -r wrk_cpu proxy_cpu backend_cpu <<<"${layout_cpus[$layout]}"
   # shellcheck disable=SC2046
-  pin "$proxy_cpu" $(nginx_proxy_pids) "$gate_pid" "$twin_pid"
+  pin "$proxy_cpu" $(nginx_pids proxy) "$gate_pid" "$twin_pid"
   # shellcheck disable=SC2046
-  pin "$backend_cpu" $(backend_pids)
+  pin "$backend_cpu" $(nginx_pids backend)
   for _ in $(seq "$repeat"); do
     for name in $(printf '%s\n' nginx gate twin | shuf); do
       wrk_cpus=$wrk_cpu measure "$name" "${url[$name]}" 1 "$layout"
@@ -205,7 +204,7 @@ for layout in "${layouts[@]}"; do
   for name in nginx gate twin; do summarize "$name" "1$layout"; done
 done
 # shellcheck disable=SC2046
-[ ${#layouts[@]} -eq 0 ] || pin "0-$(($(nproc) - 1))" $(nginx_proxy_pids) "$gate_pid" "$twin_pid" $(backend_pids)
+[ ${#layouts[@]} -eq 0 ] || pin "0-$(($(nproc) - 1))" $(nginx_pids proxy) "$gate_pid" "$twin_pid" $(nginx_pids backend)
 for config in slipway twin; do
   "$slipway" gate maintenance on --config "$work/$config.toml" --retry-after 5min >/dev/null
 done
@@ -260,7 +259,7 @@ idle_rss() {  # port pids... -> "before after" in kB
 }
 read -r gate_rss0 gate_rss1 < <(idle_rss "$gate_port" "$gate_pid")
 # shellcheck disable=SC2046
-read -r nginx_rss0 nginx_rss1 < <(idle_rss "$proxy_port" $(nginx_proxy_pids))
+read -r nginx_rss0 nginx_rss1 < <(idle_rss "$proxy_port" $(nginx_pids proxy))
 echo "bench: RSS at 1,000 idle keep-alive connections: gate ${gate_rss1} kB (from ${gate_rss0}), nginx proxy ${nginx_rss1} kB (from ${nginx_rss0})" >&2
 
 # Instructions per proxied request: one nginx worker (no master) and a one-thread gate, each under
