@@ -222,6 +222,9 @@ int gate_run(const Args& args) {
 
   auto gate = gate::Gate::create(*config, gate::proxy_threads(config->gate));
   if (!gate) return report_error(gate.error());
+  for (const auto& warning : gate::admin_warnings(config->gate)) {
+    std::fputs(fmt::format("slipway: warning: {}\n", warning).c_str(), stderr);
+  }
   auto control = gate::ControlServer::start(
       config->gate.control_socket, [g = gate->get()](std::string_view request) { return g->control(request); },
       [g = gate->get()] {

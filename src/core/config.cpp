@@ -540,19 +540,35 @@ void read_document(Reader& r, const toml::table& doc, Config& c) {
     r.strings(*t, "backup", "export_tables", c.backup.export_tables);
   }
   if (const auto* t = r.table(doc, "gate", "")) {
-    r.check_keys(*t, "gate", {"listen",           "upstream",
-                              "health_path",      "control_socket",
-                              "admin_listen",     "allow",
-                              "admin_writes",     "admin",
-                              "message",          "retry_after",
-                              "maintenance_page", "security_headers",
-                              "forwarded_proto",  "access_log",
-                              "state_file",       "threads",
-                              "max_connections",  "max_header_size",
-                              "max_body_size",    "header_timeout",
-                              "idle_timeout",     "upstream_timeout",
-                              "switch_healthy",   "switch_timeout",
-                              "drain_timeout"});
+    r.check_keys(*t, "gate",
+                 {"listen",
+                  "upstream",
+                  "health_path",
+                  "control_socket",
+                  "admin_listen",
+                  "allow",
+                  "admin_writes",
+                  "admin",
+                  "message",
+                  "retry_after",
+                  "maintenance_page",
+                  "security_headers",
+                  "forwarded_proto",
+                  "access_log",
+                  "state_file",
+                  "threads",
+                  "max_connections",
+                  "max_header_size",
+                  "max_body_size",
+                  "header_timeout",
+                  "idle_timeout",
+                  "upstream_timeout",
+                  "switch_healthy",
+                  "switch_timeout",
+                  "drain_timeout",
+                  "trusted_proxies",
+                  "access_log_max_size",
+                  "access_log_keep"});
     r.string(*t, "gate", "listen", c.gate.listen);
     r.string(*t, "gate", "upstream", c.gate.upstream);
     r.string(*t, "gate", "health_path", c.gate.health_path);
@@ -568,6 +584,9 @@ void read_document(Reader& r, const toml::table& doc, Config& c) {
     std::string access_log;
     r.string(*t, "gate", "access_log", access_log);
     if (!access_log.empty()) c.gate.access_log = access_log == "-" ? fs::path("-") : r.resolve(access_log);
+    r.size(*t, "gate", "access_log_max_size", c.gate.access_log_max_size);
+    r.integer(*t, "gate", "access_log_keep", c.gate.access_log_keep, 1, 1000);
+    r.strings(*t, "gate", "trusted_proxies", c.gate.trusted_proxies);
     r.path(*t, "gate", "state_file", c.gate.state_file);
     r.integer(*t, "gate", "threads", c.gate.threads, 0, 256);
     r.integer(*t, "gate", "max_connections", c.gate.max_connections, 1, 1'000'000);
@@ -582,13 +601,14 @@ void read_document(Reader& r, const toml::table& doc, Config& c) {
     if (const auto* admin = r.table(*t, "admin", "gate")) {
       r.check_keys(*admin, "gate.admin",
                    {"jwt_secret", "jwt_public_key", "jwks_file", "claim", "values", "cookie", "leeway", "ips",
-                    "bypass_secret", "bypass_cookie"});
+                    "bypass_secret", "bypass_cookie", "query_param"});
       r.string(*admin, "gate.admin", "jwt_secret", c.gate.admin.jwt_secret);
       r.path(*admin, "gate.admin", "jwt_public_key", c.gate.admin.jwt_public_key);
       r.path(*admin, "gate.admin", "jwks_file", c.gate.admin.jwks_file);
       r.string(*admin, "gate.admin", "claim", c.gate.admin.claim);
       r.strings(*admin, "gate.admin", "values", c.gate.admin.values);
       r.string(*admin, "gate.admin", "cookie", c.gate.admin.cookie);
+      r.string(*admin, "gate.admin", "query_param", c.gate.admin.query_param);
       r.duration(*admin, "gate.admin", "leeway", c.gate.admin.leeway);
       r.strings(*admin, "gate.admin", "ips", c.gate.admin.ips);
       r.string(*admin, "gate.admin", "bypass_secret", c.gate.admin.bypass_secret);

@@ -79,6 +79,7 @@ struct GateAdminConfig {
   std::string claim = "role";                  // a dotted path into the token's claims
   std::vector<std::string> values;             // one must be held; empty = the claim must be boolean true
   std::string cookie;                          // a cookie that may carry the token (besides Authorization)
+  std::string query_param;                     // a query parameter that may carry it (opt-in; off when empty)
   Duration leeway = std::chrono::seconds(30);  // for exp and nbf
   std::vector<std::string> ips;                // addresses or CIDR ranges that count as admins
   std::string bypass_secret;                   // a cookie holding this value counts as an admin
@@ -100,6 +101,9 @@ struct GateConfig {
   std::vector<std::string> security_headers;       // "Name: value" added to every proxied response
   std::string forwarded_proto = "http";            // X-Forwarded-Proto the gate sets
   std::filesystem::path access_log;                // JSON lines; "-" = stdout; empty = off
+  std::uint64_t access_log_max_size = 0;           // rotate past this size (0 = never; reopened on SIGHUP)
+  int access_log_keep = 5;                         // rotated files kept: access.log.1 ... .N
+  std::vector<std::string> trusted_proxies;        // peers whose X-Forwarded-For names the client
   std::filesystem::path state_file;                // empty = gate.state.json beside the control socket
   int threads = 0;                                 // 0 = one per core
   int max_connections = 10'000;

@@ -36,6 +36,9 @@ Result<std::unique_ptr<Gate>> Gate::create(const Config& config, std::size_t thr
   auto admin = AdminCheck::create(config.gate.admin);
   if (!admin) return fail(admin.error());
   g->admin_ = std::move(*admin);
+  auto proxies = parse_ip_ranges(config.gate.trusted_proxies, "gate.trusted_proxies");
+  if (!proxies) return fail(proxies.error());
+  g->trusted_proxies_ = std::move(*proxies);
   g->rules_ = Rules{&g->config_.allow, g->config_.health_path, g->config_.admin_writes};
   g->page_ = std::string(default_page());
   if (!config.gate.maintenance_page.empty()) {
@@ -43,7 +46,7 @@ Result<std::unique_ptr<Gate>> Gate::create(const Config& config, std::size_t thr
     if (!page) return fail(page.error());
     g->page_ = std::move(*page);
   }
-  auto log = AccessLog::open(config.gate.access_log);
+  auto log = AccessLog::open(config.gate.access_log, config.gate.access_log_max_size, config.gate.access_log_keep);
   if (!log) return fail(log.error());
   g->access_log_ = std::move(*log);
   auto state = load_state(config.gate);

@@ -42,6 +42,7 @@ class Gate {
 
   [[nodiscard]] const GateConfig& config() const { return config_; }
   [[nodiscard]] const AdminCheck& admin() const { return admin_; }
+  [[nodiscard]] const std::vector<IpRange>& trusted_proxies() const { return trusted_proxies_; }
   [[nodiscard]] const Rules& rules() const { return rules_; }
   [[nodiscard]] std::string_view page() const { return page_; }
   Metrics& metrics() { return metrics_; }
@@ -67,6 +68,7 @@ class Gate {
 
   GateConfig config_;
   AdminCheck admin_;
+  std::vector<IpRange> trusted_proxies_;
   Rules rules_;
   std::string page_;
   Metrics metrics_;

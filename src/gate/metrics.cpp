@@ -1,5 +1,6 @@
 #include "gate/metrics.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -76,20 +77,63 @@ std::string Metrics::prometheus(Mode mode, int connections, int in_flight) const
   return out;
 }
 
-Result<std::unique_ptr<AccessLog>> AccessLog::open(const std::filesystem::path& path) {
+Result<std::unique_ptr<AccessLog>> AccessLog::open(const std::filesystem::path& path, std::uint64_t max_size,
+                                                   int keep) {
   if (path.empty()) return std::unique_ptr<AccessLog>();
   auto log = std::make_unique<AccessLog>();
   if (path == "-") {
     log->file_ = stdout;
     return log;
   }
-  log->file_ = std::fopen(path.c_str(), "ae");
-  if (!log->file_) {
-    return fail(Error::environment(fmt::format("cannot open the access log: {}", std::strerror(errno)), path.string(),
-                                   "check gate.access_log and that its folder exists"));
-  }
-  log->owned_ = true;
+  log->path_ = path;
+  log->max_size_ = max_size;
+  log->keep_ = std::max(keep, 1);
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  if (auto ok = log->reopen_locked(); !ok) return fail(ok.error());
   return log;
+}
+
+Result<void> AccessLog::reopen() {
+  std::lock_guard lock(mutex_);
+  return reopen_locked();
+}
+
+Result<void> AccessLog::reopen_locked() {
+  if (path_.empty()) return {};  // stdout
+  std::FILE* next = std::fopen(path_.c_str(), "ae");
+  if (!next) {
+    return fail(Error::environment(fmt::format("cannot open the access log: {}", std::strerror(errno)), path_.string(),
+                                   "check gate.access_log and the permissions of its folder"));
+  }
+  if (owned_) std::fclose(file_);
+  file_ = next;
+  owned_ = true;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path_, ec);
+  size_ = ec ? 0 : size;
+  return {};
+}
+
+void AccessLog::rotate_locked() {
+  std::fflush(file_);
+  std::error_code ec;
+  const auto numbered = [&](int n) { return std::filesystem::path(path_.string() + "." + std::to_string(n)); };
+  std::filesystem::remove(numbered(keep_), ec);
+  for (int n = keep_ - 1; n >= 1; --n) {
+    std::filesystem::rename(numbered(n), numbered(n + 1), ec);  // a missing one is no error worth a word
+  }
+  std::filesystem::rename(path_, numbered(1), ec);
+  auto ok = ec ? fail(Error::environment(ec.message(), path_.string())) : reopen_locked();
+  if (!ok) {
+    size_ = 0;  // keep writing to the old file; try again after another max_size
+    if (!rotate_failed_) {
+      rotate_failed_ = true;
+      std::fputs(fmt::format("slipway: gate: cannot rotate the access log {}: {}\n", path_.string(), ok.error().message)
+                     .c_str(),
+                 stderr);
+    }
+  }
 }
 
 AccessLog::~AccessLog() {
@@ -98,6 +142,7 @@ AccessLog::~AccessLog() {
 }
 
 void AccessLog::flush() {
+  std::lock_guard lock(mutex_);
   if (file_) std::fflush(file_);
 }
 
@@ -108,7 +153,10 @@ void AccessLog::write(const AccessEntry& e) {
       "\"upstream\":{},\"duration_ms\":{:.3f},\"bytes\":{},\"admin\":{}}}\n",
       now_rfc3339(true), quote(e.client), quote(e.method), quote(e.target), e.status, to_string(e.mode),
       quote(e.upstream), e.duration_ms, e.bytes, e.admin ? "true" : "false");
+  std::lock_guard lock(mutex_);
   std::fwrite(line.data(), 1, line.size(), file_);
+  size_ += line.size();
+  if (max_size_ > 0 && size_ >= max_size_) rotate_locked();
 }
 
 }  // namespace slipway::gate

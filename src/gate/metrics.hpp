@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,17 +62,34 @@ struct AccessEntry {
 // One JSON object per line:
 // {"time":"2025-01-02T03:04:05.678Z","client":"10.0.0.7","method":"GET","target":"/api/loans",
 //  "status":200,"mode":"normal","upstream":"127.0.0.1:3000","duration_ms":1.92,"bytes":512,"admin":false}
+//
+// The file can be rotated from outside (logrotate moves it, then sends SIGHUP: reopen()) or by
+// size: once it holds `max_size` bytes it becomes access.log.1, the older ones move up
+// (.1 -> .2, ...) and the one past `keep` is removed. Lines are written whole, under a mutex.
 class AccessLog {
  public:
-  // "-" writes to stdout; an empty path turns the log off.
-  static Result<std::unique_ptr<AccessLog>> open(const std::filesystem::path& path);
+  // "-" writes to stdout; an empty path turns the log off. The file's folder is created.
+  static Result<std::unique_ptr<AccessLog>> open(const std::filesystem::path& path, std::uint64_t max_size = 0,
+                                                 int keep = 5);
   ~AccessLog();
   void write(const AccessEntry& entry);
   void flush();
+  // Opens the file at its path again (after it was moved away). On failure the old one stays
+  // open and the reason is returned.
+  Result<void> reopen();
 
  private:
+  Result<void> reopen_locked();
+  void rotate_locked();
+
+  std::mutex mutex_;
   std::FILE* file_ = nullptr;
   bool owned_ = false;
+  std::filesystem::path path_;
+  std::uint64_t max_size_ = 0;
+  std::uint64_t size_ = 0;  // of the open file
+  int keep_ = 5;
+  bool rotate_failed_ = false;  // said once on stderr
 };
 
 }  // namespace slipway::gate

@@ -45,6 +45,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/container/small_vector.hpp>
 
 #include "gate/http.hpp"
 #include "gate/readiness.hpp"
@@ -225,7 +226,7 @@ class Pacer {
   long switches_ = -1;
 };
 
-std::array<unsigned char, 16> address_bytes(const asio::ip::address& a) {
+Address address_bytes(const asio::ip::address& a) {
   if (a.is_v4()) return asio::ip::make_address_v6(asio::ip::v4_mapped, a.to_v4()).to_bytes();
   return a.to_v6().to_bytes();
 }
@@ -245,7 +246,7 @@ struct Client {
   std::optional<RequestParser<http::string_body>> body;    // then, for a small body, the whole request
   std::pmr::monotonic_buffer_resource arena;               // the request's fields, as for upstreams
   std::string ip;
-  std::array<unsigned char, 16> address{};
+  Address address{};
 };
 
 class Worker {
@@ -569,6 +570,7 @@ awaitable<void> Worker::session(Socket socket) {
       }
       Exchange x;
       x.client_ip = client.ip;
+      x.mode = current().mode;  // a refusal before parsing counts in the mode the gate is in
       if (e == http::error::body_limit) {
         co_await reply(client, http::status::payload_too_large, "text/plain", "request body too large\n", false, x);
       } else if (e == http::error::header_limit) {
@@ -625,6 +627,8 @@ awaitable<bool> Worker::handle(Client& client, RequestParser<http::empty_body>& 
   const auto length = parser.content_length();
   const bool has_body = chunked || (length && *length > 0);
 
+  const Snapshot& snap = current();
+  x.mode = snap.mode;
   if (auto why = check_request(req, chunked); !why.empty()) {
     co_return co_await reply(client, http::status::bad_request, "text/plain", fmt::format("bad request: {}\n", why),
                              false, x);
@@ -634,20 +638,35 @@ awaitable<bool> Worker::handle(Client& client, RequestParser<http::empty_body>& 
                              x);
   }
 
-  const Snapshot& snap = current();
-  x.mode = snap.mode;
+  // Behind a trusted proxy, the client is the one its X-Forwarded-For names (admin.hpp).
+  std::optional<Address> who = client.address;
+  std::string forwarded_ip;
+  if (in_any(gate_.trusted_proxies(), client.address)) {
+    boost::container::small_vector<std::string_view, 2> values;
+    for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) values.push_back(sv(it->value()));
+    who = forwarded_client(client.address, values, gate_.trusted_proxies());
+    forwarded_ip = who ? address_text(*who) : "unknown";
+    x.client_ip = forwarded_ip;
+  }
   const auto is_admin = [&] {
     AdminCheck::Request r;
     r.authorization = sv(req[http::field::authorization]);
     r.cookies = sv(req[http::field::cookie]);
-    r.client = client.address;
-    r.has_client = true;
+    r.target = target;
+    if (who) r.client = *who;
+    r.has_client = who.has_value();
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     x.admin = gate_.admin().is_admin(r, now);
     return x.admin;
   };
   const Action action = decide(snap.mode, gate_.rules(), method, target, is_admin);
+  if (action == Action::bad_path) {
+    co_return co_await reply(client, http::status::bad_request, "text/plain",
+                             "bad request: the path holds a dot segment (\"..\" or \".\", in any spelling) or a "
+                             "malformed escape\n",
+                             false, x);
+  }
 
   if (action != Action::pass) {
     // The gate answers; a body the client sends along is read and dropped (or the connection
@@ -1135,6 +1154,19 @@ Result<void> serve(Gate& gate, const std::function<void()>& ready) {
     deadline = clock::now() + std::min<Duration>(cfg.drain_timeout, std::chrono::seconds(10));
     check({});
   });
+
+  // SIGHUP: the access log is opened again (logrotate has moved it away).
+  asio::signal_set hangup(main, SIGHUP);
+  std::function<void(const beast::error_code&, int)> on_hangup = [&](const beast::error_code& e, int) {
+    if (e) return;
+    if (auto* log = gate.access_log()) {
+      if (auto ok = log->reopen(); !ok) {
+        std::fputs(fmt::format("slipway: gate: {}: {}\n", ok.error().where, ok.error().message).c_str(), stderr);
+      }
+    }
+    hangup.async_wait(on_hangup);
+  };
+  hangup.async_wait(on_hangup);
 
   if (ready) ready();
   std::vector<std::thread> threads;

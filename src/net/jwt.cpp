@@ -273,34 +273,25 @@ const json::value* find_claim(const json::object& claims, std::string_view path)
   }
 }
 
+// The claim holds an admin value: a string equal to one of `values`, or an array whose items
+// include such a string. With no values, the claim must be the boolean true. Nothing else counts:
+// not a number, not a nested array (`[["ADMIN"]]`), not an object.
 bool holds(const json::value& v, const std::vector<std::string>& values) {
-  if (v.is_bool()) {
-    if (values.empty()) return v.as_bool();
+  if (values.empty()) return v.is_bool() && v.as_bool();
+  const auto equal = [&](const json::value& item) {
+    if (!item.is_string()) return false;
     for (const auto& w : values) {
-      if (w == (v.as_bool() ? "true" : "false")) return true;
+      if (item.as_string() == w) return true;
     }
     return false;
-  }
-  if (values.empty()) return false;
-  if (v.is_string()) {
-    for (const auto& w : values) {
-      if (v.as_string() == w) return true;
-    }
-    return false;
-  }
-  if (v.is_int64() || v.is_uint64()) {
-    const std::string s = json::serialize(v);
-    for (const auto& w : values) {
-      if (s == w) return true;
-    }
-    return false;
-  }
+  };
   if (v.is_array()) {
     for (const auto& item : v.as_array()) {
-      if (!item.is_bool() && holds(item, values)) return true;
+      if (equal(item)) return true;
     }
+    return false;
   }
-  return false;
+  return equal(v);
 }
 
 }  // namespace

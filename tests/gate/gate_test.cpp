@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
+#include <filesystem>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -269,6 +271,113 @@ TEST(GateModes, ReadOnlyPassesReadsAndRefusesWrites) {
   EXPECT_EQ(fetch(gate.port, "DELETE", "/api/loans/1").status, 200);
 }
 
+// The first outside trial found requests the gate let through in maintenance: dot segments past a
+// prefix rule (/public/../api/users), methods it did not know were writes (PROPPATCH, PURGE...),
+// and an admin claim nested in an array ([["ADMIN"]]). None may reach the backend.
+TEST(GateBypass, DotSegmentsOddMethodsAndNestedClaimsNeverReachTheBackendInMaintenance) {
+  Backend backend("blue");
+  GateProcess gate(backend.address(), "allow = [\"/public/*\", \"/auth/login\"]",
+                   "jwt_secret = \"s3cret\"\nvalues = [\"ADMIN\"]");
+  gate.start();
+  ASSERT_EQ(gate.ctl({"maintenance", "on"}).exit_code, 0);
+  const int before = backend.requests.load();
+  for (const char* target :
+       {"/public/../api/users", "/public/%2e%2e/api/users", "/public/%2E%2e/api/users", "/public/..;/api/users",
+        "/public\\..\\api\\users", "/public/..%2fapi/users", "/public/%252e%252e/api/users", "/public/./../api/users",
+        "/auth/login/../../api/users", "/public/%zz/../api"}) {
+    auto r = fetch(gate.port, "POST", target, {}, "{\"name\":\"mallory\"}");
+    EXPECT_EQ(r.status, 400) << target;
+  }
+  for (const char* m : {"PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "PURGE", "LINK", "UNLINK", "ACL",
+                        "MERGE", "SEARCH", "REPORT"}) {
+    EXPECT_EQ(fetch(gate.port, m, "/api/users", {}, "x").status, 503) << m;
+  }
+  EXPECT_EQ(fetch(gate.port, "TRACE", "/api/users").status, 503);
+  EXPECT_EQ(fetch(gate.port, "FOO", "/api/users", {}, "x").status, 400) << "a method HTTP does not know, in any mode";
+  for (const char* role : {"[[\"ADMIN\"]]", "[{\"r\":\"ADMIN\"}]", "{\"ADMIN\":true}", "[true]"}) {
+    const std::string token =
+        hs_token("HS256", "s3cret",
+                 "{\"sub\":\"u1\",\"role\":" + std::string(role) + ",\"exp\":" + std::to_string(now() + 600) + "}");
+    EXPECT_EQ(fetch(gate.port, "GET", "/api/users", bearer(token)).status, 503) << role;
+  }
+  EXPECT_EQ(backend.requests.load(), before) << "no forbidden request reached the backend";
+  // What the rules do allow still passes, in the normalised spelling too.
+  EXPECT_EQ(fetch(gate.port, "POST", "/public/upload", {}, "{}").status, 200);
+  EXPECT_EQ(fetch(gate.port, "POST", "/auth/login/", {}, "{}").status, 200) << "one trailing slash";
+  EXPECT_EQ(fetch(gate.port, "POST", "/%61uth/login", {}, "{}").status, 200) << "an unreserved escape";
+  EXPECT_EQ(fetch(gate.port, "GET", "/api/users", bearer(hs_token("HS256", "s3cret", admin_claims()))).status, 200);
+  EXPECT_EQ(backend.requests.load(), before + 4);
+  ASSERT_EQ(gate.ctl({"maintenance", "off"}).exit_code, 0);
+  EXPECT_EQ(fetch(gate.port, "PROPPATCH", "/dav/x", {}, "x").status, 200) << "normal mode passes every method";
+}
+
+TEST(GateBypass, ReadOnlyRefusesEveryMethodButGetHeadAndOptions) {
+  Backend backend("blue");
+  GateProcess gate(backend.address());
+  gate.start();
+  ASSERT_EQ(gate.ctl({"read-only", "on"}).exit_code, 0);
+  const int before = backend.requests.load();
+  for (const char* m : {"PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "PURGE", "LINK", "UNLINK", "ACL",
+                        "MERGE", "SEARCH", "REPORT"}) {
+    EXPECT_EQ(fetch(gate.port, m, "/api/loans", {}, "x").status, 503) << m;
+  }
+  EXPECT_EQ(fetch(gate.port, "FOO", "/api/loans", {}, "x").status, 400) << "a method HTTP does not know";
+  EXPECT_EQ(backend.requests.load(), before);
+  for (const char* m : {"GET", "HEAD", "OPTIONS"}) EXPECT_EQ(fetch(gate.port, m, "/api/loans").status, 200) << m;
+}
+
+// gate.admin.ips trusted the TCP peer: behind nginx on the same host every client is 127.0.0.1,
+// so the demo's ips = ["127.0.0.1"] made every user an admin.
+TEST(GateBypass, BehindATrustedProxyAdminIpsMatchTheForwardedClientNotThePeer) {
+  Backend backend("blue");
+  GateProcess gate(backend.address(), "trusted_proxies = [\"127.0.0.1\"]", "ips = [\"10.9.0.7\"]");
+  gate.start();
+  ASSERT_EQ(gate.ctl({"maintenance", "on"}).exit_code, 0);
+  const int before = backend.requests.load();
+  EXPECT_EQ(fetch(gate.port, "GET", "/api/users").status, 503) << "the proxy itself is no admin";
+  EXPECT_EQ(fetch(gate.port, "GET", "/api/users", {{"X-Forwarded-For", "203.0.113.5"}}).status, 503);
+  EXPECT_EQ(fetch(gate.port, "GET", "/api/users", {{"X-Forwarded-For", "10.9.0.7, 203.0.113.5"}}).status, 503)
+      << "a forged entry left of the real client";
+  EXPECT_EQ(fetch(gate.port, "GET", "/api/users", {{"X-Forwarded-For", "garbage"}}).status, 503);
+  EXPECT_EQ(backend.requests.load(), before);
+  auto admin = fetch(gate.port, "GET", "/api/users", {{"X-Forwarded-For", "10.9.0.7"}});
+  EXPECT_EQ(admin.status, 200);
+  EXPECT_EQ(str(json_of(admin.body), "xff"), "10.9.0.7, 127.0.0.1") << "the chain goes on to the backend";
+  ASSERT_EQ(gate.ctl({"status"}).exit_code, 0);  // flushes the access log
+  EXPECT_NE(gate.file("access.log").find("\"client\":\"10.9.0.7\""), std::string::npos)
+      << "the log names the client, not the proxy";
+  EXPECT_NE(gate.file("access.log").find("\"client\":\"203.0.113.5\""), std::string::npos);
+}
+
+TEST(GateBypass, LoopbackAdminIpsWithoutATrustedProxyAreWarnedAboutAtStart) {
+  Backend backend("blue");
+  GateProcess gate(backend.address(), "", "ips = [\"127.0.0.1\"]");
+  gate.start();
+  EXPECT_NE(gate.file("gate.out").find("slipway: warning: gate.admin.ips names 127.0.0.1, a loopback address"),
+            std::string::npos)
+      << gate.file("gate.out");
+}
+
+// Tokens in a query parameter (?access_token=, for asset URLs) were not read; they are, when
+// gate.admin.query_param names the parameter, and never by default.
+TEST(GateBypass, AQueryParameterTokenCountsOnlyWhenOptedIn) {
+  Backend backend("blue");
+  const std::string token = hs_token("HS256", "s3cret", admin_claims());
+  {
+    GateProcess gate(backend.address(), "", "jwt_secret = \"s3cret\"\nvalues = [\"ADMIN\"]");
+    gate.start();
+    ASSERT_EQ(gate.ctl({"maintenance", "on"}).exit_code, 0);
+    EXPECT_EQ(fetch(gate.port, "GET", "/files/a.pdf?access_token=" + token).status, 503);
+  }
+  GateProcess gate(backend.address(), "",
+                   "jwt_secret = \"s3cret\"\nvalues = [\"ADMIN\"]\nquery_param = \"access_token\"");
+  gate.start();
+  ASSERT_EQ(gate.ctl({"maintenance", "on"}).exit_code, 0);
+  EXPECT_EQ(fetch(gate.port, "GET", "/files/a.pdf?x=1&access_token=" + token).status, 200);
+  EXPECT_EQ(fetch(gate.port, "GET", "/files/a.pdf?access_token=" + token + "x").status, 503);
+  EXPECT_EQ(fetch(gate.port, "GET", "/files/a.pdf?other=" + token).status, 503);
+}
+
 // One gate per key kind, each in maintenance: a valid admin token passes, anything else gets 503.
 class GateAdmin : public ::testing::Test {
  protected:
@@ -501,6 +610,63 @@ TEST(GateAdminListener, HealthMetricsAndAccessLog) {
   EXPECT_EQ(first.at("status").as_int64(), 200);
   EXPECT_EQ(str(first, "upstream"), backend.address());
   EXPECT_NE(log.find("\"target\":\"/b\",\"status\":503,\"mode\":\"maintenance\""), std::string::npos) << log;
+}
+
+// Requests refused before parsing (400/413/431) were counted as mode="normal" in maintenance.
+TEST(GateAdminListener, RefusalsBeforeParsingCountInTheGatesMode) {
+  Backend backend("blue");
+  GateProcess gate(backend.address(), "max_header_size = \"1KB\"");
+  gate.start();
+  ASSERT_EQ(gate.ctl({"maintenance", "on"}).exit_code, 0);
+  EXPECT_NE(
+      raw_exchange(gate.port, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4000, 'a') + "\r\n\r\n").find("431"),
+      std::string::npos);
+  EXPECT_NE(raw_exchange(gate.port, "BAD\x01 / HTTP/1.1\r\n\r\n").find("400"), std::string::npos);
+  auto metrics = fetch(gate.admin_port, "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("slipway_gate_requests_total{mode=\"maintenance\",status=\"431\"} 1"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("slipway_gate_requests_total{mode=\"maintenance\",status=\"400\"} 1"), std::string::npos);
+  EXPECT_EQ(metrics.find("mode=\"normal\",status=\"4"), std::string::npos);
+}
+
+// The access log grew to 364 MB in 15 minutes with no rotation.
+TEST(GateAccessLog, RotatesBySizeKeepingABoundedNumberOfFiles) {
+  Backend backend("blue");
+  GateProcess gate(backend.address(), "access_log_max_size = \"2KB\"\naccess_log_keep = 2");
+  gate.start();
+  Client client(gate.port);
+  for (int i = 0; i < 80; ++i) ASSERT_EQ(client.fetch("GET", "/api/loans/" + std::to_string(i)).status, 200);
+  ASSERT_EQ(gate.ctl({"status"}).exit_code, 0);
+  const std::string first = gate.file("access.log.1");
+  const std::string second = gate.file("access.log.2");
+  EXPECT_FALSE(first.empty());
+  EXPECT_FALSE(second.empty());
+  EXPECT_LT(first.size(), 2048u + 400u) << "a file is rotated once it reaches the size";
+  EXPECT_FALSE(std::filesystem::exists(gate.dir + "/access.log.3")) << "only access_log_keep files are kept";
+  EXPECT_NE((gate.file("access.log") + first).find("\"target\":\"/api/loans/79\""), std::string::npos)
+      << "the newest lines";
+  EXPECT_EQ(first.back(), '\n') << "lines are whole";
+}
+
+TEST(GateAccessLog, SighupReopensTheFileLogrotateMovedAway) {
+  Backend backend("blue");
+  GateProcess gate(backend.address(), "access_log = \"logs/gate/access.log\"");  // a folder that does not exist yet
+  gate.start();
+  EXPECT_EQ(fetch(gate.port, "GET", "/before").status, 200);
+  ASSERT_EQ(gate.ctl({"status"}).exit_code, 0);
+  std::filesystem::rename(gate.dir + "/logs/gate/access.log", gate.dir + "/logs/gate/access.log.1");
+  gate.signal(SIGHUP);
+  bool reopened = false;
+  for (int i = 0; i < 100 && !reopened; ++i) {
+    reopened = std::filesystem::exists(gate.dir + "/logs/gate/access.log");
+    if (!reopened) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(fetch(gate.port, "GET", "/after").status, 200);
+  ASSERT_EQ(gate.ctl({"status"}).exit_code, 0);
+  EXPECT_NE(gate.file("logs/gate/access.log").find("\"target\":\"/after\""), std::string::npos);
+  EXPECT_EQ(gate.file("logs/gate/access.log").find("/before"), std::string::npos);
+  EXPECT_NE(gate.file("logs/gate/access.log.1").find("\"target\":\"/before\""), std::string::npos);
 }
 
 TEST(GateCli, ControlCommandsWithoutAGateFailWithExit3) {

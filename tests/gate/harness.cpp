@@ -50,7 +50,10 @@ Reply to_reply(const http::response<http::string_body>& res) {
 
 http::request<http::string_body> make_request(const std::string& method, const std::string& target,
                                               const Headers& headers, const std::string& body) {
-  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  http::request<http::string_body> req;
+  req.method_string(method);  // unknown methods too
+  req.target(target);
+  req.version(11);
   req.set(http::field::host, "app.test");
   for (const auto& [k, v] : headers) req.set(k, v);
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
@@ -217,9 +220,9 @@ GateProcess::GateProcess(const std::string& upstream, const std::string& gate_to
   admin_port = free_port();
   std::ostringstream toml;
   toml << "[gate]\nlisten = \"127.0.0.1:" << port << "\"\nupstream = \"" << upstream
-       << "\"\nadmin_listen = \"127.0.0.1:" << admin_port
-       << "\"\ncontrol_socket = \"gate.sock\"\nallow = [\"/api/auth/login\"]\nthreads = 2\n"
-          "access_log = \"access.log\"\n"
+       << "\"\nadmin_listen = \"127.0.0.1:" << admin_port << "\"\ncontrol_socket = \"gate.sock\"\nthreads = 2\n"
+       << (gate_toml.find("allow =") == std::string::npos ? "allow = [\"/api/auth/login\"]\n" : "")
+       << (gate_toml.find("access_log =") == std::string::npos ? "access_log = \"access.log\"\n" : "")
        << (gate_toml.find("switch_timeout") == std::string::npos ? "switch_timeout = \"5s\"\n" : "")
        << "drain_timeout = \"5s\"\n"
        << gate_toml << "\n[gate.admin]\n"
@@ -231,6 +234,10 @@ GateProcess::~GateProcess() {
   stop();
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
+}
+
+void GateProcess::signal(int sig) const {
+  if (pid_ > 0) kill(pid_, sig);
 }
 
 void GateProcess::write(const std::string& relative, const std::string& text) const {

@@ -76,6 +76,7 @@ class GateProcess {
 
   void start();  // returns once the gate accepts connections
   int stop();    // SIGTERM, then its exit code
+  void signal(int sig) const;
   // `slipway gate <args> --config <its slipway.toml>`.
   RunResult ctl(const std::vector<std::string>& args) const;
   [[nodiscard]] std::string file(const std::string& relative) const;  // a file in its folder, or ""

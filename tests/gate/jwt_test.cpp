@@ -110,6 +110,19 @@ TEST(Jwt, ClaimPathsArraysAndBooleans) {
       << "a namespaced claim is one key, dots and all";
 }
 
+// The admin claim matched inside nested arrays: {"role": [["ADMIN"]]} counted as admin.
+TEST(Jwt, AdminClaimInANestedArrayOrOfAnotherShapeIsNotAnAdmin) {
+  auto v = verifier({.secret = "k"});
+  for (const char* role : {"[[\"ADMIN\"]]", "[[[\"ADMIN\"]]]", "[{\"role\":\"ADMIN\"}]", "{\"ADMIN\":true}", "[true]",
+                           "true", "1", "[\"admin\"]", "\"ADMIN \"", "null"}) {
+    EXPECT_NE(error_of(v, hs_token("HS256", "k", claims(std::string("\"role\":") + role))), "") << role;
+  }
+  EXPECT_NE(error_of(v, hs_token("HS256", "k", claims("\"role\":1")), "role", {"1"}), "") << "a number is not a string";
+  EXPECT_NE(error_of(v, hs_token("HS256", "k", claims("\"admin_access\":[true]")), "admin_access", {}), "")
+      << "only the boolean true itself, with no values configured";
+  EXPECT_EQ(error_of(v, hs_token("HS256", "k", claims("\"role\":[\"USER\",\"ADMIN\"]"))), "");
+}
+
 TEST(Jwt, MalformedTokensAreRefused) {
   auto v = verifier({.secret = "k"});
   const std::string good = hs_token("HS256", "k", claims());
