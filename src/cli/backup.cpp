@@ -76,9 +76,6 @@ std::variant<Context, int> load(const Setup& setup, bool open_repository, bool l
         setup.repository ? std::filesystem::path(*setup.repository) : ctx.config.backup.repository;
     auto repo = Repository::open_local(dir);
     if (!repo) return report_error(repo.error());
-    for (const std::string& w : repo->warnings()) {
-      std::fputs(redact(fmt::format("slipway: warning: skipping an unreadable manifest: {}\n", w)).c_str(), stderr);
-    }
     ctx.repo.emplace(std::move(*repo));
   }
   return ctx;
@@ -193,7 +190,7 @@ int run_list(const Args& args) {
   if (rebuild) {
     if (auto r = ctx.repo->rebuild_catalog(); !r) return report_error(r.error());
   }
-  auto entries = ctx.repo->list();
+  auto entries = ctx.repo->list_all();
   if (!entries) return report_error(entries.error());
   const SystemTime now = std::chrono::system_clock::now();
 
@@ -214,6 +211,7 @@ int run_list(const Args& args) {
                                  {"tables", e.tables},
                                  {"rows", e.rows},
                                  {"encrypted", e.encrypted},
+                                 {"damaged", !e.damaged.empty()},
                                  {"verification", std::move(verification)}});
     }
     print_json(json::object{{"repository", ctx.repo->storage().describe()}, {"backups", std::move(out)}});
@@ -230,6 +228,11 @@ int run_list(const Args& args) {
     std::string verified = style.paint(Color::dim, "never");
     if (e.verify_status == "ok") verified = style.paint(Color::green, "ok") + " " + e.verified_at;
     if (e.verify_status == "corrupt") verified = style.paint(Color::red, "CORRUPT") + " " + e.verified_at;
+    if (!e.damaged.empty()) {
+      out += fmt::format("{:<22} {:<11} {:>6} {:>10} {:>8}  {} {}\n", e.id, "-", "-", "-", "-",
+                         style.paint(Color::red, "CORRUPT"), e.verify_message);
+      continue;
+    }
     out += fmt::format("{:<22} {:<11} {:>6} {:>10} {:>8}  {}{}\n", e.id, e.label,
                        format_age(e.created().value_or(now), now, AgeStyle::largest_unit), format_size(e.archive_bytes),
                        format_count(e.rows), verified, e.encrypted ? "  (encrypted)" : "");
@@ -270,7 +273,7 @@ int run_verify(const Args& args) {
 
   std::vector<std::string> ids;
   if (all) {
-    auto entries = ctx.repo->list();
+    auto entries = ctx.repo->list_all();  // a damaged manifest is a corrupt backup
     if (!entries) return report_error(entries.error());
     for (const auto& e : *entries) ids.push_back(e.id);
   } else {
@@ -450,6 +453,8 @@ int run_prune(const Args& args) {
       std::count_if(outcome->backups.begin(), outcome->backups.end(), [](const auto& b) { return b.decision.keep; }));
   const std::size_t dropped = outcome->backups.size() - kept;
   if (ctx.format == Format::json) {
+    json::array damaged;
+    for (const auto& e : outcome->damaged) damaged.push_back(json::object{{"id", e.id}, {"reason", e.damaged}});
     json::array out;
     for (const auto& [e, d] : outcome->backups) {
       out.push_back(json::object{{"id", e.id},
@@ -467,13 +472,14 @@ int run_prune(const Args& args) {
                             {"timezone", zone->name()},
                             {"dry_run", dry_run},
                             {"backups", std::move(out)},
+                            {"damaged", std::move(damaged)},
                             {"summary", json::object{{"kept", kept},
                                                      {"removed", dry_run ? 0 : outcome->removed},
                                                      {"would_remove", dry_run ? dropped : 0},
                                                      {"leftovers", outcome->leftovers}}}});
     return 0;
   }
-  if (outcome->backups.empty()) {
+  if (outcome->backups.empty() && outcome->damaged.empty()) {
     print_text(fmt::format("no backups in {}\n", ctx.repo->storage().describe()));
     return 0;
   }
@@ -483,12 +489,20 @@ int run_prune(const Args& args) {
     const std::string decision = d.keep ? style.paint(Color::green, "keep    ") : style.paint(Color::red, "remove  ");
     out += fmt::format("{:<22} {:<24} {:<11} {}  {}\n", e.id, e.created_at, e.label, decision, d.reason);
   }
+  for (const auto& e : outcome->damaged) {
+    out += fmt::format("{:<22} {:<24} {:<11} {}  not planned, {} (repair or remove it by hand)\n", e.id, "-", "-",
+                       style.paint(Color::yellow, "keep    "), e.verify_message);
+  }
   if (dry_run) {
     out += fmt::format("dry run: {} kept, {} would be removed; nothing was removed\n", kept, dropped);
   } else {
     out += fmt::format(
         "{} kept, {} removed{}\n", kept, outcome->removed,
         outcome->leftovers > 0 ? fmt::format(" (and {} leftover objects of crashed writers)", outcome->leftovers) : "");
+  }
+  if (!outcome->damaged.empty()) {
+    out += fmt::format("{} backup{} with a damaged manifest kept and not counted: `slipway backup list` shows why\n",
+                       outcome->damaged.size(), outcome->damaged.size() == 1 ? "" : "s");
   }
   print_text(out);
   return 0;
