@@ -121,8 +121,10 @@ int run_create(const Args& args) {
   app.footer(
       "Examples:\n"
       "  slipway backup create\n"
-      "  slipway backup create --label pre-deploy --database \"$DIRECT_URL\" --format json\n\n"
-      "Exit codes: 0 created, 2 bad input (config, key file), 3 database unreachable or pg_dump missing.");
+      "  slipway backup create --label pre-deploy --database \"$DIRECT_URL\" --format json\n"
+      "  slipway backup create --label pre-deploy --verify   # re-read it as `backup verify` does, and record it\n\n"
+      "Exit codes: 0 created (and verified), 1 --verify found the new backup corrupt, 2 bad input (config, key\n"
+      "file), 3 database unreachable or pg_dump missing.");
   Setup setup;
   std::optional<std::string> database;
   std::string label = "manual";
@@ -130,6 +132,9 @@ int run_create(const Args& args) {
   setup.add_key_option(app);
   app.add_option("--database", database, "the database URL (default: database.direct_url, else database.url)");
   app.add_option("--label", label, "a label kept in the manifest: manual (default), pre-deploy, ...");
+  bool verify = false;
+  app.add_flag("--verify", verify,
+               "then verify the new backup as `backup verify` does (checksums, pg_restore --list) and record it");
   if (auto code = parse(app, args)) return *code;
   auto loaded = load(setup, true, true);
   if (auto* code = std::get_if<int>(&loaded)) return *code;
@@ -146,29 +151,47 @@ int run_create(const Args& args) {
   options.progress = Progress::terminal();
   auto m = backup::create_backup(*ctx.repo, options);
   if (!m) return report_error(m.error());
+  // Re-read what was just written, from the repository, and record the verdict so that `list`,
+  // retention and `slipway check` see a verified backup.
+  std::optional<backup::VerifyOutcome> verified;
+  if (verify) {
+    auto outcome = backup::verify_backup(*ctx.repo, m->id, {.key = ctx.key_ptr(), .progress = options.progress});
+    if (!outcome) return report_error(outcome.error());
+    verified = std::move(*outcome);
+  }
+  const int code = verified && !verified->ok() ? 1 : 0;
 
   const std::string path = ctx.repo->storage().describe() + m->archive;
   if (ctx.format == Format::json) {
-    print_json(json::object{{"id", m->id},
-                            {"label", m->label},
-                            {"created_at", m->created_at},
-                            {"database", m->database},
-                            {"duration_ms", m->duration_ms},
-                            {"dump_bytes", m->dump_bytes},
-                            {"archive_bytes", m->archive_bytes},
-                            {"archive", path},
-                            {"sha256", m->archive_sha256},
-                            {"encrypted", m->encrypted()},
-                            {"tables", m->tables.size()},
-                            {"rows", m->total_rows()},
-                            {"pg_dump", m->pg_dump_path}});
-    return 0;
+    json::object out{{"id", m->id},
+                     {"label", m->label},
+                     {"created_at", m->created_at},
+                     {"database", m->database},
+                     {"duration_ms", m->duration_ms},
+                     {"dump_bytes", m->dump_bytes},
+                     {"archive_bytes", m->archive_bytes},
+                     {"archive", path},
+                     {"sha256", m->archive_sha256},
+                     {"encrypted", m->encrypted()},
+                     {"tables", m->tables.size()},
+                     {"rows", m->total_rows()},
+                     {"pg_dump", m->pg_dump_path}};
+    if (verified) {
+      out["verification"] = json::object{{"status", verified->ok() ? "ok" : "corrupt"}, {"failure", verified->failure}};
+    }
+    print_json(out);
+    return code;
   }
   print_text(fmt::format("created {} ({}): {} tables, {} rows, dump {} -> archive {}, {}\n  {}{}\n", m->id, m->label,
                          m->tables.size(), format_count(m->total_rows()), format_size(m->dump_bytes),
                          format_size(m->archive_bytes), format_seconds(Duration(m->duration_ms)), path,
                          m->encrypted() ? fmt::format(" (encrypted, key {})", m->key_fingerprint) : ""));
-  return 0;
+  if (verified && verified->ok()) print_text("  verified: checksums and pg_restore --list; recorded in the catalog\n");
+  if (verified && !verified->ok()) {
+    const Style style = style_for(setup.common);
+    print_text(fmt::format("{}  {}  {}\n", style.paint(Color::red, "CORRUPT"), m->id, verified->failure));
+  }
+  return code;
 }
 
 int run_list(const Args& args) {

@@ -883,5 +883,21 @@ TEST_F(BackupCli, TwoCreatesAtOnceBothSucceedWithDistinctIds) {
   EXPECT_NE(all.out.find("2 verified, 0 corrupt"), std::string::npos) << all.out;
 }
 
+// Each deploy's pre-deploy backup was unverified, so `check` blocked the next deploy: create
+// --verify re-reads the new backup and records it as verified.
+TEST_F(BackupCli, CreateWithVerifyRecordsTheNewBackupAsVerified) {
+  seed_app(url);
+  auto created = create_json({"--label", "pre-deploy", "--verify"});
+  ASSERT_TRUE(created.is_object());
+  EXPECT_EQ(created.at("verification").at("status").as_string(), "ok") << created;
+  auto backups = listed();
+  ASSERT_EQ(backups.size(), 1u);
+  EXPECT_EQ(backups[0].at("verification").at("status").as_string(), "ok");
+  EXPECT_TRUE(fs::exists(dir / "backups" / (std::string(created.at("id").as_string()) + ".verify.json")));
+  auto text = slipway({"create", "--verify"});
+  EXPECT_EQ(text.exit_code, 0) << text.out << text.err;
+  EXPECT_NE(text.out.find("verified"), std::string::npos) << text.out;
+}
+
 }  // namespace
 }  // namespace slipway::test
