@@ -106,8 +106,7 @@ std::string_view file_kind(mode_t mode) {
   if (S_ISFIFO(mode)) return "a FIFO";
   if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
   if (S_ISSOCK(mode)) return "a socket";
-  if (S_ISLNK(mode)) return "a symbolic link";
-  return "not a file";
+  return "of another kind";
 }
 
 // Object names are flat: no folder separators, and not "." or "..".

@@ -1,4 +1,5 @@
 // The archive format, the key file, the manifest, the storage and the catalog, without a database.
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -237,6 +238,30 @@ TEST_F(Pipeline, UncommittedObjectsAreInvisibleAndCleanedWhenTheirWriterIsGone) 
   auto removed = storage->remove_incomplete();
   ASSERT_TRUE(removed.has_value());
   EXPECT_EQ(*removed, 1);
+}
+
+// A reader ran on as long as the file gave bytes (/dev/zero never ends): it stops at the size the
+// object had when it was opened, and what is not a regular file is not opened at all.
+TEST_F(Pipeline, ReaderStopsAtTheSizeAtOpenAndOnlyRegularFilesOpen) {
+  ASSERT_TRUE(storage->put("grows", "12345"));
+  auto reader = storage->open("grows");
+  ASSERT_TRUE(reader.has_value());
+  std::ofstream(dir / "grows", std::ios::app) << std::string(100000, 'x');
+  std::string read;
+  ASSERT_TRUE(read_all(**reader, [&](std::string_view block) -> Result<void> {
+    read.append(block);
+    return {};
+  }));
+  EXPECT_EQ(read, "12345");
+
+  fs::create_symlink("/dev/zero", dir / "zero");
+  ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
+  fs::create_directory(dir / "folder");
+  for (const char* name : {"zero", "fifo", "folder", "../grows", "/etc/passwd"}) {
+    auto refused = storage->open(name);
+    ASSERT_FALSE(refused.has_value()) << name;
+    EXPECT_EQ(refused.error().kind, ErrorKind::bad_input) << name << ": " << refused.error().render();
+  }
 }
 
 TEST_F(Pipeline, RepositoryRemovesAnEntryManifestFirstAndCleansOrphans) {
