@@ -47,7 +47,7 @@ struct RestoreOptions {
   // included, such as tables a later migration created) before restoring. Implies force; a full
   // restore only. This is what a deploy's rollback needs.
   bool replace = false;
-  bool no_owner = false;            // pg_restore --no-owner --no-privileges
+  bool no_owner = false;  // pg_restore --no-owner --no-privileges
   const Key* key = nullptr;
   bool progress = false;
 };
@@ -114,13 +114,14 @@ struct PruneOutcome {
   std::vector<PruneItem> backups;  // newest first, as plan_retention orders them
   int removed = 0;                 // backups removed (0 on a dry run)
   int leftovers = 0;               // objects crashed writers had left, removed too (0 on a dry run)
+  std::vector<Entry> damaged;      // backups with a damaged manifest: not planned, kept, oldest first
 };
 
 // Applies retention.hpp's rules to every backup in the repository and removes those no rule
-// keeps. Unless dry_run, it holds the repository's writer lock from listing to the last removal,
-// so it waits for a running create and never races one, and it also deletes crashed writers'
-// leftovers. Fails with the catalog's or storage's error; a removal that fails stops the prune
-// (backups removed before it stay removed).
+// keeps. A backup whose manifest is damaged is left out of the plan and kept (PruneOutcome::damaged). Unless dry_run,
+// it holds the repository's writer lock from listing to the last removal, so it waits for a running create and never
+// races one, and it also deletes crashed writers' leftovers. Fails with the catalog's or storage's error; a removal
+// that fails stops the prune (backups removed before it stay removed).
 Result<PruneOutcome> prune_backups(Repository& repo, const PruneOptions& options);
 
 struct ExportOptions {

@@ -88,7 +88,7 @@ Result<Catalog> Catalog::open(const std::filesystem::path& file) {
   return Catalog(std::make_unique<Impl>(Impl{std::move(*db)}));
 }
 
-Result<std::vector<std::string>> Catalog::sync(const std::vector<CatalogSource>& sources, const Loader& load) {
+Result<std::vector<Unreadable>> Catalog::sync(const std::vector<CatalogSource>& sources, const Loader& load) {
   sqlite::Database& db = impl_->db;
   std::map<std::string, std::pair<std::string, std::string>> known;  // id -> stamps
   {
@@ -101,7 +101,7 @@ Result<std::vector<std::string>> Catalog::sync(const std::vector<CatalogSource>&
       known[rows->text(0)] = {rows->text(1), rows->text(2)};
     }
   }
-  std::vector<std::string> unreadable;
+  std::vector<Unreadable> unreadable;
   std::vector<std::pair<std::string, std::pair<Manifest, std::optional<VerifyRecord>>>> changed;
   std::vector<std::string> gone;
   std::map<std::string, const CatalogSource*> wanted;
@@ -114,7 +114,7 @@ Result<std::vector<std::string>> Catalog::sync(const std::vector<CatalogSource>&
     if (it != known.end() && it->second == std::pair{s.manifest_stamp, s.verify_stamp}) continue;
     auto loaded = load(s.id);
     if (!loaded) {
-      unreadable.push_back(fmt::format("{}: {}", s.id, loaded.error().render()));
+      unreadable.push_back({s.id, loaded.error()});
       if (it != known.end()) gone.push_back(s.id);
       continue;
     }

@@ -36,11 +36,21 @@ struct Entry {
   std::string verified_at;              // RFC 3339 UTC, or ""
   std::string verify_message;
   std::optional<std::int64_t> restore_ms;  // the last --restore-test's restore time
+  // Why the manifest cannot be read ("backups/<id>.manifest.json: not valid JSON: ..."), or "" for
+  // a readable backup. A damaged backup has only its id, created_at from the id, and status
+  // "corrupt"; Repository::list_all() returns such entries, the catalog never holds them.
+  std::string damaged;
 
   // created_at as a time; an input error naming the backup when the manifest's text is not RFC 3339.
   [[nodiscard]] Result<std::chrono::system_clock::time_point> created() const;
   // The last verification passed (`backup verify`, with or without a restore test).
   [[nodiscard]] bool verified() const { return verify_status == "ok"; }
+};
+
+// A manifest that sync() could not read, and why.
+struct Unreadable {
+  std::string id;
+  Error error;
 };
 
 // What sync() compares: an id's manifest and verification record, as stamps.
@@ -59,10 +69,10 @@ class Catalog {
   ~Catalog();
 
   // Brings the rows in step with `sources`: `load` reads an id's manifest and verification
-  // record (nullopt record = never verified) when its stamps changed. Returns ids whose
-  // manifest could not be read, with why.
+  // record (nullopt record = never verified) when its stamps changed. Returns the ids whose
+  // manifest could not be read, with why; they have no row.
   using Loader = std::function<Result<std::pair<Manifest, std::optional<VerifyRecord>>>(const std::string& id)>;
-  Result<std::vector<std::string>> sync(const std::vector<CatalogSource>& sources, const Loader& load);
+  Result<std::vector<Unreadable>> sync(const std::vector<CatalogSource>& sources, const Loader& load);
   // Every row, oldest first.
   Result<std::vector<Entry>> entries();
   // Drops every row (the next sync re-reads everything).

@@ -5,6 +5,7 @@
 // exporting connection, in that same transaction. Both read the database as of one instant, so
 // the manifest's row counts are exactly the rows in the dump. The transaction stays open until
 // pg_dump has finished.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -73,7 +74,16 @@ Result<Manifest> create_backup(Repository& repo, const CreateOptions& options) {
   m.pg_dump_path = tool->path;
   m.pg_dump_version = tool->version;
 
-  m.id = Repository::new_id(std::time(nullptr));
+  // Under the writer lock, so a new id is unique: two backups of one second share the random
+  // part once in 65,536.
+  auto objects = repo.storage().list();
+  if (!objects) return fail(objects.error());
+  const auto taken = [&](const std::string& id) {
+    return std::any_of(objects->begin(), objects->end(), [&](const ObjectInfo& o) { return o.name.starts_with(id); });
+  };
+  do {
+    m.id = Repository::new_id(std::time(nullptr));
+  } while (taken(m.id));
   m.created_at = now_rfc3339(true);  // milliseconds: same-second backups still sort
   m.archive = Repository::archive_name(m.id, options.key != nullptr);
   if (options.key) {

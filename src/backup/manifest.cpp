@@ -1,9 +1,13 @@
 #include "backup/manifest.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
+
+#include "backup/pipeline.hpp"
+#include "core/time.hpp"
 
 namespace slipway::backup {
 
@@ -63,6 +67,14 @@ class Fields {
     miss(key);
     return 0;
   }
+  // A number that cannot be negative (bytes, rows).
+  std::uint64_t count(std::string_view key) {
+    const json::value* v = o_ ? o_->if_contains(key) : nullptr;
+    if (v && v->is_uint64()) return v->as_uint64();
+    if (v && v->is_int64() && v->as_int64() >= 0) return static_cast<std::uint64_t>(v->as_int64());
+    miss(key);
+    return 0;
+  }
   const json::object* obj(std::string_view key) {
     const json::value* v = o_ ? o_->if_contains(key) : nullptr;
     if (v && v->is_object()) return &v->as_object();
@@ -89,6 +101,11 @@ class Fields {
   const json::object* o_;
   std::string missing_;
 };
+
+bool is_sha256(const std::string& text) {
+  return text.size() == 64 &&
+         std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
 
 Result<json::object> parse_object(std::string_view text, const std::string& where) {
   boost::system::error_code ec;
@@ -122,18 +139,18 @@ Result<Manifest> parse_manifest(std::string_view text, const std::string& where)
   m.pg_dump_version = dump_tool.str("version");
   Fields archive = f.nested(f.obj("archive"));
   m.archive = archive.str("name");
-  m.archive_bytes = static_cast<std::uint64_t>(archive.num("bytes"));
+  m.archive_bytes = archive.count("bytes");
   m.archive_sha256 = archive.str("sha256");
   m.compression = archive.str("compression");
   m.encryption = archive.str("encryption", true);
   m.key_fingerprint = archive.str("key_fingerprint", true);
   Fields dump = f.nested(f.obj("dump"));
-  m.dump_bytes = static_cast<std::uint64_t>(dump.num("bytes"));
+  m.dump_bytes = dump.count("bytes");
   m.dump_sha256 = dump.str("sha256");
   if (const json::array* tables = f.arr("tables")) {
     for (const json::value& t : *tables) {
       Fields tf(t.if_object());
-      m.tables.push_back({tf.str("name"), static_cast<std::uint64_t>(tf.num("rows"))});
+      m.tables.push_back({tf.str("name"), tf.count("rows")});
       f.adopt(tf);
     }
   }
@@ -146,6 +163,18 @@ Result<Manifest> parse_manifest(std::string_view text, const std::string& where)
   if (m.format != 1) {
     return fail(Error::input(fmt::format("manifest format {} is newer than this slipway understands", m.format), where,
                              "upgrade slipway"));
+  }
+  if (auto t = parse_rfc3339(m.created_at); !t) {
+    return fail(Error::input(fmt::format("not a backup manifest: created_at: {}", t.error().message), where));
+  }
+  for (const auto& [name, sum] : {std::pair{"archive.sha256", &m.archive_sha256}, {"dump.sha256", &m.dump_sha256}}) {
+    if (!is_sha256(*sum)) {
+      return fail(Error::input(fmt::format("not a backup manifest: {} is not 64 hex digits", name), where));
+    }
+  }
+  if (m.encrypted() && (m.encryption != kEncryptionName || m.key_fingerprint.empty())) {
+    return fail(Error::input(
+        fmt::format("not a backup manifest: unknown encryption '{}' or no key fingerprint", m.encryption), where));
   }
   return m;
 }

@@ -14,12 +14,19 @@ Result<PruneOutcome> prune_backups(Repository& repo, const PruneOptions& options
     if (!held) return fail(held.error());
     lock = std::move(*held);
   }
-  auto entries = repo.list();
+  auto entries = repo.list_all();
   if (!entries) return fail(entries.error());
 
+  PruneOutcome outcome;
   std::vector<RetentionItem> items;
   std::map<std::string, const Entry*> by_id;
   for (const Entry& e : *entries) {
+    // Not planned, so never removed: a damaged manifest may be repaired, and its archive is all
+    // there is of that backup. The caller says so.
+    if (!e.damaged.empty()) {
+      outcome.damaged.push_back(e);
+      continue;
+    }
     auto created = e.created();
     if (!created) return fail(created.error());
     items.push_back({e.id, *created, e.verified()});
@@ -28,7 +35,6 @@ Result<PruneOutcome> prune_backups(Repository& repo, const PruneOptions& options
   auto plan = plan_retention(items, options.keep, options.zone);
   if (!plan) return fail(plan.error());
 
-  PruneOutcome outcome;
   for (RetentionDecision& d : *plan) {
     outcome.backups.push_back({*by_id.at(d.id), std::move(d)});
   }

@@ -2,9 +2,13 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <ctime>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -27,12 +31,28 @@ std::string id_of(const std::string& name) {
   return {};
 }
 
+// The time an id was made, as created_at: "20260312T101500Z-3fa9" -> "2026-03-12T10:15:00.000Z";
+// "" when the id does not start with one.
+std::string created_at_of(const std::string& id) {
+  std::tm tm{};
+  const char* end = ::strptime(id.c_str(), "%Y%m%dT%H%M%SZ", &tm);
+  if (!end) return {};
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+  return buf;
+}
+
+// Entries ordered as the catalog orders them: created_at, then id.
+bool older(const Entry& a, const Entry& b) {
+  return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
+}
+
 }  // namespace
 
 struct Repository::Impl {
   std::unique_ptr<Storage> storage;
   std::optional<Catalog> catalog;
-  std::vector<std::string> warnings;
+  std::vector<Entry> damaged;  // of the last sync, oldest first
 };
 
 Repository::Repository(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -113,7 +133,17 @@ Result<void> Repository::sync() {
   };
   auto unreadable = impl_->catalog->sync(list, load);
   if (!unreadable) return fail(unreadable.error());
-  impl_->warnings = std::move(*unreadable);
+  impl_->damaged.clear();
+  for (const Unreadable& u : *unreadable) {
+    Entry e;
+    e.id = u.id;
+    e.created_at = created_at_of(u.id);
+    e.verify_status = "corrupt";
+    e.damaged = u.error.where.empty() ? u.error.message : fmt::format("{}: {}", u.error.where, u.error.message);
+    e.verify_message = "damaged manifest: " + e.damaged;
+    impl_->damaged.push_back(std::move(e));
+  }
+  std::sort(impl_->damaged.begin(), impl_->damaged.end(), older);
   return {};
 }
 
@@ -122,12 +152,18 @@ Result<std::vector<Entry>> Repository::list() {
   return impl_->catalog->entries();
 }
 
-const std::vector<std::string>& Repository::warnings() const {
-  return impl_->warnings;
+Result<std::vector<Entry>> Repository::list_all() {
+  auto entries = list();
+  if (!entries) return fail(entries.error());
+  std::vector<Entry> all;
+  all.reserve(entries->size() + impl_->damaged.size());
+  std::merge(std::make_move_iterator(entries->begin()), std::make_move_iterator(entries->end()), impl_->damaged.begin(),
+             impl_->damaged.end(), std::back_inserter(all), older);
+  return all;
 }
 
 Result<std::string> Repository::resolve(const std::string& ref) {
-  auto entries = list();
+  auto entries = list_all();
   if (!entries) return fail(entries.error());
   if (entries->empty()) {
     return fail(Error::input("the repository has no backups", impl_->storage->describe(),
@@ -151,9 +187,23 @@ Result<std::string> Repository::resolve(const std::string& ref) {
 
 Result<Manifest> Repository::manifest(const std::string& id) {
   const std::string name = manifest_name(id);
+  const std::string where = impl_->storage->describe() + name;
   auto text = impl_->storage->get(name);
   if (!text) return fail(text.error());
-  return parse_manifest(*text, impl_->storage->describe() + name);
+  auto m = parse_manifest(*text, where);
+  if (!m) return m;
+  const std::string hint = "a manifest edited by hand is not trusted: put the original back, or remove the backup";
+  if (m->id != id) {
+    return fail(Error::input(fmt::format("the manifest's id '{}' is not its file's, '{}'", m->id, id), where, hint));
+  }
+  // Never a path from the manifest: the archive's name follows from the id.
+  if (const std::string expected = archive_name(id, m->encrypted()); m->archive != expected) {
+    return fail(Error::input(fmt::format("archive.name '{}' is not {}: an archive is always <id>.dump.zst (.enc when "
+                                         "encrypted) inside the repository",
+                                         m->archive, expected),
+                             where, hint));
+  }
+  return m;
 }
 
 Result<void> Repository::record_verification(const std::string& id, const VerifyRecord& record) {

@@ -7,6 +7,11 @@
 // and catalog.db, the SQLite index (catalog.hpp), kept in step on every open. Ids sort by time:
 // "20260312T101500Z-3fa9" is UTC time and four random hex digits.
 //
+// The archive's name is never taken from the manifest: it is <id>.dump.zst, or .dump.zst.enc when
+// the manifest says encrypted, and a manifest whose archive.name or id says otherwise is damaged.
+// A damaged manifest (unreadable, not JSON, a field missing or mistyped) makes a corrupt backup:
+// list_all() shows it, `verify --all` counts it, retention never plans it (so prune keeps it).
+//
 // A backup exists when its manifest does. Removing one deletes the manifest first, so a crash
 // half-way leaves a leftover archive, never an entry that looks complete; clean_leftovers() (run
 // by create, under the writer lock) deletes leftovers.
@@ -43,12 +48,15 @@ class Repository {
   static std::string archive_name(const std::string& id, bool encrypted);
   static std::string new_id(std::time_t when);
 
-  // Every complete backup, oldest first, from the catalog after a sync.
+  // Every backup whose manifest can be read, oldest first, from the catalog after a sync.
   Result<std::vector<Entry>> list();
-  // Manifests that could not be read in the last sync ("id: why"); list() skips them.
-  [[nodiscard]] const std::vector<std::string>& warnings() const;
-  // An id, a unique prefix of one, or "latest". An input error (exit 2) otherwise.
+  // list() and the damaged backups (Entry::damaged says why, status "corrupt"), oldest first.
+  Result<std::vector<Entry>> list_all();
+  // An id, a unique prefix of one, or "latest" (the newest backup, damaged or not), of any backup
+  // list_all() shows. An input error (exit 2) otherwise.
   Result<std::string> resolve(const std::string& ref);
+  // The manifest of `id`; an input error naming its file when it is damaged, its id is not `id`,
+  // or its archive.name is not archive_name(id, encrypted).
   Result<Manifest> manifest(const std::string& id);
   // Stores a verification result beside the manifest and updates the catalog.
   Result<void> record_verification(const std::string& id, const VerifyRecord& record);

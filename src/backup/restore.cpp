@@ -95,10 +95,18 @@ Result<RestoreOutcome> restore_backup(Repository& repo, const std::string& id, c
         "restore into an empty database, or add --force to drop and replace the objects the backup holds"));
   }
 
-  // The checksum before pg_restore sees a byte: streaming alone would find damage too late.
+  // The checksum before pg_restore sees a byte: streaming alone would find damage too late. The
+  // archive's name follows from the id (Repository::manifest() checked it); it must be a regular
+  // file of the manifest's size (storage readers read no further than the size they opened).
   {
     auto reader = repo.storage().open(m->archive);
     if (!reader) return fail(reader.error());
+    if ((*reader)->size() != m->archive_bytes) {
+      outcome.corrupt = true;
+      outcome.failure = fmt::format("archive {} is corrupt: {} bytes, the manifest says {}", m->archive,
+                                    (*reader)->size(), m->archive_bytes);
+      return outcome;
+    }
     Progress progress("checking", (*reader)->size(), options.progress);
     auto hashed = hash_object(**reader, [&](std::uint64_t n) { progress.update(n); });
     if (!hashed) return fail(hashed.error());

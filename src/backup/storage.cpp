@@ -29,6 +29,11 @@ Result<void> Storage::put(const std::string& name, std::string_view data, bool p
 Result<std::string> Storage::get(const std::string& name) {
   auto reader = open(name);
   if (!reader) return fail(reader.error());
+  if ((*reader)->size() > kMaxSmallObject) {
+    return fail(Error::input(fmt::format("{} bytes, more than the {} bytes a manifest or record may have",
+                                         (*reader)->size(), kMaxSmallObject),
+                             describe() + name));
+  }
   std::string out;
   auto all = read_all(**reader, [&](std::string_view block) -> Result<void> {
     out.append(block);
@@ -62,17 +67,25 @@ class LocalWriter : public ObjectWriter {
   AtomicFile file_;
 };
 
+// Reads no further than the size the file had when it was opened, so a file that grows while
+// it is read (or a forged one) cannot make a reader run on.
 class LocalReader : public ObjectReader {
  public:
-  LocalReader(int fd, std::uint64_t size, fs::path path) : fd_(fd), size_(size), path_(std::move(path)) {}
+  LocalReader(int fd, std::uint64_t size, fs::path path)
+      : fd_(fd), size_(size), remaining_(size), path_(std::move(path)) {}
   ~LocalReader() override { ::close(fd_); }
   LocalReader(const LocalReader&) = delete;
   LocalReader& operator=(const LocalReader&) = delete;
 
   Result<std::size_t> read(void* data, std::size_t size) override {
+    size = static_cast<std::size_t>(std::min<std::uint64_t>(size, remaining_));
+    if (size == 0) return std::size_t{0};
     for (;;) {
       const ssize_t n = ::read(fd_, data, size);
-      if (n >= 0) return static_cast<std::size_t>(n);
+      if (n >= 0) {
+        remaining_ -= static_cast<std::uint64_t>(n);
+        return static_cast<std::size_t>(n);
+      }
       if (errno != EINTR) {
         return fail(Error::environment(fmt::format("cannot read: {}", std::strerror(errno)), path_.string()));
       }
@@ -83,8 +96,24 @@ class LocalReader : public ObjectReader {
  private:
   int fd_;
   std::uint64_t size_;
+  std::uint64_t remaining_;
   fs::path path_;
 };
+
+// What a non-regular file is, for messages.
+std::string_view file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "of another kind";
+}
+
+// Object names are flat: no folder separators, and not "." or "..".
+bool valid_object_name(const std::string& name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos &&
+         name.find('\0') == std::string::npos;
+}
 
 class LocalLock : public StorageLock {
  public:
@@ -111,15 +140,32 @@ class LocalDirectory : public Storage {
     return std::unique_ptr<ObjectWriter>(std::make_unique<LocalWriter>(std::move(*file)));
   }
 
+  // Only a regular file in the folder is an object: a symbolic link is not followed (O_NOFOLLOW)
+  // and a FIFO, device or directory is refused after fstat() of what was opened (O_NONBLOCK, so
+  // that opening a FIFO does not wait for a writer).
   Result<std::unique_ptr<ObjectReader>> open(const std::string& name) override {
+    const std::string hint = "objects in the repository are regular files; put the real file back or remove it";
+    if (!valid_object_name(name)) {
+      return fail(Error::input(fmt::format("'{}' is not an object name of the repository", name), describe()));
+    }
     const fs::path path = dir_ / name;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) {
       if (errno == ENOENT) return fail(Error::input("no such object in the repository", path.string()));
+      if (errno == ELOOP) return fail(Error::input("not a regular file (a symbolic link)", path.string(), hint));
       return fail(Error::environment(fmt::format("cannot open: {}", std::strerror(errno)), path.string()));
     }
     struct stat st {};
-    ::fstat(fd, &st);
+    if (::fstat(fd, &st) != 0) {
+      const int err = errno;
+      ::close(fd);
+      return fail(Error::environment(fmt::format("cannot stat: {}", std::strerror(err)), path.string()));
+    }
+    if (!S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return fail(Error::input(fmt::format("not a regular file ({})", file_kind(st.st_mode)), path.string(), hint));
+    }
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     return std::unique_ptr<ObjectReader>(
         std::make_unique<LocalReader>(fd, static_cast<std::uint64_t>(st.st_size), path));
   }
@@ -130,8 +176,10 @@ class LocalDirectory : public Storage {
     for (const auto& entry : fs::directory_iterator(dir_, ec)) {
       const std::string name = entry.path().filename().string();
       if (name.starts_with('.')) continue;
+      // lstat: a symbolic link, FIFO or device is listed (open() refuses it, so a manifest of that
+      // kind shows as damaged); folders are not objects.
       struct stat st {};
-      if (::stat(entry.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      if (::lstat(entry.path().c_str(), &st) != 0 || S_ISDIR(st.st_mode)) continue;
       out.push_back({name, static_cast<std::uint64_t>(st.st_size),
                      fmt::format("{}:{}.{}", st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec)});
     }

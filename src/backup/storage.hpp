@@ -55,7 +55,9 @@ class Storage {
   [[nodiscard]] virtual std::string describe() const = 0;
   // A new object `name`; `private_data` asks for owner-only access where the store has modes.
   virtual Result<std::unique_ptr<ObjectWriter>> create(const std::string& name, bool private_data = false) = 0;
-  // An input error naming the object when it does not exist.
+  // An input error naming the object when it does not exist, when `name` is not a flat object
+  // name, or when it is not a regular file (a symbolic link, FIFO, device or folder). The reader
+  // reads no more than size(), the object's size when it was opened.
   virtual Result<std::unique_ptr<ObjectReader>> open(const std::string& name) = 0;
   // Committed objects only, sorted by name.
   virtual Result<std::vector<ObjectInfo>> list() = 0;
@@ -70,8 +72,10 @@ class Storage {
 
   // create() + write() + commit() of a small object.
   Result<void> put(const std::string& name, std::string_view data, bool private_data = false);
-  // The whole of a small object.
+  // The whole of a small object (a manifest, a verification record): an input error when it is
+  // larger than kMaxSmallObject.
   Result<std::string> get(const std::string& name);
+  static constexpr std::uint64_t kMaxSmallObject = 64 * 1024 * 1024;
 };
 
 // Reads `in` to the end in blocks of up to 256 KiB, passing each to `block`; stops at the first

@@ -103,9 +103,14 @@ Result<VerifyOutcome> verify_backup(Repository& repo, const std::string& id, con
   if (out.ok()) {
     const Manifest& m = *manifest;
     if (auto k = check_key(m, options.key); !k) return fail(k.error());
+    // The name follows from the id (Repository::manifest() checked it); the object must be a
+    // regular file of exactly the manifest's size, and is read no further.
     auto reader = repo.storage().open(m.archive);
     if (!reader && reader.error().kind == ErrorKind::environment) return fail(reader.error());
-    if (add(out, "archive present", reader.has_value(), reader ? m.archive : "the archive is missing")) {
+    if (add(out, "archive present", reader.has_value(),
+            reader ? m.archive : fmt::format("{}: {}", m.archive, reader.error().message)) &&
+        add(out, "archive size", (*reader)->size() == m.archive_bytes,
+            fmt::format("{} bytes, the manifest says {}", (*reader)->size(), m.archive_bytes))) {
       auto tool = find_pg_tool("pg_restore", std::atoi(m.pg_dump_version.c_str()));
       if (!tool) return fail(tool.error());
       auto child = Process::spawn({.argv = {tool->path, "--list"}, .in = Stdio::pipe});
@@ -118,13 +123,11 @@ Result<VerifyOutcome> verify_backup(Repository& repo, const std::string& id, con
       const ExitStatus status = child->wait();
       if (!decoded) return fail(decoded.error());
       const StreamStats& s = decoded->stats;
-      const bool size_ok = add(out, "archive size", s.archive_bytes == m.archive_bytes,
-                               fmt::format("{} bytes, the manifest says {}", s.archive_bytes, m.archive_bytes));
       const bool sum_ok =
-          size_ok && add(out, "archive checksum", s.archive_sha256 == m.archive_sha256,
-                         s.archive_sha256 == m.archive_sha256
-                             ? fmt::format("SHA-256 {}", s.archive_sha256)
-                             : fmt::format("SHA-256 {}, the manifest says {}", s.archive_sha256, m.archive_sha256));
+          add(out, "archive checksum", s.archive_sha256 == m.archive_sha256 && s.archive_bytes == m.archive_bytes,
+              s.archive_sha256 == m.archive_sha256
+                  ? fmt::format("SHA-256 {}", s.archive_sha256)
+                  : fmt::format("SHA-256 {}, the manifest says {}", s.archive_sha256, m.archive_sha256));
       const std::string stage = m.encrypted() ? "decryption and decompression" : "decompression";
       const bool stream_ok =
           sum_ok &&

@@ -1,5 +1,6 @@
-// The checklist's "backup taken" item: the newest backup is younger than check.backup.max_age
-// and (with check.backup.verified) has passed `slipway backup verify`.
+// The checklist's "backup taken" item: a backup younger than check.backup.max_age exists and
+// (with check.backup.verified) one that young has passed `slipway backup verify`, named in the
+// message; a newer unverified one (a deploy's own pre-deploy backup) does not make it fail.
 //
 // The facts come from the backup repository's catalog (backup::Repository::list(): created_at and
 // verify_status of each backup); the command layer reads them, so this library does not depend on

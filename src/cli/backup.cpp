@@ -76,9 +76,6 @@ std::variant<Context, int> load(const Setup& setup, bool open_repository, bool l
         setup.repository ? std::filesystem::path(*setup.repository) : ctx.config.backup.repository;
     auto repo = Repository::open_local(dir);
     if (!repo) return report_error(repo.error());
-    for (const std::string& w : repo->warnings()) {
-      std::fputs(redact(fmt::format("slipway: warning: skipping an unreadable manifest: {}\n", w)).c_str(), stderr);
-    }
     ctx.repo.emplace(std::move(*repo));
   }
   return ctx;
@@ -124,8 +121,10 @@ int run_create(const Args& args) {
   app.footer(
       "Examples:\n"
       "  slipway backup create\n"
-      "  slipway backup create --label pre-deploy --database \"$DIRECT_URL\" --format json\n\n"
-      "Exit codes: 0 created, 2 bad input (config, key file), 3 database unreachable or pg_dump missing.");
+      "  slipway backup create --label pre-deploy --database \"$DIRECT_URL\" --format json\n"
+      "  slipway backup create --label pre-deploy --verify   # re-read it as `backup verify` does, and record it\n\n"
+      "Exit codes: 0 created (and verified), 1 --verify found the new backup corrupt, 2 bad input (config, key\n"
+      "file), 3 database unreachable or pg_dump missing.");
   Setup setup;
   std::optional<std::string> database;
   std::string label = "manual";
@@ -133,6 +132,9 @@ int run_create(const Args& args) {
   setup.add_key_option(app);
   app.add_option("--database", database, "the database URL (default: database.direct_url, else database.url)");
   app.add_option("--label", label, "a label kept in the manifest: manual (default), pre-deploy, ...");
+  bool verify = false;
+  app.add_flag("--verify", verify,
+               "then verify the new backup as `backup verify` does (checksums, pg_restore --list) and record it");
   if (auto code = parse(app, args)) return *code;
   auto loaded = load(setup, true, true);
   if (auto* code = std::get_if<int>(&loaded)) return *code;
@@ -149,29 +151,47 @@ int run_create(const Args& args) {
   options.progress = Progress::terminal();
   auto m = backup::create_backup(*ctx.repo, options);
   if (!m) return report_error(m.error());
+  // Re-read what was just written, from the repository, and record the verdict so that `list`,
+  // retention and `slipway check` see a verified backup.
+  std::optional<backup::VerifyOutcome> verified;
+  if (verify) {
+    auto outcome = backup::verify_backup(*ctx.repo, m->id, {.key = ctx.key_ptr(), .progress = options.progress});
+    if (!outcome) return report_error(outcome.error());
+    verified = std::move(*outcome);
+  }
+  const int code = verified && !verified->ok() ? 1 : 0;
 
   const std::string path = ctx.repo->storage().describe() + m->archive;
   if (ctx.format == Format::json) {
-    print_json(json::object{{"id", m->id},
-                            {"label", m->label},
-                            {"created_at", m->created_at},
-                            {"database", m->database},
-                            {"duration_ms", m->duration_ms},
-                            {"dump_bytes", m->dump_bytes},
-                            {"archive_bytes", m->archive_bytes},
-                            {"archive", path},
-                            {"sha256", m->archive_sha256},
-                            {"encrypted", m->encrypted()},
-                            {"tables", m->tables.size()},
-                            {"rows", m->total_rows()},
-                            {"pg_dump", m->pg_dump_path}});
-    return 0;
+    json::object out{{"id", m->id},
+                     {"label", m->label},
+                     {"created_at", m->created_at},
+                     {"database", m->database},
+                     {"duration_ms", m->duration_ms},
+                     {"dump_bytes", m->dump_bytes},
+                     {"archive_bytes", m->archive_bytes},
+                     {"archive", path},
+                     {"sha256", m->archive_sha256},
+                     {"encrypted", m->encrypted()},
+                     {"tables", m->tables.size()},
+                     {"rows", m->total_rows()},
+                     {"pg_dump", m->pg_dump_path}};
+    if (verified) {
+      out["verification"] = json::object{{"status", verified->ok() ? "ok" : "corrupt"}, {"failure", verified->failure}};
+    }
+    print_json(out);
+    return code;
   }
   print_text(fmt::format("created {} ({}): {} tables, {} rows, dump {} -> archive {}, {}\n  {}{}\n", m->id, m->label,
                          m->tables.size(), format_count(m->total_rows()), format_size(m->dump_bytes),
                          format_size(m->archive_bytes), format_seconds(Duration(m->duration_ms)), path,
                          m->encrypted() ? fmt::format(" (encrypted, key {})", m->key_fingerprint) : ""));
-  return 0;
+  if (verified && verified->ok()) print_text("  verified: checksums and pg_restore --list; recorded in the catalog\n");
+  if (verified && !verified->ok()) {
+    const Style style = style_for(setup.common);
+    print_text(fmt::format("{}  {}  {}\n", style.paint(Color::red, "CORRUPT"), m->id, verified->failure));
+  }
+  return code;
 }
 
 int run_list(const Args& args) {
@@ -193,7 +213,7 @@ int run_list(const Args& args) {
   if (rebuild) {
     if (auto r = ctx.repo->rebuild_catalog(); !r) return report_error(r.error());
   }
-  auto entries = ctx.repo->list();
+  auto entries = ctx.repo->list_all();
   if (!entries) return report_error(entries.error());
   const SystemTime now = std::chrono::system_clock::now();
 
@@ -214,6 +234,7 @@ int run_list(const Args& args) {
                                  {"tables", e.tables},
                                  {"rows", e.rows},
                                  {"encrypted", e.encrypted},
+                                 {"damaged", !e.damaged.empty()},
                                  {"verification", std::move(verification)}});
     }
     print_json(json::object{{"repository", ctx.repo->storage().describe()}, {"backups", std::move(out)}});
@@ -230,6 +251,11 @@ int run_list(const Args& args) {
     std::string verified = style.paint(Color::dim, "never");
     if (e.verify_status == "ok") verified = style.paint(Color::green, "ok") + " " + e.verified_at;
     if (e.verify_status == "corrupt") verified = style.paint(Color::red, "CORRUPT") + " " + e.verified_at;
+    if (!e.damaged.empty()) {
+      out += fmt::format("{:<22} {:<11} {:>6} {:>10} {:>8}  {} {}\n", e.id, "-", "-", "-", "-",
+                         style.paint(Color::red, "CORRUPT"), e.verify_message);
+      continue;
+    }
     out += fmt::format("{:<22} {:<11} {:>6} {:>10} {:>8}  {}{}\n", e.id, e.label,
                        format_age(e.created().value_or(now), now, AgeStyle::largest_unit), format_size(e.archive_bytes),
                        format_count(e.rows), verified, e.encrypted ? "  (encrypted)" : "");
@@ -270,7 +296,7 @@ int run_verify(const Args& args) {
 
   std::vector<std::string> ids;
   if (all) {
-    auto entries = ctx.repo->list();
+    auto entries = ctx.repo->list_all();  // a damaged manifest is a corrupt backup
     if (!entries) return report_error(entries.error());
     for (const auto& e : *entries) ids.push_back(e.id);
   } else {
@@ -450,6 +476,8 @@ int run_prune(const Args& args) {
       std::count_if(outcome->backups.begin(), outcome->backups.end(), [](const auto& b) { return b.decision.keep; }));
   const std::size_t dropped = outcome->backups.size() - kept;
   if (ctx.format == Format::json) {
+    json::array damaged;
+    for (const auto& e : outcome->damaged) damaged.push_back(json::object{{"id", e.id}, {"reason", e.damaged}});
     json::array out;
     for (const auto& [e, d] : outcome->backups) {
       out.push_back(json::object{{"id", e.id},
@@ -467,13 +495,14 @@ int run_prune(const Args& args) {
                             {"timezone", zone->name()},
                             {"dry_run", dry_run},
                             {"backups", std::move(out)},
+                            {"damaged", std::move(damaged)},
                             {"summary", json::object{{"kept", kept},
                                                      {"removed", dry_run ? 0 : outcome->removed},
                                                      {"would_remove", dry_run ? dropped : 0},
                                                      {"leftovers", outcome->leftovers}}}});
     return 0;
   }
-  if (outcome->backups.empty()) {
+  if (outcome->backups.empty() && outcome->damaged.empty()) {
     print_text(fmt::format("no backups in {}\n", ctx.repo->storage().describe()));
     return 0;
   }
@@ -483,12 +512,20 @@ int run_prune(const Args& args) {
     const std::string decision = d.keep ? style.paint(Color::green, "keep    ") : style.paint(Color::red, "remove  ");
     out += fmt::format("{:<22} {:<24} {:<11} {}  {}\n", e.id, e.created_at, e.label, decision, d.reason);
   }
+  for (const auto& e : outcome->damaged) {
+    out += fmt::format("{:<22} {:<24} {:<11} {}  not planned, {} (repair or remove it by hand)\n", e.id, "-", "-",
+                       style.paint(Color::yellow, "keep    "), e.verify_message);
+  }
   if (dry_run) {
     out += fmt::format("dry run: {} kept, {} would be removed; nothing was removed\n", kept, dropped);
   } else {
     out += fmt::format(
         "{} kept, {} removed{}\n", kept, outcome->removed,
         outcome->leftovers > 0 ? fmt::format(" (and {} leftover objects of crashed writers)", outcome->leftovers) : "");
+  }
+  if (!outcome->damaged.empty()) {
+    out += fmt::format("{} backup{} with a damaged manifest kept and not counted: `slipway backup list` shows why\n",
+                       outcome->damaged.size(), outcome->damaged.size() == 1 ? "" : "s");
   }
   print_text(out);
   return 0;

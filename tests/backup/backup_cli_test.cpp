@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -60,6 +61,35 @@ class BackupCli : public ::testing::Test {
     return run(args, {}, {{"DATABASE_URL", "\x01unset"}}, dir.string());
   }
   std::string fresh_database() { return Postgres::instance().create_database(); }
+  // The same, killed after 30 seconds: a hang fails the test with exit code 137 instead of
+  // blocking it.
+  RunResult slipway_bounded(std::vector<std::string> args) {
+    args.insert(args.begin(), {"timeout", "-s", "KILL", "30", slipway_binary(), "backup"});
+    return run(args, {}, {{"DATABASE_URL", "\x01unset"}}, dir.string());
+  }
+  // In bounded time, `verify ID` calls the backup corrupt saying `verify_says`, and `restore ID`
+  // exits with `restore_code` saying `restore_says`, leaving its target empty.
+  void expect_refused(const std::string& id, const std::string& verify_says, int restore_code,
+                      const std::string& restore_says) {
+    auto verify = slipway_bounded({"verify", id});
+    EXPECT_EQ(verify.exit_code, 1) << verify.out << verify.err;
+    EXPECT_NE(verify.out.find("CORRUPT"), std::string::npos) << verify.out;
+    EXPECT_NE(verify.out.find(verify_says), std::string::npos) << verify.out;
+    const std::string target = fresh_database();
+    auto restore = slipway_bounded({"restore", id, "--to", target});
+    EXPECT_EQ(restore.exit_code, restore_code) << restore.out << restore.err;
+    EXPECT_NE(restore.err.find(restore_says), std::string::npos) << restore.err;
+    EXPECT_EQ(query_value(target, "SELECT count(*) FROM pg_class WHERE relname = 'loans'"), "0");
+  }
+  fs::path manifest_file(const std::string& id) { return dir / "backups" / (id + ".manifest.json"); }
+  std::string manifest_text(const std::string& id) {
+    std::ifstream in(manifest_file(id));
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  void write_manifest(const std::string& id, const std::string& text) {
+    std::ofstream(manifest_file(id), std::ios::trunc) << text;
+  }
+
   void seed_app(const std::string& target) {
     Postgres::instance().exec(target, R"sql(
       CREATE TABLE members (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);
@@ -673,6 +703,200 @@ TEST_F(BackupCli, PruneWaitsForTheWriterLock) {
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_FALSE(fs::exists(dir / "backups" / (ids[0] + ".manifest.json")));
   ASSERT_EQ(listed().size(), 1u);
+}
+
+// A manifest's archive.name of "../x" or an absolute path was followed: verify and restore read a
+// file outside the repository, and a restore from a valid archive outside succeeded. The archive
+// is always <id>.dump.zst[.enc] inside the repository; a manifest naming anything else is damaged.
+TEST_F(BackupCli, ArchiveNameOutsideTheRepositoryIsNeverFollowed) {
+  seed_app(url);
+  const std::string id = create_id();
+  const std::string original = manifest_text(id);
+  // A valid archive outside the repository: following the name would verify and restore it.
+  fs::copy_file(archive(id), dir / "outside.dump.zst");
+  for (const std::string& name : {std::string("../outside.dump.zst"), std::string("../../x"),
+                                  (dir / "outside.dump.zst").string(), std::string("/etc/passwd")}) {
+    SCOPED_TRACE(name);
+    auto m = json::parse(original).as_object();
+    m["archive"].as_object()["name"] = name;
+    write_manifest(id, json::serialize(m));
+    // Verify says what the name must be; restore names the manifest.
+    expect_refused(id, id + ".dump.zst", 2, id + ".manifest.json");
+  }
+  write_manifest(id, original);
+  auto good = slipway({"verify", id});
+  EXPECT_EQ(good.exit_code, 0) << good.out << good.err;
+}
+
+// With /dev/zero or a FIFO as the archive, verify never ended; a symlink to a file outside the
+// repository was read. The archive must be a regular file in the repository.
+TEST_F(BackupCli, ArchiveThatIsNotARegularFileIsRefusedWithoutHanging) {
+  seed_app(url);
+  const std::string id = create_id();
+  const fs::path file = archive(id);
+  const fs::path kept = dir / "kept.dump.zst";
+  fs::rename(file, kept);
+  const std::vector<std::pair<std::string, std::function<void()>>> cases{
+      {"a symlink to /etc/passwd", [&] { fs::create_symlink("/etc/passwd", file); }},
+      {"a symlink to /dev/zero", [&] { fs::create_symlink("/dev/zero", file); }},
+      {"a symlink to the valid archive, outside", [&] { fs::create_symlink(kept, file); }},
+      {"a FIFO", [&] { ASSERT_EQ(::mkfifo(file.c_str(), 0600), 0); }},
+      {"a directory", [&] { fs::create_directory(file); }},
+  };
+  for (const auto& [what, make] : cases) {
+    SCOPED_TRACE(what);
+    make();
+    expect_refused(id, "not a regular file", 2, file.filename().string() + ": not a regular file");
+    fs::remove(file);
+  }
+  fs::rename(kept, file);
+  auto good = slipway({"verify", id});
+  EXPECT_EQ(good.exit_code, 0) << good.out << good.err;
+}
+
+// An archive cut short or longer than the manifest says is corrupt, read no further than the
+// manifest's size, and never restored.
+TEST_F(BackupCli, TruncatedOrExtendedArchiveIsCorruptAndNeverRestored) {
+  seed_app(url);
+  const std::string id = create_id();
+  const fs::path file = archive(id);
+  std::ifstream in(file, std::ios::binary);
+  const std::string original((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  const std::vector<std::pair<std::string, std::string>> variants{
+      {"empty", ""},
+      {"half", original.substr(0, original.size() / 2)},
+      {"one byte short", original.substr(0, original.size() - 1)},
+      {"one byte more", original + "x"},
+      {"a megabyte of zeros more", original + std::string(1 << 20, '\0')},
+  };
+  for (const auto& [what, bytes] : variants) {
+    SCOPED_TRACE(what);
+    std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+    expect_refused(id, "archive size", 1, "corrupt");
+  }
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << original;
+  auto good = slipway({"verify", id});
+  EXPECT_EQ(good.exit_code, 0) << good.out << good.err;
+}
+
+// `verify --all` said "2 verified, 0 corrupt" (exit 0) with a truncated, empty or ill-typed
+// manifest, and `list` hid that backup. A damaged manifest is a corrupt backup: listed, counted,
+// exit 1; restore refuses it naming the file; prune keeps it and says so.
+TEST_F(BackupCli, DamagedManifestIsListedCountedCorruptAndKeptByPrune) {
+  const auto ids = small_backups(2);
+  ASSERT_EQ(ids.size(), 2u);
+  const std::string& good = ids[0];
+  const std::string& damaged = ids[1];
+  const std::string original = manifest_text(damaged);
+  const auto edited = [&](const std::function<void(json::object&)>& edit) {
+    auto m = json::parse(original).as_object();
+    edit(m);
+    return json::serialize(m);
+  };
+  const std::vector<std::pair<std::string, std::string>> variants{
+      {"truncated", original.substr(0, original.size() / 2)},
+      {"empty", ""},
+      {"not JSON", "this is not a manifest\n"},
+      {"a JSON array", "[1, 2, 3]"},
+      {"a string for a number", edited([](json::object& m) { m["archive"].as_object()["bytes"] = "12"; })},
+      {"a negative size", edited([](json::object& m) { m["dump"].as_object()["bytes"] = -5; })},
+      {"a table without rows", edited([](json::object& m) {
+         m["tables"] = json::array{json::object{{"name", "x"}}};
+       })},
+      {"no tables", edited([](json::object& m) { m.erase("tables"); })},
+      {"no archive", edited([](json::object& m) { m.erase("archive"); })},
+      {"created_at not a time", edited([](json::object& m) { m["created_at"] = "yesterday"; })},
+      {"another backup's id", edited([&](json::object& m) { m["id"] = good; })},
+  };
+  for (const auto& [what, text] : variants) {
+    SCOPED_TRACE(what);
+    write_manifest(damaged, text);
+    auto backups = listed();
+    ASSERT_EQ(backups.size(), 2u);
+    for (const auto& b : backups) {
+      const bool is_damaged = b.at("id").as_string() == damaged;
+      EXPECT_EQ(b.at("damaged").as_bool(), is_damaged) << b;
+      if (!is_damaged) continue;
+      EXPECT_EQ(b.at("verification").at("status").as_string(), "corrupt") << b;
+      EXPECT_NE(std::string(b.at("verification").at("message").as_string()).find("damaged manifest"), std::string::npos)
+          << b;
+    }
+    auto list = slipway({"list"});
+    EXPECT_EQ(list.exit_code, 0) << list.err;
+    EXPECT_NE(list.out.find(damaged), std::string::npos) << list.out;
+    EXPECT_NE(list.out.find("damaged manifest"), std::string::npos) << list.out;
+
+    auto all = slipway_bounded({"verify", "--all"});
+    EXPECT_EQ(all.exit_code, 1) << all.out << all.err;
+    EXPECT_NE(all.out.find("1 verified, 1 corrupt"), std::string::npos) << all.out;
+    auto all_json = slipway_bounded({"verify", "--all", "--format", "json"});
+    EXPECT_EQ(all_json.exit_code, 1) << all_json.out << all_json.err;
+    auto summary = json::parse(all_json.out).at("summary");
+    EXPECT_EQ(summary.at("ok").as_int64(), 1);
+    EXPECT_EQ(summary.at("corrupt").as_int64(), 1);
+
+    auto restore = slipway_bounded({"restore", damaged, "--to", fresh_database()});
+    EXPECT_EQ(restore.exit_code, 2) << restore.out << restore.err;
+    EXPECT_NE(restore.err.find(damaged + ".manifest.json"), std::string::npos) << restore.err;
+  }
+
+  // Prune plans without it, keeps it, and says so; the good backup stays (the newest one).
+  write_config("keep = { last = 0, daily = 0, weekly = 0, monthly = 0, yearly = 0 }\n");
+  auto dry = slipway({"prune", "--dry-run", "--format", "json"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.out << dry.err;
+  const auto kept = json::parse(dry.out).at("damaged").as_array();
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].at("id").as_string(), damaged);
+  EXPECT_FALSE(std::string(kept[0].at("reason").as_string()).empty());
+  auto pruned = slipway({"prune"});
+  EXPECT_EQ(pruned.exit_code, 0) << pruned.out << pruned.err;
+  EXPECT_NE(pruned.out.find(damaged), std::string::npos) << pruned.out;
+  EXPECT_NE(pruned.out.find("damaged manifest"), std::string::npos) << pruned.out;
+  EXPECT_TRUE(fs::exists(manifest_file(damaged)));
+  EXPECT_TRUE(fs::exists(dir / "backups" / (damaged + ".dump.zst")));
+  EXPECT_TRUE(fs::exists(manifest_file(good)));
+
+  // Put back, it is an ordinary backup again.
+  write_manifest(damaged, original);
+  auto all = slipway({"verify", "--all"});
+  EXPECT_EQ(all.exit_code, 0) << all.out << all.err;
+  EXPECT_NE(all.out.find("2 verified, 0 corrupt"), std::string::npos) << all.out;
+}
+
+// Two creates at once: both succeed (the writer lock serialises them), with distinct ids, and
+// both verify.
+TEST_F(BackupCli, TwoCreatesAtOnceBothSucceedWithDistinctIds) {
+  seed_app(url);
+  RunResult a;
+  RunResult b;
+  std::thread first([&] { a = slipway_bounded({"create", "--format", "json"}); });
+  std::thread second([&] { b = slipway_bounded({"create", "--format", "json"}); });
+  first.join();
+  second.join();
+  ASSERT_EQ(a.exit_code, 0) << a.out << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.out << b.err;
+  EXPECT_NE(json::parse(a.out).at("id"), json::parse(b.out).at("id"));
+  EXPECT_EQ(listed().size(), 2u);
+  auto all = slipway_bounded({"verify", "--all"});
+  EXPECT_EQ(all.exit_code, 0) << all.out << all.err;
+  EXPECT_NE(all.out.find("2 verified, 0 corrupt"), std::string::npos) << all.out;
+}
+
+// Each deploy's pre-deploy backup was unverified, so `check` blocked the next deploy: create
+// --verify re-reads the new backup and records it as verified.
+TEST_F(BackupCli, CreateWithVerifyRecordsTheNewBackupAsVerified) {
+  seed_app(url);
+  auto created = create_json({"--label", "pre-deploy", "--verify"});
+  ASSERT_TRUE(created.is_object());
+  EXPECT_EQ(created.at("verification").at("status").as_string(), "ok") << created;
+  auto backups = listed();
+  ASSERT_EQ(backups.size(), 1u);
+  EXPECT_EQ(backups[0].at("verification").at("status").as_string(), "ok");
+  EXPECT_TRUE(fs::exists(dir / "backups" / (std::string(created.at("id").as_string()) + ".verify.json")));
+  auto text = slipway({"create", "--verify"});
+  EXPECT_EQ(text.exit_code, 0) << text.out << text.err;
+  EXPECT_NE(text.out.find("verified"), std::string::npos) << text.out;
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 // The archive format, the key file, the manifest, the storage and the catalog, without a database.
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -174,7 +175,9 @@ TEST(ManifestJson, RoundTripsAndRejectsWhatIsNotAManifest) {
   m.encryption = "xchacha20poly1305-secretstream";
   m.key_fingerprint = "0123456789abcdef";
   m.archive_bytes = 1234;
+  m.archive_sha256 = std::string(64, 'a');
   m.dump_bytes = 5678;
+  m.dump_sha256 = std::string(64, 'b');
   m.tables = {{"public.loans", 12}, {"audit.Log", 0}};
   auto back = parse_manifest(to_json(m), "m");
   ASSERT_TRUE(back.has_value()) << back.error().render();
@@ -193,6 +196,20 @@ TEST(ManifestJson, RoundTripsAndRejectsWhatIsNotAManifest) {
   ASSERT_FALSE(broken.has_value());
   EXPECT_EQ(broken.error().where, "x.manifest.json");
   EXPECT_FALSE(parse_manifest("not json", "m").has_value());
+
+  // Well-formed JSON with values a manifest cannot hold.
+  const auto rejects = [&](const std::string& from, const std::string& to) {
+    std::string text = to_json(m);
+    const std::size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) text.replace(at, from.size(), to);
+    return !parse_manifest(text, "m").has_value();
+  };
+  EXPECT_TRUE(rejects("\"bytes\":1234", "\"bytes\":-1"));
+  EXPECT_TRUE(rejects("\"bytes\":1234", "\"bytes\":\"1234\""));
+  EXPECT_TRUE(rejects("\"rows\":12", "\"rows\":-12"));
+  EXPECT_TRUE(rejects("2026-03-12T10:15:00Z", "yesterday"));
+  EXPECT_TRUE(rejects(std::string(64, 'a'), "aaaa"));
 }
 
 TEST_F(Pipeline, UncommittedObjectsAreInvisibleAndCleanedWhenTheirWriterIsGone) {
@@ -223,12 +240,38 @@ TEST_F(Pipeline, UncommittedObjectsAreInvisibleAndCleanedWhenTheirWriterIsGone) 
   EXPECT_EQ(*removed, 1);
 }
 
+// A reader ran on as long as the file gave bytes (/dev/zero never ends): it stops at the size the
+// object had when it was opened, and what is not a regular file is not opened at all.
+TEST_F(Pipeline, ReaderStopsAtTheSizeAtOpenAndOnlyRegularFilesOpen) {
+  ASSERT_TRUE(storage->put("grows", "12345"));
+  auto reader = storage->open("grows");
+  ASSERT_TRUE(reader.has_value());
+  std::ofstream(dir / "grows", std::ios::app) << std::string(100000, 'x');
+  std::string read;
+  ASSERT_TRUE(read_all(**reader, [&](std::string_view block) -> Result<void> {
+    read.append(block);
+    return {};
+  }));
+  EXPECT_EQ(read, "12345");
+
+  fs::create_symlink("/dev/zero", dir / "zero");
+  ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
+  fs::create_directory(dir / "folder");
+  for (const char* name : {"zero", "fifo", "folder", "../grows", "/etc/passwd"}) {
+    auto refused = storage->open(name);
+    ASSERT_FALSE(refused.has_value()) << name;
+    EXPECT_EQ(refused.error().kind, ErrorKind::bad_input) << name << ": " << refused.error().render();
+  }
+}
+
 TEST_F(Pipeline, RepositoryRemovesAnEntryManifestFirstAndCleansOrphans) {
   auto repo = Repository::open(std::move(storage));
   ASSERT_TRUE(repo.has_value());
   Manifest m;
   m.created_at = "2026-03-12T10:15:00Z";
   m.label = "manual";
+  m.archive_sha256 = std::string(64, 'a');
+  m.dump_sha256 = std::string(64, 'b');
   for (const char* id : {"20260312T101500Z-aaaa", "20260313T101500Z-bbbb"}) {
     m.id = id;
     m.archive = Repository::archive_name(id, false);

@@ -44,5 +44,24 @@ TEST(CheckBackup, NoneAndUnreadableFail) {
   EXPECT_EQ(unreadable.message, "cannot read the backup repository: cannot open the catalog (backups/catalog.db)");
 }
 
+// Each deploy's own pre-deploy backup blocked the next deploy: the newest backup was unverified,
+// though a verified one existed minutes older. A verified backup within max_age is enough.
+TEST(CheckBackup, VerifiedBackupWithinMaxAgePassesThoughTheNewestIsUnverified) {
+  std::vector<BackupFact> b{{"20240104-nightly", kNow - 3h, true}, {"20240104-predeploy", kNow - 10min, false}};
+  const Check c = one(b);
+  EXPECT_EQ(c.status, Status::pass);
+  EXPECT_EQ(c.message, "20240104-nightly is 3h old and verified (the newest, 20240104-predeploy, is not verified yet)");
+}
+
+TEST(CheckBackup, VerifiedBackupOlderThanMaxAgeDoesNotCount) {
+  std::vector<BackupFact> b{{"old-verified", kNow - 30h, true}, {"fresh", kNow - 1h, false}};
+  const Check c = one(b);
+  EXPECT_EQ(c.status, Status::fail);
+  EXPECT_EQ(c.message,
+            "no verified backup is younger than 1d: the newest, fresh (1h old), has not been verified, and the newest "
+            "verified one, old-verified, is 1d6h old");
+  EXPECT_EQ(c.hint, "slipway backup verify fresh");
+}
+
 }  // namespace
 }  // namespace slipway::check
