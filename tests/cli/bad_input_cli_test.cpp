@@ -130,5 +130,34 @@ TEST_F(BadInputCli, KeyFileThatIsNotARegularFileIsExitTwoNamingThePath) {
   }
 }
 
+// The same malformed URL was exit 2 from `backup create` and exit 3 from `lint`.
+TEST_F(BadInputCli, MalformedDatabaseUrlIsExitTwoInEveryCommand) {
+  write("slipway.toml", "[verify.integrity]\ntables = [\"t\"]\n");
+  const std::vector<std::vector<std::string>> commands = {
+      {"check", "--only", "database"},
+      {"lint", "migrations"},
+      {"migrate", "status", "--dir", "migrations"},
+      {"migrate", "plan", "--dir", "migrations"},
+      {"migrate", "apply", "--dir", "migrations"},
+      {"backup", "create"},
+      {"verify", "integrity"},
+  };
+  for (const std::string& url :
+       {"postgresql://[bad", "postgres://host:notaport/db", "http://x", "postgresql://app:pw@127.0.0.1:99999/x"}) {
+    for (auto args : commands) {
+      args.insert(args.end(), {"--database", url});
+      auto r = slipway(args);
+      EXPECT_EQ(r.exit_code, 2) << url << " " << args[0] << " " << args[1] << "\n" << r.out << r.err;
+      EXPECT_NE(r.err.find("malformed database URL"), std::string::npos) << url << " " << args[0] << "\n" << r.err;
+    }
+  }
+  // Well formed but nobody listens: an environment failure, exit 3, from each of them.
+  for (auto args : commands) {
+    args.insert(args.end(), {"--database", "postgresql://app@127.0.0.1:1/x"});
+    auto r = slipway(args);
+    EXPECT_EQ(r.exit_code, 3) << args[0] << " " << args[1] << "\n" << r.out << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace slipway::test
