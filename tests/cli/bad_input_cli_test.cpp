@@ -161,3 +161,21 @@ TEST_F(BadInputCli, MalformedDatabaseUrlIsExitTwoInEveryCommand) {
 
 }  // namespace
 }  // namespace slipway::test
+
+namespace slipway::test {
+namespace {
+
+// `slipway check` and `slipway lint` passed a slipway.toml whose [verify] was wrong; the deploy
+// found it only at its verify phase.
+TEST_F(BadInputCli, VerifySectionErrorsStopEveryCommand) {
+  write("slipway.toml", "[project]\nname = \"x\"\n[verify.perf]\nconnections = \"eight\"\n");
+  for (const auto& command : kConfigReaders) {
+    auto r = slipway(command);
+    EXPECT_EQ(r.exit_code, 2) << command[0] << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find("slipway.toml:4:"), std::string::npos) << command[0] << "\n" << r.err;
+    EXPECT_NE(r.err.find("1 problem in the configuration"), std::string::npos) << command[0] << "\n" << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace slipway::test
