@@ -64,6 +64,7 @@ class Scanner {
           if (c == '=') {
             top_in_key = false;
             top_value_level = header_parts_ + parts_;
+            if (top_value_level > kMaxTomlDepth) bad_ = i_;
           }
           ++i_;
           continue;
@@ -86,6 +87,7 @@ class Scanner {
         } else if (c == '=') {
           top.in_key = false;
           top.value_level = top.level + top.key_parts;
+          if (top.value_level > kMaxTomlDepth) bad_ = i_;
         } else if (c == '}') {
           stack_.pop_back();
         }

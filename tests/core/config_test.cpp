@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "core/config.hpp"
@@ -290,6 +291,18 @@ TEST(Config, NestingDepthIsBoundedAtSixtyFourLevels) {
   ASSERT_EQ(deep.size(), 1u);
   EXPECT_EQ(deep[0].where, "slipway.toml:2:67");  // the 61st '['
   EXPECT_NE(deep[0].message.find("nested more than 64 levels"), std::string::npos) << deep[0].message;
+  // Inline tables: a at 1, then one level per nested b; toml++ alone would take 256.
+  auto tables = parse_errors("a = " + repeated("{b = ", 63) + "1" + repeated("}", 63) + "\n");
+  ASSERT_EQ(tables.size(), 1u);
+  EXPECT_NE(tables[0].message.find("unknown section 'a'"), std::string::npos) << tables[0].message;
+  auto deep_tables = parse_errors("a = " + repeated("{b = ", 64) + "1" + repeated("}", 64) + "\n");
+  ASSERT_EQ(deep_tables.size(), 1u);
+  EXPECT_EQ(deep_tables[0].where, fmt::format("slipway.toml:1:{}", 4 + 63 * 5 + 4));  // the 64th b's '='
+  EXPECT_NE(deep_tables[0].message.find("nested more than 64 levels"), std::string::npos) << deep_tables[0].message;
+  // A 64-part header leaves no level for its keys.
+  auto header = parse_errors("[a" + repeated(".a", 63) + "]\nb = 1\n");
+  ASSERT_EQ(header.size(), 1u);
+  EXPECT_EQ(header[0].where, "slipway.toml:2:3");
   // Brackets, dots and braces inside strings and comments are text, not nesting.
   auto text = parse_errors("[a]\nb = \"" + repeated("[{.", 100) + "\" # " + repeated("[", 100) + "\n'c." +
                            repeated(".", 100) + "' = '''\n" + repeated("[", 100) + "'''\n");
