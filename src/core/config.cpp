@@ -696,9 +696,10 @@ tl::expected<Config, ConfigErrors> parse_config(std::string_view text, const fs:
 tl::expected<Config, ConfigErrors> load_config(const fs::path& path, const Environment& env) {
   auto text = read_text_file(path, kMaxConfigFileBytes);
   if (!text) {
-    return tl::unexpected(ConfigErrors{
-        Error::input(fmt::format("cannot use the config file: {}", text.error().message), path.string(),
-                     "check the path (it must be a regular file), or run without --config to use the defaults")});
+    return tl::unexpected(ConfigErrors{Error::input(
+        fmt::format("cannot use the config file: {}", text.error().message), path.string(),
+        fmt::format("check the path (a regular file of at most {}), or run without --config to use the defaults",
+                    format_size(kMaxConfigFileBytes)))});
   }
   return parse_config(*text, path, env);
 }

@@ -7,6 +7,7 @@
 
 #include "core/fs.hpp"
 #include "core/source.hpp"
+#include "core/units.hpp"
 
 namespace slipway {
 namespace {
@@ -192,8 +193,10 @@ Result<std::map<std::string, std::string>> parse_env_file(std::string_view text,
 Result<std::map<std::string, std::string>> load_env_file(const std::string& path) {
   auto text = read_text_file(path, kMaxConfigFileBytes);
   if (!text) {
-    return fail(Error::input(fmt::format("cannot use the env file: {}", text.error().message), path,
-                             "check the path given by --env-file or project.env_file; it must be a regular file"));
+    return fail(
+        Error::input(fmt::format("cannot use the env file: {}", text.error().message), path,
+                     fmt::format("check the path given by --env-file or project.env_file: a regular file of at most {}",
+                                 format_size(kMaxConfigFileBytes))));
   }
   return parse_env_file(*text, path);
 }

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "core/units.hpp"
+
 namespace slipway {
 
 namespace {
@@ -20,12 +22,6 @@ const char* file_kind(mode_t mode) {
   if (S_ISBLK(mode)) return "a block device";
   if (S_ISSOCK(mode)) return "a socket";
   return "something else";
-}
-
-std::string human_size(std::uint64_t bytes) {
-  if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return fmt::format("{} MiB", bytes >> 20);
-  if (bytes >= 1024 && bytes % 1024 == 0) return fmt::format("{} KiB", bytes >> 10);
-  return fmt::format("{} bytes", bytes);
 }
 
 }  // namespace
@@ -52,7 +48,7 @@ Result<std::string> read_text_file(const std::filesystem::path& path, std::uint6
   }
   if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
     close_fd();
-    return fail(Error::input(fmt::format("larger than the {} limit ({} bytes)", human_size(max_bytes),
+    return fail(Error::input(fmt::format("larger than the {} limit ({} bytes)", format_size(max_bytes),
                                          static_cast<std::uint64_t>(st.st_size)),
                              path.string(), "check that this is the file you meant"));
   }
@@ -71,7 +67,7 @@ Result<std::string> read_text_file(const std::filesystem::path& path, std::uint6
     data.append(buffer, static_cast<std::size_t>(n));
     if (data.size() > max_bytes) {  // it grew after fstat
       close_fd();
-      return fail(Error::input(fmt::format("larger than the {} limit", human_size(max_bytes)), path.string(),
+      return fail(Error::input(fmt::format("larger than the {} limit", format_size(max_bytes)), path.string(),
                                "check that this is the file you meant"));
     }
   }
