@@ -61,7 +61,7 @@ Result<Key> parse_key(std::string_view contents, const std::string& where) {
 }
 
 Result<Key> load_key(const std::filesystem::path& path) {
-  auto text = read_text_file(path);
+  auto text = read_text_file(path, kMaxKeyFileBytes);
   if (!text) {
     return fail(Error::input(text.error().message, path.string(),
                              "check backup.encryption_key_file, or create a key with `slipway backup keygen PATH`"));

@@ -11,6 +11,7 @@
 #include "cli/command.hpp"
 #include "cli/parse_args.hpp"
 #include "core/redact.hpp"
+#include "pg/conninfo.hpp"
 
 namespace slipway::cli {
 namespace {
@@ -103,7 +104,11 @@ int run_check(const Args& args) {
     options.database_url = from_env("DIRECT_URL");
     if (!options.database_url) options.database_url = from_env("DATABASE_URL");
   }
-  if (options.database_url) register_secret(*options.database_url);
+  if (options.database_url) {
+    register_secret(*options.database_url);
+    // A URL that cannot be read is bad input (exit 2), not an unreachable database (exit 3).
+    if (auto info = pg::ConnInfo::parse(*options.database_url); !info) return report_error(info.error());
+  }
   options.app_role = config->check.database.role;
   if (options.app_role.empty() && !config->database.url.empty() && config->require("database.url")) {
     options.app_role = check::role_of(config->database.url);

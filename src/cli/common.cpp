@@ -7,6 +7,7 @@
 #include "core/redact.hpp"
 #include "core/suggest.hpp"
 #include "pg/conninfo.hpp"
+#include "verify/settings.hpp"
 
 namespace slipway::cli {
 
@@ -51,6 +52,11 @@ std::optional<Config> load_config_or_report(const CommonOptions& options) {
   std::optional<std::filesystem::path> path;
   if (options.config) path = *options.config;
   auto config = find_and_load_config(path, options.env_file);
+  // core reads [verify]'s base_url only; verify knows the rest. Every command checks the whole
+  // file, so a mistake in [verify] is found by `slipway check`, not first during a deploy.
+  if (config) {
+    if (auto verify = verify::load_verify_settings(*config); !verify) config = tl::unexpected(verify.error());
+  }
   if (!config) {
     for (const Error& e : config.error()) report_error(e);
     const std::size_t n = config.error().size();

@@ -3,15 +3,15 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
-#include <fstream>
 #include <functional>
-#include <sstream>
 #include <string_view>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "core/fs.hpp"
 #include "core/suggest.hpp"
+#include "core/toml_depth.hpp"
 
 namespace slipway {
 namespace fs = std::filesystem;
@@ -96,16 +96,24 @@ class Reader {
       return;
     }
     config_.positions[full] = position_of(*node);
+    if (auto expanded = expand(*s, full)) out = std::move(*expanded);
+  }
+
+  // A string value with ${VAR} expanded; a malformed reference is an error at its position, an
+  // unset variable is recorded under `key` for require().
+  std::optional<std::string> expand(const toml::value<std::string>& s, const std::string& key) {
     std::size_t offset = 0;
-    auto expanded = expand_variables(s->get(), env_, &offset);
+    auto expanded = expand_variables(s.get(), env_, &offset);
     if (!expanded) {
-      Position pos = position_of(*node);
+      Position pos = position_of(s);
       pos.column += static_cast<int>(offset) + 1;  // past the opening quote
       errors.push_back(Error::input(expanded.error().message, format_location(path_, pos), expanded.error().hint));
-      return;
+      return std::nullopt;
     }
-    if (!expanded->missing.empty()) config_.unresolved[full] = expanded->missing;
-    out = std::move(expanded->value);
+    auto& unresolved = config_.unresolved[key];
+    unresolved.insert(unresolved.end(), expanded->missing.begin(), expanded->missing.end());
+    if (unresolved.empty()) config_.unresolved.erase(key);
+    return std::move(expanded->value);
   }
 
   void path(const toml::table& t, std::string_view section, std::string_view key, fs::path& out) {
@@ -242,10 +250,10 @@ class Reader {
       return;
     }
     out.clear();
+    const std::string full = dotted(section, key);
     for (const toml::node& item : *arr) {
       if (const auto* s = item.as_string()) {
-        auto expanded = expand_variables(s->get(), env_);
-        out.push_back(expanded ? expanded->value : s->get());
+        if (auto expanded = expand(*s, full)) out.push_back(std::move(*expanded));
       } else {
         error(item, fmt::format("{} must hold strings only, not {}", dotted(section, key), type_name(item.type())));
       }
@@ -637,14 +645,6 @@ std::pair<long, long> location_key(const std::string& where) {
   return {std::atol(where.c_str() + prev + 1), std::atol(where.c_str() + last + 1)};
 }
 
-std::optional<std::string> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 }  // namespace
 
 std::string Config::where(const std::string& key) const {
@@ -675,6 +675,8 @@ Config default_config(const fs::path& root) {
 tl::expected<Config, ConfigErrors> parse_config(std::string_view text, const fs::path& path, const Environment& env) {
   Config config = default_config(path.has_parent_path() ? path.parent_path() : fs::path("."));
   config.file = path;
+  // toml++ recurses as deep as the document nests: bound it first.
+  if (auto depth = check_toml_depth(text, path.string()); !depth) return tl::unexpected(ConfigErrors{depth.error()});
   toml::table doc;
   try {
     doc = toml::parse(text, path.string());
@@ -712,10 +714,12 @@ tl::expected<Config, ConfigErrors> parse_config(std::string_view text, const fs:
 }
 
 tl::expected<Config, ConfigErrors> load_config(const fs::path& path, const Environment& env) {
-  auto text = read_file(path);
+  auto text = read_text_file(path, kMaxConfigFileBytes);
   if (!text) {
-    return tl::unexpected(ConfigErrors{Error::input("cannot read the config file", path.string(),
-                                                    "check the path, or run without --config to use the defaults")});
+    return tl::unexpected(ConfigErrors{Error::input(
+        fmt::format("cannot use the config file: {}", text.error().message), path.string(),
+        fmt::format("check the path (a regular file of at most {}), or run without --config to use the defaults",
+                    format_size(kMaxConfigFileBytes)))});
   }
   return parse_config(*text, path, env);
 }

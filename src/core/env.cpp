@@ -2,12 +2,12 @@
 
 #include <cctype>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
+#include "core/fs.hpp"
 #include "core/source.hpp"
+#include "core/units.hpp"
 
 namespace slipway {
 namespace {
@@ -32,9 +32,34 @@ std::optional<std::string> Environment::get(const std::string& name) const {
   return std::nullopt;
 }
 
-Result<Expanded> expand_variables(std::string_view text, const Environment& env, std::size_t* offset) {
-  Expanded out;
-  out.value.reserve(text.size());
+namespace {
+
+// How deep ${A:-${B:-...}} may nest.
+constexpr int kMaxDefaultDepth = 16;
+
+// The offset of the '}' that closes the "${" at `start`, skipping nested "${...}" and "$$"; npos
+// when there is none. Fails past kMaxDefaultDepth levels, with `offset` at the "${" too deep.
+Result<std::size_t> closing_brace(std::string_view text, std::size_t start, int depth, std::size_t* offset) {
+  int open = 0;
+  for (std::size_t i = start; i < text.size(); ++i) {
+    if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '$') {
+      ++i;
+    } else if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '{') {
+      if (depth + open >= kMaxDefaultDepth) {
+        if (offset) *offset = i;
+        return fail(Error::input(fmt::format("'${{...:-...}}' nested more than {} deep", kMaxDefaultDepth), {},
+                                 "set the variable in the env file instead of nesting defaults"));
+      }
+      ++open;
+      ++i;
+    } else if (text[i] == '}' && --open == 0) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+Result<void> expand_into(std::string_view text, const Environment& env, int depth, Expanded& out, std::size_t* offset) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c != '$' || i + 1 >= text.size() || (text[i + 1] != '{' && text[i + 1] != '$')) {
@@ -47,16 +72,19 @@ Result<Expanded> expand_variables(std::string_view text, const Environment& env,
       continue;
     }
     const std::size_t start = i;
-    const std::size_t close = text.find('}', i + 2);
-    if (close == std::string_view::npos) {
+    auto close = closing_brace(text, i, depth, offset);
+    if (!close) return fail(close.error());
+    if (*close == std::string_view::npos) {
       if (offset) *offset = start;
       return fail(Error::input("unterminated '${' in value", {}, "close it with '}', or write '$$' for a literal '$'"));
     }
-    std::string_view inner = text.substr(i + 2, close - i - 2);
+    std::string_view inner = text.substr(i + 2, *close - i - 2);
     std::string_view fallback;
     bool has_fallback = false;
+    std::size_t fallback_at = 0;
     if (auto sep = inner.find(":-"); sep != std::string_view::npos) {
       fallback = inner.substr(sep + 2);
+      fallback_at = i + 2 + sep + 2;
       inner = inner.substr(0, sep);
       has_fallback = true;
     }
@@ -71,12 +99,25 @@ Result<Expanded> expand_variables(std::string_view text, const Environment& env,
     if (value && !(has_fallback && value->empty())) {
       out.value += *value;
     } else if (has_fallback) {
-      out.value += fallback;
+      // The fallback is itself a value: ${A:-${B}} is B when A is unset or empty.
+      if (auto r = expand_into(fallback, env, depth + 1, out, offset); !r) {
+        if (offset) *offset += fallback_at;
+        return r;
+      }
     } else {
       out.missing.emplace_back(inner);
     }
-    i = close;
+    i = *close;
   }
+  return {};
+}
+
+}  // namespace
+
+Result<Expanded> expand_variables(std::string_view text, const Environment& env, std::size_t* offset) {
+  Expanded out;
+  out.value.reserve(text.size());
+  if (auto r = expand_into(text, env, 0, out, offset); !r) return fail(r.error());
   return out;
 }
 
@@ -150,12 +191,14 @@ Result<std::map<std::string, std::string>> parse_env_file(std::string_view text,
 }
 
 Result<std::map<std::string, std::string>> load_env_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return fail(Error::input("cannot read env file", path, "check the path given by --env-file or project.env_file"));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return parse_env_file(buffer.str(), path);
+  auto text = read_text_file(path, kMaxConfigFileBytes);
+  if (!text) {
+    return fail(
+        Error::input(fmt::format("cannot use the env file: {}", text.error().message), path,
+                     fmt::format("check the path given by --env-file or project.env_file: a regular file of at most {}",
+                                 format_size(kMaxConfigFileBytes))));
+  }
+  return parse_env_file(*text, path);
 }
 
 }  // namespace slipway

@@ -2,7 +2,8 @@
 //
 // Expansion syntax, as in docker compose:
 //   ${NAME}            the value of NAME; an unset NAME is reported as missing
-//   ${NAME:-fallback}  the value of NAME, or `fallback` when NAME is unset or empty
+//   ${NAME:-fallback}  the value of NAME, or `fallback` (itself expanded, so ${A:-${B}} nests, at
+//                      most 16 deep) when NAME is unset or empty
 //   $$                 a literal '$'
 // A '$' followed by anything else stays as it is, so passwords with '$' in them survive.
 //
@@ -47,7 +48,8 @@ Result<Expanded> expand_variables(std::string_view text, const Environment& env,
 
 // Parses an env file. Errors carry "path:line:col".
 Result<std::map<std::string, std::string>> parse_env_file(std::string_view text, std::string_view path);
-// Reads and parses an env file; a missing file is an error naming the path.
+// Reads and parses an env file (read_text_file, capped at kMaxConfigFileBytes); a missing file, or
+// one that is not a regular file, is an error naming the path.
 Result<std::map<std::string, std::string>> load_env_file(const std::string& path);
 
 }  // namespace slipway

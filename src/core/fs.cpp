@@ -1,26 +1,78 @@
 #include "core/fs.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "core/units.hpp"
+
 namespace slipway {
 
-Result<std::string> read_text_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return fail(Error::input(fmt::format("cannot read: {}", std::strerror(errno)), path.string(),
+namespace {
+
+const char* file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "something else";
+}
+
+}  // namespace
+
+Result<std::string> read_text_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. The checks are on
+  // the opened descriptor, so the file cannot be swapped between the check and the read.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    return fail(Error::input(fmt::format("cannot open: {}", std::strerror(errno)), path.string(),
                              "check that the file exists and is readable"));
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  const auto close_fd = [fd] { ::close(fd); };
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    close_fd();
+    return fail(Error::input(fmt::format("cannot read: {}", std::strerror(err)), path.string()));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close_fd();
+    return fail(Error::input(fmt::format("not a regular file but {}", file_kind(st.st_mode)), path.string(),
+                             "point it at a regular file"));
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
+    close_fd();
+    return fail(Error::input(fmt::format("larger than the {} limit ({} bytes)", format_size(max_bytes),
+                                         static_cast<std::uint64_t>(st.st_size)),
+                             path.string(), "check that this is the file you meant"));
+  }
+  std::string data;
+  data.reserve(static_cast<std::size_t>(st.st_size));
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      close_fd();
+      return fail(Error::input(fmt::format("cannot read: {}", std::strerror(err)), path.string()));
+    }
+    if (n == 0) break;
+    data.append(buffer, static_cast<std::size_t>(n));
+    if (data.size() > max_bytes) {  // it grew after fstat
+      close_fd();
+      return fail(Error::input(fmt::format("larger than the {} limit", format_size(max_bytes)), path.string(),
+                               "check that this is the file you meant"));
+    }
+  }
+  close_fd();
+  return data;
 }
 
 Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view data) {

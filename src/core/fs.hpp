@@ -10,8 +10,15 @@
 
 namespace slipway {
 
-// The whole file, or an input error naming the path.
-Result<std::string> read_text_file(const std::filesystem::path& path);
+// Caps for read_text_file: what a file of its kind can reasonably hold.
+inline constexpr std::uint64_t kMaxConfigFileBytes = 16u << 20;  // slipway.toml, env files, flow files
+inline constexpr std::uint64_t kMaxKeyFileBytes = 1u << 20;      // PEM keys, JWKS, backup keys
+inline constexpr std::uint64_t kMaxTextFileBytes = 256u << 20;   // anything else read whole (SQL files)
+
+// The whole file, or an input error naming the path when it cannot be opened, is not a regular
+// file (a directory, FIFO, device or socket: checked on the opened descriptor, and a FIFO is never
+// waited on), or holds more than `max_bytes`. Every file Slipway reads whole comes through here.
+Result<std::string> read_text_file(const std::filesystem::path& path, std::uint64_t max_bytes = kMaxTextFileBytes);
 
 // Writes `data` to a temporary file beside `path`, fsyncs it, and renames it over `path`, so a
 // reader sees the old file or the new one, never half of one.

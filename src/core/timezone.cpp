@@ -5,11 +5,11 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include <fmt/format.h>
 
+#include "core/fs.hpp"
 #include "core/suggest.hpp"
 
 namespace slipway {
@@ -196,6 +196,7 @@ std::vector<std::string> zone_names(const std::filesystem::path& dir) {
       if (rel == "posix" || rel == "right") it.disable_recursion_pending();
       continue;
     }
+    if (!it->is_regular_file(ec)) continue;
     std::ifstream in(it->path(), std::ios::binary);
     char magic[4] = {};
     if (in.read(magic, 4) && std::string_view(magic, 4) == "TZif") names.push_back(rel);
@@ -381,11 +382,12 @@ Result<TimeZone> TimeZone::load(std::string_view name, const std::filesystem::pa
     return fail(Error::input(fmt::format("unknown time zone \"{}\"{}", name, did_you_mean(name, candidates)), {},
                              std::string(kNameHint)));
   }
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (!in) return fail(Error::environment("cannot read the time zone file", path.string()));
-  auto zone = from_tzif(name, buffer.str());
+  auto text = read_text_file(path, kMaxConfigFileBytes);
+  if (!text) {
+    return fail(
+        Error::environment(fmt::format("cannot read the time zone file: {}", text.error().message), path.string()));
+  }
+  auto zone = from_tzif(name, *text);
   if (!zone) {
     return fail(Error::environment(fmt::format("corrupt time zone file: {}", zone.error().message), path.string(),
                                    "reinstall the tzdata package"));

@@ -186,12 +186,12 @@ Result<AdminCheck> AdminCheck::create(const GateAdminConfig& config) {
   options.secret = config.jwt_secret;
   options.leeway = config.leeway;
   if (!config.jwt_public_key.empty()) {
-    auto pem = read_text_file(config.jwt_public_key);
+    auto pem = read_text_file(config.jwt_public_key, kMaxKeyFileBytes);
     if (!pem) return fail(pem.error());
     options.public_key_pem = std::move(*pem);
   }
   if (!config.jwks_file.empty()) {
-    auto jwks = read_text_file(config.jwks_file);
+    auto jwks = read_text_file(config.jwks_file, kMaxKeyFileBytes);
     if (!jwks) return fail(jwks.error());
     options.jwks_json = std::move(*jwks);
   }

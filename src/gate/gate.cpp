@@ -42,7 +42,7 @@ Result<std::unique_ptr<Gate>> Gate::create(const Config& config, std::size_t thr
   g->rules_ = Rules{&g->config_.allow, g->config_.health_path, g->config_.admin_writes};
   g->page_ = std::string(default_page());
   if (!config.gate.maintenance_page.empty()) {
-    auto page = read_text_file(config.gate.maintenance_page);
+    auto page = read_text_file(config.gate.maintenance_page, kMaxConfigFileBytes);
     if (!page) return fail(page.error());
     g->page_ = std::move(*page);
   }

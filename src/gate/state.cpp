@@ -66,7 +66,7 @@ Result<State> load_state(const GateConfig& config) {
   const auto path = state_file(config);
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return fresh;
-  auto text = read_text_file(path);
+  auto text = read_text_file(path, kMaxConfigFileBytes);
   if (!text) return fail(text.error());
   auto state = state_from_json(*text);
   if (!state) {

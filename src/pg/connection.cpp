@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/redact.hpp"
+#include "pg/conninfo.hpp"
 
 namespace slipway::pg {
 
@@ -34,6 +35,8 @@ std::string first_line(const char* message) {
 }  // namespace
 
 Result<Connection> Connection::open(const std::string& url, int connect_timeout_seconds) {
+  // A malformed URL is bad input (exit 2), not an unreachable server (exit 3).
+  if (auto info = ConnInfo::parse(url); !info) return fail(info.error());
   const std::string timeout = fmt::format("{}", connect_timeout_seconds);
   const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
   const char* values[] = {url.c_str(), timeout.c_str(), "slipway", nullptr};

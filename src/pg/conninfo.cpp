@@ -2,6 +2,9 @@
 
 #include <libpq-fe.h>
 
+#include <charconv>
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include "core/redact.hpp"
@@ -23,6 +26,22 @@ Result<ConnInfo> ConnInfo::parse(const std::string& url) {
     if (o->val && *o->val) info.options_.emplace_back(o->keyword, o->val);
   }
   PQconninfoFree(options);
+  // libpq checks the port only when it connects, and then it is reported like an unreachable
+  // server. It may be a comma-separated list, one per host.
+  const std::string ports = info.get("port");
+  for (std::size_t start = 0; start <= ports.size();) {
+    std::size_t end = ports.find(',', start);
+    if (end == std::string::npos) end = ports.size();
+    const std::string_view port = std::string_view(ports).substr(start, end - start);
+    int number = 0;
+    const auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+    if (!port.empty() && (ec != std::errc() || ptr != port.data() + port.size() || number < 1 || number > 65535)) {
+      return fail(Error::input(fmt::format("malformed database URL: the port \"{}\" is not a number from 1 to 65535",
+                                           redact(std::string(port))),
+                               redact(url), "write it as postgresql://user:password@host:5432/dbname"));
+    }
+    start = end + 1;
+  }
   return info;
 }
 

@@ -12,6 +12,7 @@
 #include "core/fs.hpp"
 #include "core/redact.hpp"
 #include "core/suggest.hpp"
+#include "core/toml_depth.hpp"
 
 namespace slipway::verify {
 namespace fs = std::filesystem;
@@ -313,6 +314,7 @@ std::string resolve(const Config& config, const std::string& p) {
 }  // namespace
 
 tl::expected<std::vector<Flow>, std::vector<Error>> parse_flow_file(std::string_view text, const std::string& path) {
+  if (auto depth = check_toml_depth(text, path); !depth) return tl::unexpected(std::vector<Error>{depth.error()});
   toml::table doc;
   try {
     doc = toml::parse(text, path);
@@ -332,8 +334,9 @@ tl::expected<VerifySettings, std::vector<Error>> load_verify_settings(const Conf
   VerifySettings s;
   s.base_url = config.verify.base_url;
   if (config.file.empty()) return s;
-  auto text = read_text_file(config.file);
+  auto text = read_text_file(config.file, kMaxConfigFileBytes);
   if (!text) return tl::unexpected(std::vector<Error>{text.error()});
+  if (!check_toml_depth(*text, config.file.string())) return s;  // load_config reported it already
   toml::table doc;
   try {
     doc = toml::parse(*text, config.file.string());
@@ -355,10 +358,11 @@ tl::expected<VerifySettings, std::vector<Error>> load_verify_settings(const Conf
   r.strings(*v, "flows", files);
   for (const auto& f : files) {
     const std::string path = resolve(config, f);
-    auto content = read_text_file(path);
+    auto content = read_text_file(path, kMaxConfigFileBytes);
     if (!content) {
-      r.errors.push_back(Error::input(fmt::format("cannot read the flow file {}", path), r.where(*v->get("flows")),
-                                      "the path is relative to slipway.toml"));
+      r.errors.push_back(Error::input(fmt::format("cannot read the flow file {}: {}", path, content.error().message),
+                                      r.where(*v->get("flows")),
+                                      "the path is relative to slipway.toml and must name a regular file"));
       continue;
     }
     auto more = parse_flow_file(*content, path);

@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "core/config.hpp"
@@ -137,6 +138,20 @@ TEST(Config, BadVariableSyntaxPointsInsideTheString) {
   EXPECT_EQ(errors[0].where, "slipway.toml:2:19");  // the "$"
 }
 
+TEST(Config, NestedDefaultExpandsWithoutAStrayBrace) {
+  Config c = parse_ok("[database]\nurl = \"${DATABASE_URL:-${FALLBACK_URL}}\"\n",
+                      Environment({{"FALLBACK_URL", "postgresql://db/x"}}, false));
+  EXPECT_EQ(c.database.url, "postgresql://db/x");
+}
+
+// An array of strings kept "${HOST" as it was written, and dropped unset variables silently.
+TEST(Config, BadVariableSyntaxInAnArrayIsAnErrorAtItsPosition) {
+  auto errors = parse_errors("[gate]\nallow = [\"/a\", \"/${HOST\"]\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].where, "slipway.toml:2:18");  // the "$"
+  EXPECT_NE(errors[0].message.find("unterminated"), std::string::npos) << errors[0].message;
+}
+
 TEST(Config, EnvFileFeedsExpansionAndProcessEnvironmentWins) {
   const auto dir = std::filesystem::temp_directory_path() / "slipway-config-test";
   std::filesystem::create_directories(dir);
@@ -224,6 +239,75 @@ on = ["sucess"]
   EXPECT_NE(all.find("rollbak"), std::string::npos) << all;
   EXPECT_NE(all.find("did you mean 'rollback'"), std::string::npos) << all;
   EXPECT_NE(all.find("unknown event \"sucess\""), std::string::npos) << all;
+}
+
+}  // namespace
+}  // namespace slipway
+
+namespace slipway {
+namespace {
+
+std::string repeated(std::string_view piece, int n) {
+  std::string out;
+  out.reserve(piece.size() * static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) out += piece;
+  return out;
+}
+
+// A 100 KB key `a.a.a....a = 1` made toml++ build (and free) 50,000 nested tables recursively:
+// SIGSEGV in every command. The depth is bounded before toml++ sees the text.
+TEST(Config, DottedKeyWith50000PartsIsAnErrorNotACrash) {
+  auto errors = parse_errors("a" + repeated(".a", 49'999) + " = 1\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].where.substr(0, 15), "slipway.toml:1:") << errors[0].where;
+  EXPECT_NE(errors[0].message.find("nested more than 64 levels"), std::string::npos) << errors[0].message;
+}
+
+TEST(Config, TableHeaderWith50000PartsIsAnErrorNotACrash) {
+  auto errors = parse_errors("[project]\nname = \"x\"\n[a" + repeated(".a", 49'999) + "]\nb = 1\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].where.substr(0, 15), "slipway.toml:3:") << errors[0].where;
+}
+
+TEST(Config, ArraysAndInlineTablesNested50000DeepAreAnErrorNotACrash) {
+  for (const std::string& text : {"a = " + repeated("[", 50'000) + repeated("]", 50'000) + "\n",
+                                  "a = " + repeated("{b=", 50'000) + "1" + repeated("}", 50'000) + "\n",
+                                  "a = " + repeated("[{b.c=", 50'000) + "1" + repeated("}]", 50'000) + "\n",
+                                  "[[a" + repeated(".b", 50'000) + "]]\n", "a = " + repeated("[", 50'000) + "\n"}) {
+    auto errors = parse_errors(text);
+    ASSERT_EQ(errors.size(), 1u) << text.substr(0, 40);
+    EXPECT_EQ(errors[0].where.substr(0, 15), "slipway.toml:1:") << errors[0].where;
+    EXPECT_EQ(errors[0].kind, ErrorKind::bad_input);
+  }
+}
+
+// The bound counts every level a value sits at: table header, dotted key, arrays, inline tables.
+TEST(Config, NestingDepthIsBoundedAtSixtyFourLevels) {
+  // [a.b] (2) + c.d (2) + 60 arrays = 64: accepted by the bound, so the schema reports the unknown key.
+  auto ok = parse_errors("[a.b]\nc.d = " + repeated("[", 60) + repeated("]", 60) + "\n");
+  ASSERT_EQ(ok.size(), 1u);
+  EXPECT_NE(ok[0].message.find("unknown section 'a'"), std::string::npos) << ok[0].message;
+  auto deep = parse_errors("[a.b]\nc.d = " + repeated("[", 61) + repeated("]", 61) + "\n");
+  ASSERT_EQ(deep.size(), 1u);
+  EXPECT_EQ(deep[0].where, "slipway.toml:2:67");  // the 61st '['
+  EXPECT_NE(deep[0].message.find("nested more than 64 levels"), std::string::npos) << deep[0].message;
+  // Inline tables: a at 1, then one level per nested b; toml++ alone would take 256.
+  auto tables = parse_errors("a = " + repeated("{b = ", 63) + "1" + repeated("}", 63) + "\n");
+  ASSERT_EQ(tables.size(), 1u);
+  EXPECT_NE(tables[0].message.find("unknown section 'a'"), std::string::npos) << tables[0].message;
+  auto deep_tables = parse_errors("a = " + repeated("{b = ", 64) + "1" + repeated("}", 64) + "\n");
+  ASSERT_EQ(deep_tables.size(), 1u);
+  EXPECT_EQ(deep_tables[0].where, fmt::format("slipway.toml:1:{}", 4 + 63 * 5 + 4));  // the 64th b's '='
+  EXPECT_NE(deep_tables[0].message.find("nested more than 64 levels"), std::string::npos) << deep_tables[0].message;
+  // A 64-part header leaves no level for its keys.
+  auto header = parse_errors("[a" + repeated(".a", 63) + "]\nb = 1\n");
+  ASSERT_EQ(header.size(), 1u);
+  EXPECT_EQ(header[0].where, "slipway.toml:2:3");
+  // Brackets, dots and braces inside strings and comments are text, not nesting.
+  auto text = parse_errors("[a]\nb = \"" + repeated("[{.", 100) + "\" # " + repeated("[", 100) + "\n'c." +
+                           repeated(".", 100) + "' = '''\n" + repeated("[", 100) + "'''\n");
+  ASSERT_EQ(text.size(), 1u);
+  EXPECT_NE(text[0].message.find("unknown section 'a'"), std::string::npos) << text[0].message;
 }
 
 }  // namespace

@@ -28,6 +28,48 @@ TEST(Env, ReportsMalformedReferencesWithOffset) {
   EXPECT_FALSE(expand_variables("${1BAD}", env));
 }
 
+// `${A:-${B}}` used to take "${B" as the fallback and leave the "}" in the value.
+TEST(Env, NestedDefaultsExpandRecursively) {
+  Environment env({{"B", "b"}, {"EMPTY", ""}, {"A", "a"}}, false);
+  EXPECT_EQ(expand_variables("${UNSET:-${B}}", env)->value, "b");
+  EXPECT_EQ(expand_variables("${EMPTY:-${B}}!", env)->value, "b!");
+  EXPECT_EQ(expand_variables("${A:-${B}}", env)->value, "a");
+  EXPECT_EQ(expand_variables("${UNSET:-x${UNSET2:-${B}y}z}", env)->value, "xbyz");
+  EXPECT_EQ(expand_variables("${UNSET:-$${B}}", env)->value, "${B}");
+  EXPECT_EQ(expand_variables("${UNSET:-a}b}", env)->value, "ab}");
+  // A fallback that is not used is not looked at: its unset variables are not missing.
+  auto unused = expand_variables("${A:-${NOPE}}", env);
+  ASSERT_TRUE(unused);
+  EXPECT_TRUE(unused->missing.empty());
+  auto missing = expand_variables("${UNSET:-${NOPE}}", env);
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->value, "");
+  EXPECT_EQ(missing->missing, (std::vector<std::string>{"NOPE"}));
+}
+
+TEST(Env, UnterminatedOrTooDeepNestedDefaultsAreErrorsWithOffset) {
+  Environment env({}, false);
+  std::size_t offset = 99;
+  auto open = expand_variables("x${A:-${B}", env, &offset);
+  ASSERT_FALSE(open);
+  EXPECT_EQ(offset, 1u);
+  auto inner = expand_variables("${A:-${1B}}", env, &offset);
+  ASSERT_FALSE(inner);
+  EXPECT_EQ(offset, 5u);
+  std::string deep;
+  for (int i = 0; i < 50'000; ++i) deep += "${A:-";
+  deep += "x";
+  for (int i = 0; i < 50'000; ++i) deep += "}";
+  auto too_deep = expand_variables(deep, env, &offset);
+  ASSERT_FALSE(too_deep);
+  EXPECT_NE(too_deep.error().message.find("nested"), std::string::npos) << too_deep.error().message;
+  std::string ok;
+  for (int i = 0; i < 16; ++i) ok += "${A:-";
+  ok += "x";
+  for (int i = 0; i < 16; ++i) ok += "}";
+  EXPECT_EQ(expand_variables(ok, env)->value, "x");
+}
+
 TEST(Env, ProcessEnvironmentWinsOverTheFile) {
   setenv("SLIPWAY_TEST_VAR", "from-process", 1);
   Environment env({{"SLIPWAY_TEST_VAR", "from-file"}, {"ONLY_FILE", "f"}});
