@@ -189,6 +189,12 @@ void check_env(const std::vector<CheckEnvVar>& schema, const EnvValues& values, 
       if (!inserted) problems.push_back(fmt::format("has the same value as {}", it->second));
     }
 
+    // A URL's password too plain to hide in output (see strength.hpp): a warning, the URL itself is fine.
+    if (auto weak = problems.empty() && !v.list ? weak_url_password(value->text) : std::nullopt) {
+      report.add(id, std::string(kSection), Status::warn, fmt::format("{} {} (from {})", v.name, *weak, value->origin),
+                 "use a long random password (openssl rand -base64 24), with '/' and '@' percent-encoded in the URL");
+      continue;
+    }
     if (problems.empty()) {
       std::string what;
       if (v.secret) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "check/wordlist.hpp"
+#include "core/redact.hpp"
 
 namespace slipway::check {
 namespace {
@@ -15,6 +16,9 @@ namespace {
 constexpr std::int64_t kDefaultMinBytes = 32;
 constexpr std::int64_t kDefaultMinEntropy = 128;
 constexpr std::size_t kMaxWords = 3;
+constexpr std::string_view kTooPlain =
+    "is too plain to hide (under 8 bytes, one kind of character, or little entropy): output masks it only where "
+    "it stands as a value";
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -138,20 +142,6 @@ bool is_dictionary_words(std::string_view value) {
          splits_into_words(tn);
 }
 
-double shannon_entropy(std::string_view text) {
-  if (text.empty()) return 0;
-  std::array<std::size_t, 256> counts{};
-  for (unsigned char c : text) ++counts[c];
-  double bits = 0;
-  const auto n = static_cast<double>(text.size());
-  for (std::size_t count : counts) {
-    if (count == 0) continue;
-    const double p = static_cast<double>(count) / n;
-    bits -= p * std::log2(p);
-  }
-  return bits;
-}
-
 double estimated_bits(std::string_view text) {
   bool lower_case = false, upper_case = false, digit = false, symbol = false, hex_letters_only = true;
   for (unsigned char c : text) {
@@ -207,6 +197,7 @@ std::vector<std::string> secret_problems(std::string_view value, const SecretRul
     return problems;  // the rest would only restate it
   }
   if (is_dictionary_words(value)) problems.emplace_back("is made of dictionary words or a common password");
+  if (is_weak_secret(value)) problems.emplace_back(kTooPlain);
   if (rules.bytes) {
     const auto want = static_cast<std::size_t>(*rules.bytes);
     const auto hex = hex_decoded_size(value);
@@ -236,6 +227,12 @@ std::vector<std::string> secret_problems(std::string_view value, const SecretRul
     problems.push_back(fmt::format("holds about {:.0f} bits of randomness, under the minimum of {}", bits, min_bits));
   }
   return problems;
+}
+
+std::optional<std::string> weak_url_password(std::string_view url) {
+  const std::vector<std::string> parts = url_password_parts(url);
+  if (parts.empty() || !is_weak_secret(parts.front())) return std::nullopt;
+  return fmt::format("has a password that {}", kTooPlain);
 }
 
 }  // namespace slipway::check

@@ -105,6 +105,7 @@ lint::Settings lint_settings(const Config& config, const pg::LiveSchema* live, s
 
 void register_url_secret(const std::string& url) {
   if (url.empty()) return;
+  for (const std::string& part : url_password_parts(url)) register_secret(part);  // an unencoded '/' or '@' too
   auto info = pg::ConnInfo::parse(url);
   if (!info) {
     register_secret(url);  // unparseable: mask all of it

@@ -44,9 +44,12 @@ Result<Connection> Connection::open(const std::string& url, int connect_timeout_
   impl->conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (!impl->conn) return fail(Error::environment("out of memory connecting to PostgreSQL"));
   if (PQstatus(impl->conn) != CONNECTION_OK) {
+    // A password with an unencoded '/' or '@' is split by libpq, which may name a piece of it as the
+    // host or port: the pieces are masked wherever they appear in its message.
+    const std::vector<std::string> parts = url_password_parts(url);
     return fail(Error::environment(
-        fmt::format("cannot connect to PostgreSQL: {}", redact(first_line(PQerrorMessage(impl->conn)))), redact(url),
-        "check that the server is running and the URL, user and password are right"));
+        fmt::format("cannot connect to PostgreSQL: {}", redact(first_line(PQerrorMessage(impl->conn)), parts)),
+        redact(url, parts), "check that the server is running and the URL, user and password are right"));
   }
   PQsetNoticeProcessor(
       impl->conn, [](void*, const char*) {}, nullptr);

@@ -18,7 +18,8 @@ Result<ConnInfo> ConnInfo::parse(const std::string& url) {
     std::string message = error ? error : "out of memory";
     if (error) PQfreemem(error);
     while (!message.empty() && message.back() == '\n') message.pop_back();
-    return fail(Error::input(fmt::format("malformed database URL: {}", message), redact(url),
+    const std::vector<std::string> parts = url_password_parts(url);
+    return fail(Error::input(fmt::format("malformed database URL: {}", redact(message, parts)), redact(url, parts),
                              "write it as postgresql://user:password@host:5432/dbname"));
   }
   ConnInfo info;

@@ -135,12 +135,13 @@ TEST(CheckEnv, PresetIsOnByDefaultAndUserEntriesReplaceIt) {
 
 TEST(CheckEnv, PresetRulesOfTheChecklist) {
   const auto schema = preset_schema("node-postgres");
-  const auto r = run(schema, {{"NODE_ENV", "development"},
-                              {"ENABLE_DEBUG_ROUTES", "true"},
-                              {"LOG_LEVEL", "debug"},
-                              {"DATABASE_URL", "postgresql://app:pw@pooler.example.com:6543/loans?pgbouncer=true"},
-                              {"DIRECT_URL", "postgresql://app:pw@db.example.com:5432/loans?connection_limit=1"},
-                              {"CORS_ORIGIN", "https://app.example.com/"}});
+  const auto r =
+      run(schema, {{"NODE_ENV", "development"},
+                   {"ENABLE_DEBUG_ROUTES", "true"},
+                   {"LOG_LEVEL", "debug"},
+                   {"DATABASE_URL", "postgresql://app:Kx8vQ2mZ9tLp@pooler.example.com:6543/loans?pgbouncer=true"},
+                   {"DIRECT_URL", "postgresql://app:Kx8vQ2mZ9tLp@db.example.com:5432/loans?connection_limit=1"},
+                   {"CORS_ORIGIN", "https://app.example.com/"}});
   EXPECT_EQ(find(r, "env-node-env").message, "NODE_ENV is \"development\", not \"production\" (from .env)");
   EXPECT_EQ(find(r, "env-enable-debug-routes").status, Status::fail);
   EXPECT_EQ(find(r, "env-log-level").message, "LOG_LEVEL is \"debug\", not allowed here (from .env)");
@@ -158,12 +159,26 @@ TEST(CheckEnv, PresetPassesAProductionEnv) {
                      {{"NODE_ENV", "production"},
                       {"ENABLE_DEBUG_ROUTES", "0"},
                       {"LOG_LEVEL", "info"},
-                      {"DATABASE_URL", "postgresql://app:pw@pooler.example.com:6543/loans?pgbouncer=true"},
-                      {"DIRECT_URL", "postgresql://app:pw@db.example.com:5432/loans"},
+                      {"DATABASE_URL", "postgresql://app:Kx8vQ2mZ9tLp@pooler.example.com:6543/loans?pgbouncer=true"},
+                      {"DIRECT_URL", "postgresql://app:Kx8vQ2mZ9tLp@db.example.com:5432/loans"},
                       {"CORS_ORIGINS", "https://app.example.com, https://admin.example.com:8443"},
                       {"JWT_SECRET", std::string(kStrong)}});
   EXPECT_EQ(r.summary().fail, 0) << r.checks().front().message;
   EXPECT_EQ(find(r, "env-jwt-secret").message, "JWT_SECRET is set and strong (64 bytes) (from .env)");
+}
+
+TEST(CheckEnv, DatabasePasswordTooPlainToHideInOutputIsFlaggedWeak) {
+  const auto r =
+      run(preset_schema("node-postgres"), {{"NODE_ENV", "production"},
+                                           {"DATABASE_URL", "postgresql://app:admin@db.example.com/loans"},
+                                           {"DIRECT_URL", "postgresql://app:Kx8vQ2mZ9tLp@db.example.com/loans"}});
+  const Check& weak = find(r, "env-database-url");
+  EXPECT_EQ(weak.status, Status::warn);
+  EXPECT_EQ(weak.message,
+            "DATABASE_URL has a password that is too plain to hide (under 8 bytes, one kind of character, or little "
+            "entropy): output masks it only where it stands as a value (from .env)");
+  EXPECT_EQ(weak.message.find("admin"), std::string::npos);
+  EXPECT_EQ(find(r, "env-direct-url").status, Status::pass);
 }
 
 TEST(CheckEnv, RequiredOptionalAndTypes) {

@@ -45,6 +45,18 @@ TEST(Strength, TooShort) {
   EXPECT_TRUE(secret_problems("q3Vt9fK2xQ7mZ4pL8vR1tY", {.min_bytes = 16, .min_entropy = 100}).empty());
 }
 
+TEST(Strength, SecretTooPlainForRedactionIsWeakWhateverTheRulesAllow) {
+  // Short enough that output masks it only where it stands as a value: weak even with min_bytes = 4.
+  EXPECT_EQ(secret_problems("Xq7#zK", {.min_bytes = 4, .min_entropy = 10}),
+            std::vector<std::string>{"is too plain to hide (under 8 bytes, one kind of character, or little entropy): "
+                                     "output masks it only where it stands as a value"});
+  EXPECT_EQ(weak_url_password("postgresql://app:Xq7#zK@db/loans"),
+            "has a password that is too plain to hide (under 8 bytes, one kind of character, or little entropy): "
+            "output masks it only where it stands as a value");
+  EXPECT_EQ(weak_url_password("postgresql://app:Kx8vQ2mZ9tLp@db/loans"), std::nullopt);
+  EXPECT_EQ(weak_url_password("postgresql://db/loans"), std::nullopt);
+}
+
 TEST(Strength, KeyMustDecodeToItsSize) {
   SecretRules key{.bytes = 32};
   EXPECT_TRUE(secret_problems(kKeyHex, key).empty());
