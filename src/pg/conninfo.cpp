@@ -12,15 +12,17 @@
 namespace slipway::pg {
 
 Result<ConnInfo> ConnInfo::parse(const std::string& url) {
+  // A password with an unencoded '/' or '@' is split by libpq, which may take a piece of it for
+  // the host or port: the pieces are masked in every message below.
+  const std::vector<std::string> parts = url_password_parts(url);
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
   if (!options) {
     std::string message = error ? error : "out of memory";
     if (error) PQfreemem(error);
     while (!message.empty() && message.back() == '\n') message.pop_back();
-    const std::vector<std::string> parts = url_password_parts(url);
     return fail(Error::input(fmt::format("malformed database URL: {}", redact(message, parts)), redact(url, parts),
-                             "write it as postgresql://user:password@host:5432/dbname"));
+                             "write it as postgresql://user:password@host:5432/dbname, with / @ : in the password percent-encoded (%2F %40 %3A)"));
   }
   ConnInfo info;
   for (PQconninfoOption* o = options; o->keyword; ++o) {
@@ -38,8 +40,8 @@ Result<ConnInfo> ConnInfo::parse(const std::string& url) {
     const auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
     if (!port.empty() && (ec != std::errc() || ptr != port.data() + port.size() || number < 1 || number > 65535)) {
       return fail(Error::input(fmt::format("malformed database URL: the port \"{}\" is not a number from 1 to 65535",
-                                           redact(std::string(port))),
-                               redact(url), "write it as postgresql://user:password@host:5432/dbname"));
+                                           redact(std::string(port), parts)),
+                               redact(url, parts), "write it as postgresql://user:password@host:5432/dbname, with / @ : in the password percent-encoded (%2F %40 %3A)"));
     }
     start = end + 1;
   }
