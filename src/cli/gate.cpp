@@ -3,6 +3,7 @@
 // its control socket.
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -24,13 +25,16 @@ int gate_maintenance(const Args& args);
 int gate_read_only(const Args& args);
 int gate_switch(const Args& args);
 int gate_status(const Args& args);
+int gate_bypass(const Args& args);
 
-constexpr std::array<Subcommand, 5> kSubcommands{{
+constexpr std::array<Subcommand, 6> kSubcommands{{
     {"run", "start the gate: proxy gate.listen to the upstream, control socket, admin listener", gate_run},
     {"maintenance", "on|off: 503 with an \"Under Maintenance\" page for everyone but admins", gate_maintenance},
     {"read-only", "on|off: reads pass, data-modifying requests get 503", gate_read_only},
     {"switch", "HOST:PORT: route to a new upstream once it is healthy, draining the old one", gate_switch},
     {"status", "the running gate's mode, message, upstream and counters", gate_status},
+    {"bypass", "on|off: a one-time token from $SLIPWAY_GATE_BYPASS passes in every mode (what deploy uses)",
+     gate_bypass},
 }};
 
 std::string gate_usage() {
@@ -97,6 +101,10 @@ int call(const Config& config, const CommonOptions& common, const json::object& 
   std::string out;
   if (!done.empty()) out += fmt::format("gate: {}\n", done);
   if (const std::string note = str("note"); !note.empty()) out += fmt::format("gate: {}\n", note);
+  if (!o.contains("mode")) {  // an answer without the gate's state (bypass)
+    std::fputs(redact(out).c_str(), stdout);
+    return 0;
+  }
   out += fmt::format("  mode         {}\n", style.paint(color, mode));
   if (mode != "normal") {
     out += fmt::format("  message      {}\n", str("message"));
@@ -194,6 +202,38 @@ int gate_status(const Args& args) {
   json::object request;
   request["command"] = "status";
   return call(*config, common, request, "");
+}
+
+int gate_bypass(const Args& args) {
+  CLI::App app{
+      "Register (on) or revoke (off) a one-time bypass token with the running gate: a request whose "
+      "X-Slipway-Bypass header holds it reaches the upstream in every mode, writes and the health path "
+      "included, and the header is not forwarded. The token (32 to 128 hex characters) is read from the "
+      "environment variable SLIPWAY_GATE_BYPASS, never from the command line, and the gate keeps it in memory "
+      "only. `slipway deploy` does this itself for its own verification; this command is for scripts that "
+      "do the same.",
+      args[0]};
+  app.footer(
+      "Example:\n  SLIPWAY_GATE_BYPASS=$(openssl rand -hex 32) slipway gate bypass on\n\n"
+      "Exit codes: 0 done, 2 bad usage or no token in SLIPWAY_GATE_BYPASS, 3 no gate running on the control "
+      "socket.");
+  CommonOptions common;
+  std::string state;
+  app.add_option("state", state, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+  add_common_options(app, common, "text, json");
+  auto config = prepare(app, args, common);
+  if (!config) return config.error();
+  const char* token = std::getenv("SLIPWAY_GATE_BYPASS");
+  if (!token || !*token) {
+    return report_error(Error::input("no bypass token: SLIPWAY_GATE_BYPASS is not set", "SLIPWAY_GATE_BYPASS",
+                                     "set it to 32 to 128 hexadecimal characters, e.g. $(openssl rand -hex 32)"));
+  }
+  register_secret(token);
+  json::object request;
+  request["command"] = "bypass";
+  request["on"] = state == "on";
+  request["token"] = token;
+  return call(*config, common, request, fmt::format("bypass {}", state));
 }
 
 int gate_run(const Args& args) {

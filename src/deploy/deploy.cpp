@@ -1,6 +1,7 @@
 #include "deploy/deploy.hpp"
 
 #include <fmt/format.h>
+#include <openssl/rand.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -152,6 +153,31 @@ struct Context {
   // [verify] as `slipway verify` reads it, to know which verify phases apply; null when it does not
   // load (then the commands run and report the problem themselves).
   std::optional<verify::VerifySettings> verify;
+  // The deploy's one-time gate bypass for its own verification: minted and registered with the
+  // running gate at the first verify phase, handed to `slipway verify` in its environment (never
+  // on disk, never on a command line), revoked when the deploy ends.
+  std::string bypass_token;
+  bool bypass_live = false;
+
+  ~Context() {
+    if (bypass_live) slipway.run({"gate", "bypass", "off"}, {{"SLIPWAY_GATE_BYPASS", bypass_token}});
+  }
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  // The environment of a verify phase: the bypass, once the gate took it.
+  std::map<std::string, std::string> verify_env() {
+    if (bypass_token.empty()) {
+      unsigned char bytes[32];
+      if (RAND_bytes(bytes, sizeof bytes) != 1) return {};
+      for (unsigned char b : bytes) bypass_token += fmt::format("{:02x}", b);
+      register_secret(bypass_token);
+      // No gate running (exit 3) is no error: verify then goes straight to base_url.
+      bypass_live = slipway.run({"gate", "bypass", "on"}, {{"SLIPWAY_GATE_BYPASS", bypass_token}}).ok();
+    }
+    if (!bypass_live) return {};
+    return {{"SLIPWAY_GATE_BYPASS", bypass_token}};
+  }
 
   std::map<std::string, std::string> hook_env(const std::string& phase) const {
     std::string migrations;
@@ -226,10 +252,11 @@ Outcome snapshot_phase(Context& c) {
 }
 
 Outcome backup_phase(Context& c) {
-  Sub s = c.slipway.run({"backup", "create", "--label", "pre-deploy", "--format", "json"});
+  Sub s = c.slipway.run({"backup", "create", "--label", "pre-deploy", "--verify", "--format", "json"});
   if (!s.ok()) return Outcome::failed(s.why(), s.output());
   c.record.backup_id = string_at(s.doc, {"id"});
-  return Outcome::ok(fmt::format("backup {} ({} bytes)", c.record.backup_id, number_at(s.doc, {"archive_bytes"})));
+  return Outcome::ok(
+      fmt::format("backup {} ({} bytes, verified)", c.record.backup_id, number_at(s.doc, {"archive_bytes"})));
 }
 
 std::vector<std::string> maintenance_args(const Config& config, bool on, const std::string& version) {
@@ -367,11 +394,13 @@ Outcome switch_undo(Context& c) {
 
 Outcome verify_phase(Context& c, bool keep_report) {
   if (c.verify && !c.verify->any_part_configured()) return Outcome::skipped("nothing to verify is configured");
-  Sub s = c.slipway.run({"verify", "--format", "json"});
+  const auto env = c.verify_env();
+  Sub s = c.slipway.run({"verify", "--format", "json"}, env);
   if (keep_report && s.doc.is_object()) c.record.verify = s.doc;
   const auto passed = number_at(s.doc, {"summary", "pass"});
   const auto failed = number_at(s.doc, {"summary", "fail"});
-  if (s.ok()) return Outcome::ok(fmt::format("{} checks passed", passed), s.output());
+  const char* through = env.empty() ? "" : " (through the gate's deploy bypass, whatever its mode)";
+  if (s.ok()) return Outcome::ok(fmt::format("{} checks passed{}", passed, through), s.output());
   if (s.status.code == 1 && s.doc.is_object()) {
     std::string first;
     if (const auto* checks = at(s.doc, {"checks"}); checks && checks->is_array()) {

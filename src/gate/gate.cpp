@@ -1,6 +1,9 @@
 #include "gate/gate.hpp"
 
+#include <algorithm>
 #include <thread>
+
+#include <openssl/crypto.h>
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -73,6 +76,7 @@ std::shared_ptr<const Snapshot> Gate::make_snapshot(const State& state, const ne
   snap->upstream = state.upstream;
   snap->address = address;
   snap->in_flight = std::move(in_flight);
+  snap->bypass = bypass_;
   return snap;
 }
 
@@ -93,6 +97,38 @@ Result<void> Gate::publish(State state, bool new_upstream) {
   return {};
 }
 
+bool Gate::bypasses(const Snapshot& snap, std::string_view token) {
+  bool match = false;
+  for (const auto& live : snap.bypass) {
+    match |= live.size() == token.size() && CRYPTO_memcmp(live.data(), token.data(), token.size()) == 0;
+  }
+  return match;
+}
+
+// A deploy's one-time bypass: its verification reaches the release through maintenance and
+// read-only mode. Held in memory only: a restarted gate forgets it, and the deploy's verify fails
+// loudly rather than pass on the maintenance page.
+std::string Gate::bypass(const std::string& token, bool on) {
+  if (token.size() < 32 || token.size() > 128 ||
+      token.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+    return error_json(Error::input("a bypass token is 32 to 128 hexadecimal characters"));
+  }
+  std::lock_guard lock(mutex_);
+  const auto it = std::find(bypass_.begin(), bypass_.end(), token);
+  if (on && it == bypass_.end()) {
+    if (bypass_.size() >= 16) return error_json(Error::input("16 bypass tokens are live; revoke one first"));
+    bypass_.push_back(token);
+  } else if (!on && it != bypass_.end()) {
+    bypass_.erase(it);
+  }
+  snapshot_ = make_snapshot(state_, snapshot_->address, snapshot_->version + 1, snapshot_->in_flight);
+  version_.store(snapshot_->version, std::memory_order_release);
+  json::object o;
+  o["ok"] = true;
+  o["bypass_tokens"] = bypass_.size();
+  return json::serialize(o);
+}
+
 std::string Gate::status_json(bool ok, std::string_view note) const {
   auto snap = snapshot();
   json::object o;
@@ -101,6 +137,7 @@ std::string Gate::status_json(bool ok, std::string_view note) const {
   o["message"] = snap->message;
   o["retry_after"] = snap->retry_after;
   o["upstream"] = snap->upstream;
+  o["bypass_tokens"] = snap->bypass.size();
   o["connections"] = connections.load();
   o["in_flight"] = active.load();
   o["requests"] = metrics_.total_requests();
@@ -196,6 +233,7 @@ std::string Gate::control(std::string_view request) {
     if (auto done = publish(std::move(next), false); !done) return error_json(done.error());
     return status_json(true, note);
   }
+  if (command == "bypass") return bypass(str("token"), flag("on"));
   if (command == "switch") {
     if (auto address = net::parse_host_port(str("upstream")); !address) return error_json(address.error());
     auto done = do_switch(str("upstream"));

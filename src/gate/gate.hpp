@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/config.hpp"
 #include "core/error.hpp"
@@ -32,6 +33,7 @@ struct Snapshot {
   std::string upstream;          // HOST:PORT
   net::HostPort address;
   std::shared_ptr<std::atomic<int>> in_flight;  // requests sent to this upstream and not yet answered
+  std::vector<std::string> bypass;              // live deploy bypass tokens (never written to disk)
 };
 
 class Gate {
@@ -51,6 +53,9 @@ class Gate {
   [[nodiscard]] std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
   [[nodiscard]] std::shared_ptr<const Snapshot> snapshot() const;
 
+  // True when `token` is a live deploy bypass token of `snap` (compared in constant time).
+  static bool bypasses(const Snapshot& snap, std::string_view token);
+
   // The control socket's handler: one JSON request in, one JSON answer out (see control.hpp).
   std::string control(std::string_view request);
 
@@ -64,6 +69,7 @@ class Gate {
   std::shared_ptr<const Snapshot> make_snapshot(const State& state, const net::HostPort& address, std::uint64_t version,
                                                 std::shared_ptr<std::atomic<int>> in_flight) const;
   std::string status_json(bool ok, std::string_view note) const;
+  std::string bypass(const std::string& token, bool on);
   Result<std::string> do_switch(std::string_view upstream);
 
   GateConfig config_;
@@ -77,6 +83,7 @@ class Gate {
 
   mutable std::mutex mutex_;
   State state_;
+  std::vector<std::string> bypass_;  // under mutex_
   std::shared_ptr<const Snapshot> snapshot_;
   std::atomic<std::uint64_t> version_{0};
 };

@@ -168,6 +168,7 @@ void write_upstream_request(std::string& out, const RequestHeader& request, cons
       forwarded_for = true;  // joined with ours, below
       continue;
     }
+    if (beast::iequals(name, kBypassHeader)) continue;  // a deploy's token stays at the gate
     if (beast::iequals(name, "X-Forwarded-Proto")) {
       if (!keep_proto) continue;
       forwarded_proto = true;

@@ -27,6 +27,10 @@
 
 namespace slipway::gate {
 
+// The header a deploy's own verification sends its one-time bypass token in (Gate::bypass); it
+// is never forwarded upstream.
+inline constexpr std::string_view kBypassHeader = "X-Slipway-Bypass";
+
 namespace http = boost::beast::http;
 
 using Allocator = std::pmr::polymorphic_allocator<char>;

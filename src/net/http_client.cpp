@@ -233,6 +233,9 @@ struct HttpClient::Impl {
       if (iequals(k, "user-agent")) has_agent = true;
       req.insert(k, v);
     }
+    for (const auto& [k, v] : options.headers) {
+      if (header_value(request.headers, k).empty()) req.set(k, v);
+    }
     if (!has_host) req.set(http::field::host, url.authority());
     if (!has_agent) req.set(http::field::user_agent, "slipway-verify");
     req.body() = request.body;

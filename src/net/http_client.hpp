@@ -70,6 +70,7 @@ struct ClientOptions {
   bool verify_peer = true;  // check the chain and the host name
   std::string ca_file;      // PEM file of CAs to trust besides the system's
   std::size_t body_limit = 64 * 1024 * 1024;
+  Headers headers;  // sent with every request and WebSocket handshake, unless the request has its own
 };
 
 class HttpClient {

@@ -42,8 +42,10 @@ Result<WebSocketRun> drive(asio::io_context& io, Ws& ws, const Url& url, int cou
     return done ? result : asio::error::timed_out;
   };
   websocket::response_type upgrade;
-  ws.set_option(websocket::stream_base::decorator(
-      [](websocket::request_type& req) { req.set(beast::http::field::user_agent, "slipway-verify"); }));
+  ws.set_option(websocket::stream_base::decorator([&options](websocket::request_type& req) {
+    req.set(beast::http::field::user_agent, "slipway-verify");
+    for (const auto& [k, v] : options.headers) req.set(k, v);
+  }));
   ec = wait([&](auto handler) { ws.async_handshake(upgrade, url.authority(), url.target, handler); });
   if (ec) {
     if (upgrade.result_int() != 0 && upgrade.result_int() != 101) {

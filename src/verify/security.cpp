@@ -100,10 +100,8 @@ class Scanner {
 
  private:
   static net::ClientOptions options(const VerifySettings& s) {
-    net::ClientOptions o;
-    o.timeout = s.timeout;
+    net::ClientOptions o = s.client_options();
     o.verify_peer = false;  // the certificate is judged by the TLS checks; the scan goes on
-    o.ca_file = s.ca_file;
     return o;
   }
 

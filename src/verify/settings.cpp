@@ -330,6 +330,15 @@ tl::expected<std::vector<Flow>, std::vector<Error>> parse_flow_file(std::string_
   return flows;
 }
 
+net::ClientOptions VerifySettings::client_options() const {
+  net::ClientOptions o;
+  o.timeout = timeout;
+  o.verify_peer = !insecure;
+  o.ca_file = ca_file;
+  o.headers = always_headers;
+  return o;
+}
+
 tl::expected<VerifySettings, std::vector<Error>> load_verify_settings(const Config& config) {
   VerifySettings s;
   s.base_url = config.verify.base_url;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "net/http_client.hpp"
 #include "verify/flow.hpp"
 #include "verify/soak.hpp"
 #include "verify/threshold.hpp"
@@ -100,6 +101,12 @@ struct VerifySettings {
   SoakSettings soak;
   bool perf_configured = false;
   bool integrity_configured = false;
+  // Sent with every request, WebSocket handshake and load request: a deploy's bypass token
+  // (X-Slipway-Bypass, from $SLIPWAY_GATE_BYPASS; see docs/commands/deploy.md).
+  net::Headers always_headers;
+
+  // The HTTP client's options: timeout, TLS trust, always_headers.
+  [[nodiscard]] net::ClientOptions client_options() const;
 
   // Whether plain `slipway verify` has anything to run (every part but soak, which runs alone).
   [[nodiscard]] bool any_part_configured() const {

@@ -23,11 +23,7 @@ Result<void> run_websocket_check(const VerifySettings& settings, const Variables
   const std::string url = websocket_url(settings.base_url, *path);
   // The path only: a query may carry a token.
   const std::string subject = ws.url.substr(0, ws.url.find('?'));
-  net::ClientOptions options;
-  options.timeout = settings.timeout;
-  options.verify_peer = !settings.insecure;
-  options.ca_file = settings.ca_file;
-  auto run = net::websocket_round_trips(url, ws.round_trips, ws.message, options);
+  auto run = net::websocket_round_trips(url, ws.round_trips, ws.message, settings.client_options());
   if (!run) {
     if (run.error().kind == ErrorKind::bad_input) return fail(run.error());
     report.add("websocket-connect", "websocket", Status::fail, run.error().message, subject);

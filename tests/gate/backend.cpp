@@ -55,6 +55,7 @@ http::response<http::string_body> Backend::Impl::answer(const http::request<http
   o["method"] = std::string(req.method_string());
   o["target"] = target;
   o["xff"] = std::string(req["X-Forwarded-For"]);
+  o["bypass"] = std::string(req["X-Slipway-Bypass"]);  // the gate never forwards it
   o["proto"] = std::string(req["X-Forwarded-Proto"]);
   o["host"] = std::string(req[http::field::host]);
   o["forwarded_host"] = std::string(req["X-Forwarded-Host"]);

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -376,6 +377,43 @@ TEST(GateBypass, AQueryParameterTokenCountsOnlyWhenOptedIn) {
   EXPECT_EQ(fetch(gate.port, "GET", "/files/a.pdf?x=1&access_token=" + token).status, 200);
   EXPECT_EQ(fetch(gate.port, "GET", "/files/a.pdf?access_token=" + token + "x").status, 503);
   EXPECT_EQ(fetch(gate.port, "GET", "/files/a.pdf?other=" + token).status, 503);
+}
+
+// A deploy's own verification ran inside maintenance mode and checked the 503 page. The deploy now
+// registers a one-time token over the control socket, and requests carrying it reach the release
+// in every mode, writes and the health path included.
+TEST(GateBypass, ADeployBypassTokenReachesTheReleaseInEveryModeAndStaysAtTheGate) {
+  Backend backend("blue");
+  GateProcess gate(backend.address(), "", "jwt_secret = \"s3cret\"\nvalues = [\"ADMIN\"]");
+  gate.start();
+  const std::string token(64, 'a');
+  const Headers with_token{{"X-Slipway-Bypass", token}};
+  ASSERT_EQ(gate.ctl({"maintenance", "on"}).exit_code, 0);
+  EXPECT_EQ(fetch(gate.port, "POST", "/api/users", with_token, "{}").status, 503) << "not registered yet";
+  ::setenv("SLIPWAY_GATE_BYPASS", "abc", 1);
+  EXPECT_EQ(gate.ctl({"bypass", "on"}).exit_code, 2) << "a short token is refused";
+  ::setenv("SLIPWAY_GATE_BYPASS", token.c_str(), 1);
+  auto on = gate.ctl({"bypass", "on"});
+  ::unsetenv("SLIPWAY_GATE_BYPASS");
+  ASSERT_EQ(on.exit_code, 0) << on.err;
+  EXPECT_EQ(on.out.find(token), std::string::npos) << "the token is never printed";
+  auto write = fetch(gate.port, "POST", "/api/users", with_token, "{}");
+  EXPECT_EQ(write.status, 200);
+  EXPECT_EQ(str(json_of(write.body), "bypass"), "") << "the token is not forwarded to the backend";
+  auto health = fetch(gate.port, "GET", "/health", with_token);
+  EXPECT_EQ(str(json_of(health.body), "status"), "ok") << "the release answers its own health path, not the gate";
+  EXPECT_EQ(fetch(gate.port, "POST", "/api/users", {{"X-Slipway-Bypass", std::string(64, 'b')}}, "{}").status, 503);
+  EXPECT_EQ(fetch(gate.port, "POST", "/api/users", {{"X-Slipway-Bypass", std::string(63, 'a')}}, "{}").status, 503);
+  ASSERT_EQ(gate.ctl({"maintenance", "off"}).exit_code, 0);
+  ASSERT_EQ(gate.ctl({"read-only", "on"}).exit_code, 0);
+  EXPECT_EQ(fetch(gate.port, "DELETE", "/api/users/1", with_token).status, 200);
+  EXPECT_EQ(fetch(gate.port, "DELETE", "/api/users/1").status, 503);
+  ::setenv("SLIPWAY_GATE_BYPASS", token.c_str(), 1);
+  auto off = gate.ctl({"bypass", "off"});
+  ::unsetenv("SLIPWAY_GATE_BYPASS");
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  EXPECT_EQ(fetch(gate.port, "DELETE", "/api/users/1", with_token).status, 503) << "revoked";
+  EXPECT_EQ(gate.ctl({"bypass", "on"}).exit_code, 2) << "no token in the environment";
 }
 
 // One gate per key kind, each in maintenance: a valid admin token passes, anything else gets 503.
