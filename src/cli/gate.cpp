@@ -137,7 +137,12 @@ int toggle(const Args& args, std::string_view command, std::string_view descript
   json::object request;
   request["command"] = command;
   request["on"] = state == "on";
-  if (message) request["message"] = *message;
+  if (with_message && state == "on") {
+    // Always sent: the gate keeps a field the request leaves out, so without these a new window
+    // would show the previous one's message. "" and 0 mean gate.message and gate.retry_after.
+    request["message"] = message.value_or("");
+    request["retry_after"] = 0;
+  }
   if (retry_after) {
     auto d = parse_duration(*retry_after);
     if (!d) return report_error(Error::input(d.error().message, "--retry-after", d.error().hint));
