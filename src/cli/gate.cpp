@@ -77,7 +77,7 @@ int call(const Config& config, const CommonOptions& common, const json::object& 
   const auto str = [&](std::string_view key) -> std::string {
     const auto* f = o.if_contains(key);
     if (!f) return {};
-    return f->is_string() ? std::string(f->as_string()) : json::serialize(*f);
+    return f->is_string() ? std::string(f->as_string()) : json_text(*f);
   };
   const bool ok = o.contains("ok") && o.at("ok").is_bool() && o.at("ok").as_bool();
   if (common.format == "json") {

@@ -143,11 +143,11 @@ int run_history(const Args& args) {
 
   if (*format == Format::json) {
     if (id) {
-      std::puts(boost::json::serialize(records.front().to_json()).c_str());
+      std::puts(json_text(records.front().to_json()).c_str());
     } else {
       boost::json::array out;
       for (const auto& r : records) out.push_back(r.to_json());
-      std::puts(boost::json::serialize(boost::json::object{{"deploys", out}}).c_str());
+      std::puts(json_text(boost::json::object{{"deploys", out}}).c_str());
     }
     return 0;
   }

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <regex>
 #include <thread>
 
 #include "process.hpp"
@@ -127,6 +128,23 @@ TEST(Perf, BudgetsBecomeChecksAndJsonHasTheContractFields) {
   const auto& run = report.extra().at("perf").as_array().at(0).as_object();
   for (const char* key : {"requests", "rps", "errors", "latency_ms"}) EXPECT_TRUE(run.contains(key)) << key;
   for (const char* key : {"p50", "p95", "p99", "max"}) EXPECT_TRUE(run.at("latency_ms").as_object().contains(key));
+}
+
+// "rps":1.5366E4 in `verify --format json`: boost::json writes doubles with an exponent.
+TEST(Perf, JsonNumbersAreNotInScientificNotation) {
+  test::Nginx nginx(kStatic);
+  std::ofstream(nginx.dir() + "/index.html") << "hello\n";
+  PerfTarget t;
+  t.name = "index";
+  t.load.url = "http://127.0.0.1:" + std::to_string(nginx.port()) + "/index.html";
+  t.load.connections = 2;
+  t.load.duration = std::chrono::milliseconds(200);
+  Report report;
+  ASSERT_TRUE(run_perf({t}, report, false));
+  const std::string json = report.render(Format::json, Style(false));
+  EXPECT_TRUE(json.find("\"rps\":") != std::string::npos) << json;
+  EXPECT_FALSE(std::regex_search(json, std::regex("[0-9][eE][-+]?[0-9]"))) << json;
+  EXPECT_FALSE(std::regex_search(report.render(Format::text, Style(false)), std::regex("[0-9][eE][-+]?[0-9]")));
 }
 
 // `verify perf` with two endpoints sometimes never returned: a worker whose end-of-run timer and
