@@ -48,6 +48,23 @@ TEST(Main, SubcommandsHelpUsageAndSuggestionsAlike) {
   }
 }
 
+// `slipway help deploy` printed the top-level command list instead of deploy's help.
+TEST(Main, HelpWithACommandPrintsThatCommandsHelp) {
+  auto deploy = run({slipway_binary(), "help", "deploy"});
+  auto direct = run({slipway_binary(), "deploy", "--help"});
+  EXPECT_EQ(deploy.exit_code, 0) << deploy.err;
+  EXPECT_EQ(deploy.out, direct.out);
+  EXPECT_EQ(deploy.out.find("Commands:"), std::string::npos) << deploy.out;
+  auto sub = run({slipway_binary(), "help", "backup", "create"});
+  EXPECT_EQ(sub.exit_code, 0) << sub.err;
+  EXPECT_EQ(sub.out, run({slipway_binary(), "backup", "create", "--help"}).out);
+  auto unknown = run({slipway_binary(), "help", "deplyo"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("unknown command 'deplyo', did you mean 'deploy'?"), std::string::npos) << unknown.err;
+  EXPECT_EQ(run({slipway_binary(), "help"}).exit_code, 0);
+  EXPECT_EQ(run({slipway_binary(), "help", "--help"}).exit_code, 0);
+}
+
 TEST(Main, VersionPrintsOneLine) {
   auto r = run({slipway_binary(), "--version"});
   EXPECT_EQ(r.exit_code, 0);
