@@ -12,8 +12,13 @@
 
 namespace slipway {
 
-std::string format_number(double value) {
+std::string format_number(double value, int max_decimals) {
   if (!std::isfinite(value)) return "null";
+  if (max_decimals >= 0) {
+    const double scale = std::pow(10.0, max_decimals);
+    value = std::round(value * scale) / scale;
+    if (value == 0) value = 0;  // no "-0"
+  }
   std::string s = fmt::format("{}", value);  // the shortest round-trip text, maybe "1.5e+20"
   const std::size_t e = s.find('e');
   if (e == std::string::npos) return s;

@@ -21,6 +21,9 @@ TEST(Output, NumbersPrintAsPlainDecimalsNotScientificNotation) {
   EXPECT_EQ(format_number(1.5e20), "150000000000000000000");
   EXPECT_EQ(format_number(std::numeric_limits<double>::infinity()), "null");
   EXPECT_EQ(format_number(std::numeric_limits<double>::quiet_NaN()), "null");
+  EXPECT_EQ(format_number(0.05 * 100, 3), "5");
+  EXPECT_EQ(format_number(15366.2345, 1), "15366.2");
+  EXPECT_EQ(format_number(-0.0001, 1), "0");
 }
 
 TEST(Output, JsonDoublesAreNotInScientificNotation) {
