@@ -109,14 +109,20 @@ TEST(Load, OpenModelShowsAStallTheClosedModelHides) {
   EXPECT_LT(closed->latency.percentile(99), 100'000U) << "yet p99 hides it";
 }
 
-TEST(Perf, BudgetsBecomeChecksAndJsonHasTheContractFields) {
-  test::Nginx nginx(kStatic);
+// A short run against nginx's /index.html, two connections.
+PerfTarget index_target(const test::Nginx& nginx) {
   std::ofstream(nginx.dir() + "/index.html") << "hello\n";
   PerfTarget t;
   t.name = "index";
   t.load.url = "http://127.0.0.1:" + std::to_string(nginx.port()) + "/index.html";
   t.load.connections = 2;
   t.load.duration = std::chrono::milliseconds(200);
+  return t;
+}
+
+TEST(Perf, BudgetsBecomeChecksAndJsonHasTheContractFields) {
+  test::Nginx nginx(kStatic);
+  PerfTarget t = index_target(nginx);
   t.thresholds = {*parse_threshold("rate(errors) < 0.05"), *parse_threshold("p(99) < 1us")};
   Report report;
   ASSERT_TRUE(run_perf({t}, report, false));
@@ -133,12 +139,7 @@ TEST(Perf, BudgetsBecomeChecksAndJsonHasTheContractFields) {
 // "rps":1.5366E4 in `verify --format json`: boost::json writes doubles with an exponent.
 TEST(Perf, JsonNumbersAreNotInScientificNotation) {
   test::Nginx nginx(kStatic);
-  std::ofstream(nginx.dir() + "/index.html") << "hello\n";
-  PerfTarget t;
-  t.name = "index";
-  t.load.url = "http://127.0.0.1:" + std::to_string(nginx.port()) + "/index.html";
-  t.load.connections = 2;
-  t.load.duration = std::chrono::milliseconds(200);
+  PerfTarget t = index_target(nginx);
   Report report;
   ASSERT_TRUE(run_perf({t}, report, false));
   const std::string json = report.render(Format::json, Style(false));
