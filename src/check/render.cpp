@@ -1,4 +1,5 @@
 #include "check/render.hpp"
+#include "core/output.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -68,7 +69,7 @@ std::string render_json(const Report& report) {
   const Summary s = report.summary();
   boost::json::object root{{"checks", std::move(checks)},
                            {"summary", boost::json::object{{"pass", s.pass}, {"warn", s.warn}, {"fail", s.fail}}}};
-  return boost::json::serialize(root) + "\n";
+  return json_text(root) + "\n";
 }
 
 }  // namespace slipway::check

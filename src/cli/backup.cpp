@@ -92,7 +92,7 @@ Result<std::string> require_database(const Config& config, const std::optional<s
 }
 
 void print_json(const json::value& v) {
-  std::puts(redact(json::serialize(v)).c_str());
+  std::puts(redact(json_text(v)).c_str());
 }
 
 void print_text(const std::string& text) {

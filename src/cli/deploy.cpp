@@ -60,7 +60,7 @@ std::string self_binary() {
 
 int finish(const deploy::DeployRecord& r, Format format, const Style& style) {
   if (format == Format::json) {
-    std::puts(redact(boost::json::serialize(r.to_json())).c_str());
+    std::puts(redact(json_text(r.to_json())).c_str());
   } else {
     const bool good = r.status == "succeeded" || r.status == "dry-run";
     std::puts(redact(fmt::format("{} {} {}: {}{}", r.kind, r.id.empty() ? "(dry run)" : r.id, r.version,
@@ -219,7 +219,7 @@ int run_status(const Args& args) {
     out["lock"] = *lock ? boost::json::value(boost::json::object{
                               {"holder", (*lock)->holder}, {"pid", (*lock)->pid}, {"deploy_id", (*lock)->deploy_id}})
                         : boost::json::value(nullptr);
-    std::puts(redact(boost::json::serialize(out)).c_str());
+    std::puts(redact(json_text(out)).c_str());
     return *interrupted ? 1 : 0;
   }
   if (*interrupted) {

@@ -81,7 +81,7 @@ int call(const Config& config, const CommonOptions& common, const json::object& 
   const auto str = [&](std::string_view key) -> std::string {
     const auto* f = o.if_contains(key);
     if (!f) return {};
-    return f->is_string() ? std::string(f->as_string()) : json::serialize(*f);
+    return f->is_string() ? std::string(f->as_string()) : json_text(*f);
   };
   const bool ok = o.contains("ok") && o.at("ok").is_bool() && o.at("ok").as_bool();
   if (common.format == "json") {
@@ -145,7 +145,12 @@ int toggle(const Args& args, std::string_view command, std::string_view descript
   json::object request;
   request["command"] = command;
   request["on"] = state == "on";
-  if (message) request["message"] = *message;
+  if (with_message && state == "on") {
+    // Always sent: the gate keeps a field the request leaves out, so without these a new window
+    // would show the previous one's message. "" and 0 mean gate.message and gate.retry_after.
+    request["message"] = message.value_or("");
+    request["retry_after"] = 0;
+  }
   if (retry_after) {
     auto d = parse_duration(*retry_after);
     if (!d) return report_error(Error::input(d.error().message, "--retry-after", d.error().hint));

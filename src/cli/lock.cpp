@@ -32,7 +32,7 @@ void print(const std::optional<deploy::LockInfo>& info, Format format, const cha
   if (format == Format::json) {
     boost::json::object out{{"locked", info.has_value()}};
     if (info) out["lock"] = to_json(*info, stale);
-    std::puts(boost::json::serialize(out).c_str());
+    std::puts(json_text(out).c_str());
     return;
   }
   if (!info) {

@@ -1,6 +1,5 @@
 // slipway: the production deployment checklist as one command. main() only dispatches.
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -19,7 +18,8 @@ void print_usage() {
       "Usage: slipway <command> [options]\n\nCommands:\n";
   for (const auto& c : slipway::cli::commands()) out += fmt::format("  {:<10} {}\n", c.name, c.summary);
   out +=
-      "\nEvery command takes --help, --config FILE (default ./slipway.toml) and --format.\n"
+      "\nEvery command takes --help (or: slipway help <command>), --config FILE (default ./slipway.toml)\n"
+      "and --format.\n"
       "Exit codes: 0 ok, 1 blocking findings, 2 bad usage or input, 3 environment failure.\n\n"
       "Example:\n  slipway lint prisma/migrations --database \"$DATABASE_URL\"\n";
   std::fputs(out.c_str(), stdout);
@@ -28,21 +28,27 @@ void print_usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
-      std::strcmp(argv[1], "help") == 0) {
+  std::vector<std::string> words(argv + 1, argv + argc);
+  const bool help = !words.empty() && (words[0] == "--help" || words[0] == "-h" || words[0] == "help");
+  if (words.empty() || (help && (words.size() == 1 || words[1].starts_with("-")))) {
     print_usage();
-    return argc < 2 ? 2 : 0;
+    return words.empty() ? 2 : 0;
   }
-  if (std::strcmp(argv[1], "--version") == 0 || std::strcmp(argv[1], "version") == 0) {
+  if (words[0] == "--version" || words[0] == "version") {
     std::printf("slipway %s\n", kVersion);
     return 0;
   }
-  const std::string name = argv[1];
+  // `slipway help deploy` is `slipway deploy --help`, and `help backup create` the subcommand's.
+  if (help) {
+    words.erase(words.begin());
+    words.emplace_back("--help");
+  }
+  const std::string& name = words[0];
   for (const auto& c : slipway::cli::commands()) {
     if (c.name == name) {
       slipway::cli::Args args;
       args.push_back(fmt::format("slipway {}", name));
-      for (int i = 2; i < argc; ++i) args.emplace_back(argv[i]);
+      args.insert(args.end(), words.begin() + 1, words.end());
       return c.run(args);
     }
   }

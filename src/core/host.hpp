@@ -7,7 +7,8 @@ namespace slipway {
 
 // This machine's host name, or "localhost" when it cannot be read.
 std::string host_name();
-// The user running slipway ($USER), or "unknown".
+// The user running slipway: $USER, else the passwd entry's name for the effective uid, else
+// "unknown".
 std::string user_name();
 
 }  // namespace slipway

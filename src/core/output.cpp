@@ -4,9 +4,77 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <cmath>
+
 #include <fmt/format.h>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
 namespace slipway {
+
+std::string format_number(double value, int max_decimals) {
+  if (!std::isfinite(value)) return "null";
+  if (max_decimals >= 0) {
+    const double scale = std::pow(10.0, max_decimals);
+    value = std::round(value * scale) / scale;
+    if (value == 0) value = 0;  // no "-0"
+  }
+  std::string s = fmt::format("{}", value);  // the shortest round-trip text, maybe "1.5e+20"
+  const std::size_t e = s.find('e');
+  if (e == std::string::npos) return s;
+  const int exponent = std::stoi(s.substr(e + 1));
+  std::string mantissa = s.substr(0, e);
+  const std::size_t dot = mantissa.find('.');
+  const int fraction_digits = dot == std::string::npos ? 0 : static_cast<int>(mantissa.size() - dot - 1);
+  // The same digits, written out: as many decimals as the mantissa's beyond the exponent.
+  return fmt::format("{:.{}f}", value, std::max(0, fraction_digits - exponent));
+}
+
+namespace {
+
+void write_json(const boost::json::value& v, std::string& out) {
+  switch (v.kind()) {
+    case boost::json::kind::double_: out += format_number(v.get_double()); return;
+    case boost::json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        write_json(item, out);
+      }
+      out += ']';
+      return;
+    }
+    case boost::json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [key, item] : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        out += boost::json::serialize(boost::json::string_view(key));
+        out += ':';
+        write_json(item, out);
+      }
+      out += '}';
+      return;
+    }
+    default: out += boost::json::serialize(v); return;
+  }
+}
+
+}  // namespace
+
+std::string json_text(const boost::json::value& value) {
+  std::string out;
+  write_json(value, out);
+  return out;
+}
+
+std::string with_article(std::string_view word) {
+  const bool vowel = !word.empty() && std::strchr("aeiouAEIOU", word.front()) != nullptr;
+  return fmt::format("{} {}", vowel ? "an" : "a", word);
+}
 
 std::string_view to_string(Format f) {
   switch (f) {

@@ -1,6 +1,7 @@
 // Machine output: Slipway's JSON document (DESIGN.md's public contract) and SARIF 2.1.0.
 #include <boost/json.hpp>
 
+#include "core/output.hpp"
 #include "lint/helpers.hpp"
 #include "lint/registry.hpp"
 #include "lint/render.hpp"
@@ -76,7 +77,7 @@ std::string render_json(const std::vector<FileReport>& files) {
                      {"dangerous", sum.dangerous},
                      {"errors", sum.errors},
                      {"suppressed", sum.suppressed}}}};
-  return json::serialize(doc) + "\n";
+  return json_text(doc) + "\n";
 }
 
 std::string render_sarif(const std::vector<FileReport>& files) {
@@ -107,14 +108,12 @@ std::string render_sarif(const std::vector<FileReport>& files) {
       }
     }
   }
-  json::object doc{{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
-                   {"version", "2.1.0"},
-                   {"runs", json::array{json::object{{"tool",
-                                                      {{"driver",
-                                                        {{"name", "slipway"},
-                                                         {"rules", std::move(rules)}}}}},
-                                                     {"results", std::move(results)}}}}};
-  return json::serialize(doc) + "\n";
+  json::object doc{
+      {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+      {"version", "2.1.0"},
+      {"runs", json::array{json::object{{"tool", {{"driver", {{"name", "slipway"}, {"rules", std::move(rules)}}}}},
+                                        {"results", std::move(results)}}}}};
+  return json_text(doc) + "\n";
 }
 
 }  // namespace slipway::lint

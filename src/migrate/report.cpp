@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "core/output.hpp"
 #include "lint/helpers.hpp"
 
 namespace slipway::migrate {
@@ -18,7 +19,7 @@ json::value str_or_null(const std::string& s) {
 }
 
 std::string dump(const json::value& v) {
-  return json::serialize(v) + "\n";
+  return json_text(v) + "\n";
 }
 
 Color color_of(State s) {

@@ -271,6 +271,9 @@ class Worker {
     for (auto& c : tls_conns_) c->start();
     end_.expires_at(shared_.deadline);
     end_.async_wait([this](const error_code&) {
+      // A flag, not only cancel(): when the sweep expired in the same pass as end_, its handler
+      // is already queued with success and cancel() cannot reach it; it must not re-arm.
+      ended_ = true;
       sweep_.cancel();
       for (auto& c : plain_) c->stop();
       for (auto& c : tls_conns_) c->stop();
@@ -283,7 +286,7 @@ class Worker {
   void arm_sweep() {
     sweep_.expires_after(std::chrono::milliseconds(100));
     sweep_.async_wait([this](const error_code& ec) {
-      if (ec) return;
+      if (ec || ended_) return;
       const auto now = Clock::now();
       for (auto& c : plain_) c->check_timeout(now);
       for (auto& c : tls_conns_) c->check_timeout(now);
@@ -297,6 +300,7 @@ class Worker {
   asio::io_context io_;
   asio::steady_timer sweep_;
   asio::steady_timer end_;
+  bool ended_ = false;  // the deadline passed: nothing may schedule more work on io_
   std::vector<std::unique_ptr<PlainConnection>> plain_;
   std::vector<std::unique_ptr<TlsConnection>> tls_conns_;
 };

@@ -22,7 +22,7 @@ std::string fmt_ms(std::uint64_t us) {
 
 std::string model_text(const PerfTarget& t) {
   if (t.load.rate > 0)
-    return fmt::format("open model, {:g} req/s over {} connections", t.load.rate, t.load.connections);
+    return fmt::format("open model, {} req/s over {} connections", format_number(t.load.rate), t.load.connections);
   std::string s = fmt::format("closed model, {} connections", t.load.connections);
   if (t.load.think_time.count() > 0) s += fmt::format(", think time {}", format_duration(t.load.think_time));
   return s;
@@ -87,18 +87,19 @@ Result<void> run_perf(std::vector<PerfTarget> targets, Report& report, bool prog
     runs.push_back(perf_json(target, r));
 
     const Histogram& h = r.latency;
-    report.add_note("perf", fmt::format("  {} {} ({}, {:g}s)\n"
-                                        "    {} requests, {:.1f} req/s, {} errors\n"
-                                        "    latency p50 {}  p95 {}  p99 {}  max {}",
-                                        target.load.method, target.load.url, model_text(target), r.seconds, r.requests,
-                                        r.rps(), r.errors, fmt_ms(h.percentile(50)), fmt_ms(h.percentile(95)),
-                                        fmt_ms(h.percentile(99)), fmt_ms(h.max())));
+    report.add_note("perf",
+                    fmt::format("  {} {} ({}, {}s)\n"
+                                "    {} requests, {:.1f} req/s, {} errors\n"
+                                "    latency p50 {}  p95 {}  p99 {}  max {}",
+                                target.load.method, target.load.url, model_text(target), format_number(r.seconds),
+                                r.requests, r.rps(), r.errors, fmt_ms(h.percentile(50)), fmt_ms(h.percentile(95)),
+                                fmt_ms(h.percentile(99)), fmt_ms(h.max())));
     const std::string summary =
         fmt::format("{} requests, {:.1f} req/s, p50 {}, p95 {}, p99 {}, {} errors", r.requests, r.rps(),
                     fmt_ms(h.percentile(50)), fmt_ms(h.percentile(95)), fmt_ms(h.percentile(99)), r.errors);
     if (r.requests == 0) {
       report.add("perf-run", "perf", Status::fail,
-                 fmt::format("no response in {:g}s{}", r.seconds,
+                 fmt::format("no response in {}s{}", format_number(r.seconds),
                              r.first_error.empty() ? "" : fmt::format(" (first error: {})", r.first_error)),
                  target.name);
     } else if (r.errors > 0) {

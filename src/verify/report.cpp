@@ -104,7 +104,7 @@ std::string Report::render_json() const {
   summary["total"] = checks_.size();
   summary["status"] = failed() ? "fail" : (count(Status::warn) ? "warn" : "pass");
   root["summary"] = std::move(summary);
-  return boost::json::serialize(root) + "\n";
+  return json_text(root) + "\n";
 }
 
 std::string Report::render_junit() const {

@@ -81,7 +81,7 @@ bool holds(const Predicate& p, const json::value& actual, std::string& why) {
     case Op::ge: {
       const auto x = as_number(actual);
       if (!x) {
-        why = fmt::format("{} is a {}, not a number", short_text(actual), type_name(actual));
+        why = fmt::format("{} is {}, not a number", short_text(actual), with_article(type_name(actual)));
         return false;
       }
       const double y = *as_number(p.value);
@@ -95,14 +95,15 @@ bool holds(const Predicate& p, const json::value& actual, std::string& why) {
       } else if (actual.is_array()) {
         for (const auto& item : actual.as_array()) found = found || json_equal(item, p.value);
       } else {
-        why = fmt::format("{} is a {}: contains needs a string or an array", short_text(actual), type_name(actual));
+        why = fmt::format("{} is {}: contains needs a string or an array", short_text(actual),
+                          with_article(type_name(actual)));
         return false;
       }
       return p.op == Op::contains ? found : !found;
     }
     case Op::matches: {
       if (!actual.is_string()) {
-        why = fmt::format("{} is a {}, not a string", short_text(actual), type_name(actual));
+        why = fmt::format("{} is {}, not a string", short_text(actual), with_article(type_name(actual)));
         return false;
       }
       try {
@@ -225,11 +226,12 @@ AssertOutcome evaluate_assertion(const Assertion& a, const net::HttpResponse& re
     if (holds(a.predicate, v, why)) continue;
     if (!why.empty()) return {false, why};
     if (a.predicate.op == Op::is) {
-      return {false, fmt::format("{} is a {}, not a {}", short_text(v), type_name(v), a.predicate.text)};
+      return {false, fmt::format("{} is {}, not {}", short_text(v), with_article(type_name(v)),
+                                 with_article(a.predicate.text))};
     }
     return {false, fmt::format("got {}", short_text(v))};
   }
-  if (a.predicate.op == Op::is) return {true, fmt::format("a {}", a.predicate.text)};
+  if (a.predicate.op == Op::is) return {true, with_article(a.predicate.text)};
   return {true, fmt::format("got {}", short_text(values->front()))};
 }
 

@@ -8,6 +8,8 @@
 #include <charconv>
 #include <utility>
 
+#include "core/output.hpp"
+
 namespace slipway::verify {
 
 namespace {
@@ -191,7 +193,7 @@ Verdict evaluate(const Threshold& t, const Observed& o) {
 
   std::string name;
   switch (t.stat) {
-    case Stat::percentile: name = fmt::format("p({:g})", t.percent); break;
+    case Stat::percentile: name = fmt::format("p({})", format_number(t.percent, 3)); break;
     case Stat::avg: name = "avg"; break;
     case Stat::min: name = "min"; break;
     case Stat::med: name = "med"; break;
@@ -202,16 +204,18 @@ Verdict evaluate(const Threshold& t, const Observed& o) {
   }
   if (t.is_latency()) {
     v.actual = actual / 1000.0;
-    v.message = h.count() == 0
-                    ? fmt::format("{}: no requests measured, budget {} {:g}ms", name, op_text(t.op), t.limit / 1000.0)
-                    : fmt::format("{} = {:.1f}ms, budget {} {:g}ms", name, v.actual, op_text(t.op), t.limit / 1000.0);
+    v.message = h.count() == 0 ? fmt::format("{}: no requests measured, budget {} {}ms", name, op_text(t.op),
+                                             format_number(t.limit / 1000.0, 3))
+                               : fmt::format("{} = {:.1f}ms, budget {} {}ms", name, v.actual, op_text(t.op),
+                                             format_number(t.limit / 1000.0, 3));
   } else if (t.stat == Stat::rate) {
     v.actual = actual;
-    v.message = fmt::format("{} = {:.2f}% ({} of {}), budget {} {:g}%", name, actual * 100.0, o.errors, o.requests,
-                            op_text(t.op), t.limit * 100.0);
+    v.message = fmt::format("{} = {:.2f}% ({} of {}), budget {} {}%", name, actual * 100.0, o.errors, o.requests,
+                            op_text(t.op), format_number(t.limit * 100.0, 3));
   } else {
     v.actual = actual;
-    v.message = fmt::format("{} = {:g}, budget {} {:g}", name, actual, op_text(t.op), t.limit);
+    v.message =
+        fmt::format("{} = {}, budget {} {}", name, format_number(actual, 1), op_text(t.op), format_number(t.limit, 3));
   }
   return v;
 }

@@ -505,6 +505,27 @@ TEST(GateState, ModeMessageAndUpstreamSurviveARestart) {
   EXPECT_EQ(str(json_of(fetch(gate.port, "GET", "/").body), "backend"), "green");
 }
 
+// `maintenance on` without --message (or --retry-after) used to keep the previous window's
+// message: it must show gate.message and gate.retry_after, as the docs say.
+TEST(GateModes, MaintenanceOnWithoutMessageShowsTheConfiguredMessageNotThePreviousOne) {
+  Backend backend("blue");
+  GateProcess gate(backend.address(), "message = \"Configured text\"\nretry_after = \"2min\"");
+  gate.start();
+  ASSERT_EQ(gate.ctl({"maintenance", "on", "--message", "Back at 14:00", "--retry-after", "10m"}).exit_code, 0);
+  ASSERT_EQ(gate.ctl({"maintenance", "off"}).exit_code, 0);
+  ASSERT_EQ(gate.ctl({"maintenance", "on"}).exit_code, 0);
+  auto o = json_of(gate.ctl({"status", "--format", "json"}).out);
+  EXPECT_EQ(str(o, "message"), "Configured text");
+  EXPECT_EQ(o.at("retry_after").as_int64(), 120);
+  auto r = fetch(gate.port, "GET", "/", {{"Accept", "application/json"}});
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(str(json_of(r.body), "message"), "Configured text");
+  // Turning it on again while on, without a message, also goes back to the configured one.
+  ASSERT_EQ(gate.ctl({"maintenance", "on", "--message", "Still busy"}).exit_code, 0);
+  ASSERT_EQ(gate.ctl({"maintenance", "on"}).exit_code, 0);
+  EXPECT_EQ(str(json_of(gate.ctl({"status", "--format", "json"}).out), "message"), "Configured text");
+}
+
 TEST(GateSwitch, AnUnhealthyUpstreamIsRefusedAndTheOldOneKept) {
   Backend blue("blue");
   Backend green("green");

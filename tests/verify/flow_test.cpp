@@ -45,6 +45,15 @@ TEST(Assertion, EveryPredicateOnJson) {
   EXPECT_EQ(evaluate_assertion(*a, r).message, "\"0120\" is a string, not a number");
 }
 
+TEST(Assertion, MessagesSayAnArrayNotAArray) {
+  const auto r = response(200, R"({"items":[{"n":1}],"user":{"id":7}})");
+  EXPECT_EQ(evaluate_assertion(*parse_assertion("json $.items > 0"), r).message,
+            "[{\"n\":1}] is an array, not a number");
+  EXPECT_EQ(evaluate_assertion(*parse_assertion("json $.user is array"), r).message,
+            "{\"id\":7} is an object, not an array");
+  EXPECT_EQ(evaluate_assertion(*parse_assertion("json $.items is array"), r).message, "an array");
+}
+
 TEST(Assertion, StatusHeaderBodyDurationCookie) {
   const auto r = response(
       201, "all ok", {{"Content-Type", "application/json; charset=utf-8"}, {"Set-Cookie", "sid=abc123; HttpOnly"}});

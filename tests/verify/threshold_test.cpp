@@ -86,6 +86,19 @@ TEST(Threshold, EvaluatesAgainstAMeasuredRun) {
   EXPECT_TRUE(evaluate(parse("<= 1s"), run).pass);
 }
 
+// "count = 1.23457e+06, budget > 2e+06": {:g} switches to an exponent past six digits.
+TEST(Threshold, LargeNumbersInMessagesAreNotInScientificNotation) {
+  Histogram h;
+  h.record(1000);
+  const Observed run{&h, 1'234'567, 0, 10.0};
+  const auto count = evaluate(parse("count > 2000000"), run);
+  EXPECT_EQ(count.message, "count = 1234567, budget > 2000000");
+  const auto rps = evaluate(parse("rps > 1000000"), run);
+  EXPECT_EQ(rps.message, "rps = 123456.7, budget > 1000000");
+  const auto latency = evaluate(parse("p(99) < 2000s"), run);
+  EXPECT_EQ(latency.message.find("e+"), std::string::npos) << latency.message;
+}
+
 TEST(Threshold, AnEmptyRunMeetsNoLatencyBudget) {
   const Histogram h;
   const auto v = evaluate(parse("p(95) < 500ms"), Observed{&h, 0, 0, 1.0});
