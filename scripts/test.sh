@@ -29,8 +29,8 @@ failed=$((failed + ctest_failed))
 rm -f "$ctest_log"
 
 asan_tests() {
-  BUILD_DIR=build-asan SLIPWAY_SANITIZE=address,undefined bash scripts/build.sh core_test sql_test migrate_test lint_test pg_test verify_test deploy_test >/dev/null &&
-    for t in core_test sql_test migrate_test lint_test pg_test verify_test deploy_test; do
+  BUILD_DIR=build-asan SLIPWAY_SANITIZE=address,undefined bash scripts/build.sh core_test sql_test migrate_test lint_test pg_test verify_test deploy_test jwt_test >/dev/null &&
+    for t in core_test sql_test migrate_test lint_test pg_test verify_test deploy_test jwt_test; do
       echo "-- $t (asan+ubsan)"
       ASAN_OPTIONS=detect_leaks=1 ./build-asan/tests/$t --gtest_brief=1 || return 1
     done
