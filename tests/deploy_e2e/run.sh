@@ -205,6 +205,14 @@ if [[ success =~ $ONLY ]]; then
   [[ $NOTIFY == on && ,$phases, != *",notify:ok,"* ]] && die "phase notify is not ok in the v1 record: $phases"
   expect "$(served_release)" v1 "release served through the gate after v1"
   expect "$(sql 'SELECT count(*) > 0 FROM loans')" t "the demo data was loaded"
+  # The verify phase ran in maintenance mode without an admin identity (the demo configures no
+  # admin.ips and no admin_writes): its smoke flows passed the gate with the deploy's one-time
+  # bypass, which is revoked once the deploy ends.
+  verify_summary=$(history_json | node -e '
+    const r = JSON.parse(require("fs").readFileSync(0, "utf8")).deploys[0];
+    console.log(r.phases.find((p) => p.name === "verify").summary);')
+  [[ $verify_summary == *"through the gate's deploy bypass"* ]] || die "the v1 verify phase did not use the bypass: $verify_summary"
+  expect "$(gate_field bypass_tokens)" 0 "bypass tokens left at the gate after the v1 deploy"
   deploy v2
   expect "$code" 0 "exit code of the v2 deploy"
   IFS=$'\t' read -r version status migrations backup <<<"$(record version status migrations_applied backup_id)"
