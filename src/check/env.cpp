@@ -44,6 +44,8 @@ std::vector<CheckEnvVar> node_postgres() {
   s.back().hint = "use info or warn in production: debug logs leak request bodies and cost disk";
   s.push_back(var("DATABASE_URL", "postgres-url", true));
   s.back().hint = "the app's connection string; it may go through a pooler (pgbouncer=true, connection_limit=...)";
+  // Apps configured through discrete variables (DB_HOST, DB_USER, DB_PASSWORD...) need no URL.
+  s.back().unless_set = {"DB_HOST", "DATABASE_HOST", "POSTGRES_HOST", "PGHOST"};
   s.push_back(var("DIRECT_URL", "postgres-url", false));
   s.back().pooling = false;
   s.back().hint =
@@ -156,6 +158,22 @@ void check_env(const std::vector<CheckEnvVar>& schema, const EnvValues& values, 
     const std::string id = fmt::format("env-{}", kebab(v.name));
     const std::string hint = v.hint;
     const auto value = values.get(v.name);
+    const auto instead = std::find_if(v.unless_set.begin(), v.unless_set.end(),
+                                      [&](const std::string& other) { return values.get(other).has_value(); });
+    if (!value && instead != v.unless_set.end()) {
+      report.add(id, std::string(kSection), Status::pass,
+                 fmt::format("{} is not set; {} is (from {})", v.name, *instead, values.get(*instead)->origin));
+      continue;
+    }
+    // cors's `origin: true` reflects whatever origin asks: valid, but not the exact origin the
+    // checklist wants, and with credentials any site can read the API as the user.
+    if (value && v.type == "origin" && (value->text == "true" || value->text == "*")) {
+      report.add(id, std::string(kSection), Status::warn,
+                 fmt::format("{} = {} lets every origin in (from {})", v.name, value->text, value->origin),
+                 "name the exact origin (https://app.example.com), as the checklist asks; or give the variable "
+                 "a rule of your own in [check.env]");
+      continue;
+    }
     if (!value) {
       if (v.required) {
         report.add(id, std::string(kSection), Status::fail, fmt::format("{} is not set", v.name),

@@ -282,7 +282,7 @@ void read_env_var(Reader& r, const toml::key& key, const toml::table& t, CheckEn
   const std::string section = fmt::format("check.env.{}", key.str());
   r.check_keys(t, section,
                {"type", "required", "values", "equals", "not_in", "list", "min", "max", "pooling", "secret",
-                "min_bytes", "bytes", "min_entropy", "hint"});
+                "min_bytes", "bytes", "min_entropy", "hint", "unless_set"});
   v.name = std::string(key.str());
   v.position = {static_cast<int>(key.source().begin.line), static_cast<int>(key.source().begin.column)};
   r.one_of(t, section, "type", v.type,
@@ -293,6 +293,7 @@ void read_env_var(Reader& r, const toml::key& key, const toml::table& t, CheckEn
   r.string(t, section, "equals", equals);
   if (t.get("equals") && t.get("equals")->is_string()) v.equals = equals;
   r.strings(t, section, "not_in", v.not_in);
+  r.strings(t, section, "unless_set", v.unless_set);
   r.boolean(t, section, "list", v.list);
   r.integer(t, section, "min", v.min, INT64_MIN, INT64_MAX);
   r.integer(t, section, "max", v.max, INT64_MIN, INT64_MAX);

@@ -137,6 +137,7 @@ struct CheckEnvVar {
   std::optional<std::int64_t> bytes;        // secret: must decode (hex or base64) to exactly this many bytes
   std::optional<std::int64_t> min_entropy;  // secret: estimated bits (default 128)
   std::string hint;                         // shown when the check fails
+  std::vector<std::string> unless_set;      // required, unless one of these is set (DB_HOST for DATABASE_URL)
   Position position;                        // where [check.env.NAME] was written; line 0 for a preset's
 };
 

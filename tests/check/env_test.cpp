@@ -167,6 +167,33 @@ TEST(CheckEnv, PresetPassesAProductionEnv) {
   EXPECT_EQ(find(r, "env-jwt-secret").message, "JWT_SECRET is set and strong (64 bytes) (from .env)");
 }
 
+// The preset assumed Node + DATABASE_URL: an app configured through DB_HOST, DB_USER... failed
+// "DATABASE_URL is not set" unless the preset was turned off.
+TEST(CheckEnv, AnAppConfiguredThroughDbHostNeedsNoDatabaseUrl) {
+  const auto schema = preset_schema("node-postgres");
+  auto r = run(schema, {{"NODE_ENV", "production"}, {"DB_HOST", "db.internal"}, {"DB_USER", "app"}});
+  EXPECT_EQ(find(r, "env-database-url").status, Status::pass);
+  EXPECT_EQ(find(r, "env-database-url").message, "DATABASE_URL is not set; DB_HOST is (from .env)");
+  r = run(schema, {{"NODE_ENV", "production"}});
+  EXPECT_EQ(find(r, "env-database-url").status, Status::fail) << "neither the URL nor a host";
+  // A schema of one's own says the same with unless_set.
+  const auto c = parse_ok("[check.env.DATABASE_URL]\ntype = \"postgres-url\"\nunless_set = [\"PGHOST\"]\n");
+  ASSERT_EQ(c.check.env.size(), 1u);
+  EXPECT_EQ(c.check.env[0].unless_set, std::vector<std::string>{"PGHOST"});
+}
+
+// CORS_ORIGIN=true (the cors package's "reflect the request's origin") failed as "not an origin".
+TEST(CheckEnv, CorsOriginTrueOrStarIsAWarningNotAFailure) {
+  const auto schema = preset_schema("node-postgres");
+  for (const char* value : {"true", "*"}) {
+    const auto r = run(schema, {{"NODE_ENV", "production"},
+                                {"DATABASE_URL", "postgresql://app:Kx8vQ2mZ9tLp@db.example.com:5432/loans"},
+                                {"CORS_ORIGIN", value}});
+    EXPECT_EQ(find(r, "env-cors-origin").status, Status::warn) << value;
+    EXPECT_EQ(r.summary().fail, 0) << value;
+  }
+}
+
 TEST(CheckEnv, DatabasePasswordTooPlainToHideInOutputIsFlaggedWeak) {
   const auto r =
       run(preset_schema("node-postgres"), {{"NODE_ENV", "production"},
