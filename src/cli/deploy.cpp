@@ -161,7 +161,8 @@ std::optional<int> prepare(Shared& s, std::optional<Config>& config, deploy::Dep
 int run_deploy(const Args& args) {
   CLI::App app{
       "Run the deployment checklist as one command: check, lint, snapshot, backup, maintenance on, migrate, "
-      "release steps, switch, verify, maintenance off, notify. Any failure after the checks rolls back what ran.",
+      "release steps, switch, verify, maintenance off, after-switch, notify. Any failure after the checks rolls back "
+      "what ran.",
       args[0]};
   app.footer(
       "Examples:\n"
@@ -170,7 +171,8 @@ int run_deploy(const Args& args) {
       "  slipway deploy --version v3 --allow-dangerous --restore-db --format json\n\n"
       "Exit codes: 0 succeeded, 1 blocked, failed or rolled back, the lock is held, or the lock was taken\n"
       "over while the deploy ran (it stops at the next phase, undoing nothing), 2 bad input,\n"
-      "3 the state database could not be used. Each run is recorded: see `slipway history`.");
+      "3 the state database could not be used. --dry-run: 0 ready, 1 it would be blocked; it writes\n"
+      "nothing. Each run is recorded: see `slipway history`.");
   Shared shared;
   deploy::DeployOptions o;
   bool dry_run = false;
@@ -206,7 +208,8 @@ int run_rollback(const Args& args) {
       "Examples:\n"
       "  slipway rollback                 # the interrupted deploy, else the latest one\n"
       "  slipway rollback d-20261121-093502-1a2b --restore-db\n\n"
-      "Exit codes: 0 rolled back, 1 the rollback failed or the lock is held, 2 bad input, 3 environment.");
+      "Exit codes: 0 rolled back, 1 the rollback failed, was undone (its verify failed) or the lock is held,\n"
+      "2 bad input, 3 environment.");
   Shared shared;
   deploy::RollbackOptions o;
   app.add_option("id", o.target, "the deploy to roll back (default: the interrupted one, else the latest)");
