@@ -2,6 +2,7 @@
 // (read-only, nothing written), the steps' after_switch commands.
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -68,6 +69,24 @@ class DeployCli : public ::testing::Test {
                               "\"\n[migrations]\ndir = \"migrations\"\n[backup]\nrepository = \"backups\"\n"
                               "[deploy]\nmaintenance = \"off\"\n" +
                               deploy_extra);
+  }
+  // `slipway deploy --version V --format json` that must exit 0; its record.
+  json::value deploy_ok(const std::string& version) {
+    const auto r = slipway({"deploy", "--version", version, "--format", "json"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    boost::system::error_code ec;
+    json::value doc = json::parse(r.out, ec);
+    EXPECT_FALSE(ec) << r.out << r.err;
+    return ec ? json::value(json::object{
+                    {"status", "unparsable"}, {"reason", ""}, {"phases", json::array{}}, {"rollback", json::array{}}})
+              : doc;
+  }
+  // Every file under the project folder with its size and modification time.
+  std::map<std::string, std::pair<std::uintmax_t, fs::file_time_type>> stamps() const {
+    std::map<std::string, std::pair<std::uintmax_t, fs::file_time_type>> all;
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+      if (e.is_regular_file()) all[fs::relative(e.path(), dir).string()] = {e.file_size(), e.last_write_time()};
+    return all;
   }
   fs::path dir;
   std::string url;
@@ -154,13 +173,22 @@ TEST_F(DeployCli, DryRunTextPrintsThePlanOnStdout) {
   EXPECT_NE(r.out.find("ready"), std::string::npos) << r.out;
 }
 
+TEST_F(DeployCli, DryRunLeavesAnExistingStateDatabaseAsItWas) {
+  write_project("[[deploy.steps]]\nname = \"web\"\nrun = \"true\"\n");
+  EXPECT_EQ(deploy_ok("v1").at("status").as_string(), "succeeded");
+  const auto before = stamps();
+  ASSERT_TRUE(before.count(".slipway/state.db")) << "the real deploy kept no state database";
+  const auto r = slipway({"deploy", "--version", "v2", "--dry-run", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(json::parse(r.out).at("previous_version").as_string(), "v1");
+  EXPECT_EQ(stamps(), before) << "the dry run changed a file in the project";
+}
+
 TEST_F(DeployCli, AfterSwitchRunsOnceTheNewReleaseServedAndVerified) {
   write_project(
       "[[deploy.steps]]\nname = \"web\"\nrun = \"echo $SLIPWAY_VERSION > started\"\n"
       "after_switch = \"echo $SLIPWAY_PHASE $SLIPWAY_PREVIOUS_VERSION > stopped-old\"\n");
-  const auto r = slipway({"deploy", "--version", "v2", "--format", "json"});
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  const json::value doc = json::parse(r.out);
+  const json::value doc = deploy_ok("v2");
   EXPECT_EQ(doc.at("status").as_string(), "succeeded");
   std::ifstream in(dir / "stopped-old");
   std::string line;
@@ -176,12 +204,10 @@ TEST_F(DeployCli, AFailingAfterSwitchIsAWarningNotARollback) {
   write_project(
       "[[deploy.steps]]\nname = \"web\"\nrun = \"touch started\"\nrollback = \"touch rolled-back\"\n"
       "after_switch = \"echo cannot stop it; exit 7\"\n");
-  const auto r = slipway({"deploy", "--version", "v2", "--format", "json"});
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  const json::value doc = json::parse(r.out);
+  const json::value doc = deploy_ok("v2");
   EXPECT_EQ(doc.at("status").as_string(), "succeeded");
-  EXPECT_NE(doc.at("reason").as_string().find("warning: after_switch of step \"web\""), json::string::npos) << r.out;
-  EXPECT_TRUE(doc.at("rollback").as_array().empty()) << r.out;
+  EXPECT_NE(doc.at("reason").as_string().find("warning: after_switch of step \"web\""), json::string::npos) << doc;
+  EXPECT_TRUE(doc.at("rollback").as_array().empty()) << doc;
   EXPECT_FALSE(fs::exists(dir / "rolled-back"));
 }
 
