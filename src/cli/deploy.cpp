@@ -62,8 +62,8 @@ int finish(const deploy::DeployRecord& r, Format format, const Style& style) {
   if (format == Format::json) {
     std::puts(redact(json_text(r.to_json())).c_str());
   } else {
-    const bool good = r.status == "succeeded" || r.status == "dry-run";
-    std::puts(redact(fmt::format("{} {} {}: {}{}", r.kind, r.id.empty() ? "(dry run)" : r.id, r.version,
+    const bool good = r.status == "succeeded";
+    std::puts(redact(fmt::format("{} {} {}: {}{}", r.kind, r.id, r.version,
                                  style.paint(good ? Color::green : Color::red, r.status),
                                  r.reason.empty() ? "" : " — " + r.reason))
                   .c_str());
@@ -85,7 +85,45 @@ int finish(const deploy::DeployRecord& r, Format format, const Style& style) {
       std::puts(redact("  state now: " + deploy::describe_state(r)).c_str());
     }
   }
-  return r.status == "succeeded" || r.status == "dry-run" ? 0 : 1;
+  return r.status == "succeeded" ? 0 : 1;
+}
+
+std::string json_string(const boost::json::value& v, std::string_view key) {
+  const auto* o = v.if_object();
+  const auto* s = o ? o->if_contains(key) : nullptr;
+  return s && s->is_string() ? std::string(s->as_string()) : std::string();
+}
+
+// A dry run's plan on stdout: the JSON whole, or a line per phase.
+void print_plan(const boost::json::object& plan, Format format, const Style& style) {
+  if (format == Format::json) {
+    std::puts(redact(json_text(plan)).c_str());
+    return;
+  }
+  const std::string previous = json_string(plan, "previous_version");
+  std::string out = fmt::format("dry run: deploy {} (previous: {}); nothing is changed\n", json_string(plan, "version"),
+                                previous.empty() ? "none" : previous);
+  for (const auto& p : plan.at("phases").as_array()) {
+    const std::string status = json_string(p, "status");
+    const std::string summary = json_string(p, "summary");
+    out += fmt::format("  {:<16} {:<8} {}{}\n", json_string(p, "name"), status, json_string(p, "runs"),
+                       summary.empty() ? "" : " — " + summary);
+  }
+  for (const auto& st : plan.at("steps").as_array()) {
+    const std::string rollback = json_string(st, "rollback");
+    const std::string after = json_string(st, "after_switch");
+    out += fmt::format("  step {}: {} (rollback: {}{}; timeout {})\n", json_string(st, "name"), json_string(st, "run"),
+                       rollback.empty() ? "none" : rollback, after.empty() ? "" : "; after_switch: " + after,
+                       json_string(st, "timeout"));
+  }
+  std::string rollback;
+  for (const auto& r : plan.at("rollback").as_array())
+    rollback += (rollback.empty() ? "" : ", ") + std::string(r.as_string());
+  out += "  on failure: " + rollback + "\n";
+  const bool ready = json_string(plan, "status") == "ready";
+  out += fmt::format("{}{}", style.paint(ready ? Color::green : Color::red, ready ? "ready" : "blocked"),
+                     ready ? "" : " — " + json_string(plan, "reason"));
+  std::puts(redact(out).c_str());
 }
 
 struct Shared {
@@ -123,7 +161,8 @@ std::optional<int> prepare(Shared& s, std::optional<Config>& config, deploy::Dep
 int run_deploy(const Args& args) {
   CLI::App app{
       "Run the deployment checklist as one command: check, lint, snapshot, backup, maintenance on, migrate, "
-      "release steps, switch, verify, maintenance off, notify. Any failure after the checks rolls back what ran.",
+      "release steps, switch, verify, maintenance off, after-switch, notify. Any failure after the checks rolls back "
+      "what ran.",
       args[0]};
   app.footer(
       "Examples:\n"
@@ -132,11 +171,13 @@ int run_deploy(const Args& args) {
       "  slipway deploy --version v3 --allow-dangerous --restore-db --format json\n\n"
       "Exit codes: 0 succeeded, 1 blocked, failed or rolled back, the lock is held, or the lock was taken\n"
       "over while the deploy ran (it stops at the next phase, undoing nothing), 2 bad input,\n"
-      "3 the state database could not be used. Each run is recorded: see `slipway history`.");
+      "3 the state database could not be used. --dry-run: 0 ready, 1 it would be blocked; it writes\n"
+      "nothing. Each run is recorded: see `slipway history`.");
   Shared shared;
   deploy::DeployOptions o;
+  bool dry_run = false;
   app.add_option("--version", o.version, "the version being deployed (SLIPWAY_VERSION for the steps)")->required();
-  app.add_flag("--dry-run", o.dry_run, "print the plan (phases, lint verdicts, commands) and change nothing");
+  app.add_flag("--dry-run", dry_run, "print the plan (phases, lint verdicts, commands) and change nothing");
   app.add_flag("--allow-dangerous", o.allow_dangerous, "apply migrations even when lint finds dangerous statements");
   app.add_flag("--restore-db", o.restore_db, "on rollback, restore the pre-deploy backup whatever the config says");
   app.add_flag("--resume", o.resume, "finish a deploy that was interrupted, from the phase it stopped in");
@@ -145,6 +186,12 @@ int run_deploy(const Args& args) {
   std::optional<Config> config;
   Format format = Format::text;
   if (auto code = prepare(shared, config, o, format)) return *code;
+  if (dry_run) {
+    auto plan = deploy::plan_deploy(*config, o);
+    if (!plan) return report_error(plan.error());
+    print_plan(*plan, format, style_for(shared.common));
+    return plan->at("status").as_string() == "ready" ? 0 : 1;
+  }
   LivePhases live(Style::for_stdout());
   if (format == Format::text) o.observer = &live;
   auto r = deploy::run_deploy(*config, o);
@@ -161,7 +208,8 @@ int run_rollback(const Args& args) {
       "Examples:\n"
       "  slipway rollback                 # the interrupted deploy, else the latest one\n"
       "  slipway rollback d-20261121-093502-1a2b --restore-db\n\n"
-      "Exit codes: 0 rolled back, 1 the rollback failed or the lock is held, 2 bad input, 3 environment.");
+      "Exit codes: 0 rolled back, 1 the rollback failed, was undone (its verify failed) or the lock is held,\n"
+      "2 bad input, 3 environment.");
   Shared shared;
   deploy::RollbackOptions o;
   app.add_option("id", o.target, "the deploy to roll back (default: the interrupted one, else the latest)");
@@ -175,8 +223,8 @@ int run_rollback(const Args& args) {
   if (format == Format::text) o.base.observer = &live;
   auto r = deploy::run_rollback(*config, o);
   if (!r) return report_error(r.error());
-  const int code = finish(*r, format, style_for(shared.common));
-  return r->status == "rolled-back" ? 0 : code;
+  (void)finish(*r, format, style_for(shared.common));
+  return deploy::rollback_exit_code(*r);
 }
 
 int run_status(const Args& args) {

@@ -439,12 +439,13 @@ void read_deploy(Reader& r, const toml::table& t, Config& c) {
               "write each step as [[deploy.steps]] with name = \"...\" and run = \"...\" under it");
       continue;
     }
-    r.check_keys(*step, key, {"name", "run", "rollback", "timeout", "cwd", "env"});
+    r.check_keys(*step, key, {"name", "run", "rollback", "after_switch", "timeout", "cwd", "env"});
     DeployStep s;
     s.key = key;
     r.string(*step, key, "name", s.name);
     r.string(*step, key, "run", s.run);
     r.string(*step, key, "rollback", s.rollback);
+    r.string(*step, key, "after_switch", s.after_switch);
     r.duration(*step, key, "timeout", s.timeout);
     r.path(*step, key, "cwd", s.cwd);
     if (const auto* env = r.table(*step, "env", key)) {

@@ -188,8 +188,9 @@ struct CheckConfig {
 // One of the user's release steps: a shell command with its own rollback.
 struct DeployStep {
   std::string name;
-  std::string run;       // run with /bin/sh -c in `cwd`
-  std::string rollback;  // undoes it; empty = nothing to undo
+  std::string run;           // run with /bin/sh -c in `cwd`
+  std::string rollback;      // undoes it; empty = nothing to undo
+  std::string after_switch;  // once the new release serves (switched, verified): stop the old one
   Duration timeout = std::chrono::minutes(10);
   std::filesystem::path cwd;  // resolved; empty = the config's folder
   std::map<std::string, std::string> env;

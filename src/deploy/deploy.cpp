@@ -192,8 +192,8 @@ struct Context {
   }
 };
 
-Outcome check_phase(Context& c) {
-  Sub s = c.slipway.run({"check", "--format", "json"});
+// `slipway check`'s result as the check phase's outcome.
+Outcome check_phase_of(const Sub& s) {
   const auto passed = number_at(s.doc, {"summary", "pass"});
   const auto warnings = number_at(s.doc, {"summary", "warn"});
   const auto failed = number_at(s.doc, {"summary", "fail"});
@@ -210,12 +210,19 @@ Outcome check_phase(Context& c) {
   return Outcome::failed(s.why(), s.output());
 }
 
-Outcome lint_phase(Context& c) {
+Outcome check_phase(Context& c) {
+  return check_phase_of(c.slipway.run({"check", "--format", "json"}));
+}
+
+// `ran`, when given, gets the `migrate plan` run (its JSON is the plan a dry run shows).
+Outcome lint_phase(Context& c, Sub* ran = nullptr) {
   if (c.config.migrations.dir.empty()) {
     c.pending = 0;
     return Outcome::skipped("no migrations.dir configured");
   }
-  Sub s = c.slipway.run({"migrate", "plan", "--format", "json", "--output", c.plan_file});
+  Sub local;
+  Sub& s = ran ? *ran : local;
+  s = c.slipway.run({"migrate", "plan", "--format", "json", "--output", c.plan_file});
   if (!s.doc.is_object()) return Outcome::failed(s.why(), s.output());
   c.pending = number_at(s.doc, {"summary", "migrations"});
   const auto dangerous = number_at(s.doc, {"summary", "dangerous"});
@@ -370,6 +377,30 @@ Outcome release_undo(Context& c) {
   return Outcome::ok(fmt::format("{} rollback command{} ran", undone, undone == 1 ? "" : "s"), output);
 }
 
+// Each step's after_switch (stopping the release it replaced, say), once the new release serves:
+// switched, verified, maintenance off. Nothing can roll back any more, so a failure is a warning
+// in the record (and the phase's line), never a rollback: the new release serves and was verified.
+Outcome after_switch_phase(Context& c) {
+  std::string output;
+  std::string failed;
+  std::size_t ran = 0;
+  for (const DeployStep& step : c.config.deploy.steps) {
+    if (step.after_switch.empty()) continue;
+    ++ran;
+    auto r = run_step(c, step, step.after_switch, "after-switch", output);
+    if (!r || !r->ok())
+      failed += fmt::format("{}after_switch of step \"{}\" {}", failed.empty() ? "" : "; ", step.name,
+                            r ? r->describe(step.timeout) : r.error().message);
+  }
+  if (ran == 0) return Outcome::skipped("no step declares after_switch");
+  if (!failed.empty()) {
+    c.record.reason =
+        "warning: " + failed + " (the new release serves and passed verification; nothing was rolled back)";
+    return Outcome::failed(failed, output);
+  }
+  return Outcome::ok(fmt::format("{} after_switch command{} ran", ran, ran == 1 ? "" : "s"), output);
+}
+
 Outcome switch_phase(Context& c) {
   if (c.config.deploy.upstream.empty()) return Outcome::skipped("no deploy.upstream: the release serves in place");
   Sub status = c.slipway.run({"gate", "status", "--format", "json"});
@@ -470,6 +501,8 @@ std::vector<Phase> deploy_phases(Context& c) {
   p.push_back({"switch", [&c] { return switch_phase(c); }, [&c] { return switch_undo(c); }});
   p.push_back({"verify", [&c] { return verify_phase(c, true); }, {}});
   p.push_back({"maintenance-off", [&c] { return maintenance_off(c); }, {}});
+  p.push_back({"after-switch", [&c] { return after_switch_phase(c); }, {}});
+  p.back().best_effort = true;
   p.push_back({"notify", [&c] { return notify_phase(c); }, {}});
   p.back().best_effort = true;
   return p;
@@ -623,10 +656,188 @@ static void register_deploy_secrets(const Config& config) {
   }
 }
 
+Result<void> require_deploy_keys(const Config& config) {
+  for (const auto& [key, names] : config.unresolved)
+    if (key.starts_with("deploy.")) return config.require(key);
+  return {};
+}
+
+int rollback_exit_code(const DeployRecord& r) {
+  // A rollback of kind `rollback` whose own verify failed is undone and says `rolled-back`: it
+  // failed. An interrupted deploy that `slipway rollback` undid says `rolled-back`: it worked.
+  const std::string_view done = r.kind == "rollback" ? "succeeded" : "rolled-back";
+  return r.status == done ? 0 : 1;
+}
+
+namespace {
+
+// A folder outside the project for what a dry run's commands must write (migrate plan's file),
+// removed with everything in it.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "slipway-dry-run-XXXXXX").string();
+    if (mkdtemp(pattern.data())) path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+json::object phase_plan(std::string_view name, std::string_view runs, const Outcome& o, std::string_view on_failure) {
+  return {{"name", name},
+          {"runs", redact(std::string(runs))},
+          {"status", o.status == PhaseStatus::pending ? "planned" : to_string(o.status)},
+          {"summary", redact(o.summary)},
+          {"on_failure", on_failure}};
+}
+
+}  // namespace
+
+Result<boost::json::object> plan_deploy(const Config& config, const DeployOptions& options) {
+  register_deploy_secrets(config);
+  if (options.version.empty())
+    return fail(Error::input("no version to deploy", "--version", "name it: slipway deploy --version v2"));
+  if (auto r = require_deploy_keys(config); !r) return fail(r.error());
+
+  DeployRecord record;
+  record.version = options.version;
+  std::string previous;
+  std::string blocked;
+  // The history, when there is one: a dry run creates no state database.
+  if (is_postgres_url(config.state.url) || std::filesystem::exists(config.state.url)) {
+    auto db = state::open(config);
+    if (!db) return fail(db.error());
+    History history(**db);
+    auto last = history.last_succeeded();
+    if (!last) return fail(last.error());
+    if (*last) previous = (*last)->version;
+    auto interrupted = find_interrupted(config);
+    if (!interrupted) return fail(interrupted.error());
+    if (*interrupted)
+      blocked = fmt::format(
+          "deploy {} was interrupted ({}): undo it with `slipway rollback`, or finish it with "
+          "`slipway deploy --resume`",
+          (*interrupted)->record.id, (*interrupted)->why);
+  }
+
+  ScratchDir scratch;
+  if (scratch.path().empty())
+    return fail(Error::environment("cannot create a temporary folder for the plan", "$TMPDIR"));
+  Context c(config, options, record);
+  c.previous_version = previous;
+  c.plan_file = (scratch.path() / "migration_plan.sql").string();
+
+  const Outcome planned{PhaseStatus::pending, {}, {}};
+  auto planned_as = [](std::string summary) { return Outcome{PhaseStatus::pending, std::move(summary), {}}; };
+  json::array phases;
+
+  // check: read-only, run for real.
+  Sub check = c.slipway.run({"check", "--format", "json"});
+  const Outcome checked = check_phase_of(check);
+  phases.push_back(phase_plan("check", "slipway check", checked, "blocked"));
+  if (checked.status == PhaseStatus::failed && blocked.empty()) blocked = "check failed: " + checked.summary;
+
+  // lint: `migrate plan` reads the database; its file goes to the scratch folder.
+  Sub lint_run;
+  Outcome lint = lint_phase(c, &lint_run);
+  // The plan file was only the command's scratch: removed with it, so not named.
+  if (const auto at = lint.summary.find("; plan " + c.plan_file); at != std::string::npos)
+    lint.summary.erase(at, 7 + c.plan_file.size());
+  phases.push_back(phase_plan("lint", "slipway migrate plan", lint, "blocked"));
+  if (lint.status == PhaseStatus::failed && blocked.empty()) blocked = "lint failed: " + lint.summary;
+
+  const bool snapshot = !c.verify || c.verify->integrity_configured;
+  phases.push_back(phase_plan("snapshot", "slipway verify integrity --snapshot",
+                              snapshot ? planned : Outcome::skipped("no [verify.integrity] tables configured"),
+                              "blocked"));
+  phases.push_back(phase_plan("backup", "slipway backup create --label pre-deploy --verify",
+                              planned_as("a verified pre-deploy backup into " + config.backup.repository.string()),
+                              "blocked"));
+  const bool maintenance =
+      config.deploy.maintenance != "off" && (c.pending != 0 || config.deploy.maintenance_without_migrations);
+  const std::string mode_on =
+      config.deploy.maintenance == "read-only" ? "slipway gate read-only on" : "slipway gate maintenance on";
+  phases.push_back(phase_plan("maintenance-on", mode_on,
+                              maintenance
+                                  ? planned_as(config.deploy.maintenance + " on, when a gate runs")
+                                  : Outcome::skipped(config.deploy.maintenance == "off" ? "deploy.maintenance = \"off\""
+                                                                                        : "no migration pending"),
+                              "rollback"));
+  phases.push_back(phase_plan(
+      "migrate", "slipway migrate apply",
+      c.pending == 0
+          ? Outcome::skipped(config.migrations.dir.empty() ? "no migrations.dir configured" : "no migration pending")
+          : planned_as(fmt::format("{} pending migration{}", c.pending, c.pending == 1 ? "" : "s")),
+      "rollback"));
+  json::array steps;
+  for (const auto& step : config.deploy.steps) {
+    steps.push_back(json::object{{"name", step.name},
+                                 {"run", redact(step.run)},
+                                 {"rollback", redact(step.rollback)},
+                                 {"after_switch", redact(step.after_switch)},
+                                 {"timeout", format_duration(step.timeout)},
+                                 {"cwd", (step.cwd.empty() ? config.root : step.cwd).string()}});
+  }
+  phases.push_back(phase_plan("release", "[[deploy.steps]]",
+                              config.deploy.steps.empty()
+                                  ? Outcome::skipped("no [[deploy.steps]] configured")
+                                  : planned_as(fmt::format("{} step{}", config.deploy.steps.size(),
+                                                           config.deploy.steps.size() == 1 ? "" : "s")),
+                              "rollback"));
+  phases.push_back(phase_plan(
+      "switch", "slipway gate switch " + (config.deploy.upstream.empty() ? "deploy.upstream" : config.deploy.upstream),
+      config.deploy.upstream.empty() ? Outcome::skipped("no deploy.upstream: the release serves in place")
+                                     : planned_as("the gate to " + config.deploy.upstream + ", when a gate runs"),
+      "rollback"));
+  phases.push_back(phase_plan(
+      "verify", "slipway verify",
+      c.verify && !c.verify->any_part_configured() ? Outcome::skipped("nothing to verify is configured") : planned,
+      "rollback"));
+  phases.push_back(phase_plan("maintenance-off", "slipway gate maintenance off", planned, "rollback"));
+  const bool after_switch = std::any_of(config.deploy.steps.begin(), config.deploy.steps.end(),
+                                        [](const DeployStep& s) { return !s.after_switch.empty(); });
+  phases.push_back(phase_plan("after-switch", "each step's after_switch",
+                              after_switch ? planned : Outcome::skipped("no step declares after_switch"), "warning"));
+  phases.push_back(phase_plan("notify", "[notify]", planned, "warning"));
+
+  json::array rollback;
+  rollback.push_back("the steps' rollback commands, in reverse order");
+  if (!config.deploy.upstream.empty()) rollback.push_back("the gate switched back to its previous upstream");
+  if (config.deploy.restore_on_rollback || options.restore_db)
+    rollback.push_back("the database restored from the pre-deploy backup, when migrations ran");
+  rollback.push_back(previous.empty() ? "verify again (no earlier release: skipped)" : "verify again");
+  rollback.push_back("maintenance off");
+
+  json::object plan{
+      {"kind", "plan"},
+      {"version", options.version},
+      {"previous_version", previous.empty() ? json::value(nullptr) : json::value(previous)},
+      {"status", blocked.empty() ? "ready" : "blocked"},
+      {"reason", redact(blocked)},
+      {"phases", std::move(phases)},
+      {"check", check.doc},
+      {"lint", lint_run.doc},
+      {"backup",
+       json::object{{"label", "pre-deploy"}, {"repository", config.backup.repository.string()}, {"verified", true}}},
+      {"steps", std::move(steps)},
+      {"switch", config.deploy.upstream.empty() ? json::value(nullptr) : json::value(config.deploy.upstream)},
+      {"rollback", std::move(rollback)}};
+  return plan;
+}
+
 Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& options) {
   register_deploy_secrets(config);
   if (options.version.empty())
     return fail(Error::input("no version to deploy", "--version", "name it: slipway deploy --version v2"));
+  if (auto r = require_deploy_keys(config); !r) return fail(r.error());
   auto db = state::open(config);
   if (!db) return fail(db.error());
   History history(**db);
@@ -667,27 +878,6 @@ Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& optio
   c.previous_version = *previous ? (*previous)->version : "";
   c.plan_file = (state_dir / "plans" / fmt::format("migration_plan_{}.sql", record.id)).string();
 
-  if (options.dry_run) {
-    const auto say = options.say ? options.say : [](const std::string&) {};
-    say(fmt::format("dry run: deploy {} (previous: {}); nothing is changed", record.version,
-                    c.previous_version.empty() ? "none" : c.previous_version));
-    Outcome lint = lint_phase(c);
-    say(fmt::format("  lint: {}", lint.summary));
-    say(fmt::format("  backup: a pre-deploy backup of the database into {}", config.backup.repository.string()));
-    say(fmt::format(
-        "  maintenance: {}{}", config.deploy.maintenance,
-        c.pending == 0 && !config.deploy.maintenance_without_migrations ? " (skipped: nothing pending)" : ""));
-    for (const auto& step : config.deploy.steps)
-      say(fmt::format("  step {}: {} (rollback: {}; timeout {})", step.name, redact(step.run),
-                      step.rollback.empty() ? "none" : redact(step.rollback), format_duration(step.timeout)));
-    if (!config.deploy.upstream.empty()) say("  switch: gate to " + config.deploy.upstream);
-    say(fmt::format("  on failure: undo the steps, switch back{}, verify, maintenance off",
-                    config.deploy.restore_on_rollback ? ", restore the backup" : ""));
-    record.status = lint.status == PhaseStatus::failed ? "blocked" : "dry-run";
-    record.reason = lint.status == PhaseStatus::failed ? "lint failed: " + lint.summary : "";
-    return record;
-  }
-
   auto lock_db = state::open(config);
   if (!lock_db) return fail(lock_db.error());
   const auto lease = std::chrono::duration_cast<std::chrono::milliseconds>(config.deploy.lock_lease);
@@ -716,6 +906,7 @@ Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& optio
 
 Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& options) {
   register_deploy_secrets(config);
+  if (auto r = require_deploy_keys(config); !r) return fail(r.error());
   auto db = state::open(config);
   if (!db) return fail(db.error());
   History history(**db);
@@ -813,6 +1004,8 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
   phases.push_back({"switch", [&c] { return switch_phase(c); }, [&c] { return switch_undo(c); }});
   phases.push_back({"verify", [&c] { return verify_phase(c, true); }, {}});
   phases.push_back({"maintenance-off", [&c] { return maintenance_off(c); }, {}});
+  phases.push_back({"after-switch", [&c] { return after_switch_phase(c); }, {}});
+  phases.back().best_effort = true;
   RunbookOptions ro;
   ro.reverify = [&c] { return verify_phase(c, false); };
   const auto ran =

@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 
+#include <boost/json/object.hpp>
+
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "deploy/record.hpp"
@@ -27,7 +29,6 @@ struct DeployOptions {
   std::string env_file;          // --env-file for the phases
   std::string database_url;      // for restores
   std::string version;           // what is being deployed
-  bool dry_run = false;
   bool allow_dangerous = false;
   bool restore_db = false;  // restore the pre-deploy backup on rollback, whatever the config says
   bool resume = false;      // continue the interrupted deploy
@@ -40,6 +41,20 @@ struct DeployOptions {
 // bad options, (exit 3) when the state database cannot be used.
 Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& options);
 
+// `slipway deploy --dry-run`: runs `check` (read-only) and `migrate plan` (its file in a
+// temporary folder, removed), and describes every phase without running it. Writes nothing in
+// the project: no plan file, no record, and no state database when there is none. The plan:
+// {"kind":"plan","version","previous_version","status":"ready"|"blocked","reason","phases":[{"name",
+// "runs","status":"ok"|"failed"|"skipped"|"planned","summary","on_failure"}],"check":{check's
+// report},"lint":{migrate plan's report},"backup":{...},"steps":[...],"switch","rollback":[...]},
+// secrets redacted. Fails (exit 2) on bad options or an unset ${VAR} in a [deploy] key.
+Result<boost::json::object> plan_deploy(const Config& config, const DeployOptions& options);
+
+// Fails (exit 2, naming the variable and the key's file:line:col) when a [deploy] key a deploy
+// uses (deploy.upstream, a step's run, rollback, after_switch, cwd or env, ...) referenced an unset
+// ${VAR}.
+Result<void> require_deploy_keys(const Config& config);
+
 struct RollbackOptions {
   DeployOptions base;  // binary, config, database_url, observer, lock_wait
   std::string target;  // a deploy id to roll back; empty = the interrupted one, else the latest
@@ -50,6 +65,11 @@ struct RollbackOptions {
 // deploy is replaced by the one before it (that release's steps, a switch to its upstream,
 // optionally the database restored from the pre-deploy backup), recorded as kind "rollback".
 Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& options);
+
+// `slipway rollback`'s exit code for its record: 0 when production is where the rollback meant to
+// put it (a rollback that `succeeded`; an interrupted deploy that was `rolled-back`), else 1 (the
+// rollback failed, was undone because its own verify failed, or lost its lock).
+int rollback_exit_code(const DeployRecord& record);
 
 // A running deploy whose process is gone, with the state it left, or nullopt.
 struct Interrupted {

@@ -2,7 +2,7 @@
 // what ran when a phase fails.
 //
 //   phases: check, lint, snapshot, backup, maintenance-on, migrate, release, switch, verify,
-//           maintenance-off, notify
+//           maintenance-off, after-switch (best effort: stop the old release), notify
 //   verify fails  ->  undo release (its rollback commands, reverse order), undo switch (switch
 //                     back), undo migrate (restore, when configured), verify again, and only
 //                     then undo maintenance-on (maintenance off).

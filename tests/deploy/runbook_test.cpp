@@ -8,6 +8,7 @@
 
 #include "core/redact.hpp"
 #include "core/time.hpp"
+#include "deploy/deploy.hpp"
 #include "state/store.hpp"
 
 namespace slipway::deploy {
@@ -368,6 +369,49 @@ TEST(OutputTail, KeepsTheLastLines) {
   EXPECT_EQ(output_tail("a\nb\nc\nd\n", 2), "c\nd");
   EXPECT_EQ(output_tail("one line", 5), "one line");
   EXPECT_EQ(output_tail("", 5), "");
+}
+
+// `slipway rollback` (kind rollback) runs its own phases; when its verify fails, the runbook undoes
+// it and the record says rolled-back. That is a failed rollback: it exited 0.
+TEST_F(RunbookTest, ARollbackWhoseOwnVerifyFailedAndWasUndoneExitsOne) {
+  record_.kind = "rollback";
+  std::vector<Phase> phases;
+  for (const std::string name : {"maintenance-on", "release", "switch", "verify", "maintenance-off"})
+    phases.push_back(phase(name, name == "verify"));
+  phases[0].undo_last = true;
+  phases[3].undo = phases[4].undo = nullptr;
+  auto r = run(phases);
+  ASSERT_TRUE(r.has_value()) << r.error().render();
+  EXPECT_EQ(r->status, "rolled-back");
+  EXPECT_EQ(rollback_exit_code(*r), 1);
+
+  // and its re-verification failing too: rollback-failed, 1
+  record_ = DeployRecord{};
+  record_.id = "d2";
+  record_.kind = "rollback";
+  reverify_fails_ = true;
+  auto phases2 = phases;
+  auto r2 = run(phases2);
+  ASSERT_TRUE(r2.has_value());
+  EXPECT_EQ(r2->status, "rollback-failed");
+  EXPECT_EQ(rollback_exit_code(*r2), 1);
+}
+
+TEST_F(RunbookTest, RollbackExitCodeFollowsTheDocumentedContractOnEveryEnding) {
+  DeployRecord r;
+  r.kind = "rollback";
+  for (const auto& [status, code] : std::vector<std::pair<std::string, int>>{
+           {"succeeded", 0}, {"rolled-back", 1}, {"rollback-failed", 1}, {"failed", 1}, {"running", 1}}) {
+    r.status = status;
+    EXPECT_EQ(rollback_exit_code(r), code) << "rollback " << status;
+  }
+  // An interrupted deploy that `slipway rollback` undid from its record.
+  r.kind = "deploy";
+  for (const auto& [status, code] : std::vector<std::pair<std::string, int>>{
+           {"rolled-back", 0}, {"rollback-failed", 1}, {"succeeded", 1}, {"running", 1}}) {
+    r.status = status;
+    EXPECT_EQ(rollback_exit_code(r), code) << "undo of an interrupted deploy, " << status;
+  }
 }
 
 }  // namespace
