@@ -208,7 +208,8 @@ class Reader {
 
   Step step(const toml::table& t, const std::string& flow, std::size_t index) {
     keys(t, "step",
-         {"name", "method", "url", "headers", "json", "form", "body", "status", "capture", "assert", "secret"});
+         {"name", "method", "url", "headers", "json", "form", "body", "status", "capture", "assert", "secret", "retry",
+          "retry_interval"});
     Step s;
     s.where = where(t);
     string(t, "name", s.name);
@@ -221,6 +222,10 @@ class Reader {
     if (const toml::node* j = t.get("json")) s.json = to_json(*j);
     string_table(t, "form", s.form);
     string(t, "body", s.body);
+    integer(t, "retry", s.retry, 0, 1000);
+    duration(t, "retry_interval", s.retry_interval);
+    if (s.retry_interval > std::chrono::minutes(1))
+      error(*t.get("retry_interval"), "retry_interval must be 1m or less");
     if (const toml::node* st = t.get("status")) {
       if (const auto* i = st->as_integer())
         s.status = {static_cast<int>(i->get())};
@@ -283,7 +288,8 @@ class Reader {
   std::vector<Flow> flows(const toml::table& parent, std::string_view key, std::string_view section) {
     std::vector<Flow> out;
     for (const toml::table* ft : tables(parent, key, section)) {
-      keys(*ft, fmt::format("{}{}{}", section, section.empty() ? "" : ".", key), {"name", "role", "uses", "step"});
+      keys(*ft, fmt::format("{}{}{}", section, section.empty() ? "" : ".", key),
+           {"name", "role", "uses", "headers", "step"});
       Flow f;
       f.where = where(*ft);
       string(*ft, "name", f.name);
@@ -293,6 +299,7 @@ class Reader {
       }
       string(*ft, "role", f.role);
       string(*ft, "uses", f.uses);
+      string_table(*ft, "headers", f.headers);
       const auto steps = tables(*ft, "step", "flow");
       if (steps.empty()) error(*ft, fmt::format("flow '{}' has no steps", f.name), "add [[flow.step]] blocks");
       for (std::size_t i = 0; i < steps.size(); ++i) f.steps.push_back(step(*steps[i], f.name, i));
