@@ -13,6 +13,7 @@
 #include "core/redact.hpp"
 #include "core/suggest.hpp"
 #include "core/toml_depth.hpp"
+#include "verify/security.hpp"
 
 namespace slipway::verify {
 namespace fs = std::filesystem;
@@ -457,13 +458,32 @@ tl::expected<VerifySettings, std::vector<Error>> load_verify_settings(const Conf
   if (const auto* t = r.table(*v, "security", "verify")) {
     s.security.configured = true;
     r.keys(*t, "verify.security",
-           {"url", "http_url", "cors_origins", "compression_paths", "compression_exempt", "debug_paths"});
+           {"url", "http_url", "cors_origins", "compression_paths", "compression_exempt", "debug_paths", "expect_tls",
+            "skip"});
     r.string(*t, "url", s.security.url);
     r.string(*t, "http_url", s.security.http_url);
     r.strings(*t, "cors_origins", s.security.cors_origins);
     r.strings(*t, "compression_paths", s.security.compression_paths);
     r.strings(*t, "compression_exempt", s.security.compression_exempt);
     r.strings(*t, "debug_paths", s.security.debug_paths);
+    r.boolean(*t, "expect_tls", s.security.expect_tls);
+    r.strings(*t, "skip", s.security.skip);
+    if (const toml::node* skip = t->get("skip")) {
+      // Each unknown id at its own position (skip = "id" alone is a list of one).
+      const auto& ids = security_check_ids();
+      const auto check = [&](const toml::node& item) {
+        const auto* id = item.as_string();
+        if (!id || std::find(ids.begin(), ids.end(), id->get()) != ids.end()) return;
+        r.error(item,
+                fmt::format("verify.security.skip: unknown check '{}'{}", id->get(), did_you_mean(id->get(), ids)),
+                "the security check ids are listed in docs/commands/verify.md (tls-protocol, header-hsts, ...)");
+      };
+      if (const auto* arr = skip->as_array()) {
+        for (const auto& item : *arr) check(item);
+      } else {
+        check(*skip);
+      }
+    }
   }
   if (const auto* t = r.table(*v, "websocket", "verify")) {
     s.websocket.configured = true;
