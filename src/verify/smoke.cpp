@@ -165,6 +165,17 @@ std::optional<double> number_in(std::string_view text) {
   return d;
 }
 
+// The capture a template names when it is exactly "{{name}}": it keeps its JSON type (a number
+// stays a number) in a JSON body and in an expected value.
+const json::value* whole_capture(std::string_view text, const Variables& vars) {
+  if (!text.starts_with("{{") || !text.ends_with("}}") || text.find("{{", 2) != std::string_view::npos) return nullptr;
+  std::string_view name = text.substr(2, text.size() - 4);
+  while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+  while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+  const auto it = vars.captures.find(std::string(name));
+  return it == vars.captures.end() ? nullptr : &it->second;
+}
+
 std::string make_run_id() {
   std::random_device rd;
   const auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -269,14 +280,8 @@ Result<Assertion> resolve_assertion(const Assertion& assertion, const Variables&
   Predicate& p = a.predicate;
   p.templated = false;
   const std::string_view text = assertion.predicate.value.as_string();
-  // "{{id}}" alone keeps the capture's JSON type, as in a JSON body.
-  std::string name = text.starts_with("{{") && text.ends_with("}}") && text.find("{{", 2) == std::string_view::npos
-                         ? std::string(text.substr(2, text.size() - 4))
-                         : std::string();
-  while (!name.empty() && name.front() == ' ') name.erase(0, 1);
-  while (!name.empty() && name.back() == ' ') name.pop_back();
-  if (auto it = vars.captures.find(name); !name.empty() && it != vars.captures.end()) {
-    p.value = it->second;
+  if (const json::value* capture = whole_capture(text, vars)) {
+    p.value = *capture;
   } else {
     auto e = expand_template(text, vars, env, run_id);
     if (!e) return fail(e.error());
@@ -394,10 +399,7 @@ std::optional<Variables> SmokeRunner::run(const Flow& flow, Report* report) {
       std::function<json::value(const json::value&)> walk = [&](const json::value& v) -> json::value {
         if (v.is_string()) {
           const std::string_view s = v.as_string();
-          if (s.starts_with("{{") && s.ends_with("}}") && s.find("{{", 2) == std::string_view::npos) {
-            std::string name(s.substr(2, s.size() - 4));
-            if (auto it = vars.captures.find(name); it != vars.captures.end()) return it->second;
-          }
+          if (const json::value* capture = whole_capture(s, vars)) return *capture;
           auto e = expand_template(s, vars, env_, run_id_);
           if (!e) {
             body_error = e.error();
