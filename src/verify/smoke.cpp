@@ -384,6 +384,11 @@ std::optional<Variables> SmokeRunner::run(const Flow& flow, Report* report) {
     for (const auto& [k, v] : headers) {
       auto value = expand_template(v, vars, env_, run_id_);
       if (!value) return fail(value.error());
+      // A line break would end the header and start another (header injection), from the file
+      // or from a captured value.
+      if (value->find_first_of("\r\n") != std::string::npos || k.find_first_of("\r\n:") != std::string::npos)
+        return fail(Error::input(fmt::format("header {} holds a line break (or its name a colon); it is not sent", k),
+                                 "", "remove the line break; a captured value must not go into a header as is"));
       has_cookie = has_cookie || net::header_value({{k, "x"}}, "cookie") == "x";
       has_type = has_type || net::header_value({{k, "x"}}, "content-type") == "x";
       req.headers.emplace_back(k, *value);

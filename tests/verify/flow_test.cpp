@@ -320,6 +320,25 @@ assert = ["json $['x-slipway-bypass'] == \"b-1\"", "json $['x-tenant'] == \"step
 
 // An eventually consistent endpoint: the step is re-sent until its asserts pass, and only the
 // last try is reported.
+// A header value with a line break (written, or from a captured value) was sent as is and
+// injected a second header.
+TEST(Smoke, AHeaderValueWithALineBreakIsRefusedNotInjected) {
+  bool passed = true;
+  const Report report = run_against_flow_server(R"(
+[[flow]]
+name = "inject"
+headers = { "X-A" = "a\r\nX-Injected: 1" }
+[[flow.step]]
+url = "/headers"
+assert = ["json $['x-injected'] not exists"]
+)",
+                                                Environment({}, false), &passed);
+  EXPECT_FALSE(passed);
+  const std::string text = dump(report);
+  EXPECT_NE(text.find("header X-A holds a line break"), std::string::npos) << text;
+  EXPECT_EQ(text.find("GET /headers -> 200"), std::string::npos) << text;  // never sent
+}
+
 TEST(Smoke, RetryResendsAStepUntilItsAssertsPass) {
   bool passed = false;
   const Report report = run_against_flow_server(R"(
