@@ -1,6 +1,7 @@
 // Feeds arbitrary text to verify's parsers: the threshold syntax, JSON paths, flow expressions and
-// flow files, and the load generator's response framing (fed whole and byte by byte: both must agree). Whatever
-// parses is evaluated; an error must point inside the text (or just past its end).
+// flow files (expected values expanded from templates, toInt / toFloat filters, flow headers, retry), and the load
+// generator's response framing (fed whole and byte by byte: both must agree). Whatever parses is evaluated; an error
+// must point inside the text (or just past its end).
 #include <boost/json.hpp>
 
 #include <cstddef>
@@ -41,6 +42,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     r.body = R"({"a":[1,"x",{"b":null}]})";
     r.headers = {{"Set-Cookie", "a=b"}, {"X", "y"}};
     (void)slipway::verify::evaluate_assertion(*assertion, r);
+    // An expected value with {{...}} or ${...} is expanded first, as a step does.
+    slipway::verify::Variables vars;
+    vars.captures["id"] = 1;
+    vars.captures["name"] = "x";
+    static const slipway::Environment env({{"MIN", "0"}, {"OWNER", "x"}}, false);
+    const auto resolved = slipway::verify::resolve_assertion(*assertion, vars, env, "run");
+    if (resolved) {
+      if (resolved->predicate.templated) __builtin_trap();
+      (void)slipway::verify::evaluate_assertion(*resolved, r);
+    }
   } else if (assertion.error().column > size + 1) {
     __builtin_trap();
   }

@@ -23,6 +23,7 @@ class Scanner {
     return pos_ >= text_.size();
   }
   [[nodiscard]] std::size_t pos() const { return pos_; }
+  void seek(std::size_t pos) { pos_ = pos; }
 
   // A word up to whitespace; brackets and quotes inside it may hold spaces ($['a b']).
   std::string_view word() {
@@ -96,7 +97,21 @@ tl::expected<Query, ExprError> query(Scanner& s) {
                        ? "empty expression: start with status, duration, body, json, header or cookie"
                        : fmt::format("unknown query '{}': use status, duration, body, json, header or cookie", kind));
   }
+  // An optional filter (Hurl's spelling); any other word is the operator.
+  s.skip_space();
+  const std::size_t before = s.pos();
+  const std::string_view filter = s.word();
+  if (filter == "toInt")
+    q.cast = Query::Cast::to_int;
+  else if (filter == "toFloat")
+    q.cast = Query::Cast::to_float;
+  else
+    s.seek(before);
   return q;
+}
+
+bool is_template(std::string_view text) {
+  return text.find("{{") != std::string_view::npos || text.find("${") != std::string_view::npos;
 }
 
 // A JSON literal, or a duration (500ms) as a number of milliseconds.
@@ -105,6 +120,9 @@ tl::expected<boost::json::value, ExprError> literal(Scanner& s, const Query& q) 
   const std::size_t start = s.pos();
   const std::string_view text = s.rest();
   if (text.empty()) return s.error(start, "a value is missing after the operator");
+  // Hurl writes a capture unquoted: == {{id}}. Kept as the template text, expanded at run time.
+  if (text.starts_with("{{") && text.ends_with("}}") && text.find("{{", 2) == std::string_view::npos)
+    return boost::json::value(text);
   if (q.kind == Query::Kind::duration && !text.empty() && std::isdigit(static_cast<unsigned char>(text.front()))) {
     // "250" alone is milliseconds, as in k6.
     double ms = 0;
@@ -207,9 +225,11 @@ tl::expected<Assertion, ExprError> parse_assertion(std::string_view text) {
       auto v = literal(s, a.query);
       if (!v) return tl::unexpected(v.error());
       a.predicate.value = std::move(*v);
+      a.predicate.templated = a.predicate.value.is_string() && is_template(a.predicate.value.as_string());
       const bool ordered =
           a.predicate.op == Op::lt || a.predicate.op == Op::le || a.predicate.op == Op::gt || a.predicate.op == Op::ge;
-      if (ordered && !a.predicate.value.is_number()) return s.error(at, "<, <=, > and >= compare numbers");
+      if (ordered && !a.predicate.value.is_number() && !a.predicate.templated)
+        return s.error(at, "<, <=, > and >= compare numbers (or a template such as {{min}})");
       if (a.predicate.op == Op::contains || a.predicate.op == Op::not_contains || a.predicate.op == Op::matches) {
         if (!a.predicate.value.is_string()) return s.error(at, "contains and matches take a quoted string");
         a.predicate.text = std::string(a.predicate.value.as_string());

@@ -3,20 +3,24 @@
 // A flow is a list of steps; a step sends one request and checks the response. Captures and
 // assertions share one small expression language: a query, then (for asserts) a predicate.
 //
-//   query      status | duration | body | json <path> | header <name> | cookie <name>
+//   query      status | duration | body | json <path> | header <name> | cookie <name>, then an
+//              optional filter, as in Hurl: toInt | toFloat ("42" -> 42, before comparing)
 //   predicate  == != < <= > >= <value> | exists | not exists | contains <value>
 //              | not contains <value> | matches "<regex>" | is number|string|boolean|array|object|null
-//   value      a JSON literal ("text", 42, 1.5, true, false, null), or a duration (500ms, 1s)
+//   value      a JSON literal ("text", 42, 1.5, true, false, null), a duration (500ms, 1s), or a
+//              template ({{id}}, "{{env.MIN}}", "user-{{run_id}}"), expanded when the step runs
 //
 //   json $.user.role == "ADMIN"         json /items/0/id exists       header Content-Type contains "json"
 //   json $.totals.principal is number   body contains "ok"            duration < 1s
 //   status < 400                        json $.items[*].id exists     cookie sid exists
+//   json $.count toInt >= 40            json $.id == {{id}}           header X-Owner == "{{env.USER_ID}}"
 //
 // Templates in URLs, headers and bodies: {{name}} (a capture of an earlier step, or of the
 // flow named by `uses`), {{env.NAME}} or ${NAME} (the environment, so credentials never sit in
 // the file), {{run_id}} (unique per run, for records that must not collide).
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +38,9 @@ struct Query {
   Kind kind = Kind::status;
   std::string arg;               // the header or cookie name
   std::optional<JsonPath> path;  // for json
+  // The filter after the query: toInt / toFloat turn a string ("42") into a number.
+  enum class Cast { none, to_int, to_float };
+  Cast cast = Cast::none;
 };
 
 struct Predicate {
@@ -41,6 +48,8 @@ struct Predicate {
   Op op = Op::exists;
   boost::json::value value;  // the literal; durations are numbers of milliseconds
   std::string text;          // for contains / matches / is: the string operand
+  // The value holds {{...}} or ${...}: expanded when the step runs (resolve_assertion in smoke.hpp).
+  bool templated = false;
 };
 
 struct Assertion {
@@ -77,6 +86,10 @@ struct Step {
   std::vector<int> status;  // accepted statuses; empty = any 2xx
   std::vector<Capture> captures;
   std::vector<Assertion> asserts;
+  // Re-sent until its status, captures and asserts pass, at most `retry` more times, waiting
+  // retry_interval between tries (Hurl's retry / retry-interval), for eventually consistent APIs.
+  int retry = 0;
+  std::chrono::milliseconds retry_interval{1000};
   std::string where;  // file:line:col
 };
 
@@ -84,6 +97,8 @@ struct Flow {
   std::string name;
   std::string role;  // "admin", "officer": run with --role
   std::string uses;  // another flow whose captures this one starts with (a login)
+  // Sent with every step (templated); a step's own header of the same name wins.
+  std::vector<std::pair<std::string, std::string>> headers;
   std::vector<Step> steps;
   std::string where;
 };

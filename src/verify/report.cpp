@@ -26,6 +26,7 @@ std::string_view to_string(Status s) {
     case Status::pass: return "pass";
     case Status::warn: return "warn";
     case Status::fail: return "fail";
+    case Status::skip: return "skip";
   }
   return "fail";
 }
@@ -70,15 +71,17 @@ std::string Report::render_text(const Style& style) const {
       if (c.part != part) continue;
       const std::string tag = c.status == Status::pass   ? style.paint(Color::green, "pass")
                               : c.status == Status::warn ? style.paint(Color::yellow, "warn")
+                              : c.status == Status::skip ? style.paint(Color::dim, "skip")
                                                          : style.paint(Color::red, "FAIL");
       out += fmt::format("  {}  {}{}  {}\n", tag, style.paint(Color::dim, c.id),
                          c.subject.empty() ? "" : fmt::format(" [{}]", c.subject), c.message);
     }
   }
-  const auto pass = count(Status::pass), warn = count(Status::warn), fail = count(Status::fail);
+  const auto pass = count(Status::pass), warn = count(Status::warn), fail = count(Status::fail),
+             skip = count(Status::skip);
   const std::string verdict = fail ? style.paint(Color::red, "FAILED") : style.paint(Color::green, "ok");
-  out += fmt::format("\nverify: {}: {} passed, {} warning{}, {} failed\n", verdict, pass, warn, warn == 1 ? "" : "s",
-                     fail);
+  out += fmt::format("\nverify: {}: {} passed, {} warning{}, {} failed{}\n", verdict, pass, warn, warn == 1 ? "" : "s",
+                     fail, skip ? fmt::format(", {} skipped", skip) : "");
   return out;
 }
 
@@ -101,6 +104,7 @@ std::string Report::render_json() const {
   summary["pass"] = count(Status::pass);
   summary["warn"] = count(Status::warn);
   summary["fail"] = count(Status::fail);
+  summary["skip"] = count(Status::skip);
   summary["total"] = checks_.size();
   summary["status"] = failed() ? "fail" : (count(Status::warn) ? "warn" : "pass");
   root["summary"] = std::move(summary);
@@ -110,7 +114,7 @@ std::string Report::render_json() const {
 std::string Report::render_junit() const {
   std::string body;
   for (const auto& part : parts_in_order(checks_)) {
-    std::size_t tests = 0, failures = 0;
+    std::size_t tests = 0, failures = 0, skipped = 0;
     double seconds = 0;
     std::string cases;
     for (const auto& c : checks_) {
@@ -124,6 +128,9 @@ std::string Report::render_junit() const {
         ++failures;
         cases += fmt::format(">\n      <failure message=\"{}\" type=\"{}\"/>\n    </testcase>\n", xml_escape(c.message),
                              xml_escape(c.id));
+      } else if (c.status == Status::skip) {
+        ++skipped;
+        cases += fmt::format(">\n      <skipped message=\"{}\"/>\n    </testcase>\n", xml_escape(c.message));
       } else if (c.status == Status::warn) {
         cases += fmt::format(">\n      <system-out>warning: {}</system-out>\n    </testcase>\n", xml_escape(c.message));
       } else {
@@ -131,9 +138,9 @@ std::string Report::render_junit() const {
       }
     }
     body += fmt::format(
-        "  <testsuite name=\"slipway verify {}\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{:.3f}\">\n{}  "
-        "</testsuite>\n",
-        xml_escape(part), tests, failures, seconds, cases);
+        "  <testsuite name=\"slipway verify {}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" "
+        "time=\"{:.3f}\">\n{}  </testsuite>\n",
+        xml_escape(part), tests, failures, skipped, seconds, cases);
   }
   return fmt::format(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"slipway verify\" tests=\"{}\" "
@@ -146,12 +153,16 @@ std::string Report::render_markdown() const {
   for (const auto& [part, text] : notes_) out += fmt::format("**{}**\n\n```\n{}\n```\n\n", part, text);
   out += "| status | part | check | subject | message |\n|---|---|---|---|---|\n";
   for (const auto& c : checks_) {
-    const char* icon = c.status == Status::pass ? "✅ pass" : c.status == Status::warn ? "⚠️ warn" : "❌ fail";
+    const char* icon = c.status == Status::pass   ? "✅ pass"
+                       : c.status == Status::warn ? "⚠️ warn"
+                       : c.status == Status::skip ? "⏭️ skip"
+                                                  : "❌ fail";
     out += fmt::format("| {} | {} | `{}` | {} | {} |\n", icon, c.part, c.id, markdown_cell(c.subject),
                        markdown_cell(c.message));
   }
-  out += fmt::format("\n{} passed, {} warnings, {} failed\n", count(Status::pass), count(Status::warn),
-                     count(Status::fail));
+  const auto skip = count(Status::skip);
+  out += fmt::format("\n{} passed, {} warnings, {} failed{}\n", count(Status::pass), count(Status::warn),
+                     count(Status::fail), skip ? fmt::format(", {} skipped", skip) : "");
   return out;
 }
 

@@ -6,8 +6,8 @@
 // ("admin login > GET /api/me", "table loans", "TLSv1.0").
 //
 //   --format json  {"checks":[{"id","part","status","message","subject"}], ...extra,
-//                   "summary":{"pass","warn","fail","total","status"}}
-//   --format junit one <testsuite> per part, one <testcase> per check
+//                   "summary":{"pass","warn","fail","skip","total","status"}}
+//   --format junit one <testsuite> per part, one <testcase> per check (<skipped/> for skip)
 //   --format markdown a table, for a pull request or a deploy log
 // Output goes through redact(), so a captured token never reaches a report.
 #pragma once
@@ -22,7 +22,9 @@
 
 namespace slipway::verify {
 
-enum class Status { pass, warn, fail };
+// skip: a check configured off (verify.security.skip, expect_tls = false); its message says why.
+// It neither passes nor fails.
+enum class Status { pass, warn, fail, skip };
 std::string_view to_string(Status s);
 
 struct Check {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <random>
+#include <set>
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -78,11 +79,11 @@ class Scanner {
       : settings_(settings), report_(report), url_(url), client_(options(settings)) {}
 
   void run() {
-    if (url_.secure()) tls();
+    if (url_.secure() || !settings_.security.expect_tls) tls();
     redirect();
     auto res = get(url_.str());
     if (!res) {
-      report_.add("security-reachable", kPart, Status::fail, res.error().message, url_.str());
+      add("security-reachable", Status::fail, res.error().message, url_.str());
       return;
     }
     hsts(*res);
@@ -114,10 +115,33 @@ class Scanner {
   }
 
   void add(std::string id, Status status, std::string message, std::string subject = {}) {
+    if (skipped(id)) return;
     report_.add(std::move(id), kPart, status, std::move(message), std::move(subject));
   }
 
+  // Whether the check `id` is configured off; reports it as skip, once, with the reason.
+  bool skipped(std::string_view id) {
+    const auto& skip = settings_.security.skip;
+    std::string reason;
+    if (!settings_.security.expect_tls && is_tls_check(id))
+      reason = "expect_tls = false: plain HTTP is expected here";
+    else if (std::find(skip.begin(), skip.end(), id) != skip.end())
+      reason = "listed in verify.security.skip";
+    else
+      return false;
+    if (skipped_.insert(std::string(id)).second) report_.add(std::string(id), kPart, Status::skip, reason);
+    return true;
+  }
+
+  static bool is_tls_check(std::string_view id) {
+    return id.starts_with("tls-") || id == "https-redirect" || id == "header-hsts";
+  }
+
   void tls() {
+    bool all = true;
+    for (std::string_view id : {"tls-protocol", "tls-certificate", "tls-hostname", "tls-expiry"})
+      all = skipped(id) && all;
+    if (all) return;
     auto probe = net::probe_tls(url_.host, url_.port, settings_.ca_file);
     if (!probe) {
       add("tls-protocol", Status::fail, probe.error().message, url_.authority());
@@ -157,6 +181,7 @@ class Scanner {
   }
 
   void redirect() {
+    if (skipped("https-redirect")) return;
     std::string http_url = settings_.security.http_url;
     const bool configured = !http_url.empty();
     if (!configured) {
@@ -199,6 +224,7 @@ class Scanner {
   }
 
   void hsts(const net::HttpResponse& res) {
+    if (skipped("header-hsts")) return;
     const std::string value = res.header("strict-transport-security");
     if (!url_.secure()) {
       add("header-hsts", Status::fail, "HSTS cannot be set without HTTPS", "Strict-Transport-Security");
@@ -230,6 +256,7 @@ class Scanner {
 
   // Returns whether CSP sets frame-ancestors.
   bool csp(const net::HttpResponse& res) {
+    if (skipped("header-csp")) return false;
     const std::string value = res.header("content-security-policy");
     if (value.empty()) {
       add("header-csp", Status::fail, "missing; start from default-src 'self'", "Content-Security-Policy");
@@ -273,6 +300,7 @@ class Scanner {
   }
 
   void x_frame_options(const net::HttpResponse& res, bool frame_ancestors) {
+    if (skipped("header-x-frame-options")) return;
     const std::string v = lower(trim(res.header("x-frame-options")));
     if (frame_ancestors) {
       add("header-x-frame-options", Status::pass, "CSP frame-ancestors is set", "X-Frame-Options");
@@ -291,6 +319,7 @@ class Scanner {
   }
 
   void x_content_type_options(const net::HttpResponse& res) {
+    if (skipped("header-x-content-type-options")) return;
     const std::string v = lower(trim(res.header("x-content-type-options")));
     const bool ok = v == "nosniff";
     add("header-x-content-type-options", ok ? Status::pass : Status::fail,
@@ -301,6 +330,7 @@ class Scanner {
   }
 
   void referrer_policy(const net::HttpResponse& res) {
+    if (skipped("header-referrer-policy")) return;
     const std::string raw = res.header("referrer-policy");
     // The last recognised value of a list wins, as in browsers.
     std::string v;
@@ -335,6 +365,7 @@ class Scanner {
   }
 
   void cookies(const net::HttpResponse& res) {
+    if (skipped("cookie-flags")) return;
     const auto set = net::header_values(res.headers, "set-cookie");
     if (set.empty()) {
       score_.add("cookies-not-found", 0);
@@ -376,6 +407,11 @@ class Scanner {
   }
 
   void cors() {
+    bool all = true;
+    for (std::string_view id :
+         {"cors-arbitrary-origin", "cors-wildcard-credentials", "cors-null-origin", "cors-allowed-origin"})
+      all = skipped(id) && all;
+    if (all) return;
     const auto preflight = [&](const std::string& origin) {
       return get(url_.str(),
                  {{"Origin", origin},
@@ -430,6 +466,7 @@ class Scanner {
   }
 
   void banner(const net::HttpResponse& res) {
+    if (skipped("server-banner")) return;
     for (const char* name : {"server", "x-powered-by", "x-aspnet-version"}) {
       const std::string v = res.header(name);
       if (v.empty()) continue;
@@ -444,6 +481,7 @@ class Scanner {
   }
 
   void leak_routes() {
+    if (skipped("leak-route")) return;
     // A catch-all route (an SPA's index.html) answers 200 everywhere: learn its body first.
     std::random_device rd;
     const std::string random_path = fmt::format("/slipway-{:08x}-not-a-route", rd());
@@ -467,6 +505,7 @@ class Scanner {
   }
 
   void compression(const net::HttpResponse& first) {
+    if (skipped("compression")) return;
     std::vector<std::string> paths = settings_.security.compression_paths;
     if (paths.empty()) paths.push_back(url_.target);
     (void)first;
@@ -521,6 +560,7 @@ class Scanner {
   net::Url url_;
   net::HttpClient client_;
   Score score_;
+  std::set<std::string> skipped_;
   bool hsts_on_ = false;
   bool hsts_possible_ = false;
 };
@@ -569,6 +609,30 @@ const std::vector<std::string>& default_leak_routes() {
                                                "/docker-compose.yml",
                                                "/.htpasswd"};
   return routes;
+}
+
+const std::vector<std::string_view>& security_check_ids() {
+  static const std::vector<std::string_view> ids{"tls-protocol",
+                                                 "tls-certificate",
+                                                 "tls-hostname",
+                                                 "tls-expiry",
+                                                 "https-redirect",
+                                                 "header-hsts",
+                                                 "header-csp",
+                                                 "header-x-frame-options",
+                                                 "header-x-content-type-options",
+                                                 "header-referrer-policy",
+                                                 "cookie-flags",
+                                                 "cors-arbitrary-origin",
+                                                 "cors-wildcard-credentials",
+                                                 "cors-null-origin",
+                                                 "cors-allowed-origin",
+                                                 "leak-route",
+                                                 "server-banner",
+                                                 "compression",
+                                                 "security-grade",
+                                                 "security-reachable"};
+  return ids;
 }
 
 Result<void> run_security_scan(const VerifySettings& settings, Report& report) {

@@ -9,10 +9,13 @@
 //   leaks        debug and leak routes must not answer 200 (a catch-all 200 is told apart)
 //   banner       a Server / X-Powered-By header revealing a version
 //   compression  on for JSON and static responses, with BREACH exemptions
-// An untrusted certificate is a finding, not the end of the scan.
+// An untrusted certificate is a finding, not the end of the scan. A check listed in
+// security.skip, and with expect_tls = false the TLS, https-redirect and HSTS checks, are
+// reported once as skip with the reason, and add nothing to the score.
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
@@ -27,6 +30,9 @@ std::string observatory_grade(int score);
 
 // The leak routes probed besides security.debug_paths.
 const std::vector<std::string>& default_leak_routes();
+
+// Every check id the scan reports, for verify.security.skip.
+const std::vector<std::string_view>& security_check_ids();
 
 // Scans `settings.security.url` (or base_url). Fails only on bad input (a bad URL).
 Result<void> run_security_scan(const VerifySettings& settings, Report& report);

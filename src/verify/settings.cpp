@@ -13,6 +13,7 @@
 #include "core/redact.hpp"
 #include "core/suggest.hpp"
 #include "core/toml_depth.hpp"
+#include "verify/security.hpp"
 
 namespace slipway::verify {
 namespace fs = std::filesystem;
@@ -208,7 +209,8 @@ class Reader {
 
   Step step(const toml::table& t, const std::string& flow, std::size_t index) {
     keys(t, "step",
-         {"name", "method", "url", "headers", "json", "form", "body", "status", "capture", "assert", "secret"});
+         {"name", "method", "url", "headers", "json", "form", "body", "status", "capture", "assert", "secret", "retry",
+          "retry_interval"});
     Step s;
     s.where = where(t);
     string(t, "name", s.name);
@@ -221,6 +223,10 @@ class Reader {
     if (const toml::node* j = t.get("json")) s.json = to_json(*j);
     string_table(t, "form", s.form);
     string(t, "body", s.body);
+    integer(t, "retry", s.retry, 0, 1000);
+    duration(t, "retry_interval", s.retry_interval);
+    if (s.retry_interval > std::chrono::minutes(1))
+      error(*t.get("retry_interval"), "retry_interval must be 1m or less");
     if (const toml::node* st = t.get("status")) {
       if (const auto* i = st->as_integer())
         s.status = {static_cast<int>(i->get())};
@@ -283,7 +289,8 @@ class Reader {
   std::vector<Flow> flows(const toml::table& parent, std::string_view key, std::string_view section) {
     std::vector<Flow> out;
     for (const toml::table* ft : tables(parent, key, section)) {
-      keys(*ft, fmt::format("{}{}{}", section, section.empty() ? "" : ".", key), {"name", "role", "uses", "step"});
+      keys(*ft, fmt::format("{}{}{}", section, section.empty() ? "" : ".", key),
+           {"name", "role", "uses", "headers", "step"});
       Flow f;
       f.where = where(*ft);
       string(*ft, "name", f.name);
@@ -293,6 +300,7 @@ class Reader {
       }
       string(*ft, "role", f.role);
       string(*ft, "uses", f.uses);
+      string_table(*ft, "headers", f.headers);
       const auto steps = tables(*ft, "step", "flow");
       if (steps.empty()) error(*ft, fmt::format("flow '{}' has no steps", f.name), "add [[flow.step]] blocks");
       for (std::size_t i = 0; i < steps.size(); ++i) f.steps.push_back(step(*steps[i], f.name, i));
@@ -450,13 +458,32 @@ tl::expected<VerifySettings, std::vector<Error>> load_verify_settings(const Conf
   if (const auto* t = r.table(*v, "security", "verify")) {
     s.security.configured = true;
     r.keys(*t, "verify.security",
-           {"url", "http_url", "cors_origins", "compression_paths", "compression_exempt", "debug_paths"});
+           {"url", "http_url", "cors_origins", "compression_paths", "compression_exempt", "debug_paths", "expect_tls",
+            "skip"});
     r.string(*t, "url", s.security.url);
     r.string(*t, "http_url", s.security.http_url);
     r.strings(*t, "cors_origins", s.security.cors_origins);
     r.strings(*t, "compression_paths", s.security.compression_paths);
     r.strings(*t, "compression_exempt", s.security.compression_exempt);
     r.strings(*t, "debug_paths", s.security.debug_paths);
+    r.boolean(*t, "expect_tls", s.security.expect_tls);
+    r.strings(*t, "skip", s.security.skip);
+    if (const toml::node* skip = t->get("skip")) {
+      // Each unknown id at its own position (skip = "id" alone is a list of one).
+      const auto& ids = security_check_ids();
+      const auto check = [&](const toml::node& item) {
+        const auto* id = item.as_string();
+        if (!id || std::find(ids.begin(), ids.end(), id->get()) != ids.end()) return;
+        r.error(item,
+                fmt::format("verify.security.skip: unknown check '{}'{}", id->get(), did_you_mean(id->get(), ids)),
+                "the security check ids are listed in docs/commands/verify.md (tls-protocol, header-hsts, ...)");
+      };
+      if (const auto* arr = skip->as_array()) {
+        for (const auto& item : *arr) check(item);
+      } else {
+        check(*skip);
+      }
+    }
   }
   if (const auto* t = r.table(*v, "websocket", "verify")) {
     s.websocket.configured = true;

@@ -66,6 +66,10 @@ struct SecuritySettings {
   std::vector<std::string> compression_paths;   // JSON or static paths that should be compressed
   std::vector<std::string> compression_exempt;  // BREACH: paths with secrets, compression off is fine
   std::vector<std::string> debug_paths;         // more leak routes to probe
+  // false: plain HTTP is expected (loopback behind a TLS terminator); the TLS, https-redirect and
+  // HSTS checks are reported as skip, not pass.
+  bool expect_tls = true;
+  std::vector<std::string> skip;  // check ids reported as skip (security_check_ids())
   bool configured = false;
 };
 

@@ -1,11 +1,14 @@
 #include "verify/smoke.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <functional>
 #include <random>
 #include <regex>
+#include <thread>
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -120,6 +123,59 @@ bool holds(const Predicate& p, const json::value& actual, std::string& why) {
   return false;
 }
 
+// toInt / toFloat: "42" -> 42 (a number stays a number), as in Hurl's filters.
+Result<json::value> cast(const json::value& v, Query::Cast to) {
+  const char* name = to == Query::Cast::to_int ? "toInt" : "toFloat";
+  const auto bad = [&] {
+    return fail(Error::input(
+        fmt::format("{}: {} is not {}", name, short_text(v), to == Query::Cast::to_int ? "an integer" : "a number")));
+  };
+  if (to == Query::Cast::to_float) {
+    if (const auto n = as_number(v)) return json::value(*n);
+  } else if (v.is_int64() || v.is_uint64()) {
+    return v;
+  } else if (v.is_double()) {
+    const double d = v.as_double();
+    if (std::trunc(d) == d && std::abs(d) < 9.0e18) return json::value(static_cast<std::int64_t>(d));
+    return bad();
+  }
+  if (!v.is_string()) return bad();
+  std::string_view text = v.as_string();
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  if (text.empty()) return bad();
+  if (to == Query::Cast::to_int) {
+    std::int64_t i = 0;
+    const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
+    if (ec != std::errc() || p != text.data() + text.size()) return bad();
+    return json::value(i);
+  }
+  double d = 0;
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+  if (ec != std::errc() || p != text.data() + text.size() || !std::isfinite(d)) return bad();
+  return json::value(d);
+}
+
+// A string read as a number for < <= > >=, when the whole of it is one.
+std::optional<double> number_in(std::string_view text) {
+  double d = 0;
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+  if (text.empty() || ec != std::errc() || p != text.data() + text.size() || !std::isfinite(d)) return std::nullopt;
+  return d;
+}
+
+// The capture a template names when it is exactly "{{name}}": it keeps its JSON type (a number
+// stays a number) in a JSON body and in an expected value.
+const json::value* whole_capture(std::string_view text, const Variables& vars) {
+  if (!text.starts_with("{{") || !text.ends_with("}}") || text.find("{{", 2) != std::string_view::npos) return nullptr;
+  std::string_view name = text.substr(2, text.size() - 4);
+  while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+  while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+  const auto it = vars.captures.find(std::string(name));
+  return it == vars.captures.end() ? nullptr : &it->second;
+}
+
 std::string make_run_id() {
   std::random_device rd;
   const auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -207,10 +263,46 @@ Result<std::vector<json::value>> select(const Query& query, const net::HttpRespo
       break;
     }
   }
+  if (query.cast != Query::Cast::none) {
+    for (auto& v : out) {
+      auto c = cast(v, query.cast);
+      if (!c) return fail(c.error());
+      v = std::move(*c);
+    }
+  }
   return out;
 }
 
+Result<Assertion> resolve_assertion(const Assertion& assertion, const Variables& vars, const Environment& env,
+                                    const std::string& run_id) {
+  if (!assertion.predicate.templated) return assertion;
+  Assertion a = assertion;
+  Predicate& p = a.predicate;
+  p.templated = false;
+  const std::string_view text = assertion.predicate.value.as_string();
+  if (const json::value* capture = whole_capture(text, vars)) {
+    p.value = *capture;
+  } else {
+    auto e = expand_template(text, vars, env, run_id);
+    if (!e) return fail(e.error());
+    p.value = json::value(*e);
+  }
+  using Op = Predicate::Op;
+  if (p.op == Op::lt || p.op == Op::le || p.op == Op::gt || p.op == Op::ge) {
+    std::optional<double> n = as_number(p.value);
+    if (!n && p.value.is_string()) n = number_in(p.value.as_string());
+    if (!n) {
+      return fail(Error::input(fmt::format("the expected value {} is {}, not a number", short_text(p.value),
+                                           with_article(type_name(p.value)))));
+    }
+    p.value = json::value(*n);
+  }
+  if (p.op == Op::contains || p.op == Op::not_contains || p.op == Op::matches) p.text = as_text(p.value);
+  return a;
+}
+
 AssertOutcome evaluate_assertion(const Assertion& a, const net::HttpResponse& response) {
+  if (a.predicate.templated) return {false, "the expected value is a template that was not expanded"};
   auto values = select(a.query, response);
   if (!values) return {false, values.error().message};
   using Op = Predicate::Op;
@@ -261,30 +353,42 @@ std::optional<Variables> SmokeRunner::run(const Flow& flow, Report* report) {
     }
     vars = *base;
   }
-  std::size_t passed = 0;
-  for (const Step& step : flow.steps) {
-    const std::string subject = fmt::format("{} > {}", flow.name, step.name);
-    const auto stop = [&](std::string why) -> std::optional<Variables> {
-      add("smoke-flow", Status::fail,
-          fmt::format("stopped at step {} of {} ({}): {}", passed + 1, flow.steps.size(), step.name, why), flow.name);
-      return std::nullopt;
-    };
-    // Build the request.
+  // Only the last try's checks reach the report.
+  struct Pending {
+    std::string id;
+    Status status;
+    std::string message;
+    std::string subject;
+    double duration_ms = -1;
+  };
+  // The step's request, templates expanded; the flow's headers go with it unless the step sets
+  // the same header.
+  const auto build = [&](const Step& step, std::string& url) -> Result<net::HttpRequest> {
     net::HttpRequest req;
     req.method = step.method;
-    auto url = expand_template(step.url, vars, env_, run_id_);
-    if (!url) {
-      add("smoke-step", Status::fail, url.error().message, subject);
-      return stop(url.error().message);
-    }
-    req.url = net::join_url(settings_.base_url, *url);
+    auto expanded_url = expand_template(step.url, vars, env_, run_id_);
+    if (!expanded_url) return fail(expanded_url.error());
+    url = *expanded_url;
+    req.url = net::join_url(settings_.base_url, url);
     bool has_cookie = false, has_type = false;
-    for (const auto& [k, v] : step.headers) {
+    const auto set_by_step = [&](const std::string& name) {
+      return std::any_of(step.headers.begin(), step.headers.end(), [&](const auto& h) {
+        return net::header_value({{h.first, "x"}}, name) == "x";
+      });
+    };
+    std::vector<std::pair<std::string, std::string>> headers;
+    for (const auto& h : flow.headers) {
+      if (!set_by_step(h.first)) headers.push_back(h);
+    }
+    headers.insert(headers.end(), step.headers.begin(), step.headers.end());
+    for (const auto& [k, v] : headers) {
       auto value = expand_template(v, vars, env_, run_id_);
-      if (!value) {
-        add("smoke-step", Status::fail, value.error().message, subject);
-        return stop(value.error().message);
-      }
+      if (!value) return fail(value.error());
+      // A line break would end the header and start another (header injection), from the file
+      // or from a captured value.
+      if (value->find_first_of("\r\n") != std::string::npos || k.find_first_of("\r\n:") != std::string::npos)
+        return fail(Error::input(fmt::format("header {} holds a line break (or its name a colon); it is not sent", k),
+                                 "", "remove the line break; a captured value must not go into a header as is"));
       has_cookie = has_cookie || net::header_value({{k, "x"}}, "cookie") == "x";
       has_type = has_type || net::header_value({{k, "x"}}, "content-type") == "x";
       req.headers.emplace_back(k, *value);
@@ -300,10 +404,7 @@ std::optional<Variables> SmokeRunner::run(const Flow& flow, Report* report) {
       std::function<json::value(const json::value&)> walk = [&](const json::value& v) -> json::value {
         if (v.is_string()) {
           const std::string_view s = v.as_string();
-          if (s.starts_with("{{") && s.ends_with("}}") && s.find("{{", 2) == std::string_view::npos) {
-            std::string name(s.substr(2, s.size() - 4));
-            if (auto it = vars.captures.find(name); it != vars.captures.end()) return it->second;
-          }
+          if (const json::value* capture = whole_capture(s, vars)) return *capture;
           auto e = expand_template(s, vars, env_, run_id_);
           if (!e) {
             body_error = e.error();
@@ -349,15 +450,17 @@ std::optional<Variables> SmokeRunner::run(const Flow& flow, Report* report) {
       else
         req.body = *e;
     }
-    if (body_error) {
-      add("smoke-step", Status::fail, body_error->message, subject);
-      return stop(body_error->message);
-    }
-
+    if (body_error) return fail(*body_error);
+    return req;
+  };
+  // Sends one try of `step`; its checks go to `pending`, and `why` says why it failed.
+  const auto attempt = [&](const Step& step, const std::string& subject, const net::HttpRequest& req,
+                           const std::string& url, std::vector<Pending>& pending, std::string& why) -> bool {
     auto res = client_.send(req);
     if (!res) {
-      add("smoke-step", Status::fail, res.error().message, subject);
-      return stop(res.error().message);
+      pending.push_back({"smoke-step", Status::fail, res.error().message, subject});
+      why = res.error().message;
+      return false;
     }
     const double ms = static_cast<double>(res->elapsed.count()) / 1000.0;
     const bool status_ok = step.status.empty()
@@ -369,13 +472,12 @@ std::optional<Variables> SmokeRunner::run(const Flow& flow, Report* report) {
     } else {
       for (int s : step.status) expected += fmt::format("{}{}", expected.empty() ? "" : " or ", s);
     }
-    const std::string line = fmt::format("{} {} -> {} in {:.1f} ms", step.method, *url, res->status, ms);
+    const std::string line = fmt::format("{} {} -> {} in {:.1f} ms", step.method, url, res->status, ms);
     // The body excerpt is masked whole, then cut: a token the step did not capture is a secret too.
-    Check* c =
-        add("smoke-step", status_ok ? Status::pass : Status::fail,
-            status_ok ? line : fmt::format("{}, expected {}: {}", line, expected, redact(res->body).substr(0, 200)),
-            subject);
-    if (c) c->duration_ms = ms;
+    pending.push_back(
+        {"smoke-step", status_ok ? Status::pass : Status::fail,
+         status_ok ? line : fmt::format("{}, expected {}: {}", line, expected, redact(res->body).substr(0, 200)),
+         subject, ms});
     // Cookies go into the flow's jar.
     for (const auto& h : net::header_values(res->headers, "set-cookie")) {
       auto [name, value] = parse_set_cookie(h);
@@ -388,22 +490,62 @@ std::optional<Variables> SmokeRunner::run(const Flow& flow, Report* report) {
       auto values = select(cap.query, *res);
       if (!values || values->empty()) {
         ok = false;
-        add("smoke-capture", Status::fail,
-            fmt::format("{}: {}", cap.name, values ? "nothing found" : values.error().message), subject);
+        pending.push_back({"smoke-capture", Status::fail,
+                           fmt::format("{}: {}", cap.name, values ? "nothing found" : values.error().message),
+                           subject});
         continue;
       }
       const json::value& v = values->front();
       if (cap.secret) register_secret(as_text(v));
       vars.captures[cap.name] = v;
     }
-    for (const Assertion& a : step.asserts) {
-      const AssertOutcome o = evaluate_assertion(a, *res);
+    for (const Assertion& written : step.asserts) {
+      // Expected values may name captures of this very step: they are resolved after the captures.
+      auto a = resolve_assertion(written, vars, env_, run_id_);
+      const AssertOutcome o = a ? evaluate_assertion(*a, *res) : AssertOutcome{false, a.error().message};
       ok = ok && o.pass;
-      add("smoke-assert", o.pass ? Status::pass : Status::fail, o.message, fmt::format("{}: {}", subject, a.text));
+      pending.push_back({"smoke-assert", o.pass ? Status::pass : Status::fail, o.message,
+                         fmt::format("{}: {}", subject, written.text)});
     }
     if (!ok)
-      return stop(status_ok ? "a capture or assertion failed"
-                            : fmt::format("status {}, expected {}", res->status, expected));
+      why = status_ok ? "a capture or assertion failed" : fmt::format("status {}, expected {}", res->status, expected);
+    return ok;
+  };
+
+  std::size_t passed = 0;
+  for (const Step& step : flow.steps) {
+    const std::string subject = fmt::format("{} > {}", flow.name, step.name);
+    const auto stop = [&](std::string why) -> std::optional<Variables> {
+      add("smoke-flow", Status::fail,
+          fmt::format("stopped at step {} of {} ({}): {}", passed + 1, flow.steps.size(), step.name, why), flow.name);
+      return std::nullopt;
+    };
+    std::vector<Pending> pending;
+    std::string why;
+    const int tries_allowed = 1 + std::max(0, step.retry);
+    int tries = 0;
+    bool ok = false;
+    while (true) {
+      ++tries;
+      pending.clear();
+      std::string url;
+      auto req = build(step, url);
+      if (!req) {
+        // A template that does not expand will not expand on the next try either.
+        add("smoke-step", Status::fail, req.error().message, subject);
+        return stop(req.error().message);
+      }
+      ok = attempt(step, subject, *req, url, pending, why);
+      if (ok || tries >= tries_allowed) break;
+      std::this_thread::sleep_for(step.retry_interval);
+    }
+    const std::string of_tries = tries > 1 ? fmt::format(" (try {} of {})", tries, tries_allowed) : "";
+    for (auto& p : pending) {
+      if (p.id == "smoke-step") p.message += of_tries;
+      Check* c = add(std::move(p.id), p.status, std::move(p.message), std::move(p.subject));
+      if (c && p.duration_ms >= 0) c->duration_ms = p.duration_ms;
+    }
+    if (!ok) return stop(tries > 1 ? fmt::format("{}, after {} tries", why, tries) : why);
     ++passed;
   }
   add("smoke-flow", Status::pass, fmt::format("{} step{} passed", passed, passed == 1 ? "" : "s"), flow.name);

@@ -31,6 +31,12 @@ struct Variables {
 Result<std::string> expand_template(std::string_view text, const Variables& vars, const Environment& env,
                                     const std::string& run_id);
 
+// `assertion` with its expected value expanded (Predicate::templated): "{{id}}" alone takes the
+// capture's JSON type, anything else becomes a string, which < <= > >= read as a number. Fails
+// naming an unknown capture, an unset variable, or a value that must be a number and is not.
+Result<Assertion> resolve_assertion(const Assertion& assertion, const Variables& vars, const Environment& env,
+                                    const std::string& run_id);
+
 // Whether `assertion` holds for `response`; the message says what was found.
 struct AssertOutcome {
   bool pass = false;
@@ -38,8 +44,8 @@ struct AssertOutcome {
 };
 AssertOutcome evaluate_assertion(const Assertion& assertion, const net::HttpResponse& response);
 
-// The values a query selects in a response (none when absent). Fails when the body must be
-// JSON and is not.
+// The values a query selects in a response (none when absent), after its toInt / toFloat filter.
+// Fails when the body must be JSON and is not, or a value does not convert.
 Result<std::vector<boost::json::value>> select(const Query& query, const net::HttpResponse& response);
 
 class SmokeRunner {

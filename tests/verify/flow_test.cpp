@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "core/redact.hpp"
+#include "process.hpp"
+#include "server.hpp"
 #include "verify/settings.hpp"
 #include "verify/smoke.hpp"
 
@@ -147,6 +149,233 @@ capture = { t = "nope" }
   EXPECT_NE(all.find("has no url"), std::string::npos) << all;
   EXPECT_NE(all.find("unknown operator '~'"), std::string::npos) << all;
   EXPECT_NE(all.find("capture.t: unknown query 'nope'"), std::string::npos) << all;
+}
+
+// Asserts compared against literal text only: an expected value naming a capture or the
+// environment did not even parse.
+TEST(Assertion, ExpectedValueExpandsCapturesAndEnvironmentTemplates) {
+  const auto r = response(200, R"({"id":7,"owner":"ann","label":"run-r1","n":12})");
+  Variables vars;
+  vars.captures["id"] = 7;
+  vars.captures["min"] = "10";
+  Environment env({{"SMOKE_OWNER", "ann"}}, false);
+  const auto holds = [&](std::string_view text) {
+    auto a = parse_assertion(text);
+    EXPECT_TRUE(a) << text << ": " << (a ? "" : a.error().message);
+    if (!a) return false;
+    EXPECT_TRUE(a->predicate.templated) << text;
+    auto resolved = resolve_assertion(*a, vars, env, "r1");
+    EXPECT_TRUE(resolved) << text << ": " << (resolved ? "" : resolved.error().message);
+    return resolved && evaluate_assertion(*resolved, r).pass;
+  };
+  EXPECT_TRUE(holds("json $.id == {{id}}"));       // Hurl's unquoted spelling; the number stays a number
+  EXPECT_TRUE(holds(R"(json $.id == "{{id}}")"));  // quoted: the same, as in a JSON body
+  EXPECT_FALSE(holds("json $.id != {{id}}"));
+  EXPECT_TRUE(holds(R"(json $.owner == "{{env.SMOKE_OWNER}}")"));
+  EXPECT_TRUE(holds(R"(json $.label == "run-{{run_id}}")"));
+  EXPECT_TRUE(holds(R"(json $.label contains "{{run_id}}")"));
+  EXPECT_TRUE(holds("json $.n > {{min}}"));  // "10" read as a number for >
+  EXPECT_FALSE(holds("json $.n < {{min}}"));
+  // An unknown capture or an unset variable fails, named, instead of comparing with the raw text.
+  auto a = parse_assertion("json $.id == {{nope}}");
+  ASSERT_TRUE(a);
+  auto resolved = resolve_assertion(*a, vars, env, "r1");
+  ASSERT_FALSE(resolved);
+  EXPECT_NE(resolved.error().message.find("{{nope}}"), std::string::npos) << resolved.error().message;
+  auto word = parse_assertion(R"(json $.n > "{{env.SMOKE_OWNER}}")");
+  ASSERT_TRUE(word);
+  auto not_number = resolve_assertion(*word, vars, env, "r1");
+  ASSERT_FALSE(not_number);
+  EXPECT_NE(not_number.error().message.find("not a number"), std::string::npos) << not_number.error().message;
+  // Not expanded: never silently compared as text.
+  EXPECT_FALSE(evaluate_assertion(*a, r).pass);
+}
+
+// APIs that return counts as strings ("42") could not be compared as numbers.
+TEST(Assertion, ToIntAndToFloatFiltersCompareCountsReturnedAsStrings) {
+  const auto r = response(200, R"({"count":"42","ratio":" 0.75","n":3,"word":"many","big":"99999999999999999999"})");
+  EXPECT_FALSE(passes(R"(json $.count >= 40)", r));  // a string is not a number
+  EXPECT_TRUE(passes(R"(json $.count toInt >= 40)", r));
+  EXPECT_TRUE(passes(R"(json $.count toInt == 42)", r));
+  EXPECT_TRUE(passes(R"(json $.count toInt is number)", r));
+  EXPECT_TRUE(passes(R"(json $.ratio toFloat < 1)", r));
+  EXPECT_TRUE(passes(R"(json $.n toInt == 3)", r));  // a number stays a number
+  EXPECT_FALSE(passes(R"(json $.ratio toInt == 0)", r));
+  auto bad = parse_assertion("json $.word toInt > 1");
+  ASSERT_TRUE(bad);
+  const auto o = evaluate_assertion(*bad, r);
+  EXPECT_FALSE(o.pass);
+  EXPECT_NE(o.message.find(R"(toInt: "many" is not an integer)"), std::string::npos) << o.message;
+  EXPECT_FALSE(passes("json $.big toInt > 1", r));  // out of range is not an integer either
+  auto q = parse_query("json $.count toInt");
+  ASSERT_TRUE(q);
+  auto values = select(*q, r);
+  ASSERT_TRUE(values);
+  ASSERT_EQ(values->size(), 1U);
+  EXPECT_EQ(values->front(), boost::json::value(42));
+  EXPECT_FALSE(parse_query("json $.count toInt extra"));
+  // Not a filter: still an unknown operator, pointed at.
+  auto typo = parse_assertion("json $.count toint > 1");
+  ASSERT_FALSE(typo);
+  EXPECT_NE(typo.error().message.find("unknown operator 'toint'"), std::string::npos) << typo.error().message;
+}
+
+TEST(FlowFile, ParsesFlowHeadersRetryAndRetryInterval) {
+  auto flows = parse_flow_file(R"(
+[[flow]]
+name = "eventually"
+headers = { "X-Slipway-Bypass" = "{{env.BYPASS}}", Accept = "application/json" }
+[[flow.step]]
+url = "/jobs/1"
+retry = 5
+retry_interval = "250ms"
+assert = ["json $.done == true"]
+)",
+                               "flows.toml");
+  ASSERT_TRUE(flows) << flows.error().front().message;
+  const Flow& f = flows->front();
+  ASSERT_EQ(f.headers.size(), 2U);
+  EXPECT_EQ(f.steps.at(0).retry, 5);
+  EXPECT_EQ(f.steps.at(0).retry_interval, std::chrono::milliseconds(250));
+
+  auto bad = parse_flow_file(R"([[flow]]
+name = "x"
+headers = "X-A: 1"
+[[flow.step]]
+url = "/a"
+retry = -1
+retry_interval = "soon"
+retyr = 3
+)",
+                             "f.toml");
+  ASSERT_FALSE(bad);
+  std::string all;
+  for (const auto& e : bad.error()) all += e.where + " " + e.message + "\n";
+  EXPECT_NE(all.find("f.toml:3:11 headers must be a table of strings"), std::string::npos) << all;
+  EXPECT_NE(all.find("f.toml:6:9 retry must be an integer from 0 to 1000"), std::string::npos) << all;
+  EXPECT_NE(all.find("f.toml:7:18 retry_interval"), std::string::npos) << all;
+  EXPECT_NE(all.find("unknown key 'step.retyr', did you mean 'retry'?"), std::string::npos) << all;
+}
+
+// Runs `flow_text` against tests/verify/flow_server.js; returns the report.
+Report run_against_flow_server(const std::string& flow_text, const Environment& env, bool* passed = nullptr) {
+  test::ChildServer server({"node", test::source_path("tests/verify/flow_server.js")});
+  auto flows = parse_flow_file(flow_text, "flows.toml");
+  EXPECT_TRUE(flows) << (flows ? "" : flows.error().front().where + " " + flows.error().front().message);
+  Report report;
+  if (!flows) return report;
+  VerifySettings settings;
+  settings.base_url = "http://127.0.0.1:" + std::to_string(server.port());
+  settings.flows = *flows;
+  net::HttpClient client(settings.client_options());
+  SmokeRunner runner(settings, client, env);
+  const bool ok = runner.run(settings.flows.front(), &report).has_value();
+  if (passed) *passed = ok;
+  return report;
+}
+
+std::string dump(const Report& r) {
+  return r.render(Format::text, Style(false));
+}
+
+TEST(Smoke, CapturedAndEnvironmentValuesAndToIntAreComparedAgainstALiveApi) {
+  bool passed = false;
+  const Report report = run_against_flow_server(R"(
+[[flow]]
+name = "stats"
+[[flow.step]]
+url = "/stats"
+capture = { id = "json $.id", count = "json $.count toInt" }
+[[flow.step]]
+url = "/stats"
+assert = ["json $.id == {{id}}", 'json $.owner == "{{env.SMOKE_OWNER}}"', "json $.count toInt >= {{count}}",
+          "json $.ratio toFloat < 1"]
+)",
+                                                Environment({{"SMOKE_OWNER", "ann"}}, false), &passed);
+  EXPECT_TRUE(passed) << dump(report);
+  EXPECT_EQ(report.count(Status::fail), 0U) << dump(report);
+  EXPECT_EQ(report.count(Status::pass), 4U + 2U + 1U) << dump(report);  // asserts, steps, flow
+}
+
+// A bypass cookie had to be repeated on every step: the flow's headers go with each step, and a
+// step's own header of the same name wins.
+TEST(Smoke, FlowHeadersAreSentWithEveryStepAndAStepHeaderWins) {
+  bool passed = false;
+  const Report report = run_against_flow_server(R"(
+[[flow]]
+name = "headers"
+headers = { "X-Slipway-Bypass" = "{{env.BYPASS}}", "X-Tenant" = "flow" }
+[[flow.step]]
+url = "/headers"
+assert = ["json $['x-slipway-bypass'] == \"b-1\"", "json $['x-tenant'] == \"flow\""]
+[[flow.step]]
+url = "/headers"
+headers = { "x-tenant" = "step" }
+assert = ["json $['x-slipway-bypass'] == \"b-1\"", "json $['x-tenant'] == \"step\""]
+)",
+                                                Environment({{"BYPASS", "b-1"}}, false), &passed);
+  EXPECT_TRUE(passed) << dump(report);
+  EXPECT_EQ(report.count(Status::fail), 0U) << dump(report);
+}
+
+// An eventually consistent endpoint: the step is re-sent until its asserts pass, and only the
+// last try is reported.
+// A header value with a line break (written, or from a captured value) was sent as is and
+// injected a second header.
+TEST(Smoke, AHeaderValueWithALineBreakIsRefusedNotInjected) {
+  bool passed = true;
+  const Report report = run_against_flow_server(R"(
+[[flow]]
+name = "inject"
+headers = { "X-A" = "a\r\nX-Injected: 1" }
+[[flow.step]]
+url = "/headers"
+assert = ["json $['x-injected'] not exists"]
+)",
+                                                Environment({}, false), &passed);
+  EXPECT_FALSE(passed);
+  const std::string text = dump(report);
+  EXPECT_NE(text.find("header X-A holds a line break"), std::string::npos) << text;
+  EXPECT_EQ(text.find("GET /headers -> 200"), std::string::npos) << text;  // never sent
+}
+
+TEST(Smoke, RetryResendsAStepUntilItsAssertsPass) {
+  bool passed = false;
+  const Report report = run_against_flow_server(R"(
+[[flow]]
+name = "eventually"
+[[flow.step]]
+url = "/eventually"
+retry = 5
+retry_interval = "10ms"
+assert = ["json $.ready == true"]
+)",
+                                                Environment({}, false), &passed);
+  EXPECT_TRUE(passed) << dump(report);
+  EXPECT_EQ(report.count(Status::fail), 0U) << dump(report);
+  const std::string text = dump(report);
+  EXPECT_NE(text.find("(try 3 of 6)"), std::string::npos) << text;
+  EXPECT_EQ(report.checks().size(), 3U) << text;  // step, assert, flow: the failed tries are not reported
+}
+
+TEST(Smoke, RetryIsBoundedAndTheFailureNamesTheLastTryAndTheNumberOfTries) {
+  bool passed = true;
+  const Report report = run_against_flow_server(R"(
+[[flow]]
+name = "never"
+[[flow.step]]
+url = "/never"
+retry = 2
+retry_interval = "10ms"
+assert = ["json $.ready == true"]
+)",
+                                                Environment({}, false), &passed);
+  EXPECT_FALSE(passed);
+  const std::string text = dump(report);
+  EXPECT_NE(text.find("GET /never -> 200"), std::string::npos) << text;
+  EXPECT_NE(text.find("(try 3 of 3)"), std::string::npos) << text;
+  EXPECT_NE(text.find("a capture or assertion failed, after 3 tries"), std::string::npos) << text;
+  EXPECT_EQ(report.count(Status::fail), 2U) << text;  // the assert and the flow
 }
 
 }  // namespace

@@ -6,7 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+
+#include <boost/json.hpp>
 #include <set>
 
 #include "process.hpp"
@@ -158,6 +161,95 @@ TEST(Security, MisconfiguredNginxReportsEachMisconfiguration) {
   EXPECT_NE(text.find("[/.env]"), std::string::npos) << text;
   EXPECT_NE(text.find("nginx/"), std::string::npos) << text;
   EXPECT_EQ(report.extra().at("security").at("grade"), "F");
+}
+
+// A deploy verifying on loopback behind a TLS terminator: plain HTTP is expected, so the TLS,
+// redirect and HSTS checks are skipped with the reason, neither passed nor failed, and cost no score.
+TEST(Security, PlainHttpBehindATlsTerminatorIsReportedAsSkippedNotFailedWithExpectTlsFalse) {
+  test::Nginx nginx(R"(
+  server_tokens off;
+  server {
+    listen 127.0.0.1:@PORT0@;
+    add_header Content-Security-Policy "default-src 'self'; frame-ancestors 'none'" always;
+    add_header X-Content-Type-Options nosniff always;
+    add_header Referrer-Policy no-referrer always;
+    location / { return 200 'ok'; }
+  }
+)");
+  VerifySettings s;
+  s.base_url = "http://127.0.0.1:" + std::to_string(nginx.port()) + "/";
+  s.security.expect_tls = false;
+  Report report;
+  ASSERT_TRUE(run_security_scan(s, report));
+  const auto ids = by_id(report);
+  const std::string text = dump(report);
+  for (const char* id :
+       {"tls-protocol", "tls-certificate", "tls-hostname", "tls-expiry", "https-redirect", "header-hsts"}) {
+    ASSERT_TRUE(ids.contains(id)) << id << "\n" << text;
+    ASSERT_EQ(ids.at(id).size(), 1U) << id << "\n" << text;
+    EXPECT_EQ(ids.at(id).front()->status, Status::skip) << id << "\n" << text;
+    EXPECT_NE(ids.at(id).front()->message.find("expect_tls = false"), std::string::npos) << text;
+  }
+  EXPECT_EQ(report.count(Status::fail), 0U) << text;
+  EXPECT_EQ(report.extra().at("security").at("grade"), "A+") << text;
+  EXPECT_NE(text.find("6 skipped"), std::string::npos) << text;
+}
+
+TEST(Security, ChecksListedInSkipAreReportedAsSkippedOnce) {
+  test::Nginx nginx(R"(
+  server {
+    listen 127.0.0.1:@PORT0@;
+    location / { return 200 'ok'; }
+  }
+)");
+  VerifySettings s;
+  s.base_url = "http://127.0.0.1:" + std::to_string(nginx.port()) + "/";
+  s.security.skip = {"header-csp", "leak-route", "cors-null-origin"};
+  Report report;
+  ASSERT_TRUE(run_security_scan(s, report));
+  const auto ids = by_id(report);
+  const std::string text = dump(report);
+  for (const char* id : {"header-csp", "leak-route", "cors-null-origin"}) {
+    ASSERT_TRUE(ids.contains(id)) << id << "\n" << text;
+    ASSERT_EQ(ids.at(id).size(), 1U) << id << "\n" << text;
+    EXPECT_EQ(ids.at(id).front()->status, Status::skip) << text;
+    EXPECT_EQ(ids.at(id).front()->message, "listed in verify.security.skip") << text;
+  }
+  // Not skipped: plain HTTP without expect_tls = false is still a finding.
+  EXPECT_EQ(worst(ids.at("https-redirect")), Status::fail) << text;
+  EXPECT_EQ(worst(ids.at("cors-arbitrary-origin")), Status::pass) << text;
+}
+
+TEST(Security, AnUnknownSkipIdIsAnErrorAtItsPositionWithDidYouMean) {
+  const std::string dir = ::testing::TempDir() + "/security-skip-typo";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/slipway.toml") << "[verify]\nbase_url = \"http://127.0.0.1:9\"\n[verify.security]\n"
+                                          "expect_tls = false\nskip = [\"header-csp\", \"header-hst\"]\n";
+  const auto r = test::run({test::slipway_binary(), "verify", "security", "--config", dir + "/slipway.toml"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("slipway.toml:5:23"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unknown check 'header-hst', did you mean 'header-hsts'?"), std::string::npos) << r.err;
+}
+
+TEST(Report, SkipIsItsOwnStatusInEveryFormatNotAPass) {
+  Report r;
+  r.add("header-hsts", "security", Status::skip, "expect_tls = false: plain HTTP is expected here");
+  r.add("header-csp", "security", Status::pass, "ok");
+  EXPECT_EQ(r.count(Status::skip), 1U);
+  EXPECT_EQ(r.count(Status::pass), 1U);
+  const std::string text = r.render(Format::text, Style(false));
+  EXPECT_NE(text.find("skip  header-hsts"), std::string::npos) << text;
+  EXPECT_NE(text.find("1 passed, 0 warnings, 0 failed, 1 skipped"), std::string::npos) << text;
+  const auto json = boost::json::parse(r.render(Format::json, Style(false)));
+  EXPECT_EQ(json.at("checks").at(0).at("status"), "skip");
+  EXPECT_EQ(json.at("summary").at("skip"), 1);
+  EXPECT_EQ(json.at("summary").at("pass"), 1);
+  const std::string junit = r.render(Format::junit, Style(false));
+  EXPECT_NE(junit.find("skipped=\"1\""), std::string::npos) << junit;
+  EXPECT_NE(junit.find("<skipped message=\"expect_tls = false: plain HTTP is expected here\"/>"), std::string::npos)
+      << junit;
+  const std::string md = r.render(Format::markdown, Style(false));
+  EXPECT_NE(md.find("| ⏭️ skip | security | `header-hsts` |"), std::string::npos) << md;
 }
 
 TEST(Security, ObservatoryGradeChart) {
