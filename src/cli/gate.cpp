@@ -224,10 +224,14 @@ int gate_bypass(const Args& args) {
       "socket.");
   CommonOptions common;
   std::string state;
+  std::string ttl = "2h";
   app.add_option("state", state, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--ttl", ttl, "how long the token counts unless revoked first, 1s to 24h (default 2h)");
   add_common_options(app, common, "text, json");
   auto config = prepare(app, args, common);
   if (!config) return config.error();
+  auto lifetime = parse_duration(ttl);
+  if (!lifetime) return report_error(Error::input(lifetime.error().message, "--ttl", lifetime.error().hint));
   const char* token = std::getenv("SLIPWAY_GATE_BYPASS");
   if (!token || !*token) {
     return report_error(Error::input("no bypass token: SLIPWAY_GATE_BYPASS is not set", "SLIPWAY_GATE_BYPASS",
@@ -238,6 +242,7 @@ int gate_bypass(const Args& args) {
   request["command"] = "bypass";
   request["on"] = state == "on";
   request["token"] = token;
+  request["ttl_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(*lifetime).count();
   return call(*config, common, request, fmt::format("bypass {}", state));
 }
 

@@ -98,27 +98,37 @@ Result<void> Gate::publish(State state, bool new_upstream) {
 }
 
 bool Gate::bypasses(const Snapshot& snap, std::string_view token) {
+  const auto now = std::chrono::steady_clock::now();
   bool match = false;
   for (const auto& live : snap.bypass) {
-    match |= live.size() == token.size() && CRYPTO_memcmp(live.data(), token.data(), token.size()) == 0;
+    match |= live.token.size() == token.size() && now < live.expires &&
+             CRYPTO_memcmp(live.token.data(), token.data(), token.size()) == 0;
   }
   return match;
 }
 
 // A deploy's one-time bypass: its verification reaches the release through maintenance and
 // read-only mode. Held in memory only: a restarted gate forgets it, and the deploy's verify fails
-// loudly rather than pass on the maintenance page.
-std::string Gate::bypass(const std::string& token, bool on) {
+// loudly rather than pass on the maintenance page. It expires after `ttl`, so the token of a
+// deploy killed before it could revoke it does not stay good.
+std::string Gate::bypass(const std::string& token, bool on, std::chrono::seconds ttl) {
   if (token.size() < 32 || token.size() > 128 ||
       token.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
     return error_json(Error::input("a bypass token is 32 to 128 hexadecimal characters"));
   }
+  if (on && (ttl.count() < 1 || ttl > std::chrono::hours(24))) {
+    return error_json(Error::input("a bypass token lives from 1 second to 24 hours"));
+  }
+  const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
-  const auto it = std::find(bypass_.begin(), bypass_.end(), token);
-  if (on && it == bypass_.end()) {
+  std::erase_if(bypass_, [&](const BypassToken& t) { return t.expires <= now; });
+  const auto it = std::find_if(bypass_.begin(), bypass_.end(), [&](const BypassToken& t) { return t.token == token; });
+  if (on && it != bypass_.end()) {
+    it->expires = now + ttl;
+  } else if (on) {
     if (bypass_.size() >= 16) return error_json(Error::input("16 bypass tokens are live; revoke one first"));
-    bypass_.push_back(token);
-  } else if (!on && it != bypass_.end()) {
+    bypass_.push_back({token, now + ttl});
+  } else if (it != bypass_.end()) {
     bypass_.erase(it);
   }
   snapshot_ = make_snapshot(state_, snapshot_->address, snapshot_->version + 1, snapshot_->in_flight);
@@ -137,7 +147,8 @@ std::string Gate::status_json(bool ok, std::string_view note) const {
   o["message"] = snap->message;
   o["retry_after"] = snap->retry_after;
   o["upstream"] = snap->upstream;
-  o["bypass_tokens"] = snap->bypass.size();
+  o["bypass_tokens"] = std::count_if(snap->bypass.begin(), snap->bypass.end(),
+                                     [](const BypassToken& t) { return std::chrono::steady_clock::now() < t.expires; });
   o["connections"] = connections.load();
   o["in_flight"] = active.load();
   o["requests"] = metrics_.total_requests();
@@ -233,7 +244,11 @@ std::string Gate::control(std::string_view request) {
     if (auto done = publish(std::move(next), false); !done) return error_json(done.error());
     return status_json(true, note);
   }
-  if (command == "bypass") return bypass(str("token"), flag("on"));
+  if (command == "bypass") {
+    std::int64_t ttl = 2 * 3600;
+    if (const auto* t = o.if_contains("ttl_seconds"); t && t->is_int64()) ttl = t->as_int64();
+    return bypass(str("token"), flag("on"), std::chrono::seconds(ttl));
+  }
   if (command == "switch") {
     if (auto address = net::parse_host_port(str("upstream")); !address) return error_json(address.error());
     auto done = do_switch(str("upstream"));

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -25,6 +26,12 @@
 
 namespace slipway::gate {
 
+// A deploy's bypass token and when it stops counting.
+struct BypassToken {
+  std::string token;
+  std::chrono::steady_clock::time_point expires;
+};
+
 struct Snapshot {
   std::uint64_t version = 0;
   Mode mode = Mode::normal;
@@ -33,7 +40,7 @@ struct Snapshot {
   std::string upstream;          // HOST:PORT
   net::HostPort address;
   std::shared_ptr<std::atomic<int>> in_flight;  // requests sent to this upstream and not yet answered
-  std::vector<std::string> bypass;              // live deploy bypass tokens (never written to disk)
+  std::vector<BypassToken> bypass;              // deploy bypass tokens (never written to disk)
 };
 
 class Gate {
@@ -53,7 +60,7 @@ class Gate {
   [[nodiscard]] std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
   [[nodiscard]] std::shared_ptr<const Snapshot> snapshot() const;
 
-  // True when `token` is a live deploy bypass token of `snap` (compared in constant time).
+  // True when `token` is an unexpired deploy bypass token of `snap` (compared in constant time).
   static bool bypasses(const Snapshot& snap, std::string_view token);
 
   // The control socket's handler: one JSON request in, one JSON answer out (see control.hpp).
@@ -69,7 +76,7 @@ class Gate {
   std::shared_ptr<const Snapshot> make_snapshot(const State& state, const net::HostPort& address, std::uint64_t version,
                                                 std::shared_ptr<std::atomic<int>> in_flight) const;
   std::string status_json(bool ok, std::string_view note) const;
-  std::string bypass(const std::string& token, bool on);
+  std::string bypass(const std::string& token, bool on, std::chrono::seconds ttl);
   Result<std::string> do_switch(std::string_view upstream);
 
   GateConfig config_;
@@ -83,7 +90,7 @@ class Gate {
 
   mutable std::mutex mutex_;
   State state_;
-  std::vector<std::string> bypass_;  // under mutex_
+  std::vector<BypassToken> bypass_;  // under mutex_
   std::shared_ptr<const Snapshot> snapshot_;
   std::atomic<std::uint64_t> version_{0};
 };

@@ -414,6 +414,14 @@ TEST(GateBypass, ADeployBypassTokenReachesTheReleaseInEveryModeAndStaysAtTheGate
   ASSERT_EQ(off.exit_code, 0) << off.err;
   EXPECT_EQ(fetch(gate.port, "DELETE", "/api/users/1", with_token).status, 503) << "revoked";
   EXPECT_EQ(gate.ctl({"bypass", "on"}).exit_code, 2) << "no token in the environment";
+  // A token its deploy never revoked (killed with -9) stops counting when its time is up.
+  ::setenv("SLIPWAY_GATE_BYPASS", token.c_str(), 1);
+  auto brief = gate.ctl({"bypass", "on", "--ttl", "1s"});
+  ::unsetenv("SLIPWAY_GATE_BYPASS");
+  ASSERT_EQ(brief.exit_code, 0) << brief.err;
+  EXPECT_EQ(fetch(gate.port, "DELETE", "/api/users/1", with_token).status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(fetch(gate.port, "DELETE", "/api/users/1", with_token).status, 503) << "expired";
 }
 
 // One gate per key kind, each in maintenance: a valid admin token passes, anything else gets 503.
