@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "process.hpp"
+#include "test_dir.hpp"
 
 namespace slipway::test {
 namespace {
@@ -20,9 +21,7 @@ namespace fs = std::filesystem;
 class BadInputCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir = fs::temp_directory_path() /
-          (std::string("slipway-bad-input-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir);
+    dir = fresh_test_dir("bad-input");
     fs::create_directories(dir / "migrations");
     write("migrations/001_init.sql", "CREATE TABLE t (id int);\n");
   }

@@ -7,6 +7,7 @@
 
 #include "postgres.hpp"
 #include "process.hpp"
+#include "test_dir.hpp"
 
 namespace slipway::test {
 namespace {
@@ -30,12 +31,7 @@ enabled = false
 
 class CheckCli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir = fs::temp_directory_path() /
-          (std::string("slipway-check-cli-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
+  void SetUp() override { dir = fresh_test_dir("check-cli"); }
   void TearDown() override { fs::remove_all(dir); }
   void write(const std::string& name, const std::string& text) { std::ofstream(dir / name) << text; }
   RunResult check(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {

@@ -10,6 +10,7 @@
 
 #include "postgres.hpp"
 #include "process.hpp"
+#include "test_dir.hpp"
 
 namespace slipway::test {
 namespace {
@@ -35,12 +36,7 @@ enabled = false
 
 class DeployCli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir = fs::temp_directory_path() /
-          (std::string("slipway-deploy-cli-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
+  void SetUp() override { dir = fresh_test_dir("deploy-cli"); }
   void TearDown() override { fs::remove_all(dir); }
   void write(const std::string& name, const std::string& text) {
     fs::create_directories((dir / name).parent_path());

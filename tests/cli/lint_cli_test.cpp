@@ -7,6 +7,7 @@
 
 #include "postgres.hpp"
 #include "process.hpp"
+#include "test_dir.hpp"
 
 namespace slipway::test {
 namespace {
@@ -16,12 +17,7 @@ namespace json = boost::json;
 
 class LintCli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir = fs::temp_directory_path() /
-          (std::string("slipway-cli-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
+  void SetUp() override { dir = fresh_test_dir("cli"); }
   void TearDown() override { fs::remove_all(dir); }
   std::string write(const std::string& name, const std::string& text) {
     fs::create_directories((dir / name).parent_path());

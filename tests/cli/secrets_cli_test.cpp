@@ -7,6 +7,7 @@
 
 #include "process.hpp"
 #include "server.hpp"
+#include "test_dir.hpp"
 
 namespace slipway::test {
 namespace {
@@ -16,9 +17,7 @@ namespace fs = std::filesystem;
 class SecretsCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir = fs::temp_directory_path() /
-          (std::string("slipway-secrets-cli-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir);
+    dir = fresh_test_dir("secrets-cli");
     fs::create_directories(dir / "migrations");
     std::ofstream(dir / "migrations" / "001.sql") << "ALTER TABLE loans ADD COLUMN note text;\n";
     std::ofstream(dir / "slipway.toml") << "[project]\nname = \"loans\"\n[database]\nurl = \"${DATABASE_URL}\"\n"

@@ -10,6 +10,7 @@
 #include "core/config.hpp"
 #include "core/env.hpp"
 #include "core/fs.hpp"
+#include "test_dir.hpp"
 
 namespace slipway {
 namespace {
@@ -18,12 +19,7 @@ namespace fs = std::filesystem;
 
 class ReadFile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir = fs::temp_directory_path() /
-          (std::string("slipway-fs-test-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
+  void SetUp() override { dir = test::fresh_test_dir("fs-test"); }
   void TearDown() override { fs::remove_all(dir); }
   fs::path fifo() {
     const fs::path p = dir / "fifo";
