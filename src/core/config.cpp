@@ -590,7 +590,7 @@ void read_document(Reader& r, const toml::table& doc, Config& c) {
     r.duration(*t, "gate", "retry_after", c.gate.retry_after);
     r.path(*t, "gate", "maintenance_page", c.gate.maintenance_page);
     r.strings(*t, "gate", "security_headers", c.gate.security_headers);
-    r.one_of(*t, "gate", "forwarded_proto", c.gate.forwarded_proto, {"http", "https"});
+    r.one_of(*t, "gate", "forwarded_proto", c.gate.forwarded_proto, {"http", "https", "keep"});
     std::string access_log;
     r.string(*t, "gate", "access_log", access_log);
     if (!access_log.empty()) c.gate.access_log = access_log == "-" ? fs::path("-") : r.resolve(access_log);

@@ -169,6 +169,16 @@ TEST(GateProxy, StreamsLargeAndChunkedBodiesBothWays) {
   EXPECT_EQ(str(json_of(chunked_down.body), "target"), "/chunked");
 }
 
+// docs/config.md offered gate.forwarded_proto = "keep" (the X-Forwarded-Proto of a TLS terminator
+// in front), but the config refused it, so a gate behind nginx with TLS told the app "http".
+TEST(GateProxy, ForwardedProtoKeepPassesTheTerminatorsValue) {
+  Backend backend("blue");
+  GateProcess gate(backend.address(), "forwarded_proto = \"keep\"");
+  gate.start();
+  EXPECT_EQ(str(json_of(fetch(gate.port, "GET", "/a", {{"X-Forwarded-Proto", "https"}}).body), "proto"), "https");
+  EXPECT_EQ(str(json_of(fetch(gate.port, "GET", "/a").body), "proto"), "http") << "none sent: http";
+}
+
 TEST(GateProxy, SecurityHeadersAreAdded) {
   Backend backend("blue");
   GateProcess gate(backend.address(),
