@@ -19,6 +19,8 @@
 #include <mutex>
 #include <optional>
 
+#include <boost/json.hpp>
+
 #include "core/output.hpp"
 
 namespace slipway {
@@ -60,30 +62,10 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+// A secret as the JSON writer spells it inside a string: what json_text() prints, without the quotes.
 std::string json_escape(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (u < 0x20) {
-          out += "\\u00";
-          out += kHex[u >> 4];
-          out += kHex[u & 15];
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
+  const std::string quoted = boost::json::serialize(boost::json::string_view(s.data(), s.size()));
+  return quoted.substr(1, quoted.size() - 2);
 }
 
 Secret make_secret(std::string_view value) {
