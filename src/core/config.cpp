@@ -16,6 +16,30 @@
 namespace slipway {
 namespace fs = std::filesystem;
 
+const std::vector<std::pair<std::string_view, Duration>> kDefaultDeadlines = {
+    {"check", std::chrono::minutes(5)},
+    {"lint", std::chrono::minutes(10)},
+    {"hold-writes", std::chrono::minutes(1)},
+    {"snapshot", std::chrono::minutes(10)},
+    {"backup", std::chrono::hours(2)},
+    {"maintenance-on", std::chrono::minutes(1)},
+    {"migrate", std::chrono::hours(1)},
+    {"release", std::chrono::minutes(30)},
+    {"switch", std::chrono::minutes(10)},
+    {"verify", std::chrono::minutes(30)},
+    {"maintenance-off", std::chrono::minutes(1)},
+    {"after-switch", std::chrono::minutes(10)},
+    {"notify", std::chrono::minutes(2)},
+    {"restore", std::chrono::hours(2)},
+};
+
+Duration DeployConfig::deadline(std::string_view phase) const {
+  if (const auto it = deadlines.find(std::string(phase)); it != deadlines.end()) return it->second;
+  for (const auto& [name, value] : kDefaultDeadlines)
+    if (name == phase) return value;
+  return std::chrono::minutes(30);
+}
+
 namespace {
 
 std::string type_name(toml::node_type t) {
@@ -61,7 +85,9 @@ class Reader {
 
   // Reports keys of `table` that are not in `known`.
   void check_keys(const toml::table& table, std::string_view section, std::initializer_list<std::string_view> known) {
-    const std::vector<std::string_view> names(known);
+    check_keys(table, section, std::vector<std::string_view>(known));
+  }
+  void check_keys(const toml::table& table, std::string_view section, const std::vector<std::string_view>& names) {
     for (const auto& [key, node] : table) {
       const std::string_view k = key.str();
       if (std::find(names.begin(), names.end(), k) != names.end()) continue;
@@ -414,7 +440,19 @@ void read_check(Reader& r, const toml::table& t, Config& c) {
 void read_deploy(Reader& r, const toml::table& t, Config& c) {
   r.check_keys(t, "deploy",
                {"maintenance", "maintenance_without_migrations", "restore_on_rollback", "upstream", "health_url",
-                "health_timeout", "lock_lease", "steps"});
+                "health_timeout", "lock_lease", "release_migrates", "deadlines", "steps"});
+  r.boolean(t, "deploy", "release_migrates", c.deploy.release_migrates);
+  if (const auto* d = r.table(t, "deadlines", "deploy")) {
+    std::vector<std::string_view> phases;
+    for (const auto& [phase, _] : kDefaultDeadlines) phases.push_back(phase);
+    r.check_keys(*d, "deploy.deadlines", phases);
+    for (const auto& [phase, _] : kDefaultDeadlines) {
+      if (!d->get(phase)) continue;
+      Duration value{};
+      r.duration(*d, "deploy.deadlines", phase, value);
+      if (value > Duration::zero()) c.deploy.deadlines[std::string(phase)] = value;
+    }
+  }
   r.one_of(t, "deploy", "maintenance", c.deploy.maintenance, {"maintenance", "read-only", "off"});
   r.boolean(t, "deploy", "maintenance_without_migrations", c.deploy.maintenance_without_migrations);
   r.boolean(t, "deploy", "restore_on_rollback", c.deploy.restore_on_rollback);

@@ -205,8 +205,20 @@ struct DeployConfig {
   std::string health_url;                       // without a gate: wait for this to answer 2xx
   Duration health_timeout = std::chrono::seconds(60);
   Duration lock_lease = std::chrono::minutes(10);
+  // The release steps change the schema themselves (an app that migrates when it starts): the
+  // write hold, the backup, maintenance and the restore on rollback apply as if migrations ran.
+  bool release_migrates = false;
+  // [deploy.deadlines]: phase -> how long it may run before it is stopped (with its process
+  // group) and counted failed. Over kDefaultDeadlines; see deadline().
+  std::map<std::string, Duration> deadlines;
   std::vector<DeployStep> steps;
+
+  // The deadline of `phase` ("verify", "backup", ...; "restore" for the database restore).
+  [[nodiscard]] Duration deadline(std::string_view phase) const;
 };
+
+// The phases a deadline may be set for, with the default of each.
+extern const std::vector<std::pair<std::string_view, Duration>> kDefaultDeadlines;
 
 struct NotifyEmail {
   std::string smtp;  // host:port
@@ -235,6 +247,9 @@ bool is_postgres_url(std::string_view url);
 struct Config {
   std::filesystem::path file;  // empty when running on defaults
   std::filesystem::path root;  // where relative paths start: the file's folder, or the cwd
+  // Where [verify] and its flow files are read from instead of `file` (`slipway verify
+  // --verify-config`, a deploy's recorded copy); empty: `file`.
+  std::filesystem::path verify_file;
 
   ProjectConfig project;
   DatabaseConfig database;

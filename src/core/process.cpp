@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <ctime>
 #include <mutex>
@@ -282,9 +283,34 @@ std::string Process::stderr_tail() const {
   return t.size() > kStderrTail ? t.substr(t.size() - kStderrTail) : t;
 }
 
+ExitStatus Process::wait_until(std::chrono::steady_clock::time_point deadline, bool& timed_out,
+                               std::chrono::seconds grace) {
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+  timed_out = false;
+  std::thread watchdog([&] {
+    std::unique_lock lock(m);
+    if (cv.wait_until(lock, deadline, [&] { return done; })) return;
+    timed_out = true;
+    kill(SIGTERM);
+    if (cv.wait_for(lock, grace, [&] { return done; })) return;
+    kill(SIGKILL);
+  });
+  ExitStatus status = wait();
+  {
+    std::lock_guard lock(m);
+    done = true;
+  }
+  cv.notify_all();
+  watchdog.join();
+  return status;
+}
+
 Result<RunOutput> run_process(ProcessSpec spec, std::string_view input) {
   spec.out = Stdio::capture;
   spec.err = Stdio::capture;
+  if (spec.deadline) spec.own_group = true;
   auto child = Process::spawn(spec);
   if (!child) return fail(child.error());
   if (spec.in == Stdio::pipe) {
@@ -292,7 +318,7 @@ Result<RunOutput> run_process(ProcessSpec spec, std::string_view input) {
     if (!w) return fail(w.error());
   }
   RunOutput out;
-  out.status = child->wait();
+  out.status = spec.deadline ? child->wait_until(*spec.deadline, out.timed_out) : child->wait();
   out.out = child->captured_stdout();
   out.err = child->stderr_tail();
   return out;

@@ -19,11 +19,13 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +57,9 @@ struct ProcessSpec {
   // The child leads a new process group, and kill() signals the whole group (a shell and what
   // it started), as a timeout needs.
   bool own_group = false;
+  // run_process: when set, the child runs in its own group (own_group), and at this time the
+  // group gets SIGTERM, then SIGKILL 5 s later; RunOutput::timed_out says so.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 struct ExitStatus {
@@ -89,6 +94,10 @@ class Process {
   void kill(int signal = SIGTERM);
   // Closes stdin if still open, waits for the child to exit and for the capture threads.
   ExitStatus wait();
+  // wait(), but at `deadline` the child (its group, with own_group) gets SIGTERM, and SIGKILL
+  // `grace` later; `timed_out` says whether that happened.
+  ExitStatus wait_until(std::chrono::steady_clock::time_point deadline, bool& timed_out,
+                        std::chrono::seconds grace = std::chrono::seconds(5));
 
   // What Stdio::capture collected; complete after wait().
   [[nodiscard]] std::string captured_stdout() const;
@@ -102,6 +111,7 @@ class Process {
 
 struct RunOutput {
   ExitStatus status;
+  bool timed_out = false;  // stopped at spec.deadline
   std::string out;
   std::string err;  // the last 64 KiB
 };

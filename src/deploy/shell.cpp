@@ -3,11 +3,6 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <condition_variable>
-#include <csignal>
-#include <mutex>
-#include <thread>
-
 #include "core/fs.hpp"
 
 namespace slipway::deploy {
@@ -39,27 +34,10 @@ Result<ShellRun> run_shell(const std::string& command, const std::filesystem::pa
     return fail(child.error());
   }
 
-  // A watchdog stops the command's whole process group at the timeout: TERM, then KILL.
-  std::mutex m;
-  std::condition_variable cv;
-  bool done = false;
-  bool timed_out = false;
-  std::thread watchdog([&] {
-    std::unique_lock lock(m);
-    if (cv.wait_for(lock, timeout, [&] { return done; })) return;
-    timed_out = true;
-    child->kill(SIGTERM);
-    if (cv.wait_for(lock, std::chrono::seconds(5), [&] { return done; })) return;
-    child->kill(SIGKILL);
-  });
+  // At the timeout the command's whole process group is stopped: TERM, then KILL.
   ShellRun run;
-  run.status = child->wait();
-  {
-    std::lock_guard lock(m);
-    done = true;
-  }
-  cv.notify_all();
-  watchdog.join();
+  bool timed_out = false;
+  run.status = child->wait_until(start + timeout, timed_out);
   run.timed_out = timed_out;
   run.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   auto text = read_text_file(log);

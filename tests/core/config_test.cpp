@@ -241,6 +241,20 @@ on = ["sucess"]
   EXPECT_NE(all.find("unknown event \"sucess\""), std::string::npos) << all;
 }
 
+TEST(Config, DeployDeadlinesOverTheDefaultsAndReleaseMigrates) {
+  auto c = parse_ok("[deploy]\nrelease_migrates = true\n[deploy.deadlines]\nverify = \"5min\"\n");
+  EXPECT_TRUE(c.deploy.release_migrates);
+  EXPECT_EQ(c.deploy.deadline("verify"), 5min);
+  EXPECT_EQ(c.deploy.deadline("backup"), 2h);
+  EXPECT_EQ(c.deploy.deadline("restore"), 2h);
+  auto errors = parse_errors("[deploy.deadlines]\nverfy = \"5min\"\nbackup = 3\n");
+  std::string all;
+  for (const auto& e : errors) all += e.render() + "\n";
+  EXPECT_NE(all.find("unknown key 'deploy.deadlines.verfy'"), std::string::npos) << all;
+  EXPECT_NE(all.find("did you mean 'verify'"), std::string::npos) << all;
+  EXPECT_NE(all.find("deploy.deadlines.backup must be a duration string"), std::string::npos) << all;
+}
+
 }  // namespace
 }  // namespace slipway
 

@@ -2,6 +2,11 @@
 #include "core/process.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
 
 namespace slipway {
 namespace {
@@ -34,6 +39,41 @@ TEST(Process, ReportsExitCodesSignalsAndTheStderrTail) {
   ASSERT_TRUE(killed.has_value());
   EXPECT_FALSE(killed->status.ok());
   EXPECT_EQ(killed->status.signal, 9);
+}
+
+// Regression: a deploy phase had no deadline, and a hung child (with what it started) kept the
+// deploy waiting forever.
+TEST(Process, ADeadlineStopsTheChildAndWhatItStarted) {
+  char path[] = "/tmp/slipway-deadline-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  ProcessSpec spec{.argv = {"sh", "-c", std::string("sleep 30 & echo $! > ") + path + "; wait"}};
+  spec.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+  auto r = run_process(spec);
+  ASSERT_TRUE(r.has_value()) << r.error().render();
+  EXPECT_TRUE(r->timed_out);
+  EXPECT_FALSE(r->status.ok());
+  std::ifstream in(path);
+  pid_t grandchild = 0;
+  in >> grandchild;
+  std::filesystem::remove(path);
+  ASSERT_GT(grandchild, 0);
+  // Gone, or a zombie waiting for init: not sleeping on (bounded wait for the reaper).
+  const auto alive = [&] {
+    std::ifstream stat("/proc/" + std::to_string(grandchild) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return false;
+    const auto close = line.rfind(')');
+    return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+  };
+  for (int i = 0; i < 100 && alive(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(alive());
+
+  auto quick = run_process({.argv = {"true"}, .deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30)});
+  ASSERT_TRUE(quick.has_value());
+  EXPECT_FALSE(quick->timed_out);
+  EXPECT_TRUE(quick->status.ok());
 }
 
 TEST(Process, KeepsOnlyTheTailOfAHugeStderr) {
