@@ -120,32 +120,28 @@ int call(const Config& config, const CommonOptions& common, const json::object& 
 }
 
 // The on|off subcommands share their shape.
-int toggle(const Args& args, std::string_view command, std::string_view description, bool with_message) {
+int toggle(const Args& args, std::string_view command, std::string_view description) {
   CLI::App app{std::string(description), args[0]};
-  app.footer(with_message ? "Examples:\n"
-                            "  slipway gate maintenance on --message \"Back at 14:00\" --retry-after 30min\n"
-                            "  slipway gate maintenance off\n\n"
-                            "Exit codes: 0 done, 2 bad usage, 3 no gate running on the control socket."
-                          : "Examples:\n"
-                            "  slipway gate read-only on\n"
-                            "  slipway gate read-only off\n\n"
-                            "Exit codes: 0 done, 2 bad usage, 3 no gate running on the control socket.");
+  app.footer(
+      fmt::format("Examples:\n"
+                  "  slipway gate {0} on --message \"Back at 14:00\" --retry-after 30min\n"
+                  "  slipway gate {0} off\n\n"
+                  "Exit codes: 0 done, 2 bad usage, 3 no gate running on the control socket.",
+                  command));
   CommonOptions common;
   std::string state;
   std::optional<std::string> message;
   std::optional<std::string> retry_after;
   app.add_option("state", state, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
-  if (with_message) {
-    app.add_option("--message", message, "the text the maintenance page and the JSON answer show");
-    app.add_option("--retry-after", retry_after, "the Retry-After to send, e.g. 10m or 1h (default: gate.retry_after)");
-  }
+  app.add_option("--message", message, "the text the 503 page and its JSON answer show (default: gate.message)");
+  app.add_option("--retry-after", retry_after, "the Retry-After to send, e.g. 10m or 1h (default: gate.retry_after)");
   add_common_options(app, common, "text, json");
   auto config = prepare(app, args, common);
   if (!config) return config.error();
   json::object request;
   request["command"] = command;
   request["on"] = state == "on";
-  if (with_message && state == "on") {
+  if (state == "on") {
     // Always sent: the gate keeps a field the request leaves out, so without these a new window
     // would show the previous one's message. "" and 0 mean gate.message and gate.retry_after.
     request["message"] = message.value_or("");
@@ -163,13 +159,14 @@ int gate_maintenance(const Args& args) {
   return toggle(args, "maintenance",
                 "Turn maintenance mode on or off. In maintenance, admins pass; everyone else gets 503 with "
                 "Retry-After and an \"Under Maintenance\" page (HTML for browsers, JSON for API clients); "
-                "data-modifying requests get 503 even for admins unless gate.admin_writes = true.",
-                true);
+                "data-modifying requests get 503 even for admins unless gate.admin_writes = true.");
 }
 
 int gate_read_only(const Args& args) {
   return toggle(args, "read-only",
-                "Turn read-only mode on or off. Reads pass for everyone; POST, PUT, PATCH and DELETE get 503.", false);
+                "Turn read-only mode on or off. Reads (GET, HEAD, OPTIONS) pass for everyone; every other method "
+                "gets 503 with Retry-After and the message, unless its path is in gate.allow (or an admin writes, "
+                "with gate.admin_writes = true).");
 }
 
 int gate_switch(const Args& args) {

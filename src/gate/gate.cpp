@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include "core/fs.hpp"
+#include "core/time.hpp"
 
 namespace slipway::gate {
 namespace json = boost::json;
@@ -32,7 +33,25 @@ std::string error_json(const Error& e) {
 }  // namespace
 
 Gate::Gate(const Config& config, std::size_t threads)
-    : config_(config.gate), metrics_(threads), started_(std::chrono::steady_clock::now()) {}
+    : config_(config.gate),
+      metrics_(threads),
+      started_(std::chrono::steady_clock::now()),
+      started_at_(now_rfc3339(true)) {}
+
+namespace {
+constexpr std::size_t kRecentWrites = 100;
+}
+
+void Gate::note_write_let_through(std::string_view method, std::string_view target, std::string_view client,
+                                  bool admin) {
+  std::string_view path = path_of(target);
+  if (path.size() > 200) path = path.substr(0, 200);
+  WriteLetThrough w{0, now_rfc3339(true), std::string(method), std::string(path), std::string(client), admin};
+  std::lock_guard lock(writes_mutex_);
+  w.seq = ++writes_let_through_;
+  if (recent_writes_.size() == kRecentWrites) recent_writes_.pop_front();
+  recent_writes_.push_back(std::move(w));
+}
 
 Result<std::unique_ptr<Gate>> Gate::create(const Config& config, std::size_t threads) {
   std::unique_ptr<Gate> g(new Gate(config, threads));
@@ -154,6 +173,21 @@ std::string Gate::status_json(bool ok, std::string_view note) const {
   o["requests"] = metrics_.total_requests();
   o["uptime_seconds"] =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
+  o["started_at"] = started_at_;
+  {
+    std::lock_guard lock(writes_mutex_);
+    o["writes_let_through"] = writes_let_through_;
+    json::array recent;
+    for (const auto& w : recent_writes_) {
+      recent.push_back(json::object{{"seq", w.seq},
+                                    {"at", w.at},
+                                    {"method", w.method},
+                                    {"path", w.path},
+                                    {"client", w.client},
+                                    {"by", w.admin ? "admin" : "allow"}});
+    }
+    o["recent_writes_let_through"] = std::move(recent);
+  }
   if (!note.empty()) o["note"] = note;
   return json::serialize(o);
 }

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,6 +31,18 @@ namespace slipway::gate {
 struct BypassToken {
   std::string token;
   std::chrono::steady_clock::time_point expires;
+};
+
+// A write the gate forwarded outside normal mode (an allow-listed path, or an admin when
+// gate.admin_writes is on): what a restore of a backup taken in that mode may not hold. The path
+// is kept without its query (which may carry a token), at most 200 bytes.
+struct WriteLetThrough {
+  std::uint64_t seq = 0;  // 1, 2, ... since the gate started
+  std::string at;         // RFC 3339 UTC
+  std::string method;
+  std::string path;
+  std::string client;
+  bool admin = false;  // false: the path is allow-listed
 };
 
 struct Snapshot {
@@ -63,6 +76,10 @@ class Gate {
   // True when `token` is an unexpired deploy bypass token of `snap` (compared in constant time).
   static bool bypasses(const Snapshot& snap, std::string_view token);
 
+  // Notes a write forwarded outside normal mode (not a deploy bypass's); `gate status` lists the
+  // last 100 and counts them all, so a deploy can name what a restore would not hold.
+  void note_write_let_through(std::string_view method, std::string_view target, std::string_view client, bool admin);
+
   // The control socket's handler: one JSON request in, one JSON answer out (see control.hpp).
   std::string control(std::string_view request);
 
@@ -87,6 +104,11 @@ class Gate {
   Metrics metrics_;
   std::unique_ptr<AccessLog> access_log_;
   std::chrono::steady_clock::time_point started_;
+  std::string started_at_;  // RFC 3339: a deploy tells a restarted gate (counters from 0) from this one
+
+  mutable std::mutex writes_mutex_;
+  std::uint64_t writes_let_through_ = 0;       // under writes_mutex_
+  std::deque<WriteLetThrough> recent_writes_;  // under writes_mutex_, the last kRecentWrites
 
   mutable std::mutex mutex_;
   State state_;

@@ -696,6 +696,10 @@ awaitable<bool> Worker::handle(Client& client, RequestParser<http::empty_body>& 
                              snap.retry_after);
   }
 
+  // Outside normal mode a write that passes (allow-listed, or an admin's) is noted: a backup taken
+  // while writes are held may not hold it, and a deploy's rollback names it.
+  if (snap.mode != Mode::normal && !deploy_bypass && is_write(method))
+    gate_.note_write_let_through(method, target, x.client_ip, x.admin);
   const bool upgrade = parser.upgrade() && is_upgrade(req);
   const Forwarding forwarding{client.ip, cfg.forwarded_proto, snap.upstream};
   x.upstream = true;

@@ -282,6 +282,40 @@ TEST(GateModes, ReadOnlyPassesReadsAndRefusesWrites) {
   EXPECT_EQ(fetch(gate.port, "DELETE", "/api/loans/1").status, 200);
 }
 
+// Regression: sign-ins on an allow-listed path (and admins' writes) passed while a deploy held
+// writes for its backup, and a restore of that backup lost them without a word. The gate now
+// lists every write it lets through outside normal mode; a deploy's own bypass is not counted.
+TEST(GateModes, WritesLetThroughOutsideNormalModeAreCountedAndListed) {
+  Backend backend("blue");
+  GateProcess gate(backend.address(), "allow = [\"/login\"]");
+  gate.start();
+  EXPECT_EQ(fetch(gate.port, "POST", "/login", {}, "{}").status, 200);  // normal mode: not counted
+  ASSERT_EQ(gate.ctl({"read-only", "on"}).exit_code, 0);
+  EXPECT_EQ(fetch(gate.port, "POST", "/login?next=/secret-token", {}, "{}").status, 200);
+  EXPECT_EQ(fetch(gate.port, "POST", "/notes", {}, "{}").status, 503);  // refused: not counted
+  EXPECT_EQ(fetch(gate.port, "GET", "/notes").status, 200);             // a read: not counted
+  const std::string token(64, 'a');
+  ::setenv("SLIPWAY_GATE_BYPASS", token.c_str(), 1);
+  auto bypass = gate.ctl({"bypass", "on"});
+  ::unsetenv("SLIPWAY_GATE_BYPASS");
+  ASSERT_EQ(bypass.exit_code, 0) << bypass.err;
+  EXPECT_EQ(fetch(gate.port, "POST", "/notes", {{"X-Slipway-Bypass", token}}, "{}").status, 200);
+  ASSERT_EQ(gate.ctl({"maintenance", "on"}).exit_code, 0);
+  EXPECT_EQ(fetch(gate.port, "PUT", "/login/", {}, "{}").status, 200);
+
+  const auto status = json_of(gate.ctl({"status", "--format", "json"}).out);
+  EXPECT_EQ(status.at("writes_let_through").to_number<std::int64_t>(), 2);
+  EXPECT_FALSE(str(status, "started_at").empty());
+  const auto& recent = status.at("recent_writes_let_through").as_array();
+  ASSERT_EQ(recent.size(), 2U);
+  EXPECT_EQ(str(recent[0].as_object(), "method"), "POST");
+  EXPECT_EQ(str(recent[0].as_object(), "path"), "/login") << "the query (which may hold a token) is not kept";
+  EXPECT_EQ(str(recent[0].as_object(), "by"), "allow");
+  EXPECT_EQ(recent[0].at("seq").to_number<std::int64_t>(), 1);
+  EXPECT_EQ(str(recent[1].as_object(), "method"), "PUT");
+  EXPECT_EQ(str(recent[1].as_object(), "path"), "/login/");
+}
+
 // The first outside trial found requests the gate let through in maintenance: dot segments past a
 // prefix rule (/public/../api/users), methods it did not know were writes (PROPPATCH, PURGE...),
 // and an admin claim nested in an array ([["ADMIN"]]). None may reach the backend.
