@@ -68,6 +68,8 @@ struct Context {
   Config config;
   verify::VerifySettings settings;
   Environment env;
+  std::string verify_config;  // --verify-config: [verify] from this file (a deploy's recorded copy)
+  std::int64_t against = 0;   // --against: the integrity snapshot to compare with; 0 = the latest
 };
 
 void add_target_options(CLI::App& app, Context& ctx) {
@@ -75,6 +77,9 @@ void add_target_options(CLI::App& app, Context& ctx) {
   app.add_option("--base-url", ctx.base_url, "the service to verify (default: verify.base_url)");
   app.add_option("--ca-file", ctx.ca_file, "trust the CAs in this PEM file (a private CA)");
   app.add_flag("-k,--insecure", ctx.insecure, "do not verify the server's certificate");
+  app.add_option("--verify-config", ctx.verify_config,
+                 "read [verify] and its flow files from this file instead (a deploy's recorded copy)");
+  app.add_option("--against", ctx.against, "integrity: compare with this snapshot id (default: the latest)");
 }
 
 // Loads config and settings; returns an exit code on failure.
@@ -85,6 +90,7 @@ std::optional<int> load_context(Context& ctx, bool needs_base_url = true) {
   auto config = load_config_or_report(ctx.common);
   if (!config) return 2;
   ctx.config = std::move(*config);
+  if (!ctx.verify_config.empty()) ctx.config.verify_file = ctx.verify_config;
   auto settings = verify::load_verify_settings(ctx.config);
   if (!settings) {
     for (const Error& e : settings.error()) report_error(e);
@@ -230,12 +236,18 @@ Result<void> integrity_part(const Context& ctx, verify::Report& report, bool sna
                                     : fmt::format("{} rows and a checksum recorded", m.rows),
                  m.table);
     }
+    report.extra()["snapshot_id"] = saved->id;
     report.add_note("integrity", fmt::format("  snapshot {} taken at {} in {}", saved->id, saved->taken_at,
                                              (*state_db)->describe()));
     return {};
   }
-  auto before = snapshots.latest(key);
+  auto before = ctx.against > 0 ? snapshots.find(key, ctx.against) : snapshots.latest(key);
   if (!before) return fail(before.error());
+  if (!*before && ctx.against > 0) {
+    report.add("integrity-rows", "integrity", verify::Status::fail,
+               fmt::format("no snapshot {} of this database to compare with (--against)", ctx.against), key);
+    return {};
+  }
   if (!*before) {
     report.add("integrity-rows", "integrity", verify::Status::fail,
                "no snapshot to compare with: run `slipway verify integrity --snapshot` before the deploy", key);

@@ -102,13 +102,23 @@ Result<SnapshotRow> Store::save_snapshot(const std::string& database, const std:
   return SnapshotRow{integer(rows->front()[0]), rows->front()[1], tables_json};
 }
 
-Result<std::optional<SnapshotRow>> Store::latest_snapshot(const std::string& database) {
-  auto rows =
-      run("SELECT id, taken_at, tables FROM verify_snapshots WHERE database = $1 ORDER BY id DESC LIMIT 1", {database});
+namespace {
+Result<std::optional<SnapshotRow>> first_snapshot(Result<std::vector<std::vector<std::string>>> rows) {
   if (!rows) return fail(rows.error());
   if (rows->empty()) return std::optional<SnapshotRow>{};
   auto& r = rows->front();
   return std::optional<SnapshotRow>{SnapshotRow{integer(r[0]), std::move(r[1]), std::move(r[2])}};
+}
+}  // namespace
+
+Result<std::optional<SnapshotRow>> Store::latest_snapshot(const std::string& database) {
+  return first_snapshot(run(
+      "SELECT id, taken_at, tables FROM verify_snapshots WHERE database = $1 ORDER BY id DESC LIMIT 1", {database}));
+}
+
+Result<std::optional<SnapshotRow>> Store::snapshot(const std::string& database, std::int64_t id) {
+  return first_snapshot(run("SELECT id, taken_at, tables FROM verify_snapshots WHERE database = $1 AND id = $2",
+                            {database, std::to_string(id)}));
 }
 
 bool same_database(const std::string& a, const std::string& b) {

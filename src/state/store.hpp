@@ -109,6 +109,8 @@ class Store {
   Result<SnapshotRow> save_snapshot(const std::string& database, const std::string& tables_json);
   // The newest snapshot of `database`, or nullopt.
   Result<std::optional<SnapshotRow>> latest_snapshot(const std::string& database);
+  // Snapshot `id` of `database`, or nullopt.
+  Result<std::optional<SnapshotRow>> snapshot(const std::string& database, std::int64_t id);
 
   // What the store is, for messages: the file, or the URL without its password.
   [[nodiscard]] virtual std::string describe() const = 0;

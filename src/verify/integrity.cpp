@@ -83,7 +83,14 @@ Result<Snapshot> SnapshotStore::save(const std::string& database, const std::vec
 }
 
 Result<std::optional<Snapshot>> SnapshotStore::latest(const std::string& database) {
-  auto row = store_->latest_snapshot(database);
+  return read(store_->latest_snapshot(database));
+}
+
+Result<std::optional<Snapshot>> SnapshotStore::find(const std::string& database, std::int64_t id) {
+  return read(store_->snapshot(database, id));
+}
+
+Result<std::optional<Snapshot>> SnapshotStore::read(Result<std::optional<state::SnapshotRow>> row) {
   if (!row) return fail(row.error());
   if (!*row) return std::optional<Snapshot>{};
   Snapshot s{(*row)->id, (*row)->taken_at, {}};

@@ -49,8 +49,11 @@ class SnapshotStore {
   Result<Snapshot> save(const std::string& database, const std::vector<TableMeasure>& tables);
   // The newest snapshot of `database`, or nullopt when there is none.
   Result<std::optional<Snapshot>> latest(const std::string& database);
+  // Snapshot `id` of `database`, or nullopt when there is no such snapshot of it.
+  Result<std::optional<Snapshot>> find(const std::string& database, std::int64_t id);
 
  private:
+  static Result<std::optional<Snapshot>> read(Result<std::optional<state::SnapshotRow>> row);
   state::Store* store_;
 };
 

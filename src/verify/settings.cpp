@@ -350,19 +350,26 @@ net::ClientOptions VerifySettings::client_options() const {
 tl::expected<VerifySettings, std::vector<Error>> load_verify_settings(const Config& config) {
   VerifySettings s;
   s.base_url = config.verify.base_url;
-  if (config.file.empty()) return s;
-  auto text = read_text_file(config.file, kMaxConfigFileBytes);
+  // [verify] comes from config.verify_file when set (a deploy's recorded copy), its flow files
+  // from beside it; everything else from config.file.
+  const std::filesystem::path& source = config.verify_file.empty() ? config.file : config.verify_file;
+  if (source.empty()) return s;
+  auto text = read_text_file(source, kMaxConfigFileBytes);
   if (!text) return tl::unexpected(std::vector<Error>{text.error()});
-  if (!check_toml_depth(*text, config.file.string())) return s;  // load_config reported it already
+  if (!check_toml_depth(*text, source.string())) return s;  // load_config reported it already
   toml::table doc;
   try {
-    doc = toml::parse(*text, config.file.string());
-  } catch (const toml::parse_error&) {
-    return s;  // load_config reported it already
+    doc = toml::parse(*text, source.string());
+  } catch (const toml::parse_error& e) {
+    if (config.verify_file.empty()) return s;  // load_config reported it already
+    const auto& b = e.source().begin;
+    return tl::unexpected(std::vector<Error>{
+        Error::input(std::string(e.description()),
+                     format_location(source.string(), {static_cast<int>(b.line), static_cast<int>(b.column)}))});
   }
   const auto* v = doc["verify"].as_table();
   if (!v) return s;
-  Reader r(config.file.string());
+  Reader r(source.string());
   r.keys(*v, "verify",
          {"base_url", "flows", "flow", "timeout", "ca_file", "insecure", "perf", "integrity", "security", "websocket",
           "soak"});
@@ -373,8 +380,11 @@ tl::expected<VerifySettings, std::vector<Error>> load_verify_settings(const Conf
   s.flows = r.flows(*v, "flow", "verify");
   std::vector<std::string> files;
   r.strings(*v, "flows", files);
+  s.flow_files = files;
   for (const auto& f : files) {
-    const std::string path = resolve(config, f);
+    const std::string path = config.verify_file.empty()
+                                 ? resolve(config, f)
+                                 : (config.verify_file.parent_path() / f).lexically_normal().string();
     auto content = read_text_file(path, kMaxConfigFileBytes);
     if (!content) {
       r.errors.push_back(Error::input(fmt::format("cannot read the flow file {}: {}", path, content.error().message),

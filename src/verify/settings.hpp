@@ -98,6 +98,7 @@ struct VerifySettings {
   std::string ca_file;
   bool insecure = false;
   std::vector<Flow> flows;
+  std::vector<std::string> flow_files;  // verify.flows as written (relative to the file they are in)
   PerfSettings perf;
   IntegritySettings integrity;
   SecuritySettings security;
