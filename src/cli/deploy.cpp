@@ -1,7 +1,10 @@
 // slipway deploy | rollback | status: the runbook, its undo, and where things stand.
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -9,6 +12,7 @@
 #include "cli/command.hpp"
 #include "cli/parse_args.hpp"
 #include "core/redact.hpp"
+#include "core/time.hpp"
 #include "deploy/deploy.hpp"
 #include "deploy/lock.hpp"
 #include "state/store.hpp"
@@ -19,20 +23,39 @@ namespace {
 using deploy::PhaseRecord;
 using deploy::PhaseStatus;
 
-// Shows each phase live on stderr: its name when it starts, its result and time when it ends.
+// Shows each phase live on stderr: on a terminal its name and a clock that ticks while it runs,
+// then (everywhere) its result and time when it ends.
 class LivePhases : public deploy::Observer {
  public:
-  explicit LivePhases(Style style) : style_(style), terminal_(isatty(STDERR_FILENO) != 0) {}
+  explicit LivePhases(Style style) : style_(style), terminal_(isatty(STDERR_FILENO) != 0) {
+    if (terminal_) ticker_ = std::thread([this] { tick(); });
+  }
+  ~LivePhases() override {
+    {
+      std::lock_guard l(m_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (ticker_.joinable()) ticker_.join();
+  }
+  LivePhases(const LivePhases&) = delete;
+  LivePhases& operator=(const LivePhases&) = delete;
+
   void started(const PhaseRecord& p, bool rolling_back) override {
+    std::lock_guard l(m_);
     if (rolling_back && !announced_rollback_) {
       std::fputs(style_.paint(Color::yellow, "rolling back:\n").c_str(), stderr);
       announced_rollback_ = true;
     }
     if (!terminal_) return;  // a log gets one line per phase, when it ends
-    std::fprintf(stderr, "%s %-18s ...\r", rolling_back ? "  ↺" : "  ▸", p.name.c_str());
-    std::fflush(stderr);
+    running_ = p.name;
+    rolling_back_ = rolling_back;
+    since_ = std::chrono::steady_clock::now();
+    draw();
   }
   void finished(const PhaseRecord& p, bool rolling_back) override {
+    std::lock_guard l(m_);
+    running_.clear();
     std::string mark;
     switch (p.status) {
       case PhaseStatus::ok: mark = style_.paint(Color::green, "✓"); break;
@@ -40,16 +63,34 @@ class LivePhases : public deploy::Observer {
       default: mark = style_.paint(Color::dim, "-"); break;
     }
     std::fputs(
-        redact(fmt::format("{}  {}{} {:<18} {:>6.1f}s  {}\n", terminal_ ? "\r\033[K" : "", rolling_back ? "  " : "",
+        redact(fmt::format("{}  {}{} {:<20} {:>6.1f}s  {}\n", terminal_ ? "\r\033[K" : "", rolling_back ? "  " : "",
                            mark, p.name, static_cast<double>(p.duration_ms) / 1000.0, p.summary))
             .c_str(),
         stderr);
   }
 
  private:
+  void draw() {  // under m_
+    const auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - since_).count();
+    std::fprintf(stderr, "\r\033[K%s %-20s %6.0fs ...", rolling_back_ ? "  ↺" : "  ▸", running_.c_str(), secs);
+    std::fflush(stderr);
+  }
+  void tick() {
+    std::unique_lock l(m_);
+    while (!cv_.wait_for(l, std::chrono::seconds(1), [this] { return stop_; }))
+      if (!running_.empty()) draw();
+  }
+
   Style style_;
   bool terminal_;
   bool announced_rollback_ = false;
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::string running_;  // the phase running now, "" between phases
+  bool rolling_back_ = false;
+  std::chrono::steady_clock::time_point since_;
+  std::thread ticker_;
 };
 
 std::string self_binary() {
@@ -156,13 +197,31 @@ std::optional<int> prepare(Shared& s, std::optional<Config>& config, deploy::Dep
   return std::nullopt;
 }
 
+std::int64_t elapsed_seconds(const std::string& started_at) {
+  auto start = parse_rfc3339(started_at);
+  if (!start) return 0;
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - *start).count();
+}
+
+// "verify running for 2min 13s (deadline 30min)" for a record's running phase, or nullopt.
+std::optional<std::string> running_phase(const deploy::DeployRecord& r, const Config& config) {
+  for (const auto& p : r.phases) {
+    if (p.status != PhaseStatus::running) continue;
+    return fmt::format("{} running for {} (deadline {})", p.name,
+                       format_duration(std::chrono::seconds(elapsed_seconds(p.started_at))),
+                       format_duration(config.deploy.deadline(p.name)));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int run_deploy(const Args& args) {
   CLI::App app{
-      "Run the deployment checklist as one command: check, lint, snapshot, backup, maintenance on, migrate, "
-      "release steps, switch, verify, maintenance off, after-switch, notify. Any failure after the checks rolls back "
-      "what ran.",
+      "Run the deployment checklist as one command: check, lint, hold writes (when a rollback may restore the "
+      "database), snapshot, backup, maintenance on, migrate, release steps, switch, verify, maintenance off, "
+      "after-switch, notify. Each phase has a deadline ([deploy.deadlines]). Any failure after the backup rolls back "
+      "what ran, and the rollback verifies what it returned to.",
       args[0]};
   app.footer(
       "Examples:\n"
@@ -207,7 +266,7 @@ int run_rollback(const Args& args) {
   app.footer(
       "Examples:\n"
       "  slipway rollback                 # the interrupted deploy, else the latest one\n"
-      "  slipway rollback d-20261121-093502-1a2b --restore-db\n\n"
+      "  slipway rollback d-20261121-093502-1a2b --restore-db   # backs the live database up first\n\n"
       "Exit codes: 0 rolled back, 1 the rollback failed, was undone (its verify failed) or the lock is held,\n"
       "2 bad input, 3 environment.");
   Shared shared;
@@ -264,6 +323,18 @@ int run_status(const Args& args) {
                                                {"state", deploy::describe_state((*interrupted)->record)}};
     }
     out["latest"] = latest->empty() ? boost::json::value(nullptr) : boost::json::value(latest->front().to_json());
+    out["running_phase"] = nullptr;
+    if (!latest->empty() && !latest->front().finished()) {
+      for (const auto& p : latest->front().phases) {
+        if (p.status != PhaseStatus::running) continue;
+        out["running_phase"] = boost::json::object{
+            {"name", p.name},
+            {"started_at", p.started_at},
+            {"elapsed_seconds", elapsed_seconds(p.started_at)},
+            {"deadline_seconds",
+             std::chrono::duration_cast<std::chrono::seconds>(config->deploy.deadline(p.name)).count()}};
+      }
+    }
     out["lock"] = *lock ? boost::json::value(boost::json::object{
                               {"holder", (*lock)->holder}, {"pid", (*lock)->pid}, {"deploy_id", (*lock)->deploy_id}})
                         : boost::json::value(nullptr);
@@ -281,6 +352,9 @@ int run_status(const Args& args) {
   if (*lock) {
     std::printf("a deploy is running: %s by %s (pid %d)\n", (*lock)->deploy_id.c_str(), (*lock)->holder.c_str(),
                 (*lock)->pid);
+    if (!latest->empty() && latest->front().id == (*lock)->deploy_id) {
+      if (auto line = running_phase(latest->front(), *config)) std::puts(redact("  " + *line).c_str());
+    }
   }
   if (latest->empty()) {
     std::puts("no deploys recorded yet");

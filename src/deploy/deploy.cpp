@@ -18,6 +18,7 @@
 #include "deploy/lock.hpp"
 #include "deploy/notify.hpp"
 #include "deploy/shell.hpp"
+#include "net/http_client.hpp"
 #include "state/store.hpp"
 #include "verify/settings.hpp"
 
@@ -56,9 +57,14 @@ struct Sub {
   [[nodiscard]] std::string output() const { return out + err; }
 };
 
+using Clock = std::chrono::steady_clock;
+
 class Slipway {
  public:
   explicit Slipway(const DeployOptions& o) : options_(o) {}
+
+  // The running phase's deadline: a command still running then is stopped with its group.
+  Clock::time_point deadline = Clock::time_point::max();
 
   Sub run(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) const {
     ProcessSpec spec;
@@ -74,6 +80,7 @@ class Slipway {
     }
     spec.env = env;
     spec.env["NO_COLOR"] = "1";
+    if (deadline != Clock::time_point::max()) spec.deadline = deadline;
     Sub sub;
     auto r = run_process(spec);
     if (!r) {
@@ -84,6 +91,7 @@ class Slipway {
     sub.status = r->status;
     sub.out = std::move(r->out);
     sub.err = std::move(r->err);
+    if (r->timed_out) sub.err += "\nslipway: stopped at the phase's deadline\n";
     boost::system::error_code ec;
     sub.doc = json::parse(sub.out, ec);
     if (ec) sub.doc = nullptr;
@@ -158,6 +166,10 @@ struct Context {
   // on disk, never on a command line), revoked when the deploy ends.
   std::string bypass_token;
   bool bypass_live = false;
+  // How verify phases run: with a recorded [verify] (`--verify-config`, a rollback's target's),
+  // comparing integrity with a given snapshot (`--against`, the restored backup's).
+  std::string verify_config;
+  std::int64_t against_snapshot = 0;
 
   ~Context() {
     if (bypass_live) slipway.run({"gate", "bypass", "off"}, {{"SLIPWAY_GATE_BYPASS", bypass_token}});
@@ -199,13 +211,28 @@ Outcome check_phase_of(const Sub& s) {
   const auto failed = number_at(s.doc, {"summary", "fail"});
   if (s.ok()) return Outcome::ok(fmt::format("{} passed, {} warnings", passed, warnings), s.output());
   if (s.status.code == 1 && s.doc.is_object()) {
+    // A missing or stale backup does not block a deploy: its backup phase takes a verified one
+    // before anything changes. Everything else that failed does.
     std::string ids;
+    std::string backup;
+    std::int64_t blocking = 0;
     if (const auto* checks = at(s.doc, {"checks"}); checks && checks->is_array()) {
-      for (const auto& ch : checks->as_array())
-        if (string_at(ch, {"status"}) == "fail")
-          ids += (ids.empty() ? "" : ", ") + string_at(ch, {"id"}) + ": " + string_at(ch, {"message"});
+      for (const auto& ch : checks->as_array()) {
+        if (string_at(ch, {"status"}) != "fail") continue;
+        const std::string line = string_at(ch, {"id"}) + ": " + string_at(ch, {"message"});
+        if (string_at(ch, {"id"}).starts_with("backup-")) {
+          backup += (backup.empty() ? "" : ", ") + line;
+          continue;
+        }
+        ++blocking;
+        ids += (ids.empty() ? "" : ", ") + line;
+      }
     }
-    return Outcome::failed(fmt::format("{} check{} failed: {}", failed, failed == 1 ? "" : "s", ids), s.output());
+    if (blocking == 0 && !backup.empty())
+      return Outcome::ok(
+          fmt::format("{} passed, {} warnings; {} (the backup phase takes a verified one)", passed, warnings, backup),
+          s.output());
+    return Outcome::failed(fmt::format("{} check{} failed: {}", blocking, blocking == 1 ? "" : "s", ids), s.output());
   }
   return Outcome::failed(s.why(), s.output());
 }
@@ -228,8 +255,9 @@ Outcome lint_phase(Context& c, Sub* ran = nullptr) {
   const auto dangerous = number_at(s.doc, {"summary", "dangerous"});
   const auto review = number_at(s.doc, {"summary", "review"});
   const auto statements = number_at(s.doc, {"summary", "statements"});
-  std::string summary = fmt::format("{} pending migration{}, {} statements: {} dangerous, {} review; plan {}",
-                                    c.pending, c.pending == 1 ? "" : "s", statements, dangerous, review, c.plan_file);
+  std::string summary =
+      fmt::format("{} pending migration{}, {} statement{}: {} dangerous, {} review; plan {}", c.pending,
+                  c.pending == 1 ? "" : "s", statements, statements == 1 ? "" : "s", dangerous, review, c.plan_file);
   if (dangerous > 0 && !c.options.allow_dangerous) {
     std::string first;
     if (const auto* ms = at(s.doc, {"migrations"}); ms && ms->is_array()) {
@@ -251,15 +279,61 @@ Outcome lint_phase(Context& c, Sub* ran = nullptr) {
   return Outcome::ok(summary);
 }
 
+// Whether this deploy changes the schema: migrations are pending (or unknown, on a resume), or the
+// release steps migrate themselves (deploy.release_migrates).
+bool schema_changes(const Context& c) {
+  return c.pending != 0 || c.config.deploy.release_migrates;
+}
+
+// Whether a rollback of this deploy may restore the pre-deploy backup.
+bool may_restore(const Context& c) {
+  return (c.config.deploy.restore_on_rollback || c.options.restore_db) && schema_changes(c);
+}
+
+// Writes stop before the snapshot and the backup when a rollback may restore that backup, so no
+// write a user was told succeeded is lost by the restore: the gate goes read-only (reads still
+// pass) until the deploy ends. Without a gate nothing can hold them, and the phase says so.
+Outcome hold_writes_phase(Context& c, std::string_view label) {
+  if (!may_restore(c))
+    return Outcome::skipped(c.config.deploy.restore_on_rollback || c.options.restore_db
+                                ? "no schema change: a rollback restores nothing, writes continue"
+                                : "a rollback restores nothing (deploy.restore_on_rollback = false), writes continue");
+  Sub status = c.slipway.run({"gate", "status", "--format", "json"});
+  if (!status.ok())
+    return Outcome::skipped(
+        "no gate is running, so writes continue during the backup, and a restore on rollback would lose those made "
+        "after it: " +
+        status.why());
+  if (c.record.previous_upstream.empty()) c.record.previous_upstream = string_at(status.doc, {"upstream"});
+  if (string_at(status.doc, {"mode"}) == "maintenance") return Outcome::ok("the gate is in maintenance mode already");
+  Sub s = c.slipway.run({"gate", "read-only", "on", "--message",
+                         fmt::format("{}: saving a backup first. Changes are paused for a few minutes.", label)});
+  if (!s.ok()) return Outcome::failed(s.why(), s.output());
+  c.record.writes_held = true;
+  return Outcome::ok("gate read-only: writes wait until this ends, so a restore loses none", s.output());
+}
+
 Outcome snapshot_phase(Context& c) {
   if (c.verify && !c.verify->integrity_configured) return Outcome::skipped("no [verify.integrity] tables configured");
   Sub s = c.slipway.run({"verify", "integrity", "--snapshot", "--format", "json"});
   if (!s.ok()) return Outcome::failed(s.why(), s.output());
-  return Outcome::ok("row counts recorded", s.output());
+  c.record.snapshot_id = number_at(s.doc, {"snapshot_id"});
+  return Outcome::ok(fmt::format("row counts recorded (snapshot {})", c.record.snapshot_id), s.output());
 }
 
-Outcome backup_phase(Context& c) {
-  Sub s = c.slipway.run({"backup", "create", "--label", "pre-deploy", "--verify", "--format", "json"});
+// Notes how many writes the gate let through outside normal mode so far: a restore of the backup
+// about to be taken names those that came after.
+void mark_writes(Context& c) {
+  if (!c.record.writes_held && !c.record.maintenance_on) return;
+  Sub status = c.slipway.run({"gate", "status", "--format", "json"});
+  if (!status.ok()) return;
+  c.record.writes_gate_started_at = string_at(status.doc, {"started_at"});
+  c.record.writes_mark = number_at(status.doc, {"writes_let_through"});
+}
+
+Outcome backup_phase(Context& c, std::string_view label = "pre-deploy") {
+  mark_writes(c);
+  Sub s = c.slipway.run({"backup", "create", "--label", std::string(label), "--verify", "--format", "json"});
   if (!s.ok()) return Outcome::failed(s.why(), s.output());
   c.record.backup_id = string_at(s.doc, {"id"});
   return Outcome::ok(
@@ -277,8 +351,10 @@ std::vector<std::string> maintenance_args(const Config& config, bool on, const s
 }
 
 Outcome maintenance_on_phase(Context& c) {
-  if (c.config.deploy.maintenance == "off") return Outcome::skipped("deploy.maintenance = \"off\"");
-  if (c.pending == 0 && !c.config.deploy.maintenance_without_migrations)
+  if (c.config.deploy.maintenance == "off")
+    return Outcome::skipped(c.record.writes_held ? "deploy.maintenance = \"off\"; the gate stays read-only"
+                                                 : "deploy.maintenance = \"off\"");
+  if (!schema_changes(c) && !c.config.deploy.maintenance_without_migrations)
     return Outcome::skipped("no migration pending (deploy.maintenance_without_migrations = false)");
   Sub status = c.slipway.run({"gate", "status", "--format", "json"});
   if (!status.ok()) return Outcome::skipped("no gate is running: " + status.why());
@@ -289,17 +365,36 @@ Outcome maintenance_on_phase(Context& c) {
   return Outcome::ok(c.config.deploy.maintenance + " on", s.output());
 }
 
+// The gate back to normal: maintenance off, and the writes held before the backup let go.
 Outcome maintenance_off(Context& c) {
-  if (!c.record.maintenance_on) return Outcome::skipped("maintenance was not on");
-  Sub s = c.slipway.run(maintenance_args(c.config, false, c.record.version));
-  if (!s.ok()) return Outcome::failed(s.why(), s.output());
-  c.record.maintenance_on = false;
-  return Outcome::ok(c.config.deploy.maintenance + " off", s.output());
+  if (!c.record.maintenance_on && !c.record.writes_held)
+    return Outcome::skipped("the gate is in normal mode already (or was never changed)");
+  std::string output;
+  std::string done;
+  if (c.record.maintenance_on) {
+    Sub s = c.slipway.run(maintenance_args(c.config, false, c.record.version));
+    output += s.output();
+    if (!s.ok()) return Outcome::failed(s.why(), output);
+    c.record.maintenance_on = false;
+    done = c.config.deploy.maintenance + " off";
+  }
+  if (c.record.writes_held) {
+    Sub s = c.slipway.run({"gate", "read-only", "off"});
+    output += s.output();
+    if (!s.ok()) return Outcome::failed(s.why(), output);
+    c.record.writes_held = false;
+    done += (done.empty() ? "" : "; ") + std::string("writes pass again");
+  }
+  return Outcome::ok(done, output);
 }
 
 Outcome migrate_phase(Context& c) {
-  if (c.config.migrations.dir.empty()) return Outcome::skipped("no migrations.dir configured");
-  if (c.pending == 0) return Outcome::skipped("no migration pending");
+  // The release migrates: this phase stands for it, so that its undo (the restore) runs.
+  const bool release = c.config.deploy.release_migrates;
+  if (c.config.migrations.dir.empty() || c.pending == 0) {
+    if (release) return Outcome::ok("the release steps migrate the database (deploy.release_migrates)");
+    return Outcome::skipped(c.config.migrations.dir.empty() ? "no migrations.dir configured" : "no migration pending");
+  }
   std::vector<std::string> args{"migrate", "apply", "--format", "json"};
   if (c.options.allow_dangerous) args.push_back("--allow-dangerous");
   Sub s = c.slipway.run(args);
@@ -316,9 +411,59 @@ Outcome migrate_phase(Context& c) {
                      s.output());
 }
 
+// The writes the gate let through (outside normal mode) since the backup started: what the
+// restored database does not hold. Asked of the running gate; empty when none or no gate held them.
+std::vector<std::string> writes_after_backup(Context& c, std::string& note, std::int64_t& count) {
+  std::vector<std::string> out;
+  count = 0;
+  if (c.record.writes_mark < 0) return out;
+  Sub status = c.slipway.run({"gate", "status", "--format", "json"});
+  if (!status.ok()) {
+    note = "the gate did not answer, so the writes it let through after the backup are unknown";
+    return out;
+  }
+  if (string_at(status.doc, {"started_at"}) != c.record.writes_gate_started_at) {
+    note = "the gate restarted since the backup, so the writes it let through before restarting are unknown";
+  }
+  const std::int64_t now = number_at(status.doc, {"writes_let_through"});
+  const std::int64_t mark = note.empty() ? c.record.writes_mark : 0;
+  if (now <= mark) return out;
+  count = now - mark;
+  std::int64_t listed = 0;
+  if (const auto* recent = at(status.doc, {"recent_writes_let_through"}); recent && recent->is_array()) {
+    for (const auto& w : recent->as_array()) {
+      if (number_at(w, {"seq"}) <= mark) continue;
+      ++listed;
+      out.push_back(fmt::format("{} {} ({}, from {} at {})", string_at(w, {"method"}), string_at(w, {"path"}),
+                                string_at(w, {"by"}) == "admin" ? "an admin's" : "allow-listed",
+                                string_at(w, {"client"}), string_at(w, {"at"})));
+    }
+  }
+  if (now - mark > listed)
+    out.push_back(fmt::format("and {} earlier ones the gate no longer lists", now - mark - listed));
+  return out;
+}
+
+// What the database holds now, read from it: the last applied migration and how many are pending.
+std::string database_state(Context& c) {
+  if (c.config.migrations.dir.empty()) return {};
+  Sub s = c.slipway.run({"migrate", "status", "--format", "json"});
+  const auto* ms = at(s.doc, {"migrations"});
+  if (!ms || !ms->is_array()) return "its migration state could not be read: " + s.why();
+  std::string last;
+  for (const auto& m : ms->as_array())
+    if (string_at(m, {"state"}) == "applied") last = string_at(m, {"name"});
+  return fmt::format("the database has {} migration{} applied{}, {} pending", number_at(s.doc, {"summary", "applied"}),
+                     number_at(s.doc, {"summary", "applied"}) == 1 ? "" : "s",
+                     last.empty() ? "" : " (the last: " + last + ")", number_at(s.doc, {"summary", "pending"}));
+}
+
 Outcome restore_phase(Context& c) {
-  if (c.record.migrations_applied.empty() && c.record.phase("migrate") &&
-      c.record.phase("migrate")->status != PhaseStatus::failed)
+  const PhaseRecord* migrate = c.record.phase("migrate");
+  const PhaseRecord* release = c.record.phase("release");
+  const bool release_migrated = c.config.deploy.release_migrates && release && release->status != PhaseStatus::pending;
+  if (c.record.kind == "deploy" && c.record.migrations_applied.empty() && !release_migrated && migrate &&
+      migrate->status != PhaseStatus::failed)
     return Outcome::skipped("no migration ran");
   if (!c.config.deploy.restore_on_rollback && !c.options.restore_db)
     return Outcome::skipped("schema kept: deploy.restore_on_rollback is false (the change is backward compatible)");
@@ -327,9 +472,25 @@ Outcome restore_phase(Context& c) {
   Sub s = c.slipway.run(
       {"backup", "restore", c.record.backup_id, "--to", c.options.database_url, "--replace", "--format", "json"});
   if (!s.ok()) return Outcome::failed(s.why(), s.output());
-  return Outcome::ok(
-      fmt::format("database restored from {} in {} ms", c.record.backup_id, number_at(s.doc, {"duration_ms"})),
-      s.output());
+  c.record.migrations_applied.clear();  // gone with the restore: the database says what it holds
+  c.record.database_state = database_state(c);
+  std::string summary =
+      fmt::format("database restored from {} in {} ms", c.record.backup_id, number_at(s.doc, {"duration_ms"}));
+  if (!c.record.database_state.empty()) summary += "; " + c.record.database_state;
+  std::string note;
+  std::int64_t count = 0;
+  c.record.writes_not_restored = writes_after_backup(c, note, count);
+  if (count > 0) {
+    std::string list;
+    for (const auto& w : c.record.writes_not_restored) list += (list.empty() ? "" : "; ") + w;
+    const std::string lost =
+        fmt::format("{} write{} the gate let through after the backup {} not in the restored database: {}", count,
+                    count == 1 ? "" : "s", count == 1 ? "is" : "are", list);
+    summary += "; " + lost;
+    c.record.reason += "; " + lost;
+  }
+  if (!note.empty()) summary += "; " + note;
+  return Outcome::ok(summary, s.output());
 }
 
 // Runs one of a step's commands (`run` or `rollback`) in its folder with the hook variables and
@@ -338,7 +499,12 @@ Result<ShellRun> run_step(Context& c, const DeployStep& step, const std::string&
                           std::string& output) {
   auto env = c.hook_env(phase);
   for (const auto& [k, v] : step.env) env[k] = v;
-  auto r = run_shell(command, step.cwd.empty() ? c.config.root : step.cwd, env, step.timeout);
+  Duration timeout = step.timeout;
+  if (c.slipway.deadline != Clock::time_point::max())
+    timeout = std::max<Duration>(std::chrono::duration_cast<Duration>(c.slipway.deadline - Clock::now()),
+                                 std::chrono::milliseconds(1));
+  timeout = std::min(timeout, step.timeout);
+  auto r = run_shell(command, step.cwd.empty() ? c.config.root : step.cwd, env, timeout);
   output += fmt::format("$ {}\n{}", command, r ? r->output : r.error().message);
   return r;
 }
@@ -401,10 +567,39 @@ Outcome after_switch_phase(Context& c) {
   return Outcome::ok(fmt::format("{} after_switch command{} ran", ran, ran == 1 ? "" : "s"), output);
 }
 
+// Probes `url` until it answers 2xx or `patience` passes; "HTTP 200", or what went wrong.
+std::pair<bool, std::string> probe(const std::string& url, Duration patience) {
+  net::ClientOptions options;
+  options.timeout = std::chrono::seconds(5);
+  options.verify_peer = false;  // what answers, not its certificate: verify checks that
+  const auto until = Clock::now() + patience;
+  std::string last;
+  while (true) {
+    net::HttpClient client(options);
+    auto r = client.send({.method = "GET", .url = url});
+    if (r && r->status >= 200 && r->status < 300) return {true, fmt::format("HTTP {}", r->status)};
+    last = r ? fmt::format("HTTP {}", r->status) : r.error().message;
+    if (Clock::now() >= until) return {false, last};
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+// Without a gate (or a deploy.upstream) to switch, deploy.health_url must answer 2xx within
+// deploy.health_timeout before the release is verified.
+Outcome wait_for_health(Context& c, std::string why) {
+  if (c.config.deploy.health_url.empty()) return Outcome::skipped(std::move(why));
+  const auto [ok, answer] = probe(c.config.deploy.health_url, c.config.deploy.health_timeout);
+  if (!ok)
+    return Outcome::failed(fmt::format("{} did not answer 2xx within {} (deploy.health_timeout): {}",
+                                       c.config.deploy.health_url, format_duration(c.config.deploy.health_timeout),
+                                       answer));
+  return Outcome::ok(fmt::format("{}; {} answers {}", why, c.config.deploy.health_url, answer));
+}
+
 Outcome switch_phase(Context& c) {
-  if (c.config.deploy.upstream.empty()) return Outcome::skipped("no deploy.upstream: the release serves in place");
+  if (c.config.deploy.upstream.empty()) return wait_for_health(c, "no deploy.upstream: the release serves in place");
   Sub status = c.slipway.run({"gate", "status", "--format", "json"});
-  if (!status.ok()) return Outcome::skipped("no gate is running: " + status.why());
+  if (!status.ok()) return wait_for_health(c, "no gate is running: " + status.why());
   if (c.record.previous_upstream.empty()) c.record.previous_upstream = string_at(status.doc, {"upstream"});
   Sub s = c.slipway.run({"gate", "switch", c.config.deploy.upstream});
   if (!s.ok()) return Outcome::failed(s.why(), s.output());
@@ -426,7 +621,16 @@ Outcome switch_undo(Context& c) {
 Outcome verify_phase(Context& c, bool keep_report) {
   if (c.verify && !c.verify->any_part_configured()) return Outcome::skipped("nothing to verify is configured");
   const auto env = c.verify_env();
-  Sub s = c.slipway.run({"verify", "--format", "json"}, env);
+  std::vector<std::string> args{"verify", "--format", "json"};
+  if (!c.verify_config.empty()) {
+    args.push_back("--verify-config");
+    args.push_back(c.verify_config);
+  }
+  if (const auto against = c.against_snapshot > 0 ? c.against_snapshot : c.record.snapshot_id; against > 0) {
+    args.push_back("--against");
+    args.push_back(std::to_string(against));
+  }
+  Sub s = c.slipway.run(args, env);
   if (keep_report && s.doc.is_object()) c.record.verify = s.doc;
   const auto passed = number_at(s.doc, {"summary", "pass"});
   const auto failed = number_at(s.doc, {"summary", "fail"});
@@ -488,22 +692,136 @@ void announce_outcome(Context& c) {
     announce_and_say(c, EventKind::rollback);
 }
 
-std::vector<Phase> deploy_phases(Context& c) {
-  std::vector<Phase> p;
-  p.push_back({"check", [&c] { return check_phase(c); }, {}, true});
-  p.push_back({"lint", [&c] { return lint_phase(c); }, {}, true});
-  p.push_back({"snapshot", [&c] { return snapshot_phase(c); }, {}, true});
-  p.push_back({"backup", [&c] { return backup_phase(c); }, {}, true});
-  p.push_back({"maintenance-on", [&c] { return maintenance_on_phase(c); }, [&c] { return maintenance_off(c); }});
-  p.back().undo_last = true;
-  p.push_back({"migrate", [&c] { return migrate_phase(c); }, [&c] { return restore_phase(c); }});
-  p.push_back({"release", [&c] { return release_phase(c); }, [&c] { return release_undo(c); }});
-  p.push_back({"switch", [&c] { return switch_phase(c); }, [&c] { return switch_undo(c); }});
-  p.push_back({"verify", [&c] { return verify_phase(c, true); }, {}});
-  p.push_back({"maintenance-off", [&c] { return maintenance_off(c); }, {}});
-  p.push_back({"after-switch", [&c] { return after_switch_phase(c); }, {}});
+// `body` under the deadline of `phase` (deploy.deadlines): the commands it runs are stopped with
+// their process group when the deadline passes, and the phase fails saying so (a deploy rolls back).
+std::function<Outcome()> timed(Context& c, std::string phase, std::function<Outcome()> body) {
+  return [&c, phase = std::move(phase), body = std::move(body)] {
+    const Duration limit = c.config.deploy.deadline(phase);
+    c.slipway.deadline = Clock::now() + limit;
+    Outcome o = body();
+    const bool passed = Clock::now() >= c.slipway.deadline;
+    c.slipway.deadline = Clock::time_point::max();
+    if (passed && o.status == PhaseStatus::failed)
+      o.summary = fmt::format("stopped at its deadline of {} (deploy.deadlines.{}): {}", format_duration(limit), phase,
+                              o.summary);
+    return o;
+  };
+}
+
+// What serves before the deploy changes anything: the gate's upstream (its health path), else
+// deploy.health_url. A rollback with no earlier release Slipway deployed (adopting a running app)
+// checks that it answers again.
+void probe_served_before(Context& c) {
+  std::string url;
+  Sub status = c.slipway.run({"gate", "status", "--format", "json"});
+  if (status.ok() && !string_at(status.doc, {"upstream"}).empty()) {
+    url = "http://" + string_at(status.doc, {"upstream"}) + c.config.gate.health_path;
+  } else if (!c.config.deploy.health_url.empty()) {
+    url = c.config.deploy.health_url;
+  }
+  if (url.empty()) return;
+  c.record.served_before_url = url;
+  std::tie(c.record.served_before_ok, c.record.served_before) = probe(url, Duration::zero());
+}
+
+// The verification after an undo: the release the rollback returns to, with the [verify] it was
+// verified with (its recorded copy), comparing integrity with `against`. With no release Slipway
+// deployed before, what served before the deploy must answer again (an adopted app), or, when
+// nothing did, there is nothing to verify.
+Outcome reverify(Context& c, const std::optional<DeployRecord>& previous, std::int64_t against) {
+  if (!previous) {
+    if (c.record.served_before_url.empty())
+      return Outcome::skipped(
+          "no earlier release, and nothing to probe for what served before (no gate, no deploy.health_url)");
+    if (!c.record.served_before_ok)
+      return Outcome::skipped(fmt::format("no earlier release, and nothing served before the deploy ({}: {})",
+                                          c.record.served_before_url, c.record.served_before));
+    const auto [ok, answer] = probe(c.record.served_before_url, c.config.deploy.health_timeout);
+    if (!ok)
+      return Outcome::failed(
+          fmt::format("what served before the deploy does not answer: {}: {}", c.record.served_before_url, answer));
+    return Outcome::ok(
+        fmt::format("what served before the deploy answers again: {} at {}", answer, c.record.served_before_url));
+  }
+  std::error_code ec;
+  const bool recorded =
+      !previous->verify_config.empty() && std::filesystem::is_regular_file(previous->verify_config, ec);
+  c.verify_config = recorded ? previous->verify_config : "";
+  c.against_snapshot = against;
+  Outcome o = verify_phase(c, false);
+  c.verify_config.clear();
+  c.against_snapshot = 0;
+  if (o.status != PhaseStatus::skipped)
+    o.summary += recorded
+                     ? fmt::format("; with the [verify] {} was deployed with", previous->version)
+                     : fmt::format("; {} has no recorded [verify]: the working tree's was used", previous->version);
+  return o;
+}
+
+// Copies slipway.toml and its flow files under `dir`, so that a rollback to this release verifies
+// it with the configuration it was verified with. Returns the copy of slipway.toml, or "" (and
+// why, in `note`) when there is nothing to copy or a flow file lies outside the project.
+std::string record_verify_config(const Context& c, const std::filesystem::path& dir, std::string& note) {
+  if (c.config.file.empty() || !c.verify) return {};
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    note = fmt::format("the [verify] used was not recorded: cannot create {}: {}", dir.string(), ec.message());
+    return {};
+  }
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  const auto copy = [&](const std::filesystem::path& from, const std::filesystem::path& to) {
+    std::filesystem::create_directories(to.parent_path(), ec);
+    return !ec && std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing, ec) && !ec;
+  };
+  for (const auto& f : c.verify->flow_files) {
+    const std::filesystem::path rel = std::filesystem::path(f).lexically_normal();
+    if (rel.is_absolute() || rel.empty() || *rel.begin() == "..") {
+      note = fmt::format("the [verify] used was not recorded: the flow file {} lies outside the project", f);
+      return {};
+    }
+    if (!copy(c.config.root / rel, dir / rel)) {
+      note = fmt::format("the [verify] used was not recorded: {}: {}", f, ec.message());
+      return {};
+    }
+  }
+  if (!copy(c.config.file, dir / "slipway.toml")) {
+    note = fmt::format("the [verify] used was not recorded: {}", ec.message());
+    return {};
+  }
+  return (dir / "slipway.toml").string();
+}
+
+// The phases a deploy and a rollback share, from the release on: release, switch, verify,
+// maintenance-off (`off`), after-switch.
+void push_release_phases(Context& c, std::vector<Phase>& p, const std::function<Outcome()>& off) {
+  p.push_back({"release", timed(c, "release", [&c] { return release_phase(c); }),
+               timed(c, "release", [&c] { return release_undo(c); })});
+  p.push_back({"switch", timed(c, "switch", [&c] { return switch_phase(c); }),
+               timed(c, "switch", [&c] { return switch_undo(c); })});
+  p.push_back({"verify", timed(c, "verify", [&c] { return verify_phase(c, true); }), {}});
+  p.push_back({"maintenance-off", off, {}});
+  p.push_back({"after-switch", timed(c, "after-switch", [&c] { return after_switch_phase(c); }), {}});
   p.back().best_effort = true;
-  p.push_back({"notify", [&c] { return notify_phase(c); }, {}});
+}
+
+std::vector<Phase> deploy_phases(Context& c) {
+  const auto off = timed(c, "maintenance-off", [&c] { return maintenance_off(c); });
+  std::vector<Phase> p;
+  p.push_back({"check", timed(c, "check", [&c] { return check_phase(c); }), {}, true});
+  p.push_back({"lint", timed(c, "lint", [&c] { return lint_phase(c); }), {}, true});
+  p.push_back({"hold-writes",
+               timed(c, "hold-writes", [&c] { return hold_writes_phase(c, "Deploying " + c.record.version); }), off,
+               true});
+  p.back().undo_last = true;
+  p.push_back({"snapshot", timed(c, "snapshot", [&c] { return snapshot_phase(c); }), {}, true});
+  p.push_back({"backup", timed(c, "backup", [&c] { return backup_phase(c); }), {}, true});
+  p.push_back({"maintenance-on", timed(c, "maintenance-on", [&c] { return maintenance_on_phase(c); }), off});
+  p.back().undo_last = true;
+  p.push_back({"migrate", timed(c, "migrate", [&c] { return migrate_phase(c); }),
+               timed(c, "restore", [&c] { return restore_phase(c); })});
+  push_release_phases(c, p, off);
+  p.push_back({"notify", timed(c, "notify", [&c] { return notify_phase(c); }), {}});
   p.back().best_effort = true;
   return p;
 }
@@ -601,6 +919,7 @@ void note_takeover(DeployRecord& record, const DeployLock& lock, const DeployOpt
 
 std::string describe_state(const DeployRecord& r) {
   std::string s = fmt::format("maintenance {}", r.maintenance_on ? "ON" : "off");
+  if (r.writes_held) s += "; writes HELD (the gate is read-only)";
   s += r.migrations_applied.empty() ? "; no migration applied"
                                     : fmt::format("; {} migration(s) applied", r.migrations_applied.size());
   if (!r.steps_ran.empty()) {
@@ -754,6 +1073,12 @@ Result<boost::json::object> plan_deploy(const Config& config, const DeployOption
   phases.push_back(phase_plan("lint", "slipway migrate plan", lint, "blocked"));
   if (lint.status == PhaseStatus::failed && blocked.empty()) blocked = "lint failed: " + lint.summary;
 
+  phases.push_back(phase_plan(
+      "hold-writes", "slipway gate read-only on",
+      may_restore(c) ? planned_as("read-only, when a gate runs: writes wait until the deploy ends, so a restore on "
+                                  "rollback loses none; reads stay up")
+                     : Outcome::skipped("a rollback restores nothing, writes continue"),
+      "blocked"));
   const bool snapshot = !c.verify || c.verify->integrity_configured;
   phases.push_back(phase_plan("snapshot", "slipway verify integrity --snapshot",
                               snapshot ? planned : Outcome::skipped("no [verify.integrity] tables configured"),
@@ -762,7 +1087,7 @@ Result<boost::json::object> plan_deploy(const Config& config, const DeployOption
                               planned_as("a verified pre-deploy backup into " + config.backup.repository.string()),
                               "blocked"));
   const bool maintenance =
-      config.deploy.maintenance != "off" && (c.pending != 0 || config.deploy.maintenance_without_migrations);
+      config.deploy.maintenance != "off" && (schema_changes(c) || config.deploy.maintenance_without_migrations);
   const std::string mode_on =
       config.deploy.maintenance == "read-only" ? "slipway gate read-only on" : "slipway gate maintenance on";
   phases.push_back(phase_plan("maintenance-on", mode_on,
@@ -773,9 +1098,10 @@ Result<boost::json::object> plan_deploy(const Config& config, const DeployOption
                               "rollback"));
   phases.push_back(phase_plan(
       "migrate", "slipway migrate apply",
-      c.pending == 0
-          ? Outcome::skipped(config.migrations.dir.empty() ? "no migrations.dir configured" : "no migration pending")
-          : planned_as(fmt::format("{} pending migration{}", c.pending, c.pending == 1 ? "" : "s")),
+      c.pending != 0 ? planned_as(fmt::format("{} pending migration{}", c.pending, c.pending == 1 ? "" : "s"))
+      : config.deploy.release_migrates
+          ? planned_as("the release steps migrate the database (deploy.release_migrates)")
+          : Outcome::skipped(config.migrations.dir.empty() ? "no migrations.dir configured" : "no migration pending"),
       "rollback"));
   json::array steps;
   for (const auto& step : config.deploy.steps) {
@@ -812,9 +1138,11 @@ Result<boost::json::object> plan_deploy(const Config& config, const DeployOption
   rollback.push_back("the steps' rollback commands, in reverse order");
   if (!config.deploy.upstream.empty()) rollback.push_back("the gate switched back to its previous upstream");
   if (config.deploy.restore_on_rollback || options.restore_db)
-    rollback.push_back("the database restored from the pre-deploy backup, when migrations ran");
-  rollback.push_back(previous.empty() ? "verify again (no earlier release: skipped)" : "verify again");
-  rollback.push_back("maintenance off");
+    rollback.push_back("the database restored from the pre-deploy backup, when the schema changed");
+  rollback.push_back(json::string(
+      previous.empty() ? "verify again: no earlier release, so what served before the deploy must answer again"
+                       : "verify again, with the [verify] " + previous + " was deployed with"));
+  rollback.push_back(may_restore(c) ? "maintenance off, and writes pass again" : "maintenance off");
 
   json::object plan{
       {"kind", "plan"},
@@ -889,11 +1217,18 @@ Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& optio
   note_takeover(record, *lock, options);
 
   c.history = &history;
+  if (!options.resume) {
+    probe_served_before(c);
+    std::string note;
+    record.verify_config = record_verify_config(c, state_dir / "releases" / record.id, note);
+    if (!note.empty() && options.say) options.say("warning: " + note);
+  }
   auto phases = deploy_phases(c);
   RunbookOptions ro;
-  // With no earlier release, the rollback returns to nothing that could pass verification: the
-  // first deploy's undo ends with the undos, not with a check that can only fail.
-  if (!c.previous_version.empty()) ro.reverify = [&c] { return verify_phase(c, false); };
+  // A rollback always verifies what it returned to: the previous release with the [verify] it was
+  // deployed with, or, adopting an app Slipway did not deploy, what served before.
+  const std::optional<DeployRecord> before = *previous;
+  ro.reverify = timed(c, "verify", [&c, before] { return reverify(c, before, c.record.snapshot_id); });
   ro.before_rollback = [&c](const DeployRecord&) { announce_and_say(c, EventKind::failure); };
   const auto ran = under_lock(c, *lock, lease, **db, ro, [&] {
     announce_and_say(c, EventKind::start);
@@ -939,8 +1274,11 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
     for (auto& p : record.phases)
       if (p.status == PhaseStatus::running) p.status = PhaseStatus::failed;
     record.reason = "interrupted (" + (*interrupted)->why + "); rolled back by `slipway rollback`";
+    auto previous = history.last_succeeded(record.id);
+    if (!previous) return fail(previous.error());
     RunbookOptions ro;
-    ro.reverify = [&c] { return verify_phase(c, false); };
+    const std::optional<DeployRecord> before = *previous;
+    ro.reverify = timed(c, "verify", [&c, before] { return reverify(c, before, c.record.snapshot_id); });
     const auto ran =
         under_lock(c, *lock, lease, **db, ro, [&] { return roll_back(record, done, history, base.observer, ro); });
     if (!ran) return fail(ran.error());
@@ -996,18 +1334,80 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
   c.history = &history;
   c.pending = base.restore_db ? 1 : 0;  // maintenance only around a restore
   c.previous_version = current->version;
+  // The target release is verified with the [verify] it was deployed with (its recorded copy).
+  std::error_code ec;
+  if (!target.verify_config.empty() && std::filesystem::is_regular_file(target.verify_config, ec))
+    c.verify_config = target.verify_config;
+
+  // A restore replaces the live database: writes are held, and the database as it is now is
+  // snapshotted and backed up first, so the undo of the restore (and a person) can get it back.
+  // Without a restore, a fresh snapshot is what the rollback's integrity check compares with.
+  std::int64_t live_snapshot = 0;
+  std::string live_backup;
+  const auto off = timed(c, "maintenance-off", [&c] { return maintenance_off(c); });
   std::vector<Phase> phases;
-  phases.push_back({"maintenance-on", [&c] { return maintenance_on_phase(c); }, [&c] { return maintenance_off(c); }});
+  if (base.restore_db) {
+    phases.push_back(
+        {"hold-writes",
+         timed(c, "hold-writes", [&c] { return hold_writes_phase(c, "Rolling back to " + c.record.version); }), off,
+         true});
+    phases.back().undo_last = true;
+  }
+  phases.push_back({"snapshot",
+                    timed(c, "snapshot",
+                          [&c, &live_snapshot] {
+                            Outcome o = snapshot_phase(c);
+                            live_snapshot = c.record.snapshot_id;
+                            return o;
+                          }),
+                    {},
+                    true});
+  if (base.restore_db) {
+    phases.push_back({"backup",
+                      timed(c, "backup",
+                            [&c, &live_backup, &current] {
+                              Outcome o = backup_phase(c, "pre-rollback");
+                              live_backup = c.record.backup_id;
+                              // What the restore restores: the backup taken before `current`.
+                              c.record.backup_id = current->backup_id;
+                              if (o.status == PhaseStatus::ok) o.summary = "the live database first: " + o.summary;
+                              return o;
+                            }),
+                      {},
+                      true});
+  }
+  phases.push_back({"maintenance-on", timed(c, "maintenance-on", [&c] { return maintenance_on_phase(c); }), off});
   phases.back().undo_last = true;
-  if (base.restore_db) phases.push_back({"restore", [&c] { return restore_phase(c); }, {}});
-  phases.push_back({"release", [&c] { return release_phase(c); }, [&c] { return release_undo(c); }});
-  phases.push_back({"switch", [&c] { return switch_phase(c); }, [&c] { return switch_undo(c); }});
-  phases.push_back({"verify", [&c] { return verify_phase(c, true); }, {}});
-  phases.push_back({"maintenance-off", [&c] { return maintenance_off(c); }, {}});
-  phases.push_back({"after-switch", [&c] { return after_switch_phase(c); }, {}});
-  phases.back().best_effort = true;
+  if (base.restore_db) {
+    // Undone by restoring the live database's backup: a failed rollback leaves the newer release
+    // on the schema it needs, not on the older one.
+    phases.push_back({"restore",
+                      timed(c, "restore",
+                            [&c, &current, &live_backup] {
+                              c.record.snapshot_id = current->snapshot_id;  // integrity: the restored backup's
+                              Outcome o = restore_phase(c);
+                              if (o.status == PhaseStatus::ok)
+                                o.summary += fmt::format("; the database as it was is in backup {}", live_backup);
+                              return o;
+                            }),
+                      timed(c, "restore", [&c, &live_backup, &live_snapshot] {
+                        const std::string restored = c.record.backup_id;
+                        c.record.backup_id = live_backup;
+                        Outcome o = restore_phase(c);
+                        c.record.backup_id = restored;
+                        c.record.snapshot_id = live_snapshot;
+                        if (o.status == PhaseStatus::ok) o.summary = "back to the live database: " + o.summary;
+                        return o;
+                      })});
+  }
+  push_release_phases(c, phases, off);
   RunbookOptions ro;
-  ro.reverify = [&c] { return verify_phase(c, false); };
+  // When the rollback is undone, the release it tried to replace is verified, with its own [verify],
+  // against the live database's snapshot.
+  ro.reverify = timed(c, "verify", [&c, &current, &live_snapshot] {
+    std::optional<DeployRecord> back = *current;
+    return reverify(c, back, live_snapshot);
+  });
   const auto ran =
       under_lock(c, *lock, lease, **db, ro, [&] { return run_runbook(record, phases, history, base.observer, ro); });
   if (!ran) return fail(ran.error());

@@ -115,8 +115,17 @@ json::object DeployRecord::to_json() const {
           {"verify", verify},
           {"phases", phases_json(phases)},
           {"rollback", phases_json(rollback)},
+          {"snapshot_id", snapshot_id},
+          {"verify_config", verify_config},
+          {"served_before", {{"url", served_before_url}, {"answer", served_before}, {"ok", served_before_ok}}},
+          {"writes",
+           {{"gate_started_at", writes_gate_started_at},
+            {"mark", writes_mark},
+            {"not_restored", strings_json(writes_not_restored)}}},
+          {"database_state", database_state},
           {"state",
            {{"maintenance_on", maintenance_on},
+            {"writes_held", writes_held},
             {"upstream", upstream},
             {"previous_upstream", previous_upstream},
             {"steps_ran", strings_json(steps_ran)}}},
@@ -145,9 +154,23 @@ Result<DeployRecord> DeployRecord::from_json(const json::value& v) {
   if (const auto* ver = o.if_contains("verify")) r.verify = *ver;
   r.phases = read_phases(o, "phases");
   r.rollback = read_phases(o, "rollback");
+  if (const auto* n = o.if_contains("snapshot_id"); n && n->is_int64()) r.snapshot_id = n->as_int64();
+  r.verify_config = str(o, "verify_config");
+  if (const auto* s = o.if_contains("served_before"); s && s->is_object()) {
+    r.served_before_url = str(s->as_object(), "url");
+    r.served_before = str(s->as_object(), "answer");
+    if (const auto* k = s->as_object().if_contains("ok"); k && k->is_bool()) r.served_before_ok = k->as_bool();
+  }
+  if (const auto* w = o.if_contains("writes"); w && w->is_object()) {
+    r.writes_gate_started_at = str(w->as_object(), "gate_started_at");
+    if (const auto* m = w->as_object().if_contains("mark"); m && m->is_int64()) r.writes_mark = m->as_int64();
+    r.writes_not_restored = strings(w->as_object(), "not_restored");
+  }
+  r.database_state = str(o, "database_state");
   if (const auto* s = o.if_contains("state"); s && s->is_object()) {
     const auto& st = s->as_object();
     if (const auto* m = st.if_contains("maintenance_on"); m && m->is_bool()) r.maintenance_on = m->as_bool();
+    if (const auto* m = st.if_contains("writes_held"); m && m->is_bool()) r.writes_held = m->as_bool();
     r.upstream = str(st, "upstream");
     r.previous_upstream = str(st, "previous_upstream");
     r.steps_ran = strings(st, "steps_ran");

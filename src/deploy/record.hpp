@@ -64,8 +64,24 @@ struct DeployRecord {
   boost::json::value verify;  // the verify report, or null
   std::vector<PhaseRecord> phases;
   std::vector<PhaseRecord> rollback;  // the automatic rollback's steps, when one ran
+  std::int64_t snapshot_id = 0;       // the integrity snapshot taken before backup_id, or 0
+  // The [verify] configuration this release was verified with: a copy of slipway.toml and its
+  // flow files under the state folder, so a rollback to this release verifies it with its own.
+  std::string verify_config;
+  // What served before the deploy: the URL probed at its start and what it answered ("HTTP 200",
+  // "connection refused"); a rollback with no earlier release it deployed checks it serves again.
+  std::string served_before_url;
+  std::string served_before;
+  bool served_before_ok = false;
+  // The gate's count of writes let through outside normal mode when the backup started (and the
+  // gate's start time, to tell a restarted gate): a restore names those after it.
+  std::string writes_gate_started_at;
+  std::int64_t writes_mark = -1;                 // -1: no gate held the writes
+  std::vector<std::string> writes_not_restored;  // "POST /auth/login (allow-listed, 127.0.0.1, 12:00:01Z)"
+  std::string database_state;                    // after a restore: what the database holds, read from it
   // What is true of the world now, for a report after a crash or a failed rollback.
   bool maintenance_on = false;
+  bool writes_held = false;                // the gate was put in read-only mode before the backup
   std::string upstream;                    // where this release listens (the gate's upstream after it)
   std::string previous_upstream;           // the gate's upstream before it, for switching back
   std::vector<std::string> steps_ran;      // release steps that ran (and were not rolled back)

@@ -163,8 +163,18 @@ Result<void> run_runbook(DeployRecord& record, std::vector<Phase>& phases, Histo
 
   const std::string why = fmt::format("{} failed: {}", failed->name, slot_for(record, failed->name).summary);
   if (failed->gatekeeper) {
+    // Nothing the deploy is about changed; what a phase before it set up for the deploy (writes
+    // held at the gate) is undone, without a verification: production never changed.
     record.status = "blocked";
     record.reason = why;
+    for (auto it = done.rbegin(); it != done.rend(); ++it) {
+      if (!(*it)->undo) continue;
+      record.rollback.push_back(PhaseRecord{"undo " + (*it)->name});
+      auto outcome = runner.run(record.rollback.back(), (*it)->undo, true);
+      if (!outcome) return fail(outcome.error());
+      if (outcome->status == PhaseStatus::failed)
+        record.reason += fmt::format("; undo {} failed: {}", (*it)->name, record.rollback.back().summary);
+    }
     record.finished_at = now_rfc3339();
     return history.save(record);
   }
@@ -212,7 +222,10 @@ Result<void> roll_back(DeployRecord& record, const std::vector<const Phase*>& do
   record.status = clean ? "rolled-back" : "rollback-failed";
   if (!clean) {
     record.reason += "; the rollback did not complete";
-    if (record.maintenance_on) record.reason += ", so maintenance mode stays on";
+    if (record.maintenance_on)
+      record.reason += ", so maintenance mode stays on";
+    else if (record.writes_held)
+      record.reason += ", so the gate stays read-only";
   }
   record.finished_at = now_rfc3339();
   return history.save(record);

@@ -1,17 +1,19 @@
 // The runbook engine: runs a deploy's phases in order, records each one as it goes, and undoes
 // what ran when a phase fails.
 //
-//   phases: check, lint, snapshot, backup, maintenance-on, migrate, release, switch, verify,
-//           maintenance-off, after-switch (best effort: stop the old release), notify
-//   verify fails  ->  undo release (its rollback commands, reverse order), undo switch (switch
-//                     back), undo migrate (restore, when configured), verify again, and only
-//                     then undo maintenance-on (maintenance off).
+//   phases: check, lint, hold-writes, snapshot, backup, maintenance-on, migrate, release,
+//           switch, verify, maintenance-off, after-switch (best effort: stop the old release),
+//           notify
+//   verify fails  ->  undo switch (switch back), undo release (its rollback commands, reverse
+//                     order), undo migrate (restore, when configured), verify again, and only
+//                     then undo maintenance-on and hold-writes (the gate back to normal).
 //
-// A phase that fails before anything changed (check, lint) blocks the deploy: nothing is undone
-// and the record says `blocked`. If an undo or the re-verification fails, the phases marked
-// `undo_last` (maintenance) stay as they are and the record says `rollback-failed`, with the
-// state of everything. The record is saved at every phase boundary, so a crash leaves it
-// `running` with exactly the phases that finished.
+// A phase that fails before anything changed (check, lint, snapshot, backup: the gatekeepers)
+// blocks the deploy: the record says `blocked`, and only what a phase before it set up for the
+// deploy (writes held at the gate) is undone, without a verification. If an undo or the re-verification fails, the
+// phases marked `undo_last` (maintenance) stay as they are and the record says `rollback-failed`, with the state of
+// everything. The record is saved at every phase boundary, so a crash leaves it `running` with exactly the phases that
+// finished.
 //
 // A deploy whose lock was taken over (its lease ran out while it hung, `slipway lock release`, or
 // on PostgreSQL its session was ended) stops at the next phase boundary, or between two release

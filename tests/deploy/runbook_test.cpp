@@ -129,6 +129,29 @@ TEST_F(RunbookTest, AFailedLintBlocksWithoutUndoingAnything) {
   EXPECT_TRUE(r->rollback.empty());
 }
 
+// Regression: writes held at the gate before the backup (read-only mode) stayed held when the
+// backup failed, because a blocked deploy undid nothing.
+TEST_F(RunbookTest, ABlockedDeployLetsTheWritesItHeldGo) {
+  std::vector<Phase> phases;
+  phases.push_back(phase("check"));
+  phases.back().gatekeeper = true;
+  phases.back().undo = nullptr;
+  phases.push_back(phase("hold-writes"));
+  phases.back().gatekeeper = phases.back().undo_last = true;
+  phases.push_back(phase("backup", true));
+  phases.back().gatekeeper = true;
+  phases.back().undo = nullptr;
+  phases.push_back(phase("migrate"));
+  auto r = run(phases);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, "blocked");
+  EXPECT_EQ(r->reason, "backup failed: backup broke");
+  EXPECT_EQ(calls_, (Calls{"check", "hold-writes", "backup", "undo hold-writes"}));
+  ASSERT_EQ(r->rollback.size(), 1U);
+  EXPECT_EQ(r->rollback[0].name, "undo hold-writes");
+  EXPECT_EQ(r->phase("migrate")->status, PhaseStatus::pending);
+}
+
 TEST_F(RunbookTest, AFailedVerifyUndoesInReverseAndLeavesMaintenanceLast) {
   auto phases = deploy_phases("verify");
   auto r = run(phases);

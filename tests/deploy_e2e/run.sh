@@ -20,7 +20,8 @@
 #                a second deploy exits 1 naming the holder; the holder killed -9, its session
 #                ended, `deploy --resume` takes the lock over; the state password printed nowhere
 #   kill-PHASE   kill -9 of the deploy while PHASE runs (each phase is held there by a stall:
-#                PostgreSQL stopped, a table lock, a slow step, a busy gate, a slow webhook);
+#                PostgreSQL stopped, a table lock, a slow step, a busy gate, a slow webhook; a
+#                busy gate armed once the phase before runs, for phases after one that asks the gate);
 #                `slipway status` and the next deploy report the interrupted deploy, and
 #                `deploy --resume` finishes it, taking the stale lock over
 #   redaction    a secret in the environment, printed by a step, is in no output, record or file
@@ -29,14 +30,9 @@
 # names to run), KEEP_WORK=1 to keep the work folder.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export DEMO_ROOT=$ROOT
-SLIPWAY=${SLIPWAY:-$ROOT/build/src/cli/slipway}
-export SLIPWAY
-# shellcheck source=../../scripts/demo/common.sh
-source "$ROOT/scripts/demo/common.sh"
+# shellcheck source=preamble.sh
+source "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 export SEED_ROWS=${SEED_ROWS:-200}
-ONLY=${E2E_ONLY:-.}
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/slipway-deploy-e2e.XXXXXX")
 chmod 755 "$WORK"
@@ -76,20 +72,13 @@ cleanup() {
   fi
   if declare -F release_stalls >/dev/null; then release_stalls; fi
   if [[ -n ${DEMO_DIR:-} ]]; then stop_scenario; fi
-  demo_stop_all
-  if [[ ${KEEP_WORK:-} == 1 ]]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
-  exit "$rc"
+  e2e_end "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-command -v psql >/dev/null || die "psql not found"
-command -v node >/dev/null || die "node not found"
-[[ -x $SLIPWAY ]] || die "no slipway binary at $SLIPWAY"
-if [[ ! -d $DEMO_APP/node_modules ]]; then
-  (cd "$DEMO_APP" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+e2e_prepare
 
 export NODE_ENV=production DEMO_PASSWORD=demo-password-1
 JWT_SECRET=$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')
@@ -137,15 +126,6 @@ scenario() {
 
 # deploy ARGS...: `slipway deploy --config CONFIG ARGS...`, output in $OUT, exit code in $code.
 # The version is taken from --version for RELEASE_DIR and APP_PORT.
-run_slipway() {
-  RUNS=$((RUNS + 1))
-  OUT=$DEMO_DIR/$1-$RUNS.out
-  set +e
-  "$SLIPWAY" "$@" --config "$CONFIG" >"$OUT" 2>&1
-  code=$?
-  set -e
-  echo "slipway $* -> exit $code"
-}
 deploy() {
   demo_release_env "$1"
   shift
@@ -526,7 +506,8 @@ declare -A STALL=(
   [lint]="start:hold_lock users ACCESS\ EXCLUSIVE"
   [snapshot]="start:hold_advisory"
   [backup]="start:hold_advisory|snapshot:hold_lock audit_log ACCESS\ EXCLUSIVE; release_advisory"
-  [maintenance-on]="start:busy_gate"
+  [hold-writes]="start:hold_lock users ACCESS\ EXCLUSIVE; LINT_LOCK=\$HOLD_PID|lint:busy_gate; release_pid \$LINT_LOCK"
+  [maintenance-on]="start:hold_advisory|snapshot:hold_lock audit_log ACCESS\ EXCLUSIVE; DUMP_LOCK=\$HOLD_PID; release_advisory|backup:busy_gate; release_pid \$DUMP_LOCK"
   [migrate]="start:hold_lock users ACCESS\ SHARE"
   [release]="start:export E2E_STEP_SLEEP=60"
   [switch]="start:export E2E_STEP_SLEEP=2|release:busy_gate"
@@ -544,10 +525,11 @@ create_stall_view() {
 }
 hold_advisory() { hold_lock_sql "SELECT pg_advisory_lock(4242)"; ADVISORY_PID=$HOLD_PID; }
 # Ending the session (not closing its stdin: processes started since inherited that) releases it.
-release_advisory() {
-  kill "$ADVISORY_PID" 2>/dev/null || true
-  wait "$ADVISORY_PID" 2>/dev/null || true
+release_pid() {
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
 }
+release_advisory() { release_pid "$ADVISORY_PID"; }
 
 kill_at() {
   local phase=$1 pid status stage when
@@ -614,7 +596,7 @@ kill_at() {
   expect "$(table_exists report_sessions)" t "the v2 migration after the resumed deploy"
   PASSED+=("kill-$phase")
 }
-for phase in check lint snapshot backup maintenance-on migrate release switch verify maintenance-off notify; do
+for phase in check lint hold-writes snapshot backup maintenance-on migrate release switch verify maintenance-off notify; do
   [[ kill-$phase =~ $ONLY ]] && kill_at "$phase"
 done
 
