@@ -131,14 +131,16 @@ TEST_F(DeployCli, DryRunJsonHoldsTheWholePlanAndWritesNoFile) {
   std::vector<std::string> names;
   for (const auto& p : doc.at("phases").as_array()) names.emplace_back(p.at("name").as_string());
   EXPECT_EQ(names,
-            (std::vector<std::string>{"check", "lint", "snapshot", "backup", "maintenance-on", "migrate", "release",
-                                      "switch", "verify", "maintenance-off", "after-switch", "notify"}));
+            (std::vector<std::string>{"check", "lint", "hold-writes", "snapshot", "backup", "maintenance-on",
+                                      "migrate", "release", "switch", "verify", "maintenance-off", "after-switch",
+                                      "notify"}));
   const auto& phases = doc.at("phases").as_array();
   EXPECT_EQ(phases[0].at("status").as_string(), "ok") << "check ran for real";
   EXPECT_EQ(phases[1].at("status").as_string(), "ok") << "lint ran for real";
-  EXPECT_EQ(phases[5].at("status").as_string(), "planned");
-  EXPECT_NE(phases[5].at("summary").as_string().find("1 pending migration"), std::string::npos);
-  EXPECT_EQ(phases[7].at("runs").as_string(), "slipway gate switch 127.0.0.1:9");
+  EXPECT_EQ(phases[2].at("status").as_string(), "planned") << "a restore on rollback: writes are held";
+  EXPECT_EQ(phases[6].at("status").as_string(), "planned");
+  EXPECT_NE(phases[6].at("summary").as_string().find("1 pending migration"), std::string::npos);
+  EXPECT_EQ(phases[8].at("runs").as_string(), "slipway gate switch 127.0.0.1:9");
   // check's report and the lint verdicts
   EXPECT_TRUE(doc.at("check").at("summary").is_object());
   const auto& migrations = doc.at("lint").at("migrations").as_array();
