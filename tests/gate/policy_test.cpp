@@ -1,5 +1,6 @@
 // The gate's rules as pure functions: path normalisation, method classes, the decision in each
 // mode, and the client address behind trusted proxies.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -93,6 +94,66 @@ TEST(GatePolicy, DecisionsInEachModeUseTheNormalisedPath) {
       << "an admin's write without admin_writes";
   EXPECT_EQ(decide(Mode::read_only, rules, "PURGE", "/api/x", user), Action::reject);
   EXPECT_EQ(decide(Mode::read_only, rules, "GET", "/api/x", user), Action::pass);
+}
+
+// policy.hpp documents decide() as a table; every row and column of it, with admin_writes off and
+// on, and the admin question asked only where the answer depends on it (normal mode and reads in
+// read-only mode never pay for a token check).
+TEST(GatePolicy, DecideFollowsTheDocumentedTableRowByRow) {
+  const std::vector<std::string> allow{"/open"};
+  struct Row {
+    Mode mode;
+    const char* method;
+    const char* target;
+    bool admin;
+    bool admin_writes;
+    Action expected;
+    bool asks;  // whether the admin question is asked
+  };
+  const Action pass = Action::pass, reject = Action::reject, health = Action::health;
+  const std::vector<Row> rows = {
+      // normal: everything passes, nobody is asked
+      {Mode::normal, "GET", "/x", false, false, pass, false},
+      {Mode::normal, "GET", "/x", true, false, pass, false},
+      {Mode::normal, "POST", "/x", false, false, pass, false},
+      {Mode::normal, "POST", "/x", true, false, pass, false},
+      {Mode::normal, "POST", "/open", false, false, pass, false},
+      {Mode::normal, "GET", "/health", false, false, pass, false},
+      // maintenance: users get 503, admins read, writes only with admin_writes
+      {Mode::maintenance, "GET", "/x", false, false, reject, true},
+      {Mode::maintenance, "GET", "/x", true, false, pass, true},
+      {Mode::maintenance, "POST", "/x", false, false, reject, false},
+      {Mode::maintenance, "POST", "/x", true, false, reject, false},
+      {Mode::maintenance, "POST", "/x", false, true, reject, true},
+      {Mode::maintenance, "POST", "/x", true, true, pass, true},
+      {Mode::maintenance, "POST", "/open", false, false, pass, false},
+      {Mode::maintenance, "GET", "/open", false, false, pass, false},
+      {Mode::maintenance, "GET", "/health", false, false, health, false},
+      {Mode::maintenance, "HEAD", "/health", false, false, health, false},
+      {Mode::maintenance, "POST", "/health", true, true, pass, true},
+      // read-only: reads pass for everyone, writes only with admin_writes
+      {Mode::read_only, "GET", "/x", false, false, pass, false},
+      {Mode::read_only, "GET", "/x", true, false, pass, false},
+      {Mode::read_only, "OPTIONS", "/x", false, false, pass, false},
+      {Mode::read_only, "POST", "/x", false, false, reject, false},
+      {Mode::read_only, "POST", "/x", true, false, reject, false},
+      {Mode::read_only, "POST", "/x", false, true, reject, true},
+      {Mode::read_only, "DELETE", "/x", true, true, pass, true},
+      {Mode::read_only, "POST", "/open", false, false, pass, false},
+      {Mode::read_only, "GET", "/health", false, false, pass, false},
+  };
+  for (const Row& row : rows) {
+    const Rules rules{&allow, "/health", row.admin_writes};
+    bool asked = false;
+    const Action got = decide(row.mode, rules, row.method, row.target, [&] {
+      asked = true;
+      return row.admin;
+    });
+    const std::string what = fmt::format("{} {} {} as {} (admin_writes {})", to_string(row.mode), row.method,
+                                         row.target, row.admin ? "admin" : "user", row.admin_writes);
+    EXPECT_EQ(got, row.expected) << what;
+    EXPECT_EQ(asked, row.asks) << what << ": the admin question";
+  }
 }
 
 Address ip(std::string_view text) {
