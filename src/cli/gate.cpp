@@ -285,12 +285,13 @@ int gate_run(const Args& args) {
         common.format == "json"
             ? fmt::format(
                   "{{\"listen\":\"{}\",\"upstream\":\"{}\",\"mode\":\"{}\",\"admin_listen\":\"{}\","
-                  "\"control_socket\":{}}}\n",
+                  "\"control_socket\":{},\"reads\":\"{}\"}}\n",
                   config->gate.listen, snap->upstream, gate::to_string(snap->mode), config->gate.admin_listen,
-                  json::serialize(json::string_view(config->gate.control_socket.string())))
-            : fmt::format("gate: listening on {} -> {} ({} mode); admin on {}; control socket {}\n",
+                  json::serialize(json::string_view(config->gate.control_socket.string())),
+                  gate::fast_reads() ? "fast" : "portable")
+            : fmt::format("gate: listening on {} -> {} ({} mode); admin on {}; control socket {}{}\n",
                           config->gate.listen, snap->upstream, gate::to_string(snap->mode), config->gate.admin_listen,
-                          config->gate.control_socket.string());
+                          config->gate.control_socket.string(), gate::fast_reads() ? "" : "; portable reads");
     std::fputs(line.c_str(), stderr);
   });
   if (!served) return report_error(served.error());

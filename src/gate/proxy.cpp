@@ -1102,6 +1102,10 @@ std::size_t proxy_threads(const GateConfig& config) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
+bool fast_reads() {
+  return readiness::fast;
+}
+
 Result<void> serve(Gate& gate, const std::function<void()>& ready) {
   const auto& cfg = gate.config();
   const std::size_t n = proxy_threads(cfg);

@@ -19,4 +19,8 @@ std::size_t proxy_threads(const GateConfig& config);
 // both listeners are bound. Fails when an address cannot be bound.
 Result<void> serve(Gate& gate, const std::function<void()>& ready);
 
+// Whether reads take the fast path that skips the speculative recv (readiness.hpp): compiled in
+// for Boost 1.81's epoll reactor, off with SLIPWAY_GATE_PORTABLE_READINESS=1.
+bool fast_reads();
+
 }  // namespace slipway::gate

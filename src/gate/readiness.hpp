@@ -13,27 +13,46 @@
 // functions reach that flag, and the reactor's epoll descriptor, which Asio keeps private: the
 // gate clears the flag after a short read it made itself, and a read started while the flag is
 // still clear is queued without a system call. Boost 1.81's epoll reactor, which is what Debian
-// 12 ships, is the one this was written against; the static_assert stops the build elsewhere.
-// Include it from one file only: it holds explicit instantiations.
+// 12 ships, is the one this was written against.
+//
+// Elsewhere (another Boost, another reactor) the fast path is compiled out and the portable one
+// remains: every read is tried at once, as Asio itself does, one system call more per read and
+// nothing else different. SLIPWAY_GATE_PORTABLE_READINESS=1 in the gate's environment takes the
+// portable path on Boost 1.81 too, which is how the tests run it (and a way out should the fast
+// path ever misbehave). Include this header from one file only: it holds explicit instantiations.
 #pragma once
 
 #include <sys/epoll.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 
 #include <boost/asio/basic_stream_socket.hpp>
-#include <boost/asio/detail/epoll_reactor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/version.hpp>
 
-namespace slipway::gate::readiness {
-
-static_assert(BOOST_VERSION / 100 == 1081, "readiness.hpp reaches into Boost 1.81's epoll reactor: check it again");
-#if !defined(BOOST_ASIO_HAS_EPOLL) || defined(BOOST_ASIO_HAS_IO_URING_AS_DEFAULT) || defined(BOOST_ASIO_DISABLE_EPOLL)
-#error "readiness.hpp needs Asio's epoll reactor"
+#if BOOST_VERSION / 100 == 1081 && defined(BOOST_ASIO_HAS_EPOLL) && !defined(BOOST_ASIO_HAS_IO_URING_AS_DEFAULT) && \
+    !defined(BOOST_ASIO_DISABLE_EPOLL)
+#define SLIPWAY_READINESS_FAST_PATH 1
+#include <boost/asio/detail/epoll_reactor.hpp>
+#else
+#define SLIPWAY_READINESS_FAST_PATH 0
 #endif
 
+namespace slipway::gate::readiness {
+
+// The gate's sockets: TCP, on an io_context's executor.
+using Socket = boost::asio::basic_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
+
+// Whether reads skip the speculative recv (the fast path): compiled in, and not turned off.
+inline const bool fast = [] {
+  const char* off = std::getenv("SLIPWAY_GATE_PORTABLE_READINESS");
+  return SLIPWAY_READINESS_FAST_PATH && !(off && std::strcmp(off, "1") == 0);
+}();
+
+#if SLIPWAY_READINESS_FAST_PATH
 namespace detail {
 // Naming a private member in an explicit instantiation is allowed ([temp.spec.general]/6), and
 // the friend function defined there hands the member pointer out. A member is found by its
@@ -52,9 +71,8 @@ struct Expose {
 
 using Reactor = boost::asio::detail::epoll_reactor;
 using State = Reactor::descriptor_state;
-// The gate's sockets: TCP, on an io_context's executor.
 using Executor = boost::asio::io_context::executor_type;
-using Socket = boost::asio::basic_socket<boost::asio::ip::tcp, Executor>;
+using Socket = readiness::Socket;
 using SocketImpl =
     boost::asio::detail::io_object_impl<boost::asio::detail::reactive_socket_service<boost::asio::ip::tcp>, Executor>;
 
@@ -83,11 +101,13 @@ inline State* state(Socket& socket) {
 
 // The reactor's "try a read at once" flag of a socket: set by every readiness event. A closed
 // socket has none; it reads as set, so that its read is tried (and fails at once).
-inline bool may_have_bytes(detail::Socket& socket) {
+inline bool may_have_bytes(Socket& socket) {
+  if (!fast) return true;
   detail::State* s = detail::state(socket);
   return !s || (s->*detail::get<detail::TrySpeculative>())[detail::Reactor::read_op];
 }
-inline void set_may_have_bytes(detail::Socket& socket, bool may) {
+inline void set_may_have_bytes(Socket& socket, bool may) {
+  if (!fast) return;
   if (detail::State* s = detail::state(socket))
     (s->*detail::get<detail::TrySpeculative>())[detail::Reactor::read_op] = may;
 }
@@ -96,7 +116,8 @@ inline void set_may_have_bytes(detail::Socket& socket, bool may) {
 // events re-checks readiness, as Asio does when it starts a wait), and lets the next read try at
 // once. Recovers a read queued on a drained socket whose end of file arrived with its last data
 // (a short read takes the data and the FIN together, and no edge follows).
-inline void recheck(detail::Socket& socket) {
+inline void recheck(Socket& socket) {
+  if (!fast) return;
   detail::State* s = detail::state(socket);
   if (!s) return;
   set_may_have_bytes(socket, true);
@@ -106,5 +127,14 @@ inline void recheck(detail::Socket& socket) {
   ev.data.ptr = s;
   ::epoll_ctl((s->*get<ReactorOf>())->*get<EpollFd>(), EPOLL_CTL_MOD, s->*get<Descriptor>(), &ev);
 }
+
+#else
+// The portable path: every read is tried at once.
+inline bool may_have_bytes(Socket&) {
+  return true;
+}
+inline void set_may_have_bytes(Socket&, bool) {}
+inline void recheck(Socket&) {}
+#endif
 
 }  // namespace slipway::gate::readiness

@@ -169,6 +169,34 @@ TEST(GateProxy, StreamsLargeAndChunkedBodiesBothWays) {
   EXPECT_EQ(str(json_of(chunked_down.body), "target"), "/chunked");
 }
 
+// The portable read path (every read tried at once, as on a Boost other than 1.81, where the fast
+// path of readiness.hpp is compiled out) serves what the fast path serves: keep-alive exchanges,
+// an upstream closing after its answer, a half-closing client, large and chunked bodies.
+TEST(GateProxy, ThePortableReadPathServesTheSameExchanges) {
+  Backend backend("blue");
+  GateProcess gate(backend.address(), "idle_timeout = \"1h\"\nupstream_timeout = \"1h\"");
+  ::setenv("SLIPWAY_GATE_PORTABLE_READINESS", "1", 1);
+  gate.start();
+  ::unsetenv("SLIPWAY_GATE_PORTABLE_READINESS");
+  EXPECT_NE(gate.file("gate.out").find("; portable reads"), std::string::npos) << gate.file("gate.out");
+  Client client(gate.port);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(client.fetch("GET", "/close-after").status, 200) << "round " << i;
+    const auto next = client.fetch("GET", "/x");
+    ASSERT_EQ(next.status, 200) << "round " << i << ": " << next.body;
+    EXPECT_EQ(str(json_of(next.body), "backend"), "blue");
+  }
+  EXPECT_EQ(json_of(fetch(gate.port, "POST", "/x", {}, "{\"n\":1}").body).at("body").as_int64(), 7);
+  RawConnection c(gate.port);
+  c.send_last("GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+  const std::string all = c.read_to_close();
+  EXPECT_NE(all.find("\"backend\":\"blue\""), std::string::npos) << all;
+  EXPECT_TRUE(c.closed()) << all;
+  const std::string big(3'000'000, 'b');
+  EXPECT_EQ(json_of(fetch(gate.port, "POST", "/upload", {}, big).body).at("body").as_int64(), 3'000'000);
+  EXPECT_EQ(fetch(gate.port, "GET", "/big").body.size(), 1'000'000u);
+}
+
 // docs/config.md offered gate.forwarded_proto = "keep" (the X-Forwarded-Proto of a TLS terminator
 // in front), but the config refused it, so a gate behind nginx with TLS told the app "http".
 TEST(GateProxy, ForwardedProtoKeepPassesTheTerminatorsValue) {
