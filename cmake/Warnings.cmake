@@ -3,7 +3,7 @@ function(slipway_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
                                            -Wold-style-cast -Wimplicit-fallthrough -Wno-missing-field-initializers)
   if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
-    target_compile_options(${target} PRIVATE -Wthread-safety)
+    target_compile_options(${target} PRIVATE -Wthread-safety -Werror=thread-safety-analysis)
   endif()
 endfunction()
 

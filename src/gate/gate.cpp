@@ -47,7 +47,7 @@ void Gate::note_write_let_through(std::string_view method, std::string_view targ
   std::string_view path = path_of(target);
   if (path.size() > 200) path = path.substr(0, 200);
   WriteLetThrough w{0, now_rfc3339(true), std::string(method), std::string(path), std::string(client), admin};
-  std::lock_guard lock(writes_mutex_);
+  MutexLock lock(writes_mutex_);
   w.seq = ++writes_let_through_;
   if (recent_writes_.size() == kRecentWrites) recent_writes_.pop_front();
   recent_writes_.push_back(std::move(w));
@@ -75,7 +75,7 @@ Result<std::unique_ptr<Gate>> Gate::create(const Config& config, std::size_t thr
   if (!state) return fail(state.error());
   auto address = net::parse_host_port(state->upstream);
   if (!address) return fail(Error::input(address.error().message, config.where("gate.upstream"), address.error().hint));
-  std::lock_guard lock(g->mutex_);
+  MutexLock lock(g->mutex_);
   g->snapshot_ = g->make_snapshot(*state, *address, 1, std::make_shared<std::atomic<int>>(0));
   g->state_ = std::move(*state);
   g->version_.store(1, std::memory_order_release);
@@ -100,7 +100,7 @@ std::shared_ptr<const Snapshot> Gate::make_snapshot(const State& state, const ne
 }
 
 std::shared_ptr<const Snapshot> Gate::snapshot() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return snapshot_;
 }
 
@@ -108,7 +108,7 @@ Result<void> Gate::publish(State state, bool new_upstream) {
   auto address = net::parse_host_port(state.upstream);
   if (!address) return fail(address.error());
   if (auto saved = save_state(config_, state); !saved) return fail(saved.error());
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   snapshot_ = make_snapshot(state, *address, snapshot_->version + 1,
                             new_upstream ? std::make_shared<std::atomic<int>>(0) : snapshot_->in_flight);
   state_ = std::move(state);
@@ -139,7 +139,7 @@ std::string Gate::bypass(const std::string& token, bool on, std::chrono::seconds
     return error_json(Error::input("a bypass token lives from 1 second to 24 hours"));
   }
   const auto now = std::chrono::steady_clock::now();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::erase_if(bypass_, [&](const BypassToken& t) { return t.expires <= now; });
   const auto it = std::find_if(bypass_.begin(), bypass_.end(), [&](const BypassToken& t) { return t.token == token; });
   if (on && it != bypass_.end()) {
@@ -175,7 +175,7 @@ std::string Gate::status_json(bool ok, std::string_view note) const {
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
   o["started_at"] = started_at_;
   {
-    std::lock_guard lock(writes_mutex_);
+    MutexLock lock(writes_mutex_);
     o["writes_let_through"] = writes_let_through_;
     json::array recent;
     for (const auto& w : recent_writes_) {
@@ -224,7 +224,7 @@ Result<std::string> Gate::do_switch(std::string_view upstream) {
 
   State next;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     next = state_;
   }
   next.upstream = std::string(upstream);
@@ -262,7 +262,7 @@ std::string Gate::control(std::string_view request) {
     const Mode target = command == "maintenance" ? Mode::maintenance : Mode::read_only;
     State next;
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       next = state_;
     }
     std::string note;

@@ -19,6 +19,7 @@
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "core/mutex.hpp"
 #include "gate/admin.hpp"
 #include "gate/metrics.hpp"
 #include "gate/policy.hpp"
@@ -91,7 +92,7 @@ class Gate {
   Gate(const Config& config, std::size_t threads);
   Result<void> publish(State state, bool new_upstream);  // saves, then swaps the snapshot
   std::shared_ptr<const Snapshot> make_snapshot(const State& state, const net::HostPort& address, std::uint64_t version,
-                                                std::shared_ptr<std::atomic<int>> in_flight) const;
+                                                std::shared_ptr<std::atomic<int>> in_flight) const REQUIRES(mutex_);
   std::string status_json(bool ok, std::string_view note) const;
   std::string bypass(const std::string& token, bool on, std::chrono::seconds ttl);
   Result<std::string> do_switch(std::string_view upstream);
@@ -106,14 +107,14 @@ class Gate {
   std::chrono::steady_clock::time_point started_;
   std::string started_at_;  // RFC 3339: a deploy tells a restarted gate (counters from 0) from this one
 
-  mutable std::mutex writes_mutex_;
-  std::uint64_t writes_let_through_ = 0;       // under writes_mutex_
-  std::deque<WriteLetThrough> recent_writes_;  // under writes_mutex_, the last kRecentWrites
+  mutable Mutex writes_mutex_;
+  std::uint64_t writes_let_through_ GUARDED_BY(writes_mutex_) = 0;
+  std::deque<WriteLetThrough> recent_writes_ GUARDED_BY(writes_mutex_);  // the last kRecentWrites
 
-  mutable std::mutex mutex_;
-  State state_;
-  std::vector<BypassToken> bypass_;  // under mutex_
-  std::shared_ptr<const Snapshot> snapshot_;
+  mutable Mutex mutex_;
+  State state_ GUARDED_BY(mutex_);
+  std::vector<BypassToken> bypass_ GUARDED_BY(mutex_);
+  std::shared_ptr<const Snapshot> snapshot_ GUARDED_BY(mutex_);
   std::atomic<std::uint64_t> version_{0};
 };
 
