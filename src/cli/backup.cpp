@@ -396,7 +396,7 @@ int run_restore(const Args& args) {
   auto loaded = load(setup, true, true);
   if (auto* code = std::get_if<int>(&loaded)) return *code;
   Context& ctx = std::get<Context>(loaded);
-  register_url_secret(to);
+  register_database_url_secret(to);
   auto resolved = ctx.repo->resolve(id);
   if (!resolved) return report_error(resolved.error());
 

@@ -11,7 +11,6 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/output.hpp"
-#include "lint/rule.hpp"
 
 namespace slipway::cli {
 
@@ -66,15 +65,12 @@ Style style_for(const CommonOptions& options);
 // The database a command connects to: `flag` (--database), else database.direct_url, else
 // database.url. A key whose ${VAR} is unset is skipped, and its require() error is stored in
 // `unresolved` (when given) so that a command that needs a database can say which variable is
-// missing. Returns "" when no URL is usable. Its password is registered as a secret (register_url_secret), so it never
-// prints.
+// missing. Returns "" when no URL is usable. Its password is registered as a secret (register_database_url_secret), so
+// it never prints.
 std::string database_url(const Config& config, const std::optional<std::string>& flag,
                          std::optional<Error>* unresolved = nullptr);
 
-// The linter's settings from slipway.toml's [lint]: thresholds, disabled rules, and the target
-// server's version (`pg_version`, else lint.postgres_version, else the live database's, else 15).
-lint::Settings lint_settings(const Config& config, const pg::LiveSchema* live, std::optional<int> pg_version = {});
 // Registers a database URL's password with redact(); an unparseable URL is registered whole.
-void register_url_secret(const std::string& url);
+void register_database_url_secret(const std::string& url);
 
 }  // namespace slipway::cli

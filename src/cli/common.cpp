@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
+#include "cli/lint_settings.hpp"
 #include "core/redact.hpp"
 #include "core/suggest.hpp"
 #include "pg/conninfo.hpp"
@@ -89,7 +90,7 @@ std::string database_url(const Config& config, const std::optional<std::string>&
       break;
     }
   }
-  register_url_secret(url);
+  register_database_url_secret(url);
   return url;
 }
 
@@ -103,7 +104,7 @@ lint::Settings lint_settings(const Config& config, const pg::LiveSchema* live, s
   return settings;
 }
 
-void register_url_secret(const std::string& url) {
+void register_database_url_secret(const std::string& url) {
   if (url.empty()) return;
   for (const std::string& part : url_password_parts(url)) register_secret(part);  // an unencoded '/' or '@' too
   auto info = pg::ConnInfo::parse(url);

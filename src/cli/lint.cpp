@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
+#include "cli/lint_settings.hpp"
 #include "cli/parse_args.hpp"
 #include "core/fs.hpp"
 #include "core/redact.hpp"

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
+#include "cli/lint_settings.hpp"
 #include "cli/parse_args.hpp"
 #include "core/fs.hpp"
 #include "core/redact.hpp"
@@ -70,8 +71,8 @@ struct Session {
     return std::nullopt;
   }
 
-  [[nodiscard]] std::unique_ptr<migrate::History> history() const {
-    return migrate::History::for_layout(folder.layout, config->migrations.table);
+  [[nodiscard]] std::unique_ptr<migrate::HistoryTable> history() const {
+    return migrate::HistoryTable::for_layout(folder.layout, config->migrations.table);
   }
   [[nodiscard]] Style style() const { return style_for(common); }
 };

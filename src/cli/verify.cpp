@@ -191,16 +191,14 @@ int run_smoke_command(const Args& args) {
 
 // ---- integrity ---------------------------------------------------------------------------
 
-// The database to count: --database, else database.direct_url, else database.url.
+// The database to count: --database, else database.direct_url, else database.url (the CLI's one
+// rule, cli::database_url), or why there is none.
 Result<std::string> database_url(const Context& ctx, const std::string& flag) {
-  if (!flag.empty()) return flag;
-  for (const char* key : {"database.direct_url", "database.url"}) {
-    const std::string& value =
-        std::string(key) == "database.url" ? ctx.config.database.url : ctx.config.database.direct_url;
-    if (value.empty()) continue;
-    if (auto r = ctx.config.require(key); !r) return fail(r.error());
-    return value;
-  }
+  std::optional<Error> unresolved;
+  std::string url =
+      cli::database_url(ctx.config, flag.empty() ? std::nullopt : std::optional<std::string>(flag), &unresolved);
+  if (!url.empty()) return url;
+  if (unresolved) return fail(*unresolved);
   return fail(Error::input("no database to check", ctx.config.where("database"),
                            "set [database] url in slipway.toml or pass --database"));
 }

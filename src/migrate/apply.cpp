@@ -27,7 +27,7 @@ class SystemWaiter final : public Waiter {
 };
 
 // What a person does about a failed or dirty entry, in the tool's own words.
-std::string resolution(const History& h, const MigrationStatus& m) {
+std::string resolution(const HistoryTable& h, const MigrationStatus& m) {
   switch (h.layout()) {
     case Layout::prisma:
       return fmt::format(
@@ -66,7 +66,7 @@ struct StepFailure {
 
 class Runner {
  public:
-  Runner(pg::Connection& conn, const History& history, const ApplyOptions& options, ApplyReport& report)
+  Runner(pg::Connection& conn, const HistoryTable& history, const ApplyOptions& options, ApplyReport& report)
       : conn_(conn),
         history_(history),
         options_(options),
@@ -90,7 +90,7 @@ class Runner {
       const bool last = si + 1 == pm.steps.size();
       auto failure = run_step(pm, step, last ? &*attempt : nullptr, result);
       if (failure) {
-        result.outcome = Outcome::failed;
+        result.outcome = ApplyOutcome::failed;
         result.failed_statement = failure->statement + 1;
         result.at = format_location(pm.report.path, file.statements()[failure->statement].pos);
         result.sqlstate = failure->sqlstate;
@@ -111,13 +111,13 @@ class Runner {
     if (pm.steps.empty() || !pm.steps.back().transaction) {
       // No transaction to record it in: record it on its own, as the tool would after the script.
       if (auto r = history_.record_finish(conn_, *attempt, m.file, m.text); !r) {
-        result.outcome = Outcome::failed;
+        result.outcome = ApplyOutcome::failed;
         result.error = fmt::format("applied, but recording it in {} failed: {}", history_.table(), r.error().message);
         result.partly_committed = true;
         return false;
       }
     }
-    result.outcome = Outcome::committed;
+    result.outcome = ApplyOutcome::committed;
     result.duration_ms = ms_since(started);
     say(fmt::format("  committed ({} statement{}, {} ms)", result.statements.size(),
                     result.statements.size() == 1 ? "" : "s", result.duration_ms));
@@ -199,7 +199,7 @@ class Runner {
   }
 
   void fail_before(MigrationResult& result, const Error& e) {
-    result.outcome = Outcome::failed;
+    result.outcome = ApplyOutcome::failed;
     result.error = fmt::format("recording its start in {} failed: {}", history_.table(), e.message);
   }
 
@@ -212,7 +212,7 @@ class Runner {
   }
 
   pg::Connection& conn_;
-  const History& history_;
+  const HistoryTable& history_;
   const ApplyOptions& options_;
   ApplyReport& report_;
   Waiter& waiter_;
@@ -235,11 +235,11 @@ std::string_view to_string(StatementState s) {
   return "not_run";
 }
 
-std::string_view to_string(Outcome o) {
+std::string_view to_string(ApplyOutcome o) {
   switch (o) {
-    case Outcome::committed: return "committed";
-    case Outcome::failed: return "failed";
-    case Outcome::not_run: return "not_run";
+    case ApplyOutcome::committed: return "committed";
+    case ApplyOutcome::failed: return "failed";
+    case ApplyOutcome::not_run: return "not_run";
   }
   return "not_run";
 }
@@ -279,7 +279,7 @@ Result<std::optional<LockHolder>> try_advisory_lock(pg::Connection& conn, std::i
   return std::optional<LockHolder>{holder};
 }
 
-Result<ApplyReport> apply(pg::Connection& conn, const Folder& folder, std::unique_ptr<History> history,
+Result<ApplyReport> apply(pg::Connection& conn, const Folder& folder, std::unique_ptr<HistoryTable> history,
                           const lint::Settings& settings, const ApplyOptions& options) {
   ApplyReport report;
   if (auto r = conn.execute("SET application_name = 'slipway migrate apply'"); !r) return fail(r.error());

@@ -66,13 +66,13 @@ struct StatementResult {
   bool alone = false;  // ran outside a transaction
 };
 
-enum class Outcome { committed, failed, not_run };
-std::string_view to_string(Outcome o);
+enum class ApplyOutcome { committed, failed, not_run };
+std::string_view to_string(ApplyOutcome o);
 
 struct MigrationResult {
   std::string name;
   std::string path;
-  Outcome outcome = Outcome::not_run;
+  ApplyOutcome outcome = ApplyOutcome::not_run;
   std::vector<StatementResult> statements;
   int retries = 0;
   long long duration_ms = 0;
@@ -122,7 +122,7 @@ Result<std::optional<LockHolder>> try_advisory_lock(pg::Connection& conn, std::i
 // Applies the pending migrations of `folder` (see the top of this file). Fails with an input
 // error for unreadable files or syntax errors, an environment error when the database fails
 // outside a migration; a refusal or a failed migration is a report, not an error.
-Result<ApplyReport> apply(pg::Connection& conn, const Folder& folder, std::unique_ptr<History> history,
+Result<ApplyReport> apply(pg::Connection& conn, const Folder& folder, std::unique_ptr<HistoryTable> history,
                           const lint::Settings& settings, const ApplyOptions& options);
 
 }  // namespace slipway::migrate

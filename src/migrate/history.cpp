@@ -29,7 +29,7 @@ long long elapsed_ms(const Attempt& attempt) {
 
 // The entries of a table read by `select`, whose columns are key, checksum, success ('t'/'f'),
 // applied_at and message; none when the table does not exist.
-Result<std::vector<HistoryEntry>> read_entries(const History& h, pg::Connection& conn, const std::string& select) {
+Result<std::vector<HistoryEntry>> read_entries(const HistoryTable& h, pg::Connection& conn, const std::string& select) {
   auto present = h.exists(conn);
   if (!present) return fail(present.error());
   if (!*present) return std::vector<HistoryEntry>{};
@@ -54,9 +54,9 @@ Result<std::vector<HistoryEntry>> read_entries(const History& h, pg::Connection&
 // record_successful_step, record_migration_finished, record_failed_step) and
 // schema-engine/core/src/commands/apply_migrations.rs (the order of those calls).
 
-class PrismaHistory final : public History {
+class PrismaHistory final : public HistoryTable {
  public:
-  explicit PrismaHistory(std::string table) : History(Layout::prisma, std::move(table)) {}
+  explicit PrismaHistory(std::string table) : HistoryTable(Layout::prisma, std::move(table)) {}
   std::string_view tool() const override { return "Prisma"; }
   std::string key_of(const MigrationFile& f) const override { return f.path.parent_path().filename().string(); }
   std::string checksum(std::string_view text) const override { return sha256_hex(text); }
@@ -94,7 +94,7 @@ class PrismaHistory final : public History {
   }
 
   Result<Attempt> record_start(pg::Connection& conn, const MigrationFile& file, std::string_view text) const override {
-    auto attempt = History::record_start(conn, file, text);
+    auto attempt = HistoryTable::record_start(conn, file, text);
     if (!attempt) return attempt;
     attempt->id = uuid_v4();
     auto r = conn.query(fmt::format("INSERT INTO {} (id, checksum, started_at, migration_name) "
@@ -139,9 +139,9 @@ class PrismaHistory final : public History {
 // ran in a transaction leaves no row: "Changes successfully rolled back"; one that did not is
 // recorded with success = false).
 
-class FlywayHistory final : public History {
+class FlywayHistory final : public HistoryTable {
  public:
-  explicit FlywayHistory(std::string table) : History(Layout::flyway, std::move(table)) {}
+  explicit FlywayHistory(std::string table) : HistoryTable(Layout::flyway, std::move(table)) {}
   std::string_view tool() const override { return "Flyway"; }
   std::string key_of(const MigrationFile& f) const override {
     return f.repeatable ? "R:" + description(f) : version(f);
@@ -190,7 +190,7 @@ class FlywayHistory final : public History {
       e.checksum = rows->text(i, 2);
       e.success = rows->text(i, 3) == "t";
       e.applied_at = rows->text(i, 4);
-      if (type == "BASELINE") e.message = "baseline";
+      e.baseline = type == "BASELINE";
       out.push_back(std::move(e));
     }
     return out;
@@ -245,9 +245,9 @@ class FlywayHistory final : public History {
 // INSERT in one transaction, Version) and migrate.go (runMigrations: SetVersion(v, dirty=true),
 // Run, SetVersion(v, dirty=false); Up refuses a dirty database with ErrDirty).
 
-class GolangHistory final : public History {
+class GolangHistory final : public HistoryTable {
  public:
-  explicit GolangHistory(std::string table) : History(Layout::golang_migrate, std::move(table)) {}
+  explicit GolangHistory(std::string table) : HistoryTable(Layout::golang_migrate, std::move(table)) {}
   std::string_view tool() const override { return "golang-migrate"; }
   bool has_checksum() const override { return false; }
   std::string key_of(const MigrationFile& f) const override { return number(f.version); }
@@ -280,7 +280,7 @@ class GolangHistory final : public History {
   }
 
   Result<Attempt> record_start(pg::Connection& conn, const MigrationFile& file, std::string_view text) const override {
-    auto attempt = History::record_start(conn, file, text);
+    auto attempt = HistoryTable::record_start(conn, file, text);
     if (!attempt) return attempt;
     if (auto r = conn.execute("BEGIN"); !r) return fail(r.error());
     if (auto r = set_version(conn, file, true); !r) {
@@ -322,9 +322,9 @@ class GolangHistory final : public History {
 // ---------------------------------------------------------------------------------------------
 // Slipway's own table, for plain folders that no tool owns.
 
-class SlipwayHistory final : public History {
+class SlipwayHistory final : public HistoryTable {
  public:
-  explicit SlipwayHistory(std::string table) : History(Layout::plain, std::move(table)) {}
+  explicit SlipwayHistory(std::string table) : HistoryTable(Layout::plain, std::move(table)) {}
   std::string_view tool() const override { return "Slipway"; }
   std::string key_of(const MigrationFile& f) const override { return f.path.filename().string(); }
   std::string checksum(std::string_view text) const override { return sha256_hex(text); }
@@ -384,7 +384,7 @@ class SlipwayHistory final : public History {
 
 }  // namespace
 
-std::unique_ptr<History> History::for_layout(Layout layout, const std::string& table) {
+std::unique_ptr<HistoryTable> HistoryTable::for_layout(Layout layout, const std::string& table) {
   switch (layout) {
     case Layout::prisma: return std::make_unique<PrismaHistory>(table.empty() ? "_prisma_migrations" : table);
     case Layout::flyway: return std::make_unique<FlywayHistory>(table.empty() ? "flyway_schema_history" : table);
@@ -394,18 +394,18 @@ std::unique_ptr<History> History::for_layout(Layout layout, const std::string& t
   return nullptr;
 }
 
-std::string History::quoted() const {
+std::string HistoryTable::quoted() const {
   const auto [schema, name] = split_table(table_);
   return schema.empty() ? lint::quote_ident(name) : lint::quote_ident(schema) + "." + lint::quote_ident(name);
 }
 
-Result<bool> History::exists(pg::Connection& conn) const {
+Result<bool> HistoryTable::exists(pg::Connection& conn) const {
   auto rows = conn.query("SELECT to_regclass($1) IS NOT NULL", {quoted()});
   if (!rows) return fail(rows.error());
   return rows->text(0, 0) == "t";
 }
 
-Result<Attempt> History::record_start(pg::Connection& conn, const MigrationFile&, std::string_view) const {
+Result<Attempt> HistoryTable::record_start(pg::Connection& conn, const MigrationFile&, std::string_view) const {
   Attempt a;
   a.started = std::chrono::steady_clock::now();
   auto rows = conn.query("SELECT clock_timestamp()::text");

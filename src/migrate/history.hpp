@@ -31,10 +31,11 @@ namespace slipway::migrate {
 
 // One row of a history table (for golang-migrate, its one version), in the tool's terms.
 struct HistoryEntry {
-  std::string key;          // what History::key_of() gives the file it records
+  std::string key;          // what HistoryTable::key_of() gives the file it records
   std::string checksum;     // as stored; "" when the tool keeps none
   bool success = true;      // false: Prisma's unfinished row, Flyway's and Slipway's success = false
   bool dirty = false;       // golang-migrate's dirty flag
+  bool baseline = false;    // Flyway's BASELINE row: versions up to its key count as applied
   std::string applied_at;   // timestamp text, or ""
   std::string message;      // Prisma's logs, Slipway's error
   std::string description;  // Flyway's description (repeatable migrations are keyed by it)
@@ -55,11 +56,11 @@ struct Failure {
   bool partly_committed = false;  // a statement outside the transaction had already committed
 };
 
-class History {
+class HistoryTable {
  public:
-  virtual ~History() = default;
+  virtual ~HistoryTable() = default;
   // The history of `layout`'s tool; `table` ("" = the tool's default) may be "schema.table".
-  static std::unique_ptr<History> for_layout(Layout layout, const std::string& table = {});
+  static std::unique_ptr<HistoryTable> for_layout(Layout layout, const std::string& table = {});
 
   [[nodiscard]] Layout layout() const { return layout_; }
   [[nodiscard]] const std::string& table() const { return table_; }
@@ -92,7 +93,7 @@ class History {
                                       std::string_view text, const Failure& failure) const = 0;
 
  protected:
-  History(Layout layout, std::string table) : layout_(layout), table_(std::move(table)) {}
+  HistoryTable(Layout layout, std::string table) : layout_(layout), table_(std::move(table)) {}
   // The table as SQL: "_prisma_migrations", or "audit"."history" for a qualified name.
   [[nodiscard]] std::string quoted() const;
 

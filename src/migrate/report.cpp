@@ -192,7 +192,7 @@ std::string render_apply(const ApplyReport& report, Format format, const Style& 
             {{"line", s.pos.line}, {"column", s.pos.column}, {"state", to_string(s.state)}, {"alone", s.alone}});
       }
       json::value error = nullptr;
-      if (m.outcome == Outcome::failed) {
+      if (m.outcome == ApplyOutcome::failed) {
         error = json::object{{"statement", m.failed_statement},
                              {"at", str_or_null(m.at)},
                              {"sqlstate", str_or_null(m.sqlstate)},
@@ -235,20 +235,20 @@ std::string render_apply(const ApplyReport& report, Format format, const Style& 
   std::size_t width = 0;
   for (const MigrationResult& m : report.migrations) width = std::max(width, m.name.size());
   for (const MigrationResult& m : report.migrations) {
-    const Color c = m.outcome == Outcome::committed ? Color::green
-                    : m.outcome == Outcome::failed  ? Color::red
-                                                    : Color::dim;
+    const Color c = m.outcome == ApplyOutcome::committed ? Color::green
+                    : m.outcome == ApplyOutcome::failed  ? Color::red
+                                                         : Color::dim;
     std::string tail;
-    if (m.outcome == Outcome::committed) {
+    if (m.outcome == ApplyOutcome::committed) {
       tail = fmt::format("{} statement{}, {} ms{}", m.statements.size(), m.statements.size() == 1 ? "" : "s",
                          m.duration_ms,
                          m.retries ? fmt::format(", {} retr{}", m.retries, m.retries == 1 ? "y" : "ies") : "");
-    } else if (m.outcome == Outcome::failed) {
+    } else if (m.outcome == ApplyOutcome::failed) {
       tail = m.at.empty() ? m.error : fmt::format("at statement {} ({})", m.failed_statement, m.at);
     }
     out += fmt::format("  {}  {:<{}}  {}\n", style.paint(c, fmt::format("{:<9}", to_string(m.outcome))), m.name, width,
                        tail);
-    if (m.outcome != Outcome::failed) continue;
+    if (m.outcome != ApplyOutcome::failed) continue;
     for (std::size_t i = 0; i < m.statements.size(); ++i) {
       const StatementResult& s = m.statements[i];
       out += fmt::format("      statement {} ({}:{}:{}) {}{}\n", i + 1, m.path, s.pos.line, s.pos.column,
@@ -266,7 +266,7 @@ std::string render_apply(const ApplyReport& report, Format format, const Style& 
   switch (report.status) {
     case ApplyStatus::applied: {
       int n = 0;
-      for (const MigrationResult& m : report.migrations) n += m.outcome == Outcome::committed;
+      for (const MigrationResult& m : report.migrations) n += m.outcome == ApplyOutcome::committed;
       out += fmt::format("applied {} migration{}{}\n", n, n == 1 ? "" : "s",
                          report.retries ? fmt::format(" ({} retr{} after a lock timeout)", report.retries,
                                                       report.retries == 1 ? "y" : "ies")

@@ -60,14 +60,14 @@ void golang_status(Status& s, const std::vector<HistoryEntry>& entries) {
 }
 
 void keyed_status(Status& s, const std::vector<HistoryEntry>& entries) {
-  const History& h = *s.history;
+  const HistoryTable& h = *s.history;
   // The last entry per key wins (a re-applied Flyway repeatable, a Prisma retry after a
   // rolled-back attempt).
   std::map<std::string, const HistoryEntry*> by_key;
   std::string baseline;  // Flyway: versions up to a baseline count as applied
   for (const HistoryEntry& e : entries) {
     by_key[e.key] = &e;
-    if (e.message == "baseline") baseline = e.key;
+    if (e.baseline) baseline = e.key;
   }
   std::map<std::string, bool> matched;
   for (MigrationStatus& m : s.migrations) {
@@ -88,7 +88,7 @@ void keyed_status(Status& s, const std::vector<HistoryEntry>& entries) {
       m.message = e.message.empty() ? fmt::format("{} recorded it as failed", h.tool()) : e.message;
       continue;
     }
-    if (e.message == "baseline") {
+    if (e.baseline) {
       m.state = State::applied;
       continue;
     }
@@ -104,7 +104,7 @@ void keyed_status(Status& s, const std::vector<HistoryEntry>& entries) {
     }
   }
   for (const HistoryEntry& e : entries) {
-    if (matched.count(e.key) || e.message == "baseline") continue;
+    if (matched.count(e.key) || e.baseline) continue;
     matched[e.key] = true;
     MigrationStatus m;
     m.name = e.key.starts_with("R:") ? e.key.substr(2) : e.key;
@@ -149,7 +149,7 @@ std::vector<const MigrationStatus*> Status::pending() const {
   return out;
 }
 
-Result<Status> read_status(pg::Connection& conn, Folder folder, std::unique_ptr<History> history) {
+Result<Status> read_status(pg::Connection& conn, Folder folder, std::unique_ptr<HistoryTable> history) {
   Status s;
   s.folder = std::move(folder);
   s.history = std::move(history);

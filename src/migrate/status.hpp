@@ -31,7 +31,7 @@ std::string_view to_string(State s);
 
 struct MigrationStatus {
   std::string name;    // the name people know it by: Prisma's folder, the file name
-  std::string key;     // the history key (History::key_of)
+  std::string key;     // the history key (HistoryTable::key_of)
   MigrationFile file;  // empty path for `missing`
   std::string text;    // the file's content (for pending migrations, what will run)
   State state = State::pending;
@@ -43,7 +43,7 @@ struct MigrationStatus {
 
 struct Status {
   Folder folder;
-  std::unique_ptr<History> history;
+  std::unique_ptr<HistoryTable> history;
   bool table_exists = false;
   std::vector<MigrationStatus> migrations;  // folder order, then `missing` entries
   std::vector<std::string> notes;           // e.g. golang-migrate has no checksum
@@ -56,6 +56,6 @@ struct Status {
 
 // Reads the folder's files and `history`'s table. Fails with an input error for an unreadable
 // file, an environment error when the database fails.
-Result<Status> read_status(pg::Connection& conn, Folder folder, std::unique_ptr<History> history);
+Result<Status> read_status(pg::Connection& conn, Folder folder, std::unique_ptr<HistoryTable> history);
 
 }  // namespace slipway::migrate

@@ -181,11 +181,11 @@ TEST_F(Apply, AFailureInTheMiddleReportsWhatRanAndWhatDidNot) {
   EXPECT_EQ(r.status, ApplyStatus::failed);
   EXPECT_EQ(r.exit_code(), 1);
   ASSERT_EQ(r.migrations.size(), 3U);
-  EXPECT_EQ(r.migrations[0].outcome, Outcome::committed);
+  EXPECT_EQ(r.migrations[0].outcome, ApplyOutcome::committed);
   EXPECT_EQ(r.migrations[0].statements[0].state, StatementState::committed);
 
   const MigrationResult& m = r.migrations[1];
-  EXPECT_EQ(m.outcome, Outcome::failed);
+  EXPECT_EQ(m.outcome, ApplyOutcome::failed);
   EXPECT_EQ(m.failed_statement, 2U);
   EXPECT_EQ(m.at, (dir / "2_broken.sql").string() + ":3:3");
   EXPECT_EQ(m.sqlstate, "42P01");
@@ -196,7 +196,7 @@ TEST_F(Apply, AFailureInTheMiddleReportsWhatRanAndWhatDidNot) {
   EXPECT_EQ(m.statements[1].state, StatementState::failed);
   EXPECT_EQ(m.statements[2].state, StatementState::not_run);
 
-  EXPECT_EQ(r.migrations[2].outcome, Outcome::not_run);
+  EXPECT_EQ(r.migrations[2].outcome, ApplyOutcome::not_run);
   EXPECT_EQ(r.migrations[2].statements[0].state, StatementState::not_run);
   EXPECT_NE(r.message.find("2_broken.sql failed at statement 2"), std::string::npos) << r.message;
 

@@ -26,13 +26,13 @@ TEST(FlywayChecksum, IgnoresLineEndingsAndAByteOrderMark) {
 }
 
 TEST(FlywayHistory, ChecksumIsTheSignedIntAsText) {
-  auto h = History::for_layout(Layout::flyway);
+  auto h = HistoryTable::for_layout(Layout::flyway);
   EXPECT_EQ(h->checksum("CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n"), "-956080171");
   EXPECT_EQ(h->table(), "flyway_schema_history");
 }
 
 TEST(PrismaChecksum, Sha256HexAndPrismasLineEndingTolerance) {
-  auto h = History::for_layout(Layout::prisma);
+  auto h = HistoryTable::for_layout(Layout::prisma);
   const std::string sum = h->checksum("SELECT 1;\n");
   EXPECT_EQ(sum, "b4e0497804e46e0a0b0b8c31975b062152d551bac49c3c2e80932567b4085dcd");
   EXPECT_TRUE(h->matches("SELECT 1;\n", sum));
@@ -65,16 +65,16 @@ TEST(PrismaHistory, IdsAreRandomUuidV4) {
 }
 
 TEST(GolangHistory, NoChecksumAndNumericKeys) {
-  auto h = History::for_layout(Layout::golang_migrate);
+  auto h = HistoryTable::for_layout(Layout::golang_migrate);
   EXPECT_FALSE(h->has_checksum());
   EXPECT_EQ(h->checksum("anything"), "");
   EXPECT_EQ(h->key_of({"000012", "users", "000012_users.up.sql", false}), "12");
   EXPECT_EQ(h->table(), "schema_migrations");
 }
 
-TEST(History, TableOverride) {
-  EXPECT_EQ(History::for_layout(Layout::plain)->table(), "slipway_migrations");
-  EXPECT_EQ(History::for_layout(Layout::plain, "ops.history")->table(), "ops.history");
+TEST(HistoryTable, TableOverride) {
+  EXPECT_EQ(HistoryTable::for_layout(Layout::plain)->table(), "slipway_migrations");
+  EXPECT_EQ(HistoryTable::for_layout(Layout::plain, "ops.history")->table(), "ops.history");
 }
 
 }  // namespace

@@ -41,13 +41,13 @@ class MigrateDb : public ::testing::Test {
     return *f;
   }
   Status status(const Folder& f, const std::string& table = {}) {
-    auto s = read_status(*conn, f, History::for_layout(f.layout, table));
+    auto s = read_status(*conn, f, HistoryTable::for_layout(f.layout, table));
     EXPECT_TRUE(s) << s.error().message;
     return std::move(*s);
   }
   ApplyReport apply(const Folder& f, ApplyOptions options = {}, const std::string& table = {}) {
     lint::Settings settings;
-    auto r = migrate::apply(*conn, f, History::for_layout(f.layout, table), settings, options);
+    auto r = migrate::apply(*conn, f, HistoryTable::for_layout(f.layout, table), settings, options);
     EXPECT_TRUE(r) << r.error().message;
     return r ? *r : ApplyReport{};
   }
