@@ -21,6 +21,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include "core/base64.hpp"
 #include "gate/admin.hpp"
 #include "gate/http.hpp"
 #include "gate/policy.hpp"
@@ -113,7 +114,7 @@ std::vector<std::string> readings(const std::string& raw) {
 }
 
 std::string hs256(const std::string& claims) {
-  using slipway::net::base64url_encode;
+  const auto base64url_encode = [](std::string_view b) { return slipway::base64_encode(b, slipway::Base64::url); };
   const std::string input = base64url_encode("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." + base64url_encode(claims);
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned len = 0;

@@ -22,6 +22,8 @@ namespace {
 
 using deploy::PhaseRecord;
 using deploy::PhaseStatus;
+using deploy::RecordKind;
+using deploy::RunStatus;
 
 // Shows each phase live on stderr: on a terminal its name and a clock that ticks while it runs,
 // then (everywhere) its result and time when it ends.
@@ -103,11 +105,12 @@ int finish(const deploy::DeployRecord& r, Format format, const Style& style) {
   if (format == Format::json) {
     std::puts(redact(json_text(r.to_json())).c_str());
   } else {
-    const bool good = r.status == "succeeded";
-    std::puts(redact(fmt::format("{} {} {}: {}{}", r.kind, r.id, r.version,
-                                 style.paint(good ? Color::green : Color::red, r.status),
-                                 r.reason.empty() ? "" : " — " + r.reason))
-                  .c_str());
+    const bool good = r.status == RunStatus::succeeded;
+    std::puts(
+        redact(fmt::format("{} {} {}: {}{}", r.kind, r.id, r.version,
+                           style.paint(good ? Color::green : Color::red, std::string(deploy::to_string(r.status))),
+                           r.reason.empty() ? "" : " — " + r.reason))
+            .c_str());
     if (r.lock_lost) {
       // Stopped because another deploy (or `slipway lock release`) took the lock: nothing was
       // undone, so say what this deploy left behind and where to look.
@@ -119,14 +122,14 @@ int finish(const deploy::DeployRecord& r, Format format, const Style& style) {
                                    "  phases that ran: {}\n"
                                    "  state now: {}\n"
                                    "  next: `slipway status` (who holds the lock), `slipway history {}` (this record)",
-                                   r.status == "failed" ? "no rollback was run" : "the rollback stopped",
+                                   r.status == RunStatus::failed ? "no rollback was run" : "the rollback stopped",
                                    ran.empty() ? "none" : ran, deploy::describe_state(r), r.id))
                     .c_str());
-    } else if (r.status == "rollback-failed") {
+    } else if (r.status == RunStatus::rollback_failed) {
       std::puts(redact("  state now: " + deploy::describe_state(r)).c_str());
     }
   }
-  return r.status == "succeeded" ? 0 : 1;
+  return r.status == RunStatus::succeeded ? 0 : 1;
 }
 
 std::string json_string(const boost::json::value& v, std::string_view key) {

@@ -141,7 +141,8 @@ std::string takeover_text(const deploy::LockEvent& e) {
 }
 
 void print_detail(const DeployRecord& r, const Style& style) {
-  std::printf("%s %s %s: %s\n", r.kind.c_str(), r.id.c_str(), r.version.c_str(), r.status.c_str());
+  std::printf("%s %s %s: %s\n", std::string(to_string(r.kind)).c_str(), r.id.c_str(), r.version.c_str(),
+              std::string(to_string(r.status)).c_str());
   std::printf("  by %s on %s, %s -> %s%s\n", r.user.c_str(), r.host.c_str(), r.started_at.c_str(),
               r.finished_at.empty() ? "(not finished)" : r.finished_at.c_str(),
               r.git_sha.empty() ? "" : fmt::format(", git {}", r.git_sha.substr(0, 12)).c_str());
@@ -168,8 +169,8 @@ void print_detail(const DeployRecord& r, const Style& style) {
 void print_markdown(const std::vector<DeployRecord>& records) {
   std::puts("# Deployment history\n");
   for (const auto& r : records) {
-    std::printf("## %s %s: %s (%s)\n\n", r.started_at.substr(0, 10).c_str(), r.version.c_str(), r.status.c_str(),
-                r.kind.c_str());
+    std::printf("## %s %s: %s (%s)\n\n", r.started_at.substr(0, 10).c_str(), r.version.c_str(),
+                std::string(to_string(r.status)).c_str(), std::string(to_string(r.kind)).c_str());
     std::printf("- id: `%s`, by %s on %s, %s to %s\n", r.id.c_str(), r.user.c_str(), r.host.c_str(),
                 r.started_at.c_str(), r.finished_at.empty() ? "(not finished)" : r.finished_at.c_str());
     if (!r.git_sha.empty()) std::printf("- commit: `%s`\n", r.git_sha.c_str());
@@ -256,8 +257,9 @@ int run_history(const Args& args) {
   }
   std::printf("%-26s %-8s %-9s %-16s %-20s %s\n", "id", "kind", "version", "status", "started", "by");
   for (const auto& r : records)
-    std::printf("%-26s %-8s %-9s %-16s %-20s %s@%s\n", r.id.c_str(), r.kind.c_str(), r.version.c_str(),
-                r.status.c_str(), r.started_at.c_str(), r.user.c_str(), r.host.c_str());
+    std::printf("%-26s %-8s %-9s %-16s %-20s %s@%s\n", r.id.c_str(), std::string(to_string(r.kind)).c_str(),
+                r.version.c_str(), std::string(to_string(r.status)).c_str(), r.started_at.c_str(), r.user.c_str(),
+                r.host.c_str());
   return 0;
 }
 

@@ -32,6 +32,9 @@ struct Error {
   std::string message;  // what was wrong, one line
   std::string where;    // "file:line:col", a path, or empty
   std::string hint;     // what to do about it, or empty
+  // An environment error raised before any byte was sent (the host did not resolve, the
+  // connection was refused or timed out): a second try cannot deliver anything twice.
+  bool unreachable = false;
 
   static Error input(std::string message, std::string where = {}, std::string hint = {}) {
     return {ErrorKind::bad_input, std::move(message), std::move(where), std::move(hint)};
@@ -41,6 +44,12 @@ struct Error {
   }
   static Error refused(std::string message, std::string where = {}, std::string hint = {}) {
     return {ErrorKind::refused, std::move(message), std::move(where), std::move(hint)};
+  }
+  // An environment error with `unreachable` set.
+  static Error unreachable_at(std::string message, std::string where = {}, std::string hint = {}) {
+    Error e = environment(std::move(message), std::move(where), std::move(hint));
+    e.unreachable = true;
+    return e;
   }
 
   // "where: message" followed by "  hint: ..." when there is a hint.

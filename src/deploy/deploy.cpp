@@ -208,7 +208,6 @@ struct Context {
 Outcome check_phase_of(const Sub& s) {
   const auto passed = number_at(s.doc, {"summary", "pass"});
   const auto warnings = number_at(s.doc, {"summary", "warn"});
-  const auto failed = number_at(s.doc, {"summary", "fail"});
   if (s.ok()) return Outcome::ok(fmt::format("{} passed, {} warnings", passed, warnings), s.output());
   if (s.status.code == 1 && s.doc.is_object()) {
     // A missing or stale backup does not block a deploy: its backup phase takes a verified one
@@ -462,7 +461,7 @@ Outcome restore_phase(Context& c) {
   const PhaseRecord* migrate = c.record.phase("migrate");
   const PhaseRecord* release = c.record.phase("release");
   const bool release_migrated = c.config.deploy.release_migrates && release && release->status != PhaseStatus::pending;
-  if (c.record.kind == "deploy" && c.record.migrations_applied.empty() && !release_migrated && migrate &&
+  if (c.record.kind == RecordKind::deploy && c.record.migrations_applied.empty() && !release_migrated && migrate &&
       migrate->status != PhaseStatus::failed)
     return Outcome::skipped("no migration ran");
   if (!c.config.deploy.restore_on_rollback && !c.options.restore_db)
@@ -669,7 +668,7 @@ std::string deliveries_text(const std::vector<Delivery>& deliveries) {
 
 Outcome notify_phase(Context& c) {
   DeployRecord done = c.record;
-  done.status = "succeeded";
+  done.status = RunStatus::succeeded;
   const auto deliveries = announce(c, EventKind::success, std::move(done));
   if (deliveries.empty()) return Outcome::skipped("no notification channel configured");
   const bool ok = std::all_of(deliveries.begin(), deliveries.end(), [](const Delivery& d) { return d.ok; });
@@ -684,11 +683,11 @@ void announce_and_say(Context& c, EventKind kind) {
 }
 
 void announce_outcome(Context& c) {
-  if (c.record.status == "blocked") announce_and_say(c, EventKind::blocked);
+  if (c.record.status == RunStatus::blocked) announce_and_say(c, EventKind::blocked);
   // Stopped because the lock was lost; a resume of this deploy that took it over speaks for itself.
   const bool resumed = c.record.lock_lost && c.record.lock_lost->deploy_id == c.record.id;
-  if (c.record.status == "failed" && !resumed) announce_and_say(c, EventKind::failure);
-  if (c.record.status == "rolled-back" || c.record.status == "rollback-failed")
+  if (c.record.status == RunStatus::failed && !resumed) announce_and_say(c, EventKind::failure);
+  if (c.record.status == RunStatus::rolled_back || c.record.status == RunStatus::rollback_failed)
     announce_and_say(c, EventKind::rollback);
 }
 
@@ -984,7 +983,7 @@ Result<void> require_deploy_keys(const Config& config) {
 int rollback_exit_code(const DeployRecord& r) {
   // A rollback of kind `rollback` whose own verify failed is undone and says `rolled-back`: it
   // failed. An interrupted deploy that `slipway rollback` undid says `rolled-back`: it worked.
-  const std::string_view done = r.kind == "rollback" ? "succeeded" : "rolled-back";
+  const RunStatus done = r.kind == RecordKind::rollback ? RunStatus::succeeded : RunStatus::rolled_back;
   return r.status == done ? 0 : 1;
 }
 
@@ -1310,7 +1309,7 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
 
   DeployRecord record;
   record.id = new_deploy_id();
-  record.kind = "rollback";
+  record.kind = RecordKind::rollback;
   record.version = target.version;
   record.rollback_of = current->id;
   record.started_at = now_rfc3339();
@@ -1411,8 +1410,8 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
   const auto ran =
       under_lock(c, *lock, lease, **db, ro, [&] { return run_runbook(record, phases, history, base.observer, ro); });
   if (!ran) return fail(ran.error());
-  if (record.status == "succeeded") {
-    current->status = "rolled-back";
+  if (record.status == RunStatus::succeeded) {
+    current->status = RunStatus::rolled_back;
     current->reason = "rolled back by " + record.id;
     if (auto s = history.save(*current); !s) return fail(s.error());
   }

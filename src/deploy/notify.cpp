@@ -47,12 +47,12 @@ const PhaseRecord* failed_phase(const DeployRecord& r) {
 }
 
 bool rollback_failed(const DeployRecord& r) {
-  return r.status == "rollback-failed" || (r.kind == "rollback" && r.status == "failed");
+  return r.status == RunStatus::rollback_failed || (r.kind == RecordKind::rollback && r.status == RunStatus::failed);
 }
 
 // A manual rollback (a record of kind rollback) that finished well, or a deploy that succeeded.
 bool resolves_alerts(const Event& e) {
-  return e.kind == EventKind::success || (e.kind == EventKind::rollback && e.record.status == "succeeded");
+  return e.kind == EventKind::success || (e.kind == EventKind::rollback && e.record.status == RunStatus::succeeded);
 }
 
 std::string cut(std::string_view text, std::size_t max) {
@@ -132,15 +132,9 @@ std::string_view emoji(const Event& e) {
 
 // ---- delivery ----
 
-// The HTTP client and the SMTP client both say "cannot connect to ..." / "cannot resolve ..."
-// when no connection was made, the only failure worth a second try (nothing was delivered).
-bool connection_failed(const Error& e) {
-  return e.message.starts_with("cannot connect to") || e.message.starts_with("cannot resolve");
-}
-
 // Registers the path and query of a webhook URL as a secret: Slack's and most others' URLs are
 // their own credential ("https://hooks.slack.com/services/T0/B0/XXXX").
-void register_url_secret(const std::string& url) {
+void register_webhook_secret(const std::string& url) {
   auto parsed = net::Url::parse(url);
   if (parsed && parsed->target != "/") register_secret(parsed->target);
 }
@@ -162,7 +156,7 @@ Delivery with_retry(std::string channel, const NotifyOptions& options, const std
       return d;
     }
     d.message = redact(r.error().message);
-    if (!connection_failed(r.error())) break;
+    if (!r.error().unreachable) break;  // something may have been delivered
     if (attempt == 1) std::this_thread::sleep_for(options.retry_pause);
   }
   return d;
@@ -279,10 +273,11 @@ std::string_view to_string(EventKind kind) {
 }
 
 EventKind event_for(const DeployRecord& r) {
-  if (r.status == "running") return EventKind::start;
-  if (r.status == "blocked") return EventKind::blocked;
-  if (r.status == "succeeded") return r.kind == "rollback" ? EventKind::rollback : EventKind::success;
-  if (r.status == "failed") return r.kind == "rollback" ? EventKind::rollback : EventKind::failure;
+  if (r.status == RunStatus::running) return EventKind::start;
+  if (r.status == RunStatus::blocked) return EventKind::blocked;
+  if (r.status == RunStatus::succeeded)
+    return r.kind == RecordKind::rollback ? EventKind::rollback : EventKind::success;
+  if (r.status == RunStatus::failed) return r.kind == RecordKind::rollback ? EventKind::rollback : EventKind::failure;
   return EventKind::rollback;  // rolled-back, rollback-failed
 }
 
@@ -290,8 +285,9 @@ std::vector<std::string> open_alerts(const std::vector<DeployRecord>& newest_fir
   std::vector<std::string> out;
   for (const auto& r : newest_first) {
     if (r.id == except) continue;
-    if (r.status == "succeeded") break;
-    if (r.status == "failed" || r.status == "rolled-back" || r.status == "rollback-failed") out.push_back(r.id);
+    if (r.status == RunStatus::succeeded) break;
+    if (r.status == RunStatus::failed || r.status == RunStatus::rolled_back || r.status == RunStatus::rollback_failed)
+      out.push_back(r.id);
   }
   return out;
 }
@@ -300,15 +296,15 @@ std::string event_summary(const Event& e) {
   const DeployRecord& r = e.record;
   const std::string p = label(e);
   const std::string reason = r.reason.empty() ? std::string() : ": " + r.reason;
-  if (r.kind == "rollback") {
+  if (r.kind == RecordKind::rollback) {
     switch (e.kind) {
       case EventKind::start: return fmt::format("{}: rolling back to {} ({}, by {})", p, r.version, r.id, who(r));
       case EventKind::success:
       case EventKind::rollback:
-        if (r.status == "succeeded")
+        if (r.status == RunStatus::succeeded)
           return fmt::format("{}: rolled back to {} ({}, {})", p, r.version, r.id,
                              format_duration(Duration(total_ms(r))));
-        if (r.status == "running") return fmt::format("{}: rolling back to {} ({})", p, r.version, r.id);
+        if (r.status == RunStatus::running) return fmt::format("{}: rolling back to {} ({})", p, r.version, r.id);
         return fmt::format("{}: rollback to {} FAILED{} ({}){}", p, r.version, reason, r.id,
                            r.maintenance_on ? "; maintenance is still on" : "");
       case EventKind::failure:
@@ -331,15 +327,15 @@ std::string event_summary(const Event& e) {
   if (rollback_failed(r))
     return fmt::format("{}: deploy of {} failed and its ROLLBACK FAILED{} ({}){}", p, r.version, reason, r.id,
                        r.maintenance_on ? "; maintenance is still on" : "");
-  if (r.status == "running")
+  if (r.status == RunStatus::running)
     return fmt::format("{}: deploy of {} failed, rolling back{} ({})", p, r.version, reason, r.id);
   return fmt::format("{}: deploy of {} failed and was rolled back{} ({})", p, r.version, reason, r.id);
 }
 
 json::object webhook_payload(const Event& e, std::chrono::system_clock::time_point now) {
-  return {{"event", to_string(e.kind)},     {"project", e.project},      {"summary", event_summary(e)},
-          {"sent_at", format_rfc3339(now)}, {"deploy_id", e.record.id},  {"version", e.record.version},
-          {"status", e.record.status},      {"reason", e.record.reason}, {"record", e.record.to_json()}};
+  return {{"event", to_string(e.kind)},           {"project", e.project},      {"summary", event_summary(e)},
+          {"sent_at", format_rfc3339(now)},       {"deploy_id", e.record.id},  {"version", e.record.version},
+          {"status", to_string(e.record.status)}, {"reason", e.record.reason}, {"record", e.record.to_json()}};
 }
 
 json::object slack_payload(const Event& e) {
@@ -355,7 +351,7 @@ json::object slack_payload(const Event& e) {
       fields.push_back({{"type", "mrkdwn"}, {"text", cut(fmt::format("*{}*\n{}", name, slack_escape(value)), 2000)}});
   };
   field("Version", r.version);
-  field("Status", r.status);
+  field("Status", std::string(to_string(r.status)));
   field("Deploy", r.id);
   field("By", who(r));
   field("Git", r.git_sha.substr(0, 12));
@@ -365,7 +361,7 @@ json::object slack_payload(const Event& e) {
     for (const auto& name : r.migrations_applied) m += (m.empty() ? "" : ", ") + name;
     field("Migrations applied", m);
   }
-  if (r.maintenance_on && r.status != "running") field("Maintenance", "still ON");
+  if (r.maintenance_on && r.status != RunStatus::running) field("Maintenance", "still ON");
   if (!fields.empty()) blocks.push_back({{"type", "section"}, {"fields", std::move(fields)}});
   if (!r.reason.empty() && e.kind != EventKind::start)
     blocks.push_back({{"type", "section"},
@@ -411,9 +407,9 @@ std::vector<json::object> pagerduty_payloads(const Event& e, std::string_view ro
   }
   const auto* f = failed_phase(r);
   json::object details{{"deploy_id", r.id},
-                       {"kind", r.kind},
+                       {"kind", to_string(r.kind)},
                        {"version", r.version},
-                       {"status", r.status},
+                       {"status", to_string(r.status)},
                        {"reason", r.reason},
                        {"failed_phase", f ? f->name : std::string()},
                        {"user", r.user},
@@ -456,9 +452,9 @@ std::string email_message(const Event& e, const NotifyEmail& email, const Notify
   };
   row("Project", e.project);
   row("Deploy", r.id);
-  row("Kind", r.kind == "deploy" ? std::string() : r.kind);
+  row("Kind", r.kind == RecordKind::deploy ? std::string() : std::string(to_string(r.kind)));
   row("Version", r.version);
-  row("Status", r.status);
+  row("Status", std::string(to_string(r.status)));
   row("Reason", r.reason);
   row("By", r.user);
   row("Host", r.host.empty() ? std::string() : fmt::format("{} (pid {})", r.host, r.pid));
@@ -469,7 +465,8 @@ std::string email_message(const Event& e, const NotifyEmail& email, const Notify
   row("Backup", r.backup_id);
   for (std::size_t i = 0; i < r.migrations_applied.size(); ++i)
     row(i == 0 ? "Migrations" : "", r.migrations_applied[i]);
-  if (r.status != "running" && r.maintenance_on) row("Maintenance", "STILL ON (the gate answers 503 to writes)");
+  if (r.status != RunStatus::running && r.maintenance_on)
+    row("Maintenance", "STILL ON (the gate answers 503 to writes)");
   if (!r.upstream.empty()) row("Upstream", r.upstream);
   if (!r.phases.empty()) body += "\nPhases\n" + phase_lines(r.phases, "  ");
   if (!r.rollback.empty()) body += "\nRollback\n" + phase_lines(r.rollback, "  ");
@@ -519,8 +516,8 @@ std::vector<Delivery> notify(const NotifyConfig& config, const Event& event, con
   if (std::find(config.on.begin(), config.on.end(), to_string(event.kind)) == config.on.end()) return out;
   register_secret(config.pagerduty_routing_key);
   register_secret(config.email.password);
-  register_url_secret(config.webhook);
-  register_url_secret(config.slack_webhook);
+  register_webhook_secret(config.webhook);
+  register_webhook_secret(config.slack_webhook);
   using Send = Delivery (*)(const NotifyConfig&, const Event&, const NotifyOptions&);
   std::vector<Send> channels;
   if (!config.webhook.empty()) channels.push_back(send_webhook);

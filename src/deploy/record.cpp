@@ -97,11 +97,30 @@ std::string_view to_string(PhaseStatus s) {
   return kPhaseStatus[static_cast<std::size_t>(s)];
 }
 
+namespace {
+constexpr std::array<std::string_view, 6> kRunStatus{"running", "succeeded",   "blocked",
+                                                     "failed",  "rolled-back", "rollback-failed"};
+}
+
+std::string_view to_string(RunStatus s) {
+  return kRunStatus[static_cast<std::size_t>(s)];
+}
+
+std::optional<RunStatus> parse_run_status(std::string_view text) {
+  for (std::size_t i = 0; i < kRunStatus.size(); ++i)
+    if (kRunStatus[i] == text) return static_cast<RunStatus>(i);
+  return std::nullopt;
+}
+
+std::string_view to_string(RecordKind k) {
+  return k == RecordKind::rollback ? "rollback" : "deploy";
+}
+
 json::object DeployRecord::to_json() const {
   return {{"id", id},
-          {"kind", kind},
+          {"kind", to_string(kind)},
           {"version", version},
-          {"status", status},
+          {"status", to_string(status)},
           {"reason", reason},
           {"user", user},
           {"host", host},
@@ -138,9 +157,13 @@ Result<DeployRecord> DeployRecord::from_json(const json::value& v) {
   const auto& o = v.as_object();
   DeployRecord r;
   r.id = str(o, "id");
-  r.kind = str(o, "kind");
+  r.kind = str(o, "kind") == "rollback" ? RecordKind::rollback : RecordKind::deploy;
   r.version = str(o, "version");
-  r.status = str(o, "status");
+  const auto status = parse_run_status(str(o, "status"));
+  if (!status)
+    return fail(
+        Error::environment(fmt::format("deploy record {} has an unknown status \"{}\"", r.id, str(o, "status"))));
+  r.status = *status;
   r.reason = str(o, "reason");
   r.user = str(o, "user");
   r.host = str(o, "host");
@@ -188,9 +211,9 @@ const PhaseRecord* DeployRecord::phase(std::string_view name) const {
 
 Result<void> History::save(const DeployRecord& record) {
   return db_->save_record({.id = record.id,
-                           .kind = record.kind,
+                           .kind = std::string(to_string(record.kind)),
                            .version = record.version,
-                           .status = record.status,
+                           .status = std::string(to_string(record.status)),
                            .started_at = record.started_at,
                            .finished_at = record.finished_at,
                            .json = json::serialize(record.to_json())});
@@ -230,11 +253,13 @@ Result<std::vector<DeployRecord>> History::list(std::size_t limit) {
 }
 
 Result<std::optional<DeployRecord>> History::last_succeeded(std::string_view except) {
-  return first({.kind = "deploy", .status = "succeeded", .except_id = std::string(except)});
+  return first({.kind = std::string(to_string(RecordKind::deploy)),
+                .status = std::string(to_string(RunStatus::succeeded)),
+                .except_id = std::string(except)});
 }
 
 Result<std::optional<DeployRecord>> History::unfinished() {
-  return first({.status = "running"});
+  return first({.status = std::string(to_string(RunStatus::running))});
 }
 
 }  // namespace slipway::deploy

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <boost/json/value.hpp>
 
 #include "core/error.hpp"
@@ -46,11 +47,18 @@ struct LockEvent {
 // running -> succeeded | blocked | failed | rolled-back | rollback-failed; a record left at
 // running by a process that is gone is reported as interrupted. `failed` with `lock_lost` set: the
 // deploy lost its lock and stopped without rolling back (another deploy owns production now).
+enum class RunStatus { running, succeeded, blocked, failed, rolled_back, rollback_failed };
+std::string_view to_string(RunStatus s);  // "running" ... "rolled-back", "rollback-failed"
+std::optional<RunStatus> parse_run_status(std::string_view text);
+
+enum class RecordKind { deploy, rollback };
+std::string_view to_string(RecordKind k);  // "deploy" | "rollback"
+
 struct DeployRecord {
   std::string id;
-  std::string kind = "deploy";  // deploy | rollback
+  RecordKind kind = RecordKind::deploy;
   std::string version;
-  std::string status = "running";
+  RunStatus status = RunStatus::running;
   std::string reason;  // why it was blocked, failed or rolled back
   std::string user;
   std::string host;
@@ -91,7 +99,7 @@ struct DeployRecord {
   [[nodiscard]] boost::json::object to_json() const;
   static Result<DeployRecord> from_json(const boost::json::value& v);
   [[nodiscard]] const PhaseRecord* phase(std::string_view name) const;
-  [[nodiscard]] bool finished() const { return status != "running"; }
+  [[nodiscard]] bool finished() const { return status != RunStatus::running; }
 };
 
 // Reads and writes deploy records in the state database.
@@ -115,3 +123,17 @@ class History {
 };
 
 }  // namespace slipway::deploy
+
+// fmt prints a status and a kind as their words.
+template <>
+struct fmt::formatter<slipway::deploy::RunStatus> : fmt::formatter<std::string_view> {
+  auto format(slipway::deploy::RunStatus s, format_context& ctx) const {
+    return fmt::formatter<std::string_view>::format(slipway::deploy::to_string(s), ctx);
+  }
+};
+template <>
+struct fmt::formatter<slipway::deploy::RecordKind> : fmt::formatter<std::string_view> {
+  auto format(slipway::deploy::RecordKind k, format_context& ctx) const {
+    return fmt::formatter<std::string_view>::format(slipway::deploy::to_string(k), ctx);
+  }
+};

@@ -74,7 +74,7 @@ std::optional<Result<void>> stop_rollback_if_lost(DeployRecord& record, const Ru
                                                   const std::string& step, History& history) {
   auto lost = lock_lost(options);
   if (!lost) return std::nullopt;
-  record.status = "rollback-failed";
+  record.status = RunStatus::rollback_failed;
   record.reason += fmt::format("; {} during the rollback, which stopped before {}", lost->reason, step);
   if (record.maintenance_on) record.reason += ", so maintenance mode stays on";
   lost->stopped_before = "rollback " + step;
@@ -89,7 +89,7 @@ std::optional<Result<void>> stop_rollback_if_lost(DeployRecord& record, const Ru
 Result<void> stop_for_lost_lock(DeployRecord& record, LockEvent lost, std::string stopped_before, std::string where,
                                 History& history) {
   const bool theirs = resumed_elsewhere(record, lost);
-  record.status = "failed";
+  record.status = RunStatus::failed;
   record.reason = fmt::format("{} while this deploy ran; {}{}", lost.reason, where,
                               theirs ? " (the record is the resumed deploy's now, and this one left it alone)" : "");
   lost.stopped_before = std::move(stopped_before);
@@ -123,7 +123,7 @@ Result<void> run_runbook(DeployRecord& record, std::vector<Phase>& phases, Histo
                          const RunbookOptions& options) {
   // Every phase is listed from the start, so a crash report shows what never ran.
   for (const auto& p : phases) (void)slot_for(record, p.name);
-  record.status = "running";
+  record.status = RunStatus::running;
   Runner runner(record, history, observer, options);
 
   std::vector<const Phase*> done;  // phases that ran (ok or failed), in order, for the undo
@@ -156,7 +156,7 @@ Result<void> run_runbook(DeployRecord& record, std::vector<Phase>& phases, Histo
   }
 
   if (!failed) {
-    record.status = "succeeded";
+    record.status = RunStatus::succeeded;
     record.finished_at = now_rfc3339();
     return history.save(record);
   }
@@ -165,7 +165,7 @@ Result<void> run_runbook(DeployRecord& record, std::vector<Phase>& phases, Histo
   if (failed->gatekeeper) {
     // Nothing the deploy is about changed; what a phase before it set up for the deploy (writes
     // held at the gate) is undone, without a verification: production never changed.
-    record.status = "blocked";
+    record.status = RunStatus::blocked;
     record.reason = why;
     for (auto it = done.rbegin(); it != done.rend(); ++it) {
       if (!(*it)->undo) continue;
@@ -219,7 +219,7 @@ Result<void> roll_back(DeployRecord& record, const std::vector<const Phase*>& do
       if (outcome->status == PhaseStatus::failed) clean = false;
     }
   }
-  record.status = clean ? "rolled-back" : "rollback-failed";
+  record.status = clean ? RunStatus::rolled_back : RunStatus::rollback_failed;
   if (!clean) {
     record.reason += "; the rollback did not complete";
     if (record.maintenance_on)

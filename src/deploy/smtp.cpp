@@ -1,5 +1,7 @@
 #include "deploy/smtp.hpp"
 
+#include "core/base64.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -100,7 +102,7 @@ class Session {
     hints.ai_socktype = SOCK_STREAM;
     addrinfo* found = nullptr;
     if (const int rc = getaddrinfo(o_.host.c_str(), o_.port.c_str(), &hints, &found); rc != 0)
-      return fail(Error::environment(fmt::format("cannot connect to {}: {}", where_, gai_strerror(rc))));
+      return fail(Error::unreachable_at(fmt::format("cannot connect to {}: {}", where_, gai_strerror(rc))));
     std::string why = "no address";
     for (auto* a = found; a && fd_ < 0; a = a->ai_next) {
       const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
@@ -138,8 +140,8 @@ class Session {
     }
     freeaddrinfo(found);
     if (fd_ < 0)
-      return fail(Error::environment(fmt::format("cannot connect to {}: {}", where_, why), "",
-                                     "is the SMTP server running and listening there?"));
+      return fail(Error::unreachable_at(fmt::format("cannot connect to {}: {}", where_, why), "",
+                                        "is the SMTP server running and listening there?"));
     return {};
   }
 
@@ -310,14 +312,16 @@ Result<void> authenticate(Session& s, const Options& o, const Reply& ehlo) {
     token += o.username;
     token.push_back('\0');
     token += o.password;
-    auto r = s.command("AUTH PLAIN " + base64(token), 235, "AUTH PLAIN");
+    auto r = s.command("AUTH PLAIN " + base64_encode(token, Base64::standard), 235, "AUTH PLAIN");
     if (!r) return fail(r.error());
     return {};
   }
   if (has("LOGIN")) {
     if (auto r = s.command("AUTH LOGIN", 334); !r) return fail(r.error());
-    if (auto r = s.command(base64(o.username), 334, "AUTH LOGIN (user name)"); !r) return fail(r.error());
-    if (auto r = s.command(base64(o.password), 235, "AUTH LOGIN (password)"); !r) return fail(r.error());
+    if (auto r = s.command(base64_encode(o.username, Base64::standard), 334, "AUTH LOGIN (user name)"); !r)
+      return fail(r.error());
+    if (auto r = s.command(base64_encode(o.password, Base64::standard), 235, "AUTH LOGIN (password)"); !r)
+      return fail(r.error());
     return {};
   }
   return fail(Error::environment(
@@ -325,14 +329,6 @@ Result<void> authenticate(Session& s, const Options& o, const Reply& ehlo) {
 }
 
 }  // namespace
-
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
 
 std::string header_value(std::string_view value) {
   std::string clean(value);
@@ -351,7 +347,7 @@ std::string header_value(std::string_view value) {
     while (end < clean.size() && end > i && (static_cast<unsigned char>(clean[end]) & 0xC0) == 0x80) --end;
     if (end == i) end = std::min(clean.size(), i + 45);  // not UTF-8: cut anywhere
     if (!out.empty()) out += "\r\n ";
-    out += "=?UTF-8?B?" + base64(std::string_view(clean).substr(i, end - i)) + "?=";
+    out += "=?UTF-8?B?" + base64_encode(std::string_view(clean).substr(i, end - i), Base64::standard) + "?=";
     i = end;
   }
   return out;

@@ -41,9 +41,6 @@ struct Message {
   std::string data;             // the whole message, headers and body; line ends are made CRLF
 };
 
-// Standard base64 (RFC 4648 section 4), padded: AUTH arguments and encoded headers.
-std::string base64(std::string_view bytes);
-
 // A header value safe to write: CR and LF become spaces, and a value with non-ASCII bytes is an
 // RFC 2047 encoded word ("=?UTF-8?B?...?=").
 std::string header_value(std::string_view value);

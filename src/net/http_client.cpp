@@ -167,7 +167,7 @@ struct HttpClient::Impl {
     boost::system::error_code ec;
     tcp::resolver resolver(io);
     auto results = resolver.resolve(url.host, url.port, ec);
-    if (ec) return fail(Error::environment(fmt::format("cannot resolve {}: {}", url.host, ec.message())));
+    if (ec) return fail(Error::unreachable_at(fmt::format("cannot resolve {}: {}", url.host, ec.message())));
     beast::get_lowest_layer(stream).expires_after(options.timeout);
     bool done = false;
     beast::get_lowest_layer(stream).async_connect(results, [&](const boost::system::error_code& e, const auto&) {
@@ -177,8 +177,8 @@ struct HttpClient::Impl {
     io.restart();
     io.run();
     if (!done || ec) {
-      return fail(Error::environment(fmt::format("cannot connect to {}: {}", url.origin(), ec.message()), "",
-                                     "is the server running and listening there?"));
+      return fail(Error::unreachable_at(fmt::format("cannot connect to {}: {}", url.origin(), ec.message()), "",
+                                        "is the server running and listening there?"));
     }
     return {};
   }

@@ -1,5 +1,7 @@
 #include "net/jwt.hpp"
 
+#include "core/base64.hpp"
+
 #include <array>
 #include <cmath>
 
@@ -70,7 +72,9 @@ struct JwtKeys {
 
 namespace {
 
-constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+Result<std::string> base64_decode_url(std::string_view text) {
+  return base64_decode(text, Base64::url);
+}
 
 Result<PublicKey> describe(EVP_PKEY* raw, std::string where) {
   PublicKey k;
@@ -125,7 +129,7 @@ Result<PublicKey> read_jwk(const json::object& jwk, std::size_t index) {
     OSSL_PARAM_BLD_free(bld);
   };
   const auto number = [&](std::string_view name) -> BIGNUM* {
-    auto bytes = base64url_decode(member_string(jwk, name));
+    auto bytes = base64_decode_url(member_string(jwk, name));
     if (!bytes || bytes->empty()) return nullptr;
     BIGNUM* n =
         BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes->data()), static_cast<int>(bytes->size()), nullptr);
@@ -146,8 +150,8 @@ Result<PublicKey> read_jwk(const json::object& jwk, std::size_t index) {
     type = "EC";
     const std::string crv = member_string(jwk, "crv");
     const char* group = crv == "P-256" ? "prime256v1" : crv == "P-384" ? "secp384r1" : nullptr;
-    auto x = base64url_decode(member_string(jwk, "x"));
-    auto y = base64url_decode(member_string(jwk, "y"));
+    auto x = base64_decode_url(member_string(jwk, "x"));
+    auto y = base64_decode_url(member_string(jwk, "y"));
     if (!group || !x || !y || x->empty() || x->size() != y->size()) {
       cleanup();
       return fail(Error::input("an EC key needs \"crv\" P-256 or P-384 and base64url \"x\" and \"y\"", where));
@@ -241,7 +245,7 @@ bool verify_public(const Algorithm& alg, EVP_PKEY* key, std::string_view input, 
 }
 
 Result<json::object> decode_object(std::string_view part, std::string_view what) {
-  auto bytes = base64url_decode(part);
+  auto bytes = base64_decode_url(part);
   if (!bytes) return fail(Error::input(fmt::format("the token's {} is not base64url", what)));
   boost::system::error_code ec;
   json::value v = json::parse(*bytes, ec);
@@ -296,53 +300,6 @@ bool holds(const json::value& v, const std::vector<std::string>& values) {
 
 }  // namespace
 
-std::string base64url_encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : bytes) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(acc >> bits) & 63]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
-  return out;
-}
-
-Result<std::string> base64url_decode(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  if (text.size() % 4 == 1) return fail(Error::input("not base64url: impossible length"));
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = -1;
-    if (c >= 'A' && c <= 'Z')
-      v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      v = c - '0' + 52;
-    else if (c == '-')
-      v = 62;
-    else if (c == '_')
-      v = 63;
-    if (v < 0) return fail(Error::input("not base64url: unexpected character"));
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  return out;
-}
-
 Result<JwtVerifier> JwtVerifier::create(const Options& options) {
   auto keys = std::make_shared<JwtKeys>();
   keys->secret = options.secret;
@@ -385,7 +342,7 @@ Result<void> JwtVerifier::verify(std::string_view token, std::int64_t now, std::
   if (!alg) return fail(Error::input(fmt::format("unsupported algorithm {}", alg_name)));
 
   const std::string_view input = token.substr(0, dot2);
-  auto sig = base64url_decode(token.substr(dot2 + 1));
+  auto sig = base64_decode_url(token.substr(dot2 + 1));
   if (!sig) return fail(Error::input("the token's signature is not base64url"));
 
   bool verified = false;

@@ -51,9 +51,4 @@ class JwtVerifier {
   std::shared_ptr<const JwtKeys> keys_;
 };
 
-// base64url (RFC 4648 section 5) without padding; padding is tolerated on input.
-std::string base64url_encode(std::string_view bytes);
-// Fails on a character outside the alphabet or an impossible length.
-Result<std::string> base64url_decode(std::string_view text);
-
 }  // namespace slipway::net

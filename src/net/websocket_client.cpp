@@ -121,7 +121,7 @@ Result<WebSocketRun> websocket_round_trips(const std::string& text, int count, c
   error_code ec;
   tcp::resolver resolver(io);
   auto endpoints = resolver.resolve(url->host, url->port, ec);
-  if (ec) return fail(Error::environment(fmt::format("cannot resolve {}: {}", url->host, ec.message())));
+  if (ec) return fail(Error::unreachable_at(fmt::format("cannot resolve {}: {}", url->host, ec.message())));
   const auto connect = [&](beast::tcp_stream& stream) -> Result<void> {
     stream.expires_after(options.timeout);
     bool done = false;
@@ -131,7 +131,7 @@ Result<WebSocketRun> websocket_round_trips(const std::string& text, int count, c
     });
     io.run();
     if (!done || ec)
-      return fail(Error::environment(fmt::format("cannot connect to {}: {}", url->origin(), ec.message())));
+      return fail(Error::unreachable_at(fmt::format("cannot connect to {}: {}", url->origin(), ec.message())));
     return {};
   };
   if (!url->secure()) {

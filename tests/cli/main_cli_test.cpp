@@ -90,9 +90,9 @@ TEST(Main, HistoryTextViewShowsAFailedVerifyAsTextNotJson) {
     ASSERT_TRUE(db) << db.error().message;
     deploy::DeployRecord r;
     r.id = "d-1";
-    r.kind = "deploy";
+    r.kind = deploy::RecordKind::deploy;
     r.version = "v2";
-    r.status = "rolled-back";
+    r.status = deploy::RunStatus::rolled_back;
     r.started_at = "2026-11-21T09:35:02Z";
     r.reason = "verify failed: " + answer + "; the rollback did not complete";
     r.verify = boost::json::parse(answer);

@@ -29,7 +29,7 @@ DeployRecord rolled_back_record() {
   DeployRecord r;
   r.id = "d-20261121-0935";
   r.version = "v3";
-  r.status = "rolled-back";
+  r.status = RunStatus::rolled_back;
   r.reason = "verify failed: 2 checks <failed> & more";
   r.user = "alice";
   r.host = "deploy-1";
@@ -185,7 +185,7 @@ TEST(NotifyTest, PagerDutyTriggersOnRollbackWithTheDeploysDedupKey) {
 
 TEST(NotifyTest, PagerDutyRaisesAFailedRollbackToCritical) {
   auto r = rolled_back_record();
-  r.status = "rollback-failed";
+  r.status = RunStatus::rollback_failed;
   r.maintenance_on = true;
   auto bodies = pagerduty_payloads(event_of(EventKind::rollback, r), "k", kNow);
   ASSERT_EQ(bodies.size(), 1u);
@@ -193,7 +193,7 @@ TEST(NotifyTest, PagerDutyRaisesAFailedRollbackToCritical) {
   EXPECT_NE(str(bodies[0].at("payload").at("summary")).find("ROLLBACK FAILED"), std::string::npos);
   EXPECT_NE(str(bodies[0].at("payload").at("summary")).find("maintenance is still on"), std::string::npos);
 
-  r.status = "failed";
+  r.status = RunStatus::failed;
   bodies = pagerduty_payloads(event_of(EventKind::failure, r), "k", kNow);
   ASSERT_EQ(bodies.size(), 1u);
   EXPECT_EQ(str(bodies[0].at("event_action")), "trigger");
@@ -210,18 +210,18 @@ TEST(NotifyTest, PagerDutySuccessResolvesItsOwnKeyAndEarlierFailures) {
   config.pagerduty_url = sink.url("/v2/enqueue");
   auto r = rolled_back_record();
   r.id = "d-20261121-1000";
-  r.status = "succeeded";
+  r.status = RunStatus::succeeded;
   r.phases.pop_back();
   // History, newest first: this deploy, two failures, then the last success (and older ones).
   std::vector<DeployRecord> history(5, r);
   history[1].id = "d-2";
-  history[1].status = "rolled-back";
+  history[1].status = RunStatus::rolled_back;
   history[2].id = "d-1";
-  history[2].status = "rollback-failed";
+  history[2].status = RunStatus::rollback_failed;
   history[3].id = "d-0";
-  history[3].status = "succeeded";
+  history[3].status = RunStatus::succeeded;
   history[4].id = "d-old";
-  history[4].status = "failed";
+  history[4].status = RunStatus::failed;
   auto e = event_of(EventKind::success, r);
   e.resolves = open_alerts(history, r.id);
   EXPECT_EQ(e.resolves, (std::vector<std::string>{"d-2", "d-1"}));
@@ -247,9 +247,9 @@ TEST(NotifyTest, PagerDutyGetsNothingOnStartOrBlocked) {
   config.pagerduty_routing_key = "R0UTING0KEY0000000000000000000003";
   config.pagerduty_url = sink.url("/v2/enqueue");
   auto r = rolled_back_record();
-  r.status = "running";
+  r.status = RunStatus::running;
   EXPECT_TRUE(notify(config, event_of(EventKind::start, r), options()).empty());
-  r.status = "blocked";
+  r.status = RunStatus::blocked;
   EXPECT_TRUE(notify(config, event_of(EventKind::blocked, r), options()).empty());
   EXPECT_TRUE(sink.requests().empty());
 }
@@ -430,14 +430,14 @@ TEST(NotifyTest, AnEventNotListedInOnSendsNothing) {
   config.slack_webhook = http.url("/slack");
   config.email = email_to(smtp);
   auto r = rolled_back_record();
-  r.status = "running";
+  r.status = RunStatus::running;
   EXPECT_TRUE(notify(config, event_of(EventKind::start, r), options()).empty());
-  r.status = "succeeded";
+  r.status = RunStatus::succeeded;
   EXPECT_TRUE(notify(config, event_of(EventKind::success, r), options()).empty());
   // The default `on` leaves blocked out.
   NotifyConfig defaults;
   defaults.webhook = http.url("/hook");
-  r.status = "blocked";
+  r.status = RunStatus::blocked;
   EXPECT_TRUE(notify(defaults, event_of(EventKind::blocked, r), options()).empty());
   EXPECT_TRUE(http.requests().empty());
   EXPECT_TRUE(smtp.sessions().empty());
@@ -519,11 +519,11 @@ TEST(NotifyTest, EventKindFollowsTheRecordsStatus) {
       {"running", EventKind::start},        {"succeeded", EventKind::success},        {"failed", EventKind::failure},
       {"rolled-back", EventKind::rollback}, {"rollback-failed", EventKind::rollback}, {"blocked", EventKind::blocked}};
   for (const auto& [status, kind] : cases) {
-    r.status = status;
+    r.status = parse_run_status(status).value();
     EXPECT_EQ(event_for(r), kind) << status;
   }
-  r.kind = "rollback";
-  r.status = "succeeded";
+  r.kind = RecordKind::rollback;
+  r.status = RunStatus::succeeded;
   EXPECT_EQ(event_for(r), EventKind::rollback);
 }
 

@@ -39,9 +39,9 @@ class HistoryTest : public ::testing::TestWithParam<Backend> {
                            const std::string& status) {
     DeployRecord r;
     r.id = id;
-    r.kind = kind;
+    r.kind = kind == "rollback" ? RecordKind::rollback : RecordKind::deploy;
     r.version = version;
-    r.status = status;
+    r.status = parse_run_status(status).value();
     r.started_at = "2026-11-21T09:35:02Z";
     r.user = "ci";
     r.host = "web-1";
@@ -107,7 +107,7 @@ TEST_P(HistoryTest, SavingAgainUpdatesTheRecordInPlace) {
   DeployRecord d1 = make("d1", "deploy", "v1", "running");
   ASSERT_TRUE(history_->save(d1).has_value());
   ASSERT_TRUE(history_->save(make("d2", "deploy", "v2", "running")).has_value());
-  d1.status = "failed";
+  d1.status = RunStatus::failed;
   d1.finished_at = "2026-11-21T09:40:00Z";
   d1.reason = "verify failed";
   ASSERT_TRUE(history_->save(d1).has_value());
@@ -115,7 +115,7 @@ TEST_P(HistoryTest, SavingAgainUpdatesTheRecordInPlace) {
   ASSERT_TRUE(all.has_value());
   ASSERT_EQ(all->size(), 2U);
   EXPECT_EQ((*all)[0].id, "d2");  // d1 keeps its place: an update is not a new record
-  EXPECT_EQ((*all)[1].status, "failed");
+  EXPECT_EQ((*all)[1].status, RunStatus::failed);
   EXPECT_EQ((*all)[1].reason, "verify failed");
 }
 

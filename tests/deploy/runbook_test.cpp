@@ -108,12 +108,12 @@ TEST_F(RunbookTest, EveryPhaseGreenSucceedsAndIsSaved) {
   auto phases = deploy_phases("");
   auto r = run(phases);
   ASSERT_TRUE(r.has_value()) << r.error().render();
-  EXPECT_EQ(r->status, "succeeded");
+  EXPECT_EQ(r->status, RunStatus::succeeded);
   EXPECT_EQ(calls_.size(), 10U);
   for (const auto& p : r->phases) EXPECT_EQ(p.status, PhaseStatus::ok) << p.name;
   auto saved = history_->find("d1");
   ASSERT_TRUE(saved.has_value() && saved->has_value());
-  EXPECT_EQ((*saved)->status, "succeeded");
+  EXPECT_EQ((*saved)->status, RunStatus::succeeded);
   EXPECT_EQ((*saved)->phases.size(), 10U);
   EXPECT_EQ((*saved)->phase("migrate")->summary, "migrate done");
 }
@@ -122,7 +122,7 @@ TEST_F(RunbookTest, AFailedLintBlocksWithoutUndoingAnything) {
   auto phases = deploy_phases("lint");
   auto r = run(phases);
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->status, "blocked");
+  EXPECT_EQ(r->status, RunStatus::blocked);
   EXPECT_EQ(r->reason, "lint failed: lint broke");
   EXPECT_EQ(calls_, (Calls{"check", "lint"}));
   EXPECT_EQ(r->phase("migrate")->status, PhaseStatus::pending);
@@ -144,7 +144,7 @@ TEST_F(RunbookTest, ABlockedDeployLetsTheWritesItHeldGo) {
   phases.push_back(phase("migrate"));
   auto r = run(phases);
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->status, "blocked");
+  EXPECT_EQ(r->status, RunStatus::blocked);
   EXPECT_EQ(r->reason, "backup failed: backup broke");
   EXPECT_EQ(calls_, (Calls{"check", "hold-writes", "backup", "undo hold-writes"}));
   ASSERT_EQ(r->rollback.size(), 1U);
@@ -156,7 +156,7 @@ TEST_F(RunbookTest, AFailedVerifyUndoesInReverseAndLeavesMaintenanceLast) {
   auto phases = deploy_phases("verify");
   auto r = run(phases);
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->status, "rolled-back");
+  EXPECT_EQ(r->status, RunStatus::rolled_back);
   EXPECT_EQ(calls_, (Calls{"check", "lint", "backup", "maintenance-on", "migrate", "release", "switch", "verify",
                            "before rollback", "undo switch", "undo release", "undo migrate", "reverify",
                            "undo maintenance-on"}));
@@ -171,7 +171,7 @@ TEST_F(RunbookTest, AFailedReleaseStepIsItselfUndone) {
   auto phases = deploy_phases("release");
   auto r = run(phases);
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->status, "rolled-back");
+  EXPECT_EQ(r->status, RunStatus::rolled_back);
   EXPECT_EQ(calls_, (Calls{"check", "lint", "backup", "maintenance-on", "migrate", "release", "before rollback",
                            "undo release", "undo migrate", "reverify", "undo maintenance-on"}));
 }
@@ -181,7 +181,7 @@ TEST_F(RunbookTest, AFailingUndoKeepsMaintenanceOn) {
   auto phases = deploy_phases("verify");
   auto r = run(phases);
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->status, "rollback-failed");
+  EXPECT_EQ(r->status, RunStatus::rollback_failed);
   EXPECT_TRUE(r->maintenance_on);
   EXPECT_NE(r->reason.find("maintenance mode stays on"), std::string::npos) << r->reason;
   EXPECT_EQ(std::count(calls_.begin(), calls_.end(), "undo maintenance-on"), 0);
@@ -193,7 +193,7 @@ TEST_F(RunbookTest, AFailingReverificationKeepsMaintenanceOn) {
   auto phases = deploy_phases("verify");
   auto r = run(phases);
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->status, "rollback-failed");
+  EXPECT_EQ(r->status, RunStatus::rollback_failed);
   EXPECT_EQ(calls_.back(), "reverify");
 }
 
@@ -201,7 +201,7 @@ TEST_F(RunbookTest, ABestEffortFailureDoesNotRollBack) {
   auto phases = deploy_phases("notify");
   auto r = run(phases);
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->status, "succeeded");
+  EXPECT_EQ(r->status, RunStatus::succeeded);
   EXPECT_EQ(r->phase("notify")->status, PhaseStatus::failed);
 }
 
@@ -217,7 +217,7 @@ TEST_F(RunbookTest, TheSavedRecordShowsTheRunningPhaseAtEveryMoment) {
   };
   ASSERT_TRUE(run(phases).has_value());
   ASSERT_TRUE(seen.has_value());
-  EXPECT_EQ(seen->status, "running");
+  EXPECT_EQ(seen->status, RunStatus::running);
   EXPECT_TRUE(seen->maintenance_on);
   EXPECT_EQ(seen->phase("backup")->status, PhaseStatus::ok);
   EXPECT_EQ(seen->phase("migrate")->status, PhaseStatus::running);
@@ -234,7 +234,7 @@ TEST_F(RunbookTest, ResumeSkipsThePhasesThatFinished) {
   auto phases = deploy_phases("");
   auto r = run(phases);
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->status, "succeeded");
+  EXPECT_EQ(r->status, RunStatus::succeeded);
   EXPECT_EQ(calls_, (Calls{"migrate", "release", "switch", "verify", "maintenance-off", "notify"}));
 }
 
@@ -278,7 +278,7 @@ TEST_F(RunbookTest, ALockTakenOverDuringAPhaseStopsTheDeployBeforeTheNextWithout
   };
   auto r = run(phases);
   ASSERT_TRUE(r.has_value()) << r.error().render();
-  EXPECT_EQ(r->status, "failed");
+  EXPECT_EQ(r->status, RunStatus::failed);
   EXPECT_EQ(r->reason,
             "the deploy lock was taken over by ann@web-2 (pid 4121, deploy d2) while this deploy ran; stopped "
             "before switch");
@@ -294,7 +294,7 @@ TEST_F(RunbookTest, ALockTakenOverDuringAPhaseStopsTheDeployBeforeTheNextWithout
   EXPECT_FALSE(r->finished_at.empty());
   auto saved = history_->find("d1");
   ASSERT_TRUE(saved.has_value() && saved->has_value());
-  EXPECT_EQ((*saved)->status, "failed");
+  EXPECT_EQ((*saved)->status, RunStatus::failed);
   ASSERT_TRUE((*saved)->lock_lost.has_value());
   EXPECT_EQ((*saved)->lock_lost->deploy_id, "d2");
 }
@@ -308,7 +308,7 @@ TEST_F(RunbookTest, AReleaseStoppedBetweenStepsNamesTheStepThatDidNotRun) {
   };
   auto r = run(phases);
   ASSERT_TRUE(r.has_value()) << r.error().render();
-  EXPECT_EQ(r->status, "failed");
+  EXPECT_EQ(r->status, RunStatus::failed);
   EXPECT_TRUE(r->reason.ends_with("while this deploy ran; stopped before release step \"warm the caches\""))
       << r->reason;
   EXPECT_EQ(calls_.back(), "release");
@@ -330,12 +330,12 @@ TEST_F(RunbookTest, ALockTakenOverByAResumeOfThisDeployLeavesTheRecordToIt) {
   };
   auto r = run(phases);
   ASSERT_TRUE(r.has_value()) << r.error().render();
-  EXPECT_EQ(r->status, "failed");
+  EXPECT_EQ(r->status, RunStatus::failed);
   EXPECT_NE(r->reason.find("the record is the resumed deploy's now"), std::string::npos) << r->reason;
   EXPECT_EQ(calls_.back(), "release");
   auto saved = history_->find("d1");
   ASSERT_TRUE(saved.has_value() && saved->has_value());
-  EXPECT_EQ((*saved)->status, "running");  // as last written before the lock went to the resume
+  EXPECT_EQ((*saved)->status, RunStatus::running);  // as last written before the lock went to the resume
   EXPECT_EQ((*saved)->phase("release")->status, PhaseStatus::running);
   EXPECT_FALSE((*saved)->lock_lost.has_value());
 }
@@ -349,7 +349,7 @@ TEST_F(RunbookTest, APhaseThatFailsOnceTheLockIsLostIsNotRolledBack) {
   };
   auto r = run(phases);
   ASSERT_TRUE(r.has_value()) << r.error().render();
-  EXPECT_EQ(r->status, "failed");
+  EXPECT_EQ(r->status, RunStatus::failed);
   EXPECT_EQ(calls_, (Calls{"check", "lint", "backup", "maintenance-on", "migrate"}));
   EXPECT_NE(r->reason.find("migrate failed (migrate broke) and was not rolled back"), std::string::npos) << r->reason;
   ASSERT_TRUE(r->lock_lost.has_value());
@@ -365,7 +365,7 @@ TEST_F(RunbookTest, ARollbackWhoseLockIsLostStopsBeforeItsNextUndo) {
   };
   auto r = run(phases);
   ASSERT_TRUE(r.has_value()) << r.error().render();
-  EXPECT_EQ(r->status, "rollback-failed");
+  EXPECT_EQ(r->status, RunStatus::rollback_failed);
   EXPECT_EQ(calls_.back(), "undo switch");
   EXPECT_NE(r->reason.find("taken over by ann@web-2 (pid 4121, deploy d2) during the rollback, which stopped before "
                            "undo release, so maintenance mode stays on"),
@@ -384,7 +384,7 @@ TEST_F(RunbookTest, ABlockedDeployStaysBlockedWhoeverHoldsTheLock) {
   };
   auto r = run(phases);
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->status, "blocked");  // nothing changed, so nothing to say about production
+  EXPECT_EQ(r->status, RunStatus::blocked);  // nothing changed, so nothing to say about production
   EXPECT_FALSE(r->lock_lost.has_value());
 }
 
@@ -397,7 +397,7 @@ TEST(OutputTail, KeepsTheLastLines) {
 // `slipway rollback` (kind rollback) runs its own phases; when its verify fails, the runbook undoes
 // it and the record says rolled-back. That is a failed rollback: it exited 0.
 TEST_F(RunbookTest, ARollbackWhoseOwnVerifyFailedAndWasUndoneExitsOne) {
-  record_.kind = "rollback";
+  record_.kind = RecordKind::rollback;
   std::vector<Phase> phases;
   for (const std::string name : {"maintenance-on", "release", "switch", "verify", "maintenance-off"})
     phases.push_back(phase(name, name == "verify"));
@@ -405,34 +405,34 @@ TEST_F(RunbookTest, ARollbackWhoseOwnVerifyFailedAndWasUndoneExitsOne) {
   phases[3].undo = phases[4].undo = nullptr;
   auto r = run(phases);
   ASSERT_TRUE(r.has_value()) << r.error().render();
-  EXPECT_EQ(r->status, "rolled-back");
+  EXPECT_EQ(r->status, RunStatus::rolled_back);
   EXPECT_EQ(rollback_exit_code(*r), 1);
 
   // and its re-verification failing too: rollback-failed, 1
   record_ = DeployRecord{};
   record_.id = "d2";
-  record_.kind = "rollback";
+  record_.kind = RecordKind::rollback;
   reverify_fails_ = true;
   auto phases2 = phases;
   auto r2 = run(phases2);
   ASSERT_TRUE(r2.has_value());
-  EXPECT_EQ(r2->status, "rollback-failed");
+  EXPECT_EQ(r2->status, RunStatus::rollback_failed);
   EXPECT_EQ(rollback_exit_code(*r2), 1);
 }
 
 TEST_F(RunbookTest, RollbackExitCodeFollowsTheDocumentedContractOnEveryEnding) {
   DeployRecord r;
-  r.kind = "rollback";
+  r.kind = RecordKind::rollback;
   for (const auto& [status, code] : std::vector<std::pair<std::string, int>>{
            {"succeeded", 0}, {"rolled-back", 1}, {"rollback-failed", 1}, {"failed", 1}, {"running", 1}}) {
-    r.status = status;
+    r.status = parse_run_status(status).value();
     EXPECT_EQ(rollback_exit_code(r), code) << "rollback " << status;
   }
   // An interrupted deploy that `slipway rollback` undid from its record.
-  r.kind = "deploy";
+  r.kind = RecordKind::deploy;
   for (const auto& [status, code] : std::vector<std::pair<std::string, int>>{
            {"rolled-back", 0}, {"rollback-failed", 1}, {"succeeded", 1}, {"running", 1}}) {
-    r.status = status;
+    r.status = parse_run_status(status).value();
     EXPECT_EQ(rollback_exit_code(r), code) << "undo of an interrupted deploy, " << status;
   }
 }

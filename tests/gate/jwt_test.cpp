@@ -2,6 +2,8 @@
 // wrong refused with a reason.
 #include <gtest/gtest.h>
 
+#include "core/base64.hpp"
+
 #include "net/jwt.hpp"
 #include "tokens.hpp"
 
@@ -30,12 +32,12 @@ std::string error_of(const JwtVerifier& v, const std::string& token, const std::
 
 TEST(Jwt, Base64UrlRoundTrips) {
   for (std::string s : {"", "a", "ab", "abc", "abcd", "\xff\xfe\x00\x01"}) {
-    auto back = net::base64url_decode(net::base64url_encode(s));
+    auto back = base64_decode(base64_encode(s, Base64::url), Base64::url);
     ASSERT_TRUE(back);
     EXPECT_EQ(*back, s);
   }
-  EXPECT_FALSE(net::base64url_decode("ab+c"));
-  EXPECT_FALSE(net::base64url_decode("a"));
+  EXPECT_FALSE(base64_decode("ab+c", Base64::url));
+  EXPECT_FALSE(base64_decode("a", Base64::url));
 }
 
 TEST(Jwt, HmacFamilyAcceptedWithTheSecret) {

@@ -1,4 +1,5 @@
 #include "tokens.hpp"
+#include "core/base64.hpp"
 
 #include <stdexcept>
 
@@ -60,7 +61,7 @@ std::string KeyPair::public_pem() const {
 }
 
 std::string KeyPair::jwk(const std::string& kid) const {
-  using net::base64url_encode;
+  const auto base64url_encode = [](std::string_view b) { return base64_encode(b, Base64::url); };
   if (!ec_) {
     BIGNUM* n = nullptr;
     BIGNUM* e = nullptr;
@@ -106,7 +107,7 @@ std::string KeyPair::sign(const std::string& alg, const std::string& input) cons
 
 std::string hs_token(const std::string& alg, const std::string& secret, const std::string& payload_json,
                      const std::string& extra_header) {
-  using net::base64url_encode;
+  const auto base64url_encode = [](std::string_view b) { return base64_encode(b, Base64::url); };
   const std::string input = base64url_encode("{\"alg\":\"" + alg + "\",\"typ\":\"JWT\"" + extra_header + "}") + "." +
                             base64url_encode(payload_json);
   unsigned char mac[EVP_MAX_MD_SIZE];
@@ -118,7 +119,7 @@ std::string hs_token(const std::string& alg, const std::string& secret, const st
 
 std::string signed_token(const KeyPair& key, const std::string& alg, const std::string& payload_json,
                          const std::string& kid) {
-  using net::base64url_encode;
+  const auto base64url_encode = [](std::string_view b) { return base64_encode(b, Base64::url); };
   std::string header = "{\"alg\":\"" + alg + "\",\"typ\":\"JWT\"";
   if (!kid.empty()) header += ",\"kid\":\"" + kid + "\"";
   header += "}";
@@ -127,7 +128,7 @@ std::string signed_token(const KeyPair& key, const std::string& alg, const std::
 }
 
 std::string none_token(const std::string& payload_json) {
-  using net::base64url_encode;
+  const auto base64url_encode = [](std::string_view b) { return base64_encode(b, Base64::url); };
   return base64url_encode("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." + base64url_encode(payload_json) + ".";
 }
 
