@@ -1270,8 +1270,15 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
       if (r && (r->status == PhaseStatus::ok || r->status == PhaseStatus::running || r->status == PhaseStatus::failed))
         done.push_back(&p);
     }
-    for (auto& p : record.phases)
-      if (p.status == PhaseStatus::running) p.status = PhaseStatus::failed;
+    // A phase that was running when the deploy died may have done its work before it could
+    // record it: the gate may be read-only or in maintenance. Its undo asks the gate either way
+    // (an "off" for a mode the gate is not in changes nothing).
+    for (auto& p : record.phases) {
+      if (p.status != PhaseStatus::running) continue;
+      p.status = PhaseStatus::failed;
+      if (p.name == "hold-writes") record.writes_held = true;
+      if (p.name == "maintenance-on") record.maintenance_on = true;
+    }
     record.reason = "interrupted (" + (*interrupted)->why + "); rolled back by `slipway rollback`";
     auto previous = history.last_succeeded(record.id);
     if (!previous) return fail(previous.error());

@@ -12,6 +12,8 @@
 #            says what the database holds
 #   deadline a release step that hangs is stopped at [deploy.deadlines] release, with its process
 #            group, and the deploy rolls back; `slipway status` shows the phase and its deadline
+#   interrupted  a deploy killed after the gate went read-only but before its record said so:
+#            `slipway rollback` lets the writes go
 #   adopt    v1 already runs, started by hand; the first deploy (v2) fails its verify: the
 #            rollback switches back, checks that v1 answers again, and v1 still serves
 #   docs     a deploy configured from the docs alone: behind the gate, a migration, smoke flows
@@ -286,6 +288,33 @@ release = "3s"'
   pgrep -f "sleep 600" >/dev/null && die "the hung step's process group is still running"
   expect "$(served)" v1 "the release served after the rollback"
   PASSED+=(deadline)
+fi
+
+# ---- interrupted: killed after the gate went read-only, before the record said so -------------
+if [[ interrupted =~ $ONLY ]]; then
+  command -v sqlite3 >/dev/null || die "sqlite3 not found"
+  scenario interrupted
+  write_config
+  start_gate
+  deploy v1 "$V1_PORT" && expect "$code" 0 "v1 deploy"
+  # What `kill -9` leaves when it lands after `gate read-only on` returned and before the phase's
+  # end was saved: the gate read-only, the record's hold-writes running, writes_held false.
+  "$SLIPWAY" gate read-only on --config "$CONFIG" >/dev/null
+  sqlite3 "$DIR/.slipway/state.db" "INSERT INTO deploys (id, kind, version, status, started_at, record) VALUES
+    ('d-killed', 'deploy', 'v2', 'running', '2026-12-07T10:00:00Z', '{\"id\":\"d-killed\",\"kind\":\"deploy\",
+    \"version\":\"v2\",\"status\":\"running\",\"pid\":999999,\"host\":\"$(hostname)\",
+    \"started_at\":\"2026-12-07T10:00:00Z\",\"phases\":[{\"name\":\"check\",\"status\":\"ok\"},
+    {\"name\":\"lint\",\"status\":\"ok\"},{\"name\":\"hold-writes\",\"status\":\"running\"},
+    {\"name\":\"snapshot\",\"status\":\"pending\"}],\"state\":{\"maintenance_on\":false,
+    \"writes_held\":false}}')"
+  run_slipway status
+  expect "$code" 1 "slipway status with the killed deploy"
+  APP_PORT=$V2_PORT run_slipway rollback
+  expect "$code" 0 "exit code of the rollback of the killed deploy: $(cat "$OUT")"
+  # Regression: the undo trusted writes_held (false) and left the gate read-only for good.
+  expect "$(gate_mode)" normal "the gate's mode after the rollback of the killed deploy"
+  [[ ,$(record rollback), == *",undo hold-writes:ok,"* ]] || die "the rollback did not let the writes go: $(record rollback)"
+  PASSED+=(interrupted)
 fi
 
 # ---- adopt: the first deploy of an app that already runs ------------------------------------
