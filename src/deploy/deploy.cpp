@@ -30,76 +30,26 @@ namespace {
 
 // ---- running slipway's own commands ----
 
-struct Sub {
-  ExitStatus status;
-  std::string out;
-  std::string err;
-  json::value doc;  // stdout parsed as JSON, or null
-
-  [[nodiscard]] bool ok() const { return status.ok(); }
-  // The command's own explanation: its JSON's failure or message, else its error line on
-  // stderr ("slipway: ..."), else its last line.
-  [[nodiscard]] std::string why() const {
-    for (const char* key : {"failure", "message", "error"}) {
-      if (const auto* o = doc.if_object())
-        if (const auto* v = o->if_contains(key); v && v->is_string() && !v->as_string().empty())
-          return std::string(v->as_string());
-    }
-    std::size_t pos = err.find("slipway: ");
-    if (pos != std::string::npos) {
-      const std::size_t end = err.find('\n', pos);
-      return err.substr(pos + 9, end == std::string::npos ? std::string::npos : end - pos - 9);
-    }
-    std::string line = last_line(err);
-    if (line.empty()) line = last_line(out);
-    return line.empty() ? status.describe() : line;
-  }
-  [[nodiscard]] std::string output() const { return out + err; }
-};
-
+using Sub = CommandResult;
 using Clock = std::chrono::steady_clock;
 
+// The deploy's runner (DeployOptions::commands, else the slipway binary), with the running phase's
+// deadline: a command still running then is stopped with its group.
 class Slipway {
  public:
-  explicit Slipway(const DeployOptions& o) : options_(o) {}
+  explicit Slipway(const DeployOptions& o)
+      : owned_(o.commands ? nullptr : slipway_commands(o.binary, o.config, o.env_file)),
+        commands_(o.commands ? *o.commands : *owned_) {}
 
-  // The running phase's deadline: a command still running then is stopped with its group.
   Clock::time_point deadline = Clock::time_point::max();
 
   Sub run(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) const {
-    ProcessSpec spec;
-    spec.argv.push_back(options_.binary);
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-    if (!options_.config.empty()) {
-      spec.argv.push_back("--config");
-      spec.argv.push_back(options_.config.string());
-    }
-    if (!options_.env_file.empty()) {
-      spec.argv.push_back("--env-file");
-      spec.argv.push_back(options_.env_file);
-    }
-    spec.env = env;
-    spec.env["NO_COLOR"] = "1";
-    if (deadline != Clock::time_point::max()) spec.deadline = deadline;
-    Sub sub;
-    auto r = run_process(spec);
-    if (!r) {
-      sub.status.code = 127;
-      sub.err = r.error().message;
-      return sub;
-    }
-    sub.status = r->status;
-    sub.out = std::move(r->out);
-    sub.err = std::move(r->err);
-    if (r->timed_out) sub.err += "\nslipway: stopped at the phase's deadline\n";
-    boost::system::error_code ec;
-    sub.doc = json::parse(sub.out, ec);
-    if (ec) sub.doc = nullptr;
-    return sub;
+    return commands_.run(args, env, deadline);
   }
 
  private:
-  const DeployOptions& options_;
+  std::unique_ptr<Commands> owned_;
+  Commands& commands_;
 };
 
 const json::value* at(const json::value& v, std::initializer_list<std::string_view> path) {
@@ -499,8 +449,9 @@ Result<ShellRun> run_step(Context& c, const DeployStep& step, const std::string&
   auto env = c.hook_env(phase);
   for (const auto& [k, v] : step.env) env[k] = v;
   Duration timeout = step.timeout;
+  // Rounded up, so that a step the phase's deadline stops is stopped at or after it.
   if (c.slipway.deadline != Clock::time_point::max())
-    timeout = std::max<Duration>(std::chrono::duration_cast<Duration>(c.slipway.deadline - Clock::now()),
+    timeout = std::max<Duration>(std::chrono::ceil<Duration>(c.slipway.deadline - Clock::now()),
                                  std::chrono::milliseconds(1));
   timeout = std::min(timeout, step.timeout);
   auto r = run_shell(command, step.cwd.empty() ? c.config.root : step.cwd, env, timeout);
@@ -517,7 +468,7 @@ Outcome release_phase(Context& c) {
     c.record.steps_ran.push_back(step.name);  // before it runs: a failed step may have half-happened
     auto r = run_step(c, step, step.run, "release", output);
     if (!r) return Outcome::failed(fmt::format("{}: {}", step.name, r.error().message), output);
-    if (!r->ok()) return Outcome::failed(fmt::format("step \"{}\" {}", step.name, r->describe(step.timeout)), output);
+    if (!r->ok()) return Outcome::failed(fmt::format("step \"{}\" {}", step.name, r->describe()), output);
   }
   return Outcome::ok(
       fmt::format("{} step{} ran", c.config.deploy.steps.size(), c.config.deploy.steps.size() == 1 ? "" : "s"), output);
@@ -533,8 +484,7 @@ Outcome release_undo(Context& c) {
     auto r = run_step(c, *step, step->rollback, "rollback", output);
     if (!r || !r->ok()) {
       return Outcome::failed(
-          fmt::format("rollback of step \"{}\" {}", step->name, r ? r->describe(step->timeout) : r.error().message),
-          output);
+          fmt::format("rollback of step \"{}\" {}", step->name, r ? r->describe() : r.error().message), output);
     }
     ++undone;
   }
@@ -555,7 +505,7 @@ Outcome after_switch_phase(Context& c) {
     auto r = run_step(c, step, step.after_switch, "after-switch", output);
     if (!r || !r->ok())
       failed += fmt::format("{}after_switch of step \"{}\" {}", failed.empty() ? "" : "; ", step.name,
-                            r ? r->describe(step.timeout) : r.error().message);
+                            r ? r->describe() : r.error().message);
   }
   if (ran == 0) return Outcome::skipped("no step declares after_switch");
   if (!failed.empty()) {

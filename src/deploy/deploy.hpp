@@ -18,6 +18,7 @@
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "deploy/commands.hpp"
 #include "deploy/record.hpp"
 #include "deploy/runbook.hpp"
 
@@ -35,6 +36,7 @@ struct DeployOptions {
   std::chrono::milliseconds lock_wait{0};
   Observer* observer = nullptr;
   std::function<void(const std::string&)> say;  // one line of narration (dry run, takeovers)
+  Commands* commands = nullptr;                 // how phases run slipway's commands; null: `binary`
 };
 
 // Runs a deploy; the record says how it ended. Fails (exit 1) when the lock is held, (exit 2) on

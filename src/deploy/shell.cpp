@@ -7,7 +7,7 @@
 
 namespace slipway::deploy {
 
-std::string ShellRun::describe(Duration timeout) const {
+std::string ShellRun::describe() const {
   if (timed_out) return fmt::format("timed out after {} and was stopped", format_duration(timeout));
   return status.describe();
 }
@@ -39,6 +39,7 @@ Result<ShellRun> run_shell(const std::string& command, const std::filesystem::pa
   bool timed_out = false;
   run.status = child->wait_until(start + timeout, timed_out);
   run.timed_out = timed_out;
+  run.timeout = timeout;
   run.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   auto text = read_text_file(log);
   run.output = text ? std::move(*text) : std::string();

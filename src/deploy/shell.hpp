@@ -22,10 +22,11 @@ struct ShellRun {
   bool timed_out = false;
   std::string output;  // everything it printed (the record keeps a redacted tail)
   std::chrono::milliseconds elapsed{0};
+  Duration timeout{0};  // what it was given
 
   [[nodiscard]] bool ok() const { return !timed_out && status.ok(); }
   // "exited with 1", "timed out after 2min and was stopped".
-  [[nodiscard]] std::string describe(Duration timeout) const;
+  [[nodiscard]] std::string describe() const;
 };
 
 // Fails only when the shell cannot be started.

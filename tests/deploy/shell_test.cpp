@@ -21,7 +21,7 @@ TEST(Shell, RunsInTheFolderWithTheHookVariables) {
   EXPECT_FALSE(r->ok());
   EXPECT_EQ(r->status.code, 3);
   EXPECT_EQ(r->output, fs::canonical(dir).string() + "\nv2\n");
-  EXPECT_EQ(r->describe(10s), "exited with 3");
+  EXPECT_EQ(r->describe(), "exited with 3");
   fs::remove_all(dir);
 }
 
@@ -31,7 +31,7 @@ TEST(Shell, ATimeoutStopsTheCommandAndWhatItStarted) {
   ASSERT_TRUE(r.has_value());
   EXPECT_TRUE(r->timed_out);
   EXPECT_FALSE(r->ok());
-  EXPECT_NE(r->describe(300ms).find("timed out after 300ms"), std::string::npos);
+  EXPECT_NE(r->describe().find("timed out after 300ms"), std::string::npos);
   auto pid = read_text_file(pid_file);
   ASSERT_TRUE(pid.has_value());
   // The background sleep was in the step's process group, so it was stopped too.

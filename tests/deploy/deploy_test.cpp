@@ -1,0 +1,171 @@
+// The deploy's phases against canned results of slipway's commands (deploy/commands.hpp): what
+// each phase asks for, in which order, and what the record says, without a child process, a gate
+// or a database. The end-to-end tests (tests/deploy_e2e) run the same against the real commands.
+#include "deploy/deploy.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <thread>
+
+#include "core/config.hpp"
+#include "core/env.hpp"
+#include "test_dir.hpp"
+
+namespace slipway::deploy {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+// slipway's commands as a deploy would find them: a gate in normal mode that lets two sign-ins
+// through once the migration ran, a migration pending, a verify that fails.
+class FakeCommands : public Commands {
+ public:
+  CommandResult run(const std::vector<std::string>& args, const std::map<std::string, std::string>&,
+                    std::chrono::steady_clock::time_point deadline) override {
+    std::string line;
+    for (const auto& a : args) {
+      if (a == "--format" || a == "json") continue;
+      line += (line.empty() ? "" : " ") + a;
+    }
+    calls.push_back(line);
+    if (line == "check") return CommandResult::of(0, R"({"summary":{"pass":3,"warn":0,"fail":0}})");
+    if (line.starts_with("migrate plan"))
+      return CommandResult::of(0, R"({"summary":{"migrations":1,"statements":1,"dangerous":0,"review":0}})");
+    if (line == "gate status") return CommandResult::of(0, gate_status());
+    if (line.starts_with("gate ")) return CommandResult::of(0, "{}");
+    if (line == "verify integrity --snapshot") return CommandResult::of(0, R"({"snapshot_id":7})");
+    if (line.starts_with("backup create")) {
+      if (backup_hangs) {
+        std::this_thread::sleep_until(deadline);
+        return CommandResult::of(-1, {}, "killed");
+      }
+      return CommandResult::of(0, R"({"id":"b-1","archive_bytes":1000})");
+    }
+    if (line == "migrate apply") {
+      signins = 2;  // users signed in on the allow-listed path while writes were held
+      return CommandResult::of(0, R"({"migrations":[{"name":"002_tags","outcome":"committed"}]})");
+    }
+    if (line.starts_with("verify"))
+      return CommandResult::of(
+          1,
+          R"({"summary":{"pass":0,"fail":1},"checks":[{"id":"smoke-step","status":"fail","message":"GET / -> 500"}]})");
+    if (line.starts_with("backup restore")) return CommandResult::of(0, R"({"duration_ms":5})");
+    if (line == "migrate status")
+      return CommandResult::of(0, R"({"migrations":[{"name":"001_init","state":"applied"},)"
+                                  R"({"name":"002_tags","state":"pending"}],"summary":{"applied":1,"pending":1}})");
+    return CommandResult::of(2, {}, "slipway: the fake does not know `" + line + "`");
+  }
+
+  std::string gate_status() const {
+    json::array recent;
+    for (int i = 1; i <= signins; ++i)
+      recent.push_back({{"seq", i},
+                        {"at", "2026-12-07T10:00:0" + std::to_string(i) + "Z"},
+                        {"method", "POST"},
+                        {"path", "/login"},
+                        {"client", "203.0.113.9"},
+                        {"by", "allow"}});
+    return json::serialize(json::object{{"mode", "normal"},
+                                        {"upstream", "127.0.0.1:1"},
+                                        {"started_at", "2026-12-07T09:00:00Z"},
+                                        {"writes_let_through", signins},
+                                        {"recent_writes_let_through", recent}});
+  }
+
+  // The position of the first call that starts with `prefix`, or -1.
+  [[nodiscard]] int position(const std::string& prefix) const {
+    for (std::size_t i = 0; i < calls.size(); ++i)
+      if (calls[i].starts_with(prefix)) return static_cast<int>(i);
+    return -1;
+  }
+
+  std::vector<std::string> calls;
+  int signins = 0;
+  bool backup_hangs = false;
+};
+
+class DeployPhases : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = test::fresh_test_dir("deploy-phases"); }
+
+  Config config(const std::string& deploy_toml) {
+    fs::create_directories(dir_ / "m");
+    std::ofstream(dir_ / "slipway.toml") << "[migrations]\ndir = \"m\"\n"
+                                            "[verify]\nbase_url = \"http://127.0.0.1:1\"\n"
+                                            "[[verify.flow]]\nname = \"home\"\n[[verify.flow.step]]\nurl = \"/\"\n"
+                                            "[verify.integrity]\ntables = [\"notes\"]\n"
+                                            "[state]\nurl = \"state.db\"\n"
+                                            "[deploy]\n"
+                                         << deploy_toml;
+    auto c = load_config(dir_ / "slipway.toml", Environment({}, false));
+    EXPECT_TRUE(c.has_value()) << (c ? "" : c.error().front().render());
+    return c ? *c : Config{};
+  }
+
+  Result<DeployRecord> deploy(const Config& c) {
+    DeployOptions o;
+    o.version = "v2";
+    o.database_url = "postgresql://owner@127.0.0.1:1/app";
+    o.commands = &fake_;
+    return run_deploy(c, o);
+  }
+
+  fs::path dir_;
+  FakeCommands fake_;
+};
+
+TEST_F(DeployPhases, WritesAreHeldBeforeTheSnapshotAndARestoreNamesTheOnesTheGateLetThrough) {
+  auto r = deploy(config("restore_on_rollback = true\n"));
+  ASSERT_TRUE(r.has_value()) << r.error().render();
+  EXPECT_EQ(r->status, RunStatus::rolled_back) << r->reason;
+  // read-only on, then the snapshot, then the backup, then maintenance
+  const int hold = fake_.position("gate read-only on");
+  ASSERT_GE(hold, 0);
+  EXPECT_LT(hold, fake_.position("verify integrity --snapshot"));
+  EXPECT_LT(fake_.position("verify integrity --snapshot"), fake_.position("backup create"));
+  EXPECT_LT(fake_.position("backup create"), fake_.position("gate maintenance on"));
+  EXPECT_EQ(r->snapshot_id, 7);
+  EXPECT_EQ(r->backup_id, "b-1");
+  // the restore names the two sign-ins and reads the database's state from the database
+  ASSERT_EQ(r->writes_not_restored.size(), 2U);
+  EXPECT_NE(r->writes_not_restored[0].find("POST /login (allow-listed, from 203.0.113.9"), std::string::npos);
+  EXPECT_NE(r->reason.find("2 writes the gate let through after the backup are not in the restored database"),
+            std::string::npos)
+      << r->reason;
+  EXPECT_TRUE(r->migrations_applied.empty()) << "the restore took the migration away";
+  EXPECT_EQ(r->database_state, "the database has 1 migration applied (the last: 001_init), 1 pending");
+  // verify compared integrity with this deploy's snapshot; the gate ends in normal mode
+  EXPECT_GE(fake_.position("verify --against 7"), 0);
+  EXPECT_GT(fake_.position("gate read-only off"), fake_.position("backup restore"));
+  EXPECT_FALSE(r->writes_held);
+  EXPECT_FALSE(r->maintenance_on);
+}
+
+TEST_F(DeployPhases, WithoutARestoreOnRollbackWritesAreNotHeld) {
+  auto r = deploy(config("restore_on_rollback = false\n"));
+  ASSERT_TRUE(r.has_value()) << r.error().render();
+  EXPECT_EQ(fake_.position("gate read-only on"), -1);
+  EXPECT_EQ(r->phase("hold-writes")->status, PhaseStatus::skipped);
+  EXPECT_EQ(fake_.position("backup restore"), -1);
+}
+
+// A backup past its deadline stops the deploy before anything changed (blocked), and the writes
+// the deploy held for it pass again.
+TEST_F(DeployPhases, ABackupPastItsDeadlineBlocksAndLetsTheHeldWritesGo) {
+  fake_.backup_hangs = true;
+  auto r = deploy(config("restore_on_rollback = true\n[deploy.deadlines]\nbackup = \"50ms\"\n"));
+  ASSERT_TRUE(r.has_value()) << r.error().render();
+  EXPECT_EQ(r->status, RunStatus::blocked);
+  EXPECT_NE(r->phase("backup")->summary.find("stopped at its deadline of 50ms (deploy.deadlines.backup)"),
+            std::string::npos)
+      << r->phase("backup")->summary;
+  EXPECT_GT(fake_.position("gate read-only off"), fake_.position("backup create"));
+  EXPECT_EQ(fake_.position("migrate apply"), -1);
+  EXPECT_FALSE(r->writes_held);
+}
+
+}  // namespace
+}  // namespace slipway::deploy
