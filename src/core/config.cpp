@@ -447,9 +447,13 @@ void read_deploy(Reader& r, const toml::table& t, Config& c) {
     for (const auto& [phase, _] : kDefaultDeadlines) phases.push_back(phase);
     r.check_keys(*d, "deploy.deadlines", phases);
     for (const auto& [phase, _] : kDefaultDeadlines) {
-      if (!d->get(phase)) continue;
-      Duration value{};
+      const toml::node* node = d->get(phase);
+      if (!node) continue;
+      Duration value{-1};
       r.duration(*d, "deploy.deadlines", phase, value);
+      if (value == Duration::zero())
+        r.error(*node, fmt::format("deploy.deadlines.{} is 0: the phase would be stopped as it starts", phase),
+                "give it the time it may take, e.g. \"10min\"; leave the key out for the default");
       if (value > Duration::zero()) c.deploy.deadlines[std::string(phase)] = value;
     }
   }

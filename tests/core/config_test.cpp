@@ -247,12 +247,13 @@ TEST(Config, DeployDeadlinesOverTheDefaultsAndReleaseMigrates) {
   EXPECT_EQ(c.deploy.deadline("verify"), 5min);
   EXPECT_EQ(c.deploy.deadline("backup"), 2h);
   EXPECT_EQ(c.deploy.deadline("restore"), 2h);
-  auto errors = parse_errors("[deploy.deadlines]\nverfy = \"5min\"\nbackup = 3\n");
+  auto errors = parse_errors("[deploy.deadlines]\nverfy = \"5min\"\nbackup = 3\nrelease = \"0s\"\n");
   std::string all;
   for (const auto& e : errors) all += e.render() + "\n";
   EXPECT_NE(all.find("unknown key 'deploy.deadlines.verfy'"), std::string::npos) << all;
   EXPECT_NE(all.find("did you mean 'verify'"), std::string::npos) << all;
   EXPECT_NE(all.find("deploy.deadlines.backup must be a duration string"), std::string::npos) << all;
+  EXPECT_NE(all.find("slipway.toml:4:11: deploy.deadlines.release is 0"), std::string::npos) << all;
 }
 
 }  // namespace
