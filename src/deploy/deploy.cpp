@@ -754,6 +754,21 @@ void push_release_phases(Context& c, std::vector<Phase>& p, const std::function<
   p.back().best_effort = true;
 }
 
+// Keeps the recorded [verify] copies of the newest kKeptReleases deploys (ids sort by time) and of
+// `keep` (the release a rollback would return to), and removes the rest.
+constexpr std::size_t kKeptReleases = 50;
+void prune_release_copies(const std::filesystem::path& releases, const std::string& keep) {
+  std::error_code ec;
+  std::vector<std::string> ids;
+  for (const auto& entry : std::filesystem::directory_iterator(releases, ec))
+    if (entry.is_directory(ec) && entry.path().filename().string().starts_with("d-"))
+      ids.push_back(entry.path().filename().string());
+  if (ids.size() <= kKeptReleases) return;
+  std::sort(ids.begin(), ids.end());
+  for (std::size_t i = 0; i + kKeptReleases < ids.size(); ++i)
+    if (ids[i] != keep) std::filesystem::remove_all(releases / ids[i], ec);
+}
+
 std::vector<Phase> deploy_phases(Context& c) {
   const auto off = timed(c, "maintenance-off", [&c] { return maintenance_off(c); });
   std::vector<Phase> p;
@@ -1171,6 +1186,7 @@ Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& optio
     std::string note;
     record.verify_config = record_verify_config(c, state_dir / "releases" / record.id, note);
     if (!note.empty() && options.say) options.say("warning: " + note);
+    prune_release_copies(state_dir / "releases", *previous ? (*previous)->id : std::string());
   }
   auto phases = deploy_phases(c);
   RunbookOptions ro;

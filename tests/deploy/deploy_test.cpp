@@ -167,5 +167,20 @@ TEST_F(DeployPhases, ABackupPastItsDeadlineBlocksAndLetsTheHeldWritesGo) {
   EXPECT_FALSE(r->writes_held);
 }
 
+// Each deploy records a copy of its [verify] under releases/ID beside the state database; only the
+// newest 50 are kept, so a project deploying many times a day does not fill its disk.
+TEST_F(DeployPhases, OnlyTheNewestFiftyRecordedVerifyCopiesAreKept) {
+  const Config c = config("restore_on_rollback = false\n");
+  const fs::path releases = dir_ / "releases";  // beside the state database (state.url = "state.db")
+  for (int i = 0; i < 60; ++i) fs::create_directories(releases / fmt::format("d-20200101-0000{:02}-abcd", i));
+  auto r = deploy(c);
+  ASSERT_TRUE(r.has_value()) << r.error().render();
+  std::size_t left = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(releases)) ++left;
+  EXPECT_EQ(left, 50U);
+  EXPECT_TRUE(fs::exists(releases / r->id / "slipway.toml")) << "this deploy's copy";
+  EXPECT_FALSE(fs::exists(releases / "d-20200101-000000-abcd")) << "the oldest went";
+}
+
 }  // namespace
 }  // namespace slipway::deploy
