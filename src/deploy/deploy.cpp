@@ -707,9 +707,9 @@ Outcome reverify(Context& c, const std::optional<DeployRecord>& previous, std::i
   return o;
 }
 
-// Copies slipway.toml and its flow files under `dir`, so that a rollback to this release verifies
-// it with the configuration it was verified with. Returns the copy of slipway.toml, or "" (and
-// why, in `note`) when there is nothing to copy or a flow file lies outside the project.
+// Copies slipway.toml and its flow files under `dir` (verify::recorded_flow_file says where), so
+// that a rollback to this release verifies it with the configuration it was verified with. Returns
+// the copy of slipway.toml, or "" (and why, in `note`) when there is nothing to copy or a copy fails.
 std::string record_verify_config(const Context& c, const std::filesystem::path& dir, std::string& note) {
   if (c.config.file.empty() || !c.verify) return {};
   std::error_code ec;
@@ -724,12 +724,9 @@ std::string record_verify_config(const Context& c, const std::filesystem::path& 
     return !ec && std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing, ec) && !ec;
   };
   for (const auto& f : c.verify->flow_files) {
-    const std::filesystem::path rel = std::filesystem::path(f).lexically_normal();
-    if (rel.is_absolute() || rel.empty() || *rel.begin() == "..") {
-      note = fmt::format("the [verify] used was not recorded: the flow file {} lies outside the project", f);
-      return {};
-    }
-    if (!copy(c.config.root / rel, dir / rel)) {
+    const std::filesystem::path from =
+        std::filesystem::path(f).is_absolute() ? std::filesystem::path(f) : c.config.root / f;
+    if (!copy(from, verify::recorded_flow_file(dir, f))) {
       note = fmt::format("the [verify] used was not recorded: {}: {}", f, ec.message());
       return {};
     }

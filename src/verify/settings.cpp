@@ -1,5 +1,7 @@
 #include "verify/settings.hpp"
 
+#include "core/hash.hpp"
+
 #include <algorithm>
 #include <regex>
 
@@ -347,6 +349,12 @@ net::ClientOptions VerifySettings::client_options() const {
   return o;
 }
 
+std::filesystem::path recorded_flow_file(const std::filesystem::path& dir, const std::string& entry) {
+  const fs::path rel = fs::path(entry).lexically_normal();
+  if (!rel.is_absolute() && !rel.empty() && *rel.begin() != "..") return dir / rel;
+  return dir / "outside" / (sha256_hex(entry) + ".toml");
+}
+
 tl::expected<VerifySettings, std::vector<Error>> load_verify_settings(const Config& config) {
   VerifySettings s;
   s.base_url = config.verify.base_url;
@@ -384,7 +392,7 @@ tl::expected<VerifySettings, std::vector<Error>> load_verify_settings(const Conf
   for (const auto& f : files) {
     const std::string path = config.verify_file.empty()
                                  ? resolve(config, f)
-                                 : (config.verify_file.parent_path() / f).lexically_normal().string();
+                                 : recorded_flow_file(config.verify_file.parent_path(), f).string();
     auto content = read_text_file(path, kMaxConfigFileBytes);
     if (!content) {
       r.errors.push_back(Error::input(fmt::format("cannot read the flow file {}: {}", path, content.error().message),

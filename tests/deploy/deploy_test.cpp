@@ -12,6 +12,7 @@
 #include "core/config.hpp"
 #include "core/env.hpp"
 #include "test_dir.hpp"
+#include "verify/settings.hpp"
 
 namespace slipway::deploy {
 namespace {
@@ -180,6 +181,28 @@ TEST_F(DeployPhases, OnlyTheNewestFiftyRecordedVerifyCopiesAreKept) {
   EXPECT_EQ(left, 50U);
   EXPECT_TRUE(fs::exists(releases / r->id / "slipway.toml")) << "this deploy's copy";
   EXPECT_FALSE(fs::exists(releases / "d-20200101-000000-abcd")) << "the oldest went";
+}
+
+// The demo names its flow file by an absolute path, outside the project: the deploy recorded
+// nothing ("lies outside the project") and a rollback verified with the working tree's flows.
+TEST_F(DeployPhases, AFlowFileOutsideTheProjectIsRecordedToo) {
+  const fs::path shared = test::fresh_test_dir("deploy-phases-shared") / "smoke.toml";
+  std::ofstream(shared) << "[[flow]]\nname = \"shared\"\n[[flow.step]]\nurl = \"/\"\n";
+  std::ofstream(dir_ / "slipway.toml") << "[verify]\nbase_url = \"http://127.0.0.1:1\"\nflows = [\"" << shared.string()
+                                       << "\"]\n[state]\nurl = \"state.db\"\n";
+  auto c = load_config(dir_ / "slipway.toml", Environment({}, false));
+  ASSERT_TRUE(c.has_value());
+  auto r = deploy(*c);
+  ASSERT_TRUE(r.has_value()) << r.error().render();
+  ASSERT_FALSE(r->verify_config.empty()) << "nothing was recorded";
+  // The recorded copy is read instead of the original, which may change or go.
+  fs::remove(shared);
+  Config recorded = *c;
+  recorded.verify_file = r->verify_config;
+  auto settings = verify::load_verify_settings(recorded);
+  ASSERT_TRUE(settings.has_value()) << settings.error().front().render();
+  ASSERT_EQ(settings->flows.size(), 1U);
+  EXPECT_EQ(settings->flows[0].name, "shared");
 }
 
 }  // namespace
