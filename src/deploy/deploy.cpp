@@ -116,10 +116,9 @@ struct Context {
   // on disk, never on a command line), revoked when the deploy ends.
   std::string bypass_token;
   bool bypass_live = false;
-  // How verify phases run: with a recorded [verify] (`--verify-config`, a rollback's target's),
-  // comparing integrity with a given snapshot (`--against`, the restored backup's).
+  // The recorded [verify] the verify phase runs with (`--verify-config`): a rollback's target's;
+  // empty: the working tree's.
   std::string verify_config;
-  std::int64_t against_snapshot = 0;
 
   ~Context() {
     if (bypass_live) slipway.run({"gate", "bypass", "off"}, {{"SLIPWAY_GATE_BYPASS", bypass_token}});
@@ -567,15 +566,18 @@ Outcome switch_undo(Context& c) {
   return Outcome::ok("gate switched back to " + c.record.previous_upstream, s.output());
 }
 
-Outcome verify_phase(Context& c, bool keep_report) {
+// `slipway verify` with the [verify] copy `config` (empty: the working tree's), comparing integrity
+// with snapshot `against` (0: the record's).
+Outcome verify_phase(Context& c, bool keep_report, const std::string& config, std::int64_t against = 0) {
   if (c.verify && !c.verify->any_part_configured()) return Outcome::skipped("nothing to verify is configured");
   const auto env = c.verify_env();
   std::vector<std::string> args{"verify", "--format", "json"};
-  if (!c.verify_config.empty()) {
+  if (!config.empty()) {
     args.push_back("--verify-config");
-    args.push_back(c.verify_config);
+    args.push_back(config);
   }
-  if (const auto against = c.against_snapshot > 0 ? c.against_snapshot : c.record.snapshot_id; against > 0) {
+  if (against == 0) against = c.record.snapshot_id;
+  if (against > 0) {
     args.push_back("--against");
     args.push_back(std::to_string(against));
   }
@@ -673,6 +675,12 @@ void probe_served_before(Context& c) {
   std::tie(c.record.served_before_ok, c.record.served_before) = probe(url, Duration::zero());
 }
 
+// The [verify] copy `r` recorded, or "" when it recorded none or the copy is gone.
+std::string recorded_verify_config(const DeployRecord& r) {
+  std::error_code ec;
+  return !r.verify_config.empty() && std::filesystem::is_regular_file(r.verify_config, ec) ? r.verify_config : "";
+}
+
 // The verification after an undo: the release the rollback returns to, with the [verify] it was
 // verified with (its recorded copy), comparing integrity with `against`. With no release Slipway
 // deployed before, what served before the deploy must answer again (an adopted app), or, when
@@ -692,16 +700,10 @@ Outcome reverify(Context& c, const std::optional<DeployRecord>& previous, std::i
     return Outcome::ok(
         fmt::format("what served before the deploy answers again: {} at {}", answer, c.record.served_before_url));
   }
-  std::error_code ec;
-  const bool recorded =
-      !previous->verify_config.empty() && std::filesystem::is_regular_file(previous->verify_config, ec);
-  c.verify_config = recorded ? previous->verify_config : "";
-  c.against_snapshot = against;
-  Outcome o = verify_phase(c, false);
-  c.verify_config.clear();
-  c.against_snapshot = 0;
+  const std::string recorded = recorded_verify_config(*previous);
+  Outcome o = verify_phase(c, false, recorded, against);
   if (o.status != PhaseStatus::skipped)
-    o.summary += recorded
+    o.summary += !recorded.empty()
                      ? fmt::format("; with the [verify] {} was deployed with", previous->version)
                      : fmt::format("; {} has no recorded [verify]: the working tree's was used", previous->version);
   return o;
@@ -745,7 +747,7 @@ void push_release_phases(Context& c, std::vector<Phase>& p, const std::function<
                timed(c, "release", [&c] { return release_undo(c); })});
   p.push_back({"switch", timed(c, "switch", [&c] { return switch_phase(c); }),
                timed(c, "switch", [&c] { return switch_undo(c); })});
-  p.push_back({"verify", timed(c, "verify", [&c] { return verify_phase(c, true); }), {}});
+  p.push_back({"verify", timed(c, "verify", [&c] { return verify_phase(c, true, c.verify_config); }), {}});
   p.push_back({"maintenance-off", off, {}});
   p.push_back({"after-switch", timed(c, "after-switch", [&c] { return after_switch_phase(c); }), {}});
   p.back().best_effort = true;
@@ -1304,9 +1306,7 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
   c.pending = base.restore_db ? 1 : 0;  // maintenance only around a restore
   c.previous_version = current->version;
   // The target release is verified with the [verify] it was deployed with (its recorded copy).
-  std::error_code ec;
-  if (!target.verify_config.empty() && std::filesystem::is_regular_file(target.verify_config, ec))
-    c.verify_config = target.verify_config;
+  c.verify_config = recorded_verify_config(target);
 
   // A restore replaces the live database: writes are held, and the database as it is now is
   // snapshotted and backed up first, so the undo of the restore (and a person) can get it back.
