@@ -206,13 +206,17 @@ std::int64_t elapsed_seconds(const std::string& started_at) {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - *start).count();
 }
 
-// "verify running for 2min 13s (deadline 30min)" for a record's running phase, or nullopt.
-std::optional<std::string> running_phase(const deploy::DeployRecord& r, const Config& config) {
+// The phase a record says is running: since when, for how long, and its deadline.
+struct RunningPhase {
+  const PhaseRecord* phase;
+  std::chrono::seconds elapsed;
+  Duration deadline;
+};
+std::optional<RunningPhase> running_phase(const deploy::DeployRecord& r, const Config& config) {
+  if (r.finished()) return std::nullopt;
   for (const auto& p : r.phases) {
     if (p.status != PhaseStatus::running) continue;
-    return fmt::format("{} running for {} (deadline {})", p.name,
-                       format_duration(std::chrono::seconds(elapsed_seconds(p.started_at))),
-                       format_duration(config.deploy.deadline(p.name)));
+    return RunningPhase{&p, std::chrono::seconds(elapsed_seconds(p.started_at)), config.deploy.deadline(p.name)};
   }
   return std::nullopt;
 }
@@ -327,16 +331,12 @@ int run_status(const Args& args) {
     }
     out["latest"] = latest->empty() ? boost::json::value(nullptr) : boost::json::value(latest->front().to_json());
     out["running_phase"] = nullptr;
-    if (!latest->empty() && !latest->front().finished()) {
-      for (const auto& p : latest->front().phases) {
-        if (p.status != PhaseStatus::running) continue;
-        out["running_phase"] = boost::json::object{
-            {"name", p.name},
-            {"started_at", p.started_at},
-            {"elapsed_seconds", elapsed_seconds(p.started_at)},
-            {"deadline_seconds",
-             std::chrono::duration_cast<std::chrono::seconds>(config->deploy.deadline(p.name)).count()}};
-      }
+    if (auto running = latest->empty() ? std::nullopt : running_phase(latest->front(), *config)) {
+      out["running_phase"] = boost::json::object{
+          {"name", running->phase->name},
+          {"started_at", running->phase->started_at},
+          {"elapsed_seconds", running->elapsed.count()},
+          {"deadline_seconds", std::chrono::duration_cast<std::chrono::seconds>(running->deadline).count()}};
     }
     out["lock"] = *lock ? boost::json::value(boost::json::object{
                               {"holder", (*lock)->holder}, {"pid", (*lock)->pid}, {"deploy_id", (*lock)->deploy_id}})
@@ -356,7 +356,11 @@ int run_status(const Args& args) {
     std::printf("a deploy is running: %s by %s (pid %d)\n", (*lock)->deploy_id.c_str(), (*lock)->holder.c_str(),
                 (*lock)->pid);
     if (!latest->empty() && latest->front().id == (*lock)->deploy_id) {
-      if (auto line = running_phase(latest->front(), *config)) std::puts(redact("  " + *line).c_str());
+      if (auto running = running_phase(latest->front(), *config)) {
+        std::puts(redact(fmt::format("  {} running for {} (deadline {})", running->phase->name,
+                                     format_duration(running->elapsed), format_duration(running->deadline)))
+                      .c_str());
+      }
     }
   }
   if (latest->empty()) {
