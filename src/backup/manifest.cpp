@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "backup/pipeline.hpp"
+#include "core/json_fields.hpp"
 #include "core/time.hpp"
 
 namespace slipway::backup {
@@ -50,58 +51,6 @@ std::string to_json(const Manifest& m) {
 
 namespace {
 
-// Reads fields of a parsed JSON object, remembering the first one that is missing or mistyped.
-class Fields {
- public:
-  explicit Fields(const json::object* o) : o_(o) {}
-  std::string str(std::string_view key, bool optional = false) {
-    const json::value* v = o_ ? o_->if_contains(key) : nullptr;
-    if (v && v->is_string()) return std::string(v->as_string());
-    if (!optional || (v && !v->is_null())) miss(key);
-    return {};
-  }
-  std::int64_t num(std::string_view key) {
-    const json::value* v = o_ ? o_->if_contains(key) : nullptr;
-    if (v && v->is_int64()) return v->as_int64();
-    if (v && v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-    miss(key);
-    return 0;
-  }
-  // A number that cannot be negative (bytes, rows).
-  std::uint64_t count(std::string_view key) {
-    const json::value* v = o_ ? o_->if_contains(key) : nullptr;
-    if (v && v->is_uint64()) return v->as_uint64();
-    if (v && v->is_int64() && v->as_int64() >= 0) return static_cast<std::uint64_t>(v->as_int64());
-    miss(key);
-    return 0;
-  }
-  const json::object* obj(std::string_view key) {
-    const json::value* v = o_ ? o_->if_contains(key) : nullptr;
-    if (v && v->is_object()) return &v->as_object();
-    miss(key);
-    return nullptr;
-  }
-  const json::array* arr(std::string_view key) {
-    const json::value* v = o_ ? o_->if_contains(key) : nullptr;
-    if (v && v->is_array()) return &v->as_array();
-    miss(key);
-    return nullptr;
-  }
-  void miss(std::string_view key) {
-    if (missing_.empty()) missing_ = std::string(key);
-  }
-  [[nodiscard]] const std::string& missing() const { return missing_; }
-  // Shares the first-missing record with a nested object's reader.
-  Fields nested(const json::object* o) const { return Fields(o); }
-  void adopt(const Fields& inner) {
-    if (missing_.empty() && !inner.missing_.empty()) missing_ = inner.missing_;
-  }
-
- private:
-  const json::object* o_;
-  std::string missing_;
-};
-
 bool is_sha256(const std::string& text) {
   return text.size() == 64 &&
          std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
@@ -121,41 +70,41 @@ Result<json::object> parse_object(std::string_view text, const std::string& wher
 Result<Manifest> parse_manifest(std::string_view text, const std::string& where) {
   auto root = parse_object(text, where);
   if (!root) return fail(root.error());
-  Fields f(&*root);
+  JsonFields f(&*root);
   Manifest m;
   m.format = static_cast<int>(f.num("format"));
   m.id = f.str("id");
   m.created_at = f.str("created_at");
   m.label = f.str("label");
   m.duration_ms = f.num("duration_ms");
-  Fields db = f.nested(f.obj("database"));
+  JsonFields db = f.nested(f.obj("database"));
   m.database = db.str("name");
   m.database_url = db.str("url");
   m.server_version = db.str("server_version");
   m.server_version_num = static_cast<int>(db.num("server_version_num"));
   m.snapshot = db.str("snapshot");
-  Fields dump_tool = f.nested(f.obj("pg_dump"));
+  JsonFields dump_tool = f.nested(f.obj("pg_dump"));
   m.pg_dump_path = dump_tool.str("path");
   m.pg_dump_version = dump_tool.str("version");
-  Fields archive = f.nested(f.obj("archive"));
+  JsonFields archive = f.nested(f.obj("archive"));
   m.archive = archive.str("name");
   m.archive_bytes = archive.count("bytes");
   m.archive_sha256 = archive.str("sha256");
   m.compression = archive.str("compression");
   m.encryption = archive.str("encryption", true);
   m.key_fingerprint = archive.str("key_fingerprint", true);
-  Fields dump = f.nested(f.obj("dump"));
+  JsonFields dump = f.nested(f.obj("dump"));
   m.dump_bytes = dump.count("bytes");
   m.dump_sha256 = dump.str("sha256");
   if (const json::array* tables = f.arr("tables")) {
     for (const json::value& t : *tables) {
-      Fields tf(t.if_object());
+      JsonFields tf(t.if_object());
       m.tables.push_back({tf.str("name"), tf.count("rows")});
       f.adopt(tf);
     }
   }
   m.schema_fingerprint = f.str("schema_fingerprint");
-  for (const Fields* part : {&db, &dump_tool, &archive, &dump}) f.adopt(*part);
+  for (const JsonFields* part : {&db, &dump_tool, &archive, &dump}) f.adopt(*part);
   if (!f.missing().empty()) {
     return fail(
         Error::input(fmt::format("not a backup manifest: '{}' is missing or has the wrong type", f.missing()), where));
@@ -190,7 +139,7 @@ std::string to_json(const VerifyRecord& r) {
 Result<VerifyRecord> parse_verify_record(std::string_view text, const std::string& where) {
   auto root = parse_object(text, where);
   if (!root) return fail(root.error());
-  Fields f(&*root);
+  JsonFields f(&*root);
   VerifyRecord r;
   r.status = f.str("status");
   r.at = f.str("at");

@@ -15,14 +15,15 @@ void check_backup(const CheckBackupConfig& config, const Result<std::vector<Back
   const std::string section = "backup";
   if (!backups) {
     const Error& e = backups.error();
-    report.add("backup-recent", section, Status::fail,
-               fmt::format("cannot read the backup repository: {}{}", e.message,
-                           e.where.empty() ? "" : fmt::format(" ({})", e.where)),
-               e.hint.empty() ? "check backup.repository in slipway.toml, then run slipway backup list" : e.hint);
+    report
+        .add("backup-recent", section, Status::fail,
+             fmt::format("cannot read the backup repository: {}{}", e.message,
+                         e.where.empty() ? "" : fmt::format(" ({})", e.where)))
+        .with_hint(e.hint.empty() ? "check backup.repository in slipway.toml, then run slipway backup list" : e.hint);
     return;
   }
   if (backups->empty()) {
-    report.add("backup-recent", section, Status::fail, "no backup exists", "slipway backup create");
+    report.add("backup-recent", section, Status::fail, "no backup exists").with_hint("slipway backup create");
     return;
   }
   const auto by_time = [](const BackupFact& a, const BackupFact& b) { return a.created_at < b.created_at; };
@@ -41,21 +42,24 @@ void check_backup(const CheckBackupConfig& config, const Result<std::vector<Back
                                    : fmt::format("{} is {} old and verified (the newest, {}, is not verified yet)",
                                                  verified->id, format_age(verified->created_at, now), newest.id));
   } else if (age(newest) > config.max_age) {
-    report.add("backup-recent", section, Status::fail,
-               fmt::format("the newest backup, {}, is {} old (the limit is {})", newest.id, age_text,
-                           format_duration(config.max_age)),
-               "slipway backup create");
+    report
+        .add("backup-recent", section, Status::fail,
+             fmt::format("the newest backup, {}, is {} old (the limit is {})", newest.id, age_text,
+                         format_duration(config.max_age)))
+        .with_hint("slipway backup create");
   } else if (config.verified && verified) {
-    report.add("backup-recent", section, Status::fail,
-               fmt::format("no verified backup is younger than {}: the newest, {} ({} old), has not been verified, "
-                           "and the newest verified one, {}, is {} old",
-                           format_duration(config.max_age), newest.id, age_text, verified->id,
-                           format_age(verified->created_at, now)),
-               fmt::format("slipway backup verify {}", newest.id));
+    report
+        .add("backup-recent", section, Status::fail,
+             fmt::format("no verified backup is younger than {}: the newest, {} ({} old), has not been verified, "
+                         "and the newest verified one, {}, is {} old",
+                         format_duration(config.max_age), newest.id, age_text, verified->id,
+                         format_age(verified->created_at, now)))
+        .with_hint(fmt::format("slipway backup verify {}", newest.id));
   } else if (config.verified) {
-    report.add("backup-recent", section, Status::fail,
-               fmt::format("the newest backup, {} ({} old), has not been verified", newest.id, age_text),
-               fmt::format("slipway backup verify {}", newest.id));
+    report
+        .add("backup-recent", section, Status::fail,
+             fmt::format("the newest backup, {} ({} old), has not been verified", newest.id, age_text))
+        .with_hint(fmt::format("slipway backup verify {}", newest.id));
   } else {
     report.add("backup-recent", section, Status::pass,
                fmt::format("{} is {} old{}", newest.id, age_text, newest.verified ? " and verified" : ""));

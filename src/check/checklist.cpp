@@ -18,7 +18,7 @@ std::span<const std::string_view> sections() {
 }
 
 Report run_checklist(const Config& config, const EnvValues& env, const Options& options) {
-  Report report;
+  Report report("check", "section");
   const auto wanted = [&](std::string_view section) { return options.only.empty() || options.only == section; };
   if (wanted("env")) check_env(effective_schema(config.check), env, report);
   const Git git(options.repository);
@@ -28,14 +28,15 @@ Report run_checklist(const Config& config, const EnvValues& env, const Options& 
     if (options.database_url) {
       check_database(config.check.database, *options.database_url, options.app_role, report);
     } else {
-      report.add("db-reachable", "database", Status::warn,
-                 options.database_problem.empty() ? "no database configured: database checks skipped"
-                                                  : options.database_problem + ": database checks skipped",
-                 "pass --database URL, or set database.url (and direct_url) in slipway.toml");
+      report
+          .add("db-reachable", "database", Status::warn,
+               options.database_problem.empty() ? "no database configured: database checks skipped"
+                                                : options.database_problem + ": database checks skipped")
+          .with_hint("pass --database URL, or set database.url (and direct_url) in slipway.toml");
     }
   }
   if (wanted("backup")) check_backup(config.check.backup, options.backups, options.now, report);
-  report.skip(config.check.skip);
+  report.drop(config.check.skip);
   return report;
 }
 

@@ -122,7 +122,7 @@ void grants(pg::Connection& conn, const CheckDatabaseConfig& config, const std::
     hint =
         fmt::format("let a separate migration role own the tables (ALTER TABLE ... OWNER TO migrator), then {}", hint);
   }
-  report.add("db-grants", std::string(kSection), Status::fail, message, hint);
+  report.add("db-grants", std::string(kSection), Status::fail, message).with_hint(hint);
 }
 
 }  // namespace
@@ -135,9 +135,9 @@ std::string role_of(const std::string& url) {
 void check_database(const CheckDatabaseConfig& config, const std::string& url, std::string role, Report& report) {
   auto conn = pg::Connection::open(url, 10);
   if (!conn) {
-    report.add("db-reachable", std::string(kSection), Status::fail, redact(conn.error().message),
-               conn.error().hint.empty() ? "check the host, port and credentials, and that the server is up"
-                                         : conn.error().hint);
+    report.add("db-reachable", std::string(kSection), Status::fail, redact(conn.error().message))
+        .with_hint(conn.error().hint.empty() ? "check the host, port and credentials, and that the server is up"
+                                             : conn.error().hint);
     return;
   }
   auto info = conn->query("SELECT current_user, current_database(), current_setting('server_version')");
@@ -154,9 +154,10 @@ void check_database(const CheckDatabaseConfig& config, const std::string& url, s
     report.add("db-version", std::string(kSection), Status::pass,
                fmt::format("PostgreSQL {} ({}+ required)", info->text(0, 2), config.min_version));
   } else {
-    report.add("db-version", std::string(kSection), Status::fail,
-               fmt::format("PostgreSQL {} is older than the required {}", info->text(0, 2), config.min_version),
-               "upgrade the server, or lower check.database.min_version if the app supports it");
+    report
+        .add("db-version", std::string(kSection), Status::fail,
+             fmt::format("PostgreSQL {} is older than the required {}", info->text(0, 2), config.min_version))
+        .with_hint("upgrade the server, or lower check.database.min_version if the app supports it");
   }
 
   if (!config.extensions.empty()) {
@@ -180,25 +181,28 @@ void check_database(const CheckDatabaseConfig& config, const std::string& url, s
       report.add("db-extensions", std::string(kSection), Status::pass,
                  fmt::format("extensions installed: {}", join(config.extensions)));
     } else {
-      report.add("db-extensions", std::string(kSection), Status::fail,
-                 fmt::format("missing extension{}: {}", missing.size() == 1 ? "" : "s", join(missing)),
-                 join(fixes, " "));
+      report
+          .add("db-extensions", std::string(kSection), Status::fail,
+               fmt::format("missing extension{}: {}", missing.size() == 1 ? "" : "s", join(missing)))
+          .with_hint(join(fixes, " "));
     }
   }
 
   auto attrs =
       conn->query("SELECT rolsuper, rolcreaterole, rolcreatedb, rolbypassrls FROM pg_roles WHERE rolname = $1", {role});
   if (!attrs || attrs->size() == 0) {
-    report.add("db-superuser", std::string(kSection), Status::fail,
-               fmt::format("role {} does not exist on this server", role),
-               "set check.database.role to the app's role, or fix the user in database.url");
+    report
+        .add("db-superuser", std::string(kSection), Status::fail,
+             fmt::format("role {} does not exist on this server", role))
+        .with_hint("set check.database.role to the app's role, or fix the user in database.url");
     return;
   }
   if (attrs->text(0, 0) == "t") {
-    report.add("db-superuser", std::string(kSection), Status::fail,
-               fmt::format("{} is a superuser: the app can read, change and drop anything", role),
-               fmt::format("create a least-privilege role for the app (ALTER ROLE {} NOSUPERUSER, or a new role)",
-                           quote_ident(role)));
+    report
+        .add("db-superuser", std::string(kSection), Status::fail,
+             fmt::format("{} is a superuser: the app can read, change and drop anything", role))
+        .with_hint(fmt::format("create a least-privilege role for the app (ALTER ROLE {} NOSUPERUSER, or a new role)",
+                               quote_ident(role)));
   } else {
     std::vector<std::string> powers;
     if (attrs->text(0, 1) == "t") powers.emplace_back("CREATEROLE");
@@ -207,9 +211,10 @@ void check_database(const CheckDatabaseConfig& config, const std::string& url, s
     if (powers.empty()) {
       report.add("db-superuser", std::string(kSection), Status::pass, fmt::format("{} is not a superuser", role));
     } else {
-      report.add("db-superuser", std::string(kSection), Status::warn,
-                 fmt::format("{} is not a superuser, but has {}", role, join(powers)),
-                 fmt::format("ALTER ROLE {} NO{};", quote_ident(role), join(powers, " NO")));
+      report
+          .add("db-superuser", std::string(kSection), Status::warn,
+               fmt::format("{} is not a superuser, but has {}", role, join(powers)))
+          .with_hint(fmt::format("ALTER ROLE {} NO{};", quote_ident(role), join(powers, " NO")));
     }
   }
 
@@ -217,23 +222,28 @@ void check_database(const CheckDatabaseConfig& config, const std::string& url, s
       "SELECT nspowner::regrole::text, pg_has_role($1, nspowner, 'USAGE') FROM pg_namespace WHERE nspname = $2",
       {role, config.schema});
   if (!owner || owner->size() == 0) {
-    report.add("db-schema-owner", std::string(kSection), Status::fail,
-               fmt::format("schema {} does not exist", config.schema), "set check.database.schema");
+    report
+        .add("db-schema-owner", std::string(kSection), Status::fail,
+             fmt::format("schema {} does not exist", config.schema))
+        .with_hint("set check.database.schema");
   } else if (owner->text(0, 1) == "t") {
     const std::string who = owner->text(0, 0);
-    report.add("db-schema-owner", std::string(kSection), Status::fail,
-               who == role ? fmt::format("{} owns schema {}", role, config.schema)
-                           : fmt::format("{} owns schema {} through its membership in {}", role, config.schema, who),
-               fmt::format("let the migration role own it: ALTER SCHEMA {} OWNER TO <migration role>;",
-                           quote_ident(config.schema)));
+    report
+        .add("db-schema-owner", std::string(kSection), Status::fail,
+             who == role ? fmt::format("{} owns schema {}", role, config.schema)
+                         : fmt::format("{} owns schema {} through its membership in {}", role, config.schema, who))
+        .with_hint(fmt::format("let the migration role own it: ALTER SCHEMA {} OWNER TO <migration role>;",
+                               quote_ident(config.schema)));
   } else {
     report.add("db-schema-owner", std::string(kSection), Status::pass,
                fmt::format("schema {} is owned by {}, not by {}", config.schema, owner->text(0, 0), role));
   }
 
   if (attrs->text(0, 0) == "t") {
-    report.add("db-grants", std::string(kSection), Status::fail,
-               fmt::format("{} is a superuser: it holds every privilege", role), "see db-superuser");
+    report
+        .add("db-grants", std::string(kSection), Status::fail,
+             fmt::format("{} is a superuser: it holds every privilege", role))
+        .with_hint("see db-superuser");
   } else {
     grants(*conn, config, role, report);
   }
@@ -247,8 +257,8 @@ void check_database(const CheckDatabaseConfig& config, const std::string& url, s
     const double ratio = static_cast<double>(used) / static_cast<double>(usable);
     const std::string message = fmt::format("{} of {} connections in use ({:.0f}%)", used, usable, ratio * 100.0);
     if (ratio > config.connections_warn) {
-      report.add("db-connections", std::string(kSection), Status::warn, message,
-                 "put a pooler in front (pgbouncer) or lower the app's pool size before deploying more instances");
+      report.add("db-connections", std::string(kSection), Status::warn, message)
+          .with_hint("put a pooler in front (pgbouncer) or lower the app's pool size before deploying more instances");
     } else {
       report.add("db-connections", std::string(kSection), Status::pass, message);
     }

@@ -168,16 +168,18 @@ void check_env(const std::vector<CheckEnvVar>& schema, const EnvValues& values, 
     // cors's `origin: true` reflects whatever origin asks: valid, but not the exact origin the
     // checklist wants, and with credentials any site can read the API as the user.
     if (value && v.type == "origin" && (value->text == "true" || value->text == "*")) {
-      report.add(id, std::string(kSection), Status::warn,
-                 fmt::format("{} = {} lets every origin in (from {})", v.name, value->text, value->origin),
-                 "name the exact origin (https://app.example.com), as the checklist asks; or give the variable "
-                 "a rule of your own in [check.env]");
+      report
+          .add(id, std::string(kSection), Status::warn,
+               fmt::format("{} = {} lets every origin in (from {})", v.name, value->text, value->origin))
+          .with_hint(
+              "name the exact origin (https://app.example.com), as the checklist asks; or give the variable "
+              "a rule of your own in [check.env]");
       continue;
     }
     if (!value) {
       if (v.required) {
-        report.add(id, std::string(kSection), Status::fail, fmt::format("{} is not set", v.name),
-                   hint.empty() ? "set it in the environment or in the env file (--env-file)" : hint);
+        report.add(id, std::string(kSection), Status::fail, fmt::format("{} is not set", v.name))
+            .with_hint(hint.empty() ? "set it in the environment or in the env file (--env-file)" : hint);
       } else if (!is_preset(v)) {
         report.add(id, std::string(kSection), Status::pass, fmt::format("{} is not set (optional)", v.name));
       }
@@ -209,8 +211,9 @@ void check_env(const std::vector<CheckEnvVar>& schema, const EnvValues& values, 
 
     // A URL's password too plain to hide in output (see strength.hpp): a warning, the URL itself is fine.
     if (auto weak = problems.empty() && !v.list ? weak_url_password(value->text) : std::nullopt) {
-      report.add(id, std::string(kSection), Status::warn, fmt::format("{} {} (from {})", v.name, *weak, value->origin),
-                 "use a long random password (openssl rand -base64 24), with '/' and '@' percent-encoded in the URL");
+      report.add(id, std::string(kSection), Status::warn, fmt::format("{} {} (from {})", v.name, *weak, value->origin))
+          .with_hint(
+              "use a long random password (openssl rand -base64 24), with '/' and '@' percent-encoded in the URL");
       continue;
     }
     if (problems.empty()) {
@@ -227,7 +230,8 @@ void check_env(const std::vector<CheckEnvVar>& schema, const EnvValues& values, 
     }
     std::string message = v.name;
     for (std::size_t i = 0; i < problems.size(); ++i) message += fmt::format("{} {}", i ? ";" : "", problems[i]);
-    report.add(id, std::string(kSection), Status::fail, fmt::format("{} (from {})", message, value->origin), hint);
+    report.add(id, std::string(kSection), Status::fail, fmt::format("{} (from {})", message, value->origin))
+        .with_hint(hint);
   }
 }
 

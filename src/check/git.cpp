@@ -44,9 +44,10 @@ void check_clean(const CheckGitConfig& config, const Git& git, Report& report) {
   if (changed == 0) {
     report.add("git-clean", std::string(kSection), Status::pass, "everything is committed" + extra);
   } else {
-    report.add("git-clean", std::string(kSection), severity(config.uncommitted),
-               fmt::format("{} with uncommitted changes, first {}{}", plural(changed, "file"), first, extra),
-               "commit or stash them: a deploy must be reproducible from a commit");
+    report
+        .add("git-clean", std::string(kSection), severity(config.uncommitted),
+             fmt::format("{} with uncommitted changes, first {}{}", plural(changed, "file"), first, extra))
+        .with_hint("commit or stash them: a deploy must be reproducible from a commit");
   }
 }
 
@@ -55,22 +56,25 @@ void check_branch(const CheckGitConfig& config, const Git& git, Report& report) 
   auto branch = git.run({"symbolic-ref", "--short", "-q", "HEAD"});
   if (!branch) {
     auto sha = git.run({"rev-parse", "--short", "HEAD"});
-    report.add("git-branch", std::string(kSection), severity(config.wrong_branch),
-               fmt::format("HEAD is detached at {}", sha ? trim(*sha) : std::string("an unborn commit")),
-               config.branch.empty() ? "check out a branch" : fmt::format("git switch {}", config.branch));
+    report
+        .add("git-branch", std::string(kSection), severity(config.wrong_branch),
+             fmt::format("HEAD is detached at {}", sha ? trim(*sha) : std::string("an unborn commit")))
+        .with_hint(config.branch.empty() ? "check out a branch" : fmt::format("git switch {}", config.branch));
     return;
   }
   const std::string name = trim(*branch);
   if (config.branch.empty()) {
-    report.add("git-branch", std::string(kSection), Status::pass,
-               fmt::format("on {} (no expected branch configured)", name),
-               "set check.git.branch to the branch production deploys come from");
+    report
+        .add("git-branch", std::string(kSection), Status::pass,
+             fmt::format("on {} (no expected branch configured)", name))
+        .with_hint("set check.git.branch to the branch production deploys come from");
   } else if (name == config.branch) {
     report.add("git-branch", std::string(kSection), Status::pass, fmt::format("on {}", name));
   } else {
-    report.add("git-branch", std::string(kSection), severity(config.wrong_branch),
-               fmt::format("on {}, expected {}", name, config.branch),
-               fmt::format("deploy from {}: git switch {}", config.branch, config.branch));
+    report
+        .add("git-branch", std::string(kSection), severity(config.wrong_branch),
+             fmt::format("on {}, expected {}", name, config.branch))
+        .with_hint(fmt::format("deploy from {}: git switch {}", config.branch, config.branch));
   }
 }
 
@@ -78,8 +82,8 @@ void check_pushed(const CheckGitConfig& config, const Git& git, Report& report) 
   if (config.unpushed == "off") return;
   auto upstream = git.run({"rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"});
   if (!upstream) {
-    report.add("git-pushed", std::string(kSection), severity(config.unpushed), "the branch has no upstream",
-               "push it: git push -u origin HEAD");
+    report.add("git-pushed", std::string(kSection), severity(config.unpushed), "the branch has no upstream")
+        .with_hint("push it: git push -u origin HEAD");
     return;
   }
   const std::string name = trim(*upstream);
@@ -93,14 +97,16 @@ void check_pushed(const CheckGitConfig& config, const Git& git, Report& report) 
     report.add("git-pushed", std::string(kSection), Status::pass,
                fmt::format("HEAD is {} (as of the last fetch)", name));
   } else if (ahead > 0) {
-    report.add("git-pushed", std::string(kSection), severity(config.unpushed),
-               fmt::format("{} not pushed to {}{}", plural(ahead, "commit"), name,
-                           behind ? fmt::format(", {} behind", behind) : ""),
-               "git push, so the deployed commit exists outside this machine");
+    report
+        .add("git-pushed", std::string(kSection), severity(config.unpushed),
+             fmt::format("{} not pushed to {}{}", plural(ahead, "commit"), name,
+                         behind ? fmt::format(", {} behind", behind) : ""))
+        .with_hint("git push, so the deployed commit exists outside this machine");
   } else {
-    report.add("git-pushed", std::string(kSection), Status::warn,
-               fmt::format("{} behind {} (as of the last fetch)", plural(behind, "commit"), name),
-               "git pull, or deploy knowingly an older commit");
+    report
+        .add("git-pushed", std::string(kSection), Status::warn,
+             fmt::format("{} behind {} (as of the last fetch)", plural(behind, "commit"), name))
+        .with_hint("git pull, or deploy knowingly an older commit");
   }
 }
 
@@ -132,8 +138,8 @@ Result<std::filesystem::path> Git::top() const {
 
 void check_git(const CheckGitConfig& config, const Git& git, Report& report) {
   if (!git.is_repository()) {
-    report.add("git-repository", std::string(kSection), Status::warn, "not a git repository: git checks skipped",
-               "deploy from a git checkout, so every release is a commit");
+    report.add("git-repository", std::string(kSection), Status::warn, "not a git repository: git checks skipped")
+        .with_hint("deploy from a git checkout, so every release is a commit");
     return;
   }
   check_clean(config, git, report);

@@ -411,14 +411,15 @@ void check_env_files(const Git& git, const std::vector<std::string>& tracked, Re
   if (!problems.empty()) {
     std::string message;
     for (const auto& p : problems) message += fmt::format("{}{}", message.empty() ? "" : "; ", p);
-    report.add("env-files-ignored", std::string(kSection), Status::fail, message,
-               "add .env and .env.* (with !.env.example) to .gitignore, `git rm --cached` committed ones, and rotate "
-               "what they held");
+    report.add("env-files-ignored", std::string(kSection), Status::fail, message)
+        .with_hint(
+            "add .env and .env.* (with !.env.example) to .gitignore, `git rm --cached` committed ones, and rotate "
+            "what they held");
     return;
   }
   if (!git.run({"check-ignore", "-q", ".env"})) {
-    report.add("env-files-ignored", std::string(kSection), Status::warn, ".gitignore does not ignore .env",
-               "add .env and .env.* to .gitignore before someone creates one");
+    report.add("env-files-ignored", std::string(kSection), Status::warn, ".gitignore does not ignore .env")
+        .with_hint("add .env and .env.* to .gitignore before someone creates one");
     return;
   }
   report.add("env-files-ignored", std::string(kSection), Status::pass, ".env files are ignored by git");
@@ -474,8 +475,8 @@ bool is_env_file(std::string_view path) {
 void check_secrets(const CheckSecretsConfig& config, const Git& git, Report& report) {
   if (!config.enabled) return;
   if (!git.is_repository()) {
-    report.add("repo-secrets", std::string(kSection), Status::warn, "not a git repository: the secret scan needs one",
-               "run slipway check in the project's git checkout");
+    report.add("repo-secrets", std::string(kSection), Status::warn, "not a git repository: the secret scan needs one")
+        .with_hint("run slipway check in the project's git checkout");
     return;
   }
   auto top = git.top();
@@ -513,13 +514,14 @@ void check_secrets(const CheckSecretsConfig& config, const Git& git, Report& rep
     ++reported;
     const std::string where = fmt::format("{}:{}", f.path, f.line);
     const std::string history = f.commit.empty() ? "" : fmt::format(" (added in commit {})", f.commit);
-    report.add(
-        f.rule, std::string(kSection), f.warning ? Status::warn : Status::fail,
-        redact(fmt::format("{}: {} {}{} [fingerprint {}]", where, describe(f), f.masked, history, f.fingerprint)),
-        f.commit.empty() ? "move it to the environment and rotate it; if it is not a secret, add the fingerprint "
-                           "to check.secrets.ignore or `slipway:ignore-secret` on the line"
-                         : "it is in git history: rotate it (rewriting history does not unpublish it), or add "
-                           "the fingerprint to check.secrets.ignore");
+    report
+        .add(f.rule, std::string(kSection), f.warning ? Status::warn : Status::fail,
+             redact(fmt::format("{}: {} {}{} [fingerprint {}]", where, describe(f), f.masked, history, f.fingerprint)))
+        .with_hint(f.commit.empty()
+                       ? "move it to the environment and rotate it; if it is not a secret, add the fingerprint "
+                         "to check.secrets.ignore or `slipway:ignore-secret` on the line"
+                       : "it is in git history: rotate it (rewriting history does not unpublish it), or add "
+                         "the fingerprint to check.secrets.ignore");
   }
   if (reported == 0) {
     report.add("repo-secrets", std::string(kSection), Status::pass,

@@ -15,6 +15,7 @@
 #include "backup/backup.hpp"
 #include "backup/key.hpp"
 #include "backup/repository.hpp"
+#include "backup/results.hpp"
 #include "cli/command.hpp"
 #include "cli/parse_args.hpp"
 #include "core/progress.hpp"
@@ -105,14 +106,6 @@ std::int64_t age_seconds(const backup::Entry& e, SystemTime now) {
   return created ? std::chrono::duration_cast<std::chrono::seconds>(now - *created).count() : 0;
 }
 
-json::array table_checks_json(const std::vector<backup::TableCheck>& tables) {
-  json::array out;
-  for (const auto& t : tables) {
-    out.push_back(json::object{{"name", t.name}, {"expected", t.expected}, {"actual", t.actual}});
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------
 
 int run_create(const Args& args) {
@@ -163,23 +156,7 @@ int run_create(const Args& args) {
 
   const std::string path = ctx.repo->storage().describe() + m->archive;
   if (ctx.format == Format::json) {
-    json::object out{{"id", m->id},
-                     {"label", m->label},
-                     {"created_at", m->created_at},
-                     {"database", m->database},
-                     {"duration_ms", m->duration_ms},
-                     {"dump_bytes", m->dump_bytes},
-                     {"archive_bytes", m->archive_bytes},
-                     {"archive", path},
-                     {"sha256", m->archive_sha256},
-                     {"encrypted", m->encrypted()},
-                     {"tables", m->tables.size()},
-                     {"rows", m->total_rows()},
-                     {"pg_dump", m->pg_dump_path}};
-    if (verified) {
-      out["verification"] = json::object{{"status", verified->ok() ? "ok" : "corrupt"}, {"failure", verified->failure}};
-    }
-    print_json(out);
+    print_json(backup::Created::of(*m, path, verified ? &*verified : nullptr).to_json());
     return code;
   }
   print_text(fmt::format("created {} ({}): {} tables, {} rows, dump {} -> archive {}, {}\n  {}{}\n", m->id, m->label,
@@ -333,7 +310,7 @@ int run_verify(const Args& args) {
       if (outcome->restore) {
         r["restore"] = json::object{{"database", outcome->scratch_database},
                                     {"duration_ms", outcome->restore->duration_ms},
-                                    {"tables", table_checks_json(outcome->restore->tables)}};
+                                    {"tables", backup::table_checks_json(outcome->restore->tables)}};
       }
       results.push_back(std::move(r));
       continue;
@@ -412,14 +389,7 @@ int run_restore(const Args& args) {
   if (!outcome) return report_error(outcome.error());
 
   if (ctx.format == Format::json) {
-    json::object out{{"id", outcome->id},
-                     {"target", outcome->target},
-                     {"status", outcome->ok() ? "ok" : (outcome->corrupt ? "corrupt" : "failed")},
-                     {"failure", outcome->failure},
-                     {"duration_ms", outcome->duration_ms},
-                     {"tables", table_checks_json(outcome->tables)}};
-    if (outcome->schema_matches) out["schema_matches"] = *outcome->schema_matches;
-    print_json(out);
+    print_json(backup::Restored::of(*outcome).to_json());
     return outcome->ok() ? 0 : 1;
   }
   if (!outcome->ok()) {

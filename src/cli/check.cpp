@@ -7,7 +7,6 @@
 #include "backup/repository.hpp"
 #include "check/checklist.hpp"
 #include "check/database.hpp"
-#include "check/render.hpp"
 #include "cli/command.hpp"
 #include "cli/parse_args.hpp"
 #include "core/redact.hpp"
@@ -55,7 +54,7 @@ int run_check(const Args& args) {
   std::string only;
   std::optional<int> history;
   bool no_database = false;
-  add_common_options(app, common, "text, json");
+  add_common_options(app, common, "text, json, junit, markdown");
   app.add_option("--database", database,
                  "the PostgreSQL URL to check (default: database.direct_url, else database.url)");
   app.add_flag("--no-database", no_database, "skip the database section");
@@ -66,7 +65,7 @@ int run_check(const Args& args) {
       ->check(CLI::Range(0, 100000));
   if (auto code = parse(app, args)) return *code;
 
-  auto format = parse_format(common.format, {Format::text, Format::json});
+  auto format = parse_format(common.format, {Format::text, Format::json, Format::junit, Format::markdown});
   if (!format) return report_error(format.error());
   auto config = load_config_or_report(common);
   if (!config) return 2;
@@ -120,9 +119,7 @@ int run_check(const Args& args) {
   if (config->check.backup.enabled && (only.empty() || only == "backup")) options.backups = read_backups(*config);
 
   const check::Report report = check::run_checklist(*config, env, options);
-  const std::string out = *format == Format::json ? check::render_json(report)
-                                                  : check::render_text(report, style_for(common), check::utf8_locale());
-  std::fputs(redact(out).c_str(), stdout);
+  std::fputs(report.render(*format, style_for(common)).c_str(), stdout);
 
   const check::Summary summary = report.summary();
   if (summary.fail == 0) return 0;

@@ -225,16 +225,19 @@ Result<void> integrity_part(const Context& ctx, verify::Report& report, bool sna
     if (!saved) return fail(saved.error());
     for (const auto& m : *now) {
       if (!m.exists) {
-        report.add("integrity-snapshot", "integrity", verify::Status::warn,
-                   "does not exist (yet): nothing recorded, the comparison will say it is new", m.table);
+        report
+            .add("integrity-snapshot", "integrity", verify::Status::warn,
+                 "does not exist (yet): nothing recorded, the comparison will say it is new")
+            .about(m.table);
         continue;
       }
-      report.add("integrity-snapshot", "integrity", verify::Status::pass,
-                 m.checksum.empty() ? fmt::format("{} rows recorded", m.rows)
-                                    : fmt::format("{} rows and a checksum recorded", m.rows),
-                 m.table);
+      report
+          .add("integrity-snapshot", "integrity", verify::Status::pass,
+               m.checksum.empty() ? fmt::format("{} rows recorded", m.rows)
+                                  : fmt::format("{} rows and a checksum recorded", m.rows))
+          .about(m.table);
     }
-    report.extra()["snapshot_id"] = saved->id;
+    verify::set_snapshot_id(report, saved->id);
     report.add_note("integrity", fmt::format("  snapshot {} taken at {} in {}", saved->id, saved->taken_at,
                                              (*state_db)->describe()));
     return {};
@@ -242,13 +245,17 @@ Result<void> integrity_part(const Context& ctx, verify::Report& report, bool sna
   auto before = ctx.against > 0 ? snapshots.find(key, ctx.against) : snapshots.latest(key);
   if (!before) return fail(before.error());
   if (!*before && ctx.against > 0) {
-    report.add("integrity-rows", "integrity", verify::Status::fail,
-               fmt::format("no snapshot {} of this database to compare with (--against)", ctx.against), key);
+    report
+        .add("integrity-rows", "integrity", verify::Status::fail,
+             fmt::format("no snapshot {} of this database to compare with (--against)", ctx.against))
+        .about(key);
     return {};
   }
   if (!*before) {
-    report.add("integrity-rows", "integrity", verify::Status::fail,
-               "no snapshot to compare with: run `slipway verify integrity --snapshot` before the deploy", key);
+    report
+        .add("integrity-rows", "integrity", verify::Status::fail,
+             "no snapshot to compare with: run `slipway verify integrity --snapshot` before the deploy")
+        .about(key);
     return {};
   }
   report.add_note("integrity",
@@ -482,10 +489,11 @@ Result<void> websocket_part(const Context& ctx, verify::Report& report) {
   if (!ws.login_flow.empty()) {
     auto v = runner.run_named(ws.login_flow, nullptr);
     if (!v) {
-      report.add("websocket-connect", "websocket", verify::Status::fail,
-                 fmt::format("login flow '{}' failed; run `slipway verify smoke --flow '{}'` to see why", ws.login_flow,
-                             ws.login_flow),
-                 ws.url);
+      report
+          .add("websocket-connect", "websocket", verify::Status::fail,
+               fmt::format("login flow '{}' failed; run `slipway verify smoke --flow '{}'` to see why", ws.login_flow,
+                           ws.login_flow))
+          .about(ws.url);
       return {};
     }
     vars = *v;

@@ -11,15 +11,20 @@
 #include <random>
 #include <thread>
 
+#include "backup/results.hpp"
 #include "core/host.hpp"
 #include "core/process.hpp"
 #include "core/redact.hpp"
+#include "core/report.hpp"
 #include "core/time.hpp"
 #include "deploy/lock.hpp"
 #include "deploy/notify.hpp"
 #include "deploy/shell.hpp"
+#include "gate/status.hpp"
+#include "migrate/results.hpp"
 #include "net/http_client.hpp"
 #include "state/store.hpp"
+#include "verify/report.hpp"
 #include "verify/settings.hpp"
 
 namespace slipway::deploy {
@@ -51,24 +56,6 @@ class Slipway {
   std::unique_ptr<Commands> owned_;
   Commands& commands_;
 };
-
-const json::value* at(const json::value& v, std::initializer_list<std::string_view> path) {
-  const json::value* cur = &v;
-  for (auto key : path) {
-    if (!cur->is_object()) return nullptr;
-    cur = cur->as_object().if_contains(key);
-    if (!cur) return nullptr;
-  }
-  return cur;
-}
-std::int64_t number_at(const json::value& v, std::initializer_list<std::string_view> path) {
-  const auto* n = at(v, path);
-  return n && n->is_int64() ? n->as_int64() : (n && n->is_uint64() ? static_cast<std::int64_t>(n->as_uint64()) : 0);
-}
-std::string string_at(const json::value& v, std::initializer_list<std::string_view> path) {
-  const auto* s = at(v, path);
-  return s && s->is_string() ? std::string(s->as_string()) : std::string();
-}
 
 std::string new_deploy_id() {
   const auto now = std::chrono::system_clock::now();
@@ -155,34 +142,32 @@ struct Context {
 
 // `slipway check`'s result as the check phase's outcome.
 Outcome check_phase_of(const Sub& s) {
-  const auto passed = number_at(s.doc, {"summary", "pass"});
-  const auto warnings = number_at(s.doc, {"summary", "warn"});
-  if (s.ok()) return Outcome::ok(fmt::format("{} passed, {} warnings", passed, warnings), s.output());
-  if (s.status.code == 1 && s.doc.is_object()) {
-    // A missing or stale backup does not block a deploy: its backup phase takes a verified one
-    // before anything changes. Everything else that failed does.
-    std::string ids;
-    std::string backup;
-    std::int64_t blocking = 0;
-    if (const auto* checks = at(s.doc, {"checks"}); checks && checks->is_array()) {
-      for (const auto& ch : checks->as_array()) {
-        if (string_at(ch, {"status"}) != "fail") continue;
-        const std::string line = string_at(ch, {"id"}) + ": " + string_at(ch, {"message"});
-        if (string_at(ch, {"id"}).starts_with("backup-")) {
-          backup += (backup.empty() ? "" : ", ") + line;
-          continue;
-        }
-        ++blocking;
-        ids += (ids.empty() ? "" : ", ") + line;
-      }
+  if (!s.ok() && s.status.code != 1) return Outcome::failed(s.why(), s.output());
+  auto report = report::Report::from_json(s.doc, "check", "section");
+  if (!report)
+    return Outcome::failed(fmt::format("slipway check answered no report: {}", report.error().message), s.output());
+  const report::Summary summary = report->summary();
+  if (s.ok()) return Outcome::ok(fmt::format("{} passed, {} warnings", summary.pass, summary.warn), s.output());
+  // A missing or stale backup does not block a deploy: its backup phase takes a verified one
+  // before anything changes. Everything else that failed does.
+  std::string ids;
+  std::string backup;
+  std::int64_t blocking = 0;
+  for (const auto& ch : report->checks()) {
+    if (ch.status != report::Status::fail) continue;
+    const std::string line = ch.id + ": " + ch.message;
+    if (ch.id.starts_with("backup-")) {
+      backup += (backup.empty() ? "" : ", ") + line;
+      continue;
     }
-    if (blocking == 0 && !backup.empty())
-      return Outcome::ok(
-          fmt::format("{} passed, {} warnings; {} (the backup phase takes a verified one)", passed, warnings, backup),
-          s.output());
-    return Outcome::failed(fmt::format("{} check{} failed: {}", blocking, blocking == 1 ? "" : "s", ids), s.output());
+    ++blocking;
+    ids += (ids.empty() ? "" : ", ") + line;
   }
-  return Outcome::failed(s.why(), s.output());
+  if (blocking == 0 && !backup.empty())
+    return Outcome::ok(fmt::format("{} passed, {} warnings; {} (the backup phase takes a verified one)", summary.pass,
+                                   summary.warn, backup),
+                       s.output());
+  return Outcome::failed(fmt::format("{} check{} failed: {}", blocking, blocking == 1 ? "" : "s", ids), s.output());
 }
 
 Outcome check_phase(Context& c) {
@@ -199,29 +184,18 @@ Outcome lint_phase(Context& c, Sub* ran = nullptr) {
   Sub& s = ran ? *ran : local;
   s = c.slipway.run({"migrate", "plan", "--format", "json", "--output", c.plan_file});
   if (!s.doc.is_object()) return Outcome::failed(s.why(), s.output());
-  c.pending = number_at(s.doc, {"summary", "migrations"});
-  const auto dangerous = number_at(s.doc, {"summary", "dangerous"});
-  const auto review = number_at(s.doc, {"summary", "review"});
-  const auto statements = number_at(s.doc, {"summary", "statements"});
-  std::string summary =
-      fmt::format("{} pending migration{}, {} statement{}: {} dangerous, {} review; plan {}", c.pending,
-                  c.pending == 1 ? "" : "s", statements, statements == 1 ? "" : "s", dangerous, review, c.plan_file);
-  if (dangerous > 0 && !c.options.allow_dangerous) {
-    std::string first;
-    if (const auto* ms = at(s.doc, {"migrations"}); ms && ms->is_array()) {
-      for (const auto& m : ms->as_array()) {
-        if (const auto* sts = at(m, {"statements"}); sts && sts->is_array()) {
-          for (const auto& st : sts->as_array()) {
-            if (string_at(st, {"verdict"}) != "dangerous" || !first.empty()) continue;
-            if (const auto* f = at(st, {"findings"}); f && f->is_array() && !f->as_array().empty())
-              first = string_at(f->as_array().front(), {"message"});
-          }
-        }
-      }
-    }
-    return Outcome::failed(fmt::format("{} dangerous statement{}{}; review the plan, or deploy with --allow-dangerous",
-                                       dangerous, dangerous == 1 ? "" : "s", first.empty() ? "" : ": " + first),
-                           s.output());
+  auto plan = migrate::PlanDigest::from_json(s.doc);
+  if (!plan) return Outcome::failed(plan.error().message, s.output());
+  c.pending = plan->migrations;
+  std::string summary = fmt::format("{} pending migration{}, {} statement{}: {} dangerous, {} review; plan {}",
+                                    c.pending, c.pending == 1 ? "" : "s", plan->statements,
+                                    plan->statements == 1 ? "" : "s", plan->dangerous, plan->review, c.plan_file);
+  if (plan->dangerous > 0 && !c.options.allow_dangerous) {
+    const std::string& first = plan->first_dangerous;
+    return Outcome::failed(
+        fmt::format("{} dangerous statement{}{}; review the plan, or deploy with --allow-dangerous", plan->dangerous,
+                    plan->dangerous == 1 ? "" : "s", first.empty() ? "" : ": " + first),
+        s.output());
   }
   if (!s.ok()) return Outcome::failed(s.why(), s.output());
   return Outcome::ok(summary);
@@ -238,6 +212,14 @@ bool may_restore(const Context& c) {
   return (c.config.deploy.restore_on_rollback || c.options.restore_db) && schema_changes(c);
 }
 
+// The running gate's status: an environment error when no gate answers, bad input when what
+// answered is not a gate's status (a contract broken between two slipway binaries is loud).
+Result<gate::GateStatus> gate_status(Context& c) {
+  Sub s = c.slipway.run({"gate", "status", "--format", "json"});
+  if (!s.ok()) return fail(Error::environment(s.why()));
+  return gate::GateStatus::from_json(s.doc);
+}
+
 // Writes stop before the snapshot and the backup when a rollback may restore that backup, so no
 // write a user was told succeeded is lost by the restore: the gate goes read-only (reads still
 // pass) until the deploy ends. Without a gate nothing can hold them, and the phase says so.
@@ -246,14 +228,15 @@ Outcome hold_writes_phase(Context& c, std::string_view label) {
     return Outcome::skipped(c.config.deploy.restore_on_rollback || c.options.restore_db
                                 ? "no schema change: a rollback restores nothing, writes continue"
                                 : "a rollback restores nothing (deploy.restore_on_rollback = false), writes continue");
-  Sub status = c.slipway.run({"gate", "status", "--format", "json"});
-  if (!status.ok())
+  auto status = gate_status(c);
+  if (!status && status.error().kind == ErrorKind::environment)
     return Outcome::skipped(
         "no gate is running, so writes continue during the backup, and a restore on rollback would lose those made "
         "after it: " +
-        status.why());
-  if (c.record.previous_upstream.empty()) c.record.previous_upstream = string_at(status.doc, {"upstream"});
-  if (string_at(status.doc, {"mode"}) == "maintenance") return Outcome::ok("the gate is in maintenance mode already");
+        status.error().message);
+  if (!status) return Outcome::failed(status.error().message);
+  if (c.record.previous_upstream.empty()) c.record.previous_upstream = status->upstream;
+  if (status->mode == "maintenance") return Outcome::ok("the gate is in maintenance mode already");
   Sub s = c.slipway.run({"gate", "read-only", "on", "--message",
                          fmt::format("{}: saving a backup first. Changes are paused for a few minutes.", label)});
   if (!s.ok()) return Outcome::failed(s.why(), s.output());
@@ -265,7 +248,10 @@ Outcome snapshot_phase(Context& c) {
   if (c.verify && !c.verify->integrity_configured) return Outcome::skipped("no [verify.integrity] tables configured");
   Sub s = c.slipway.run({"verify", "integrity", "--snapshot", "--format", "json"});
   if (!s.ok()) return Outcome::failed(s.why(), s.output());
-  c.record.snapshot_id = number_at(s.doc, {"snapshot_id"});
+  auto report = report::Report::from_json(s.doc);
+  if (!report) return Outcome::failed("slipway verify integrity answered no report: " + report.error().message);
+  c.record.snapshot_id = verify::snapshot_id(*report);
+  if (c.record.snapshot_id <= 0) return Outcome::failed("slipway verify integrity --snapshot named no snapshot");
   return Outcome::ok(fmt::format("row counts recorded (snapshot {})", c.record.snapshot_id), s.output());
 }
 
@@ -273,19 +259,20 @@ Outcome snapshot_phase(Context& c) {
 // about to be taken names those that came after.
 void mark_writes(Context& c) {
   if (!c.record.writes_held && !c.record.maintenance_on) return;
-  Sub status = c.slipway.run({"gate", "status", "--format", "json"});
-  if (!status.ok()) return;
-  c.record.writes_gate_started_at = string_at(status.doc, {"started_at"});
-  c.record.writes_mark = number_at(status.doc, {"writes_let_through"});
+  auto status = gate_status(c);
+  if (!status) return;  // writes_mark stays 0: a restore names every write the gate let through
+  c.record.writes_gate_started_at = status->started_at;
+  c.record.writes_mark = static_cast<std::int64_t>(status->writes_let_through);
 }
 
 Outcome backup_phase(Context& c, std::string_view label = "pre-deploy") {
   mark_writes(c);
   Sub s = c.slipway.run({"backup", "create", "--label", std::string(label), "--verify", "--format", "json"});
   if (!s.ok()) return Outcome::failed(s.why(), s.output());
-  c.record.backup_id = string_at(s.doc, {"id"});
-  return Outcome::ok(
-      fmt::format("backup {} ({} bytes, verified)", c.record.backup_id, number_at(s.doc, {"archive_bytes"})));
+  auto created = backup::Created::from_json(s.doc);
+  if (!created) return Outcome::failed(created.error().message, s.output());
+  c.record.backup_id = created->id;
+  return Outcome::ok(fmt::format("backup {} ({} bytes, verified)", created->id, created->archive_bytes));
 }
 
 std::vector<std::string> maintenance_args(const Config& config, bool on, const std::string& version) {
@@ -304,9 +291,11 @@ Outcome maintenance_on_phase(Context& c) {
                                                  : "deploy.maintenance = \"off\"");
   if (!schema_changes(c) && !c.config.deploy.maintenance_without_migrations)
     return Outcome::skipped("no migration pending (deploy.maintenance_without_migrations = false)");
-  Sub status = c.slipway.run({"gate", "status", "--format", "json"});
-  if (!status.ok()) return Outcome::skipped("no gate is running: " + status.why());
-  c.record.previous_upstream = string_at(status.doc, {"upstream"});
+  auto status = gate_status(c);
+  if (!status && status.error().kind == ErrorKind::environment)
+    return Outcome::skipped("no gate is running: " + status.error().message);
+  if (!status) return Outcome::failed(status.error().message);
+  c.record.previous_upstream = status->upstream;
   Sub s = c.slipway.run(maintenance_args(c.config, true, c.record.version));
   if (!s.ok()) return Outcome::failed(s.why(), s.output());
   c.record.maintenance_on = true;
@@ -346,12 +335,10 @@ Outcome migrate_phase(Context& c) {
   std::vector<std::string> args{"migrate", "apply", "--format", "json"};
   if (c.options.allow_dangerous) args.push_back("--allow-dangerous");
   Sub s = c.slipway.run(args);
-  if (const auto* ms = at(s.doc, {"migrations"}); ms && ms->is_array()) {
-    for (const auto& m : ms->as_array())
-      if (string_at(m, {"outcome"}) == "committed") c.record.migrations_applied.push_back(string_at(m, {"name"}));
-  }
+  auto applied = migrate::ApplyDigest::from_json(s.doc);
+  if (applied) c.record.migrations_applied = applied->committed;
   if (!s.ok()) {
-    const std::string message = string_at(s.doc, {"message"});
+    const std::string message = applied ? applied->message : std::string();
     return Outcome::failed(message.empty() ? s.why() : message, s.output());
   }
   return Outcome::ok(fmt::format("{} migration{} applied", c.record.migrations_applied.size(),
@@ -365,27 +352,27 @@ std::vector<std::string> writes_after_backup(Context& c, std::string& note, std:
   std::vector<std::string> out;
   count = 0;
   if (c.record.writes_mark < 0) return out;
-  Sub status = c.slipway.run({"gate", "status", "--format", "json"});
-  if (!status.ok()) {
-    note = "the gate did not answer, so the writes it let through after the backup are unknown";
+  auto status = gate_status(c);
+  if (!status) {
+    note = status.error().kind == ErrorKind::environment
+               ? "the gate did not answer, so the writes it let through after the backup are unknown"
+               : "the gate's answer could not be read, so the writes it let through after the backup are unknown: " +
+                     status.error().message;
     return out;
   }
-  if (string_at(status.doc, {"started_at"}) != c.record.writes_gate_started_at) {
+  if (status->started_at != c.record.writes_gate_started_at) {
     note = "the gate restarted since the backup, so the writes it let through before restarting are unknown";
   }
-  const std::int64_t now = number_at(status.doc, {"writes_let_through"});
+  const auto now = static_cast<std::int64_t>(status->writes_let_through);
   const std::int64_t mark = note.empty() ? c.record.writes_mark : 0;
   if (now <= mark) return out;
   count = now - mark;
   std::int64_t listed = 0;
-  if (const auto* recent = at(status.doc, {"recent_writes_let_through"}); recent && recent->is_array()) {
-    for (const auto& w : recent->as_array()) {
-      if (number_at(w, {"seq"}) <= mark) continue;
-      ++listed;
-      out.push_back(fmt::format("{} {} ({}, from {} at {})", string_at(w, {"method"}), string_at(w, {"path"}),
-                                string_at(w, {"by"}) == "admin" ? "an admin's" : "allow-listed",
-                                string_at(w, {"client"}), string_at(w, {"at"})));
-    }
+  for (const auto& w : status->recent_writes_let_through) {
+    if (static_cast<std::int64_t>(w.seq) <= mark) continue;
+    ++listed;
+    out.push_back(fmt::format("{} {} ({}, from {} at {})", w.method, w.path, w.admin ? "an admin's" : "allow-listed",
+                              w.client, w.at));
   }
   if (now - mark > listed)
     out.push_back(fmt::format("and {} earlier ones the gate no longer lists", now - mark - listed));
@@ -396,14 +383,12 @@ std::vector<std::string> writes_after_backup(Context& c, std::string& note, std:
 std::string database_state(Context& c) {
   if (c.config.migrations.dir.empty()) return {};
   Sub s = c.slipway.run({"migrate", "status", "--format", "json"});
-  const auto* ms = at(s.doc, {"migrations"});
-  if (!ms || !ms->is_array()) return "its migration state could not be read: " + s.why();
-  std::string last;
-  for (const auto& m : ms->as_array())
-    if (string_at(m, {"state"}) == "applied") last = string_at(m, {"name"});
-  return fmt::format("the database has {} migration{} applied{}, {} pending", number_at(s.doc, {"summary", "applied"}),
-                     number_at(s.doc, {"summary", "applied"}) == 1 ? "" : "s",
-                     last.empty() ? "" : " (the last: " + last + ")", number_at(s.doc, {"summary", "pending"}));
+  auto status = migrate::StatusDigest::from_json(s.doc);
+  if (!status)
+    return "its migration state could not be read: " + (s.doc.is_object() ? status.error().message : s.why());
+  return fmt::format("the database has {} migration{} applied{}, {} pending", status->applied,
+                     status->applied == 1 ? "" : "s",
+                     status->last_applied.empty() ? "" : " (the last: " + status->last_applied + ")", status->pending);
 }
 
 Outcome restore_phase(Context& c) {
@@ -422,8 +407,11 @@ Outcome restore_phase(Context& c) {
   if (!s.ok()) return Outcome::failed(s.why(), s.output());
   c.record.migrations_applied.clear();  // gone with the restore: the database says what it holds
   c.record.database_state = database_state(c);
+  // The restore ran and says it succeeded (exit 0); an answer that cannot be read changes nothing.
+  auto restored = backup::Restored::from_json(s.doc);
   std::string summary =
-      fmt::format("database restored from {} in {} ms", c.record.backup_id, number_at(s.doc, {"duration_ms"}));
+      restored ? fmt::format("database restored from {} in {} ms", c.record.backup_id, restored->duration_ms)
+               : fmt::format("database restored from {} ({})", c.record.backup_id, restored.error().message);
   if (!c.record.database_state.empty()) summary += "; " + c.record.database_state;
   std::string note;
   std::int64_t count = 0;
@@ -546,9 +534,11 @@ Outcome wait_for_health(Context& c, std::string why) {
 
 Outcome switch_phase(Context& c) {
   if (c.config.deploy.upstream.empty()) return wait_for_health(c, "no deploy.upstream: the release serves in place");
-  Sub status = c.slipway.run({"gate", "status", "--format", "json"});
-  if (!status.ok()) return wait_for_health(c, "no gate is running: " + status.why());
-  if (c.record.previous_upstream.empty()) c.record.previous_upstream = string_at(status.doc, {"upstream"});
+  auto status = gate_status(c);
+  if (!status && status.error().kind == ErrorKind::environment)
+    return wait_for_health(c, "no gate is running: " + status.error().message);
+  if (!status) return Outcome::failed(status.error().message);
+  if (c.record.previous_upstream.empty()) c.record.previous_upstream = status->upstream;
   Sub s = c.slipway.run({"gate", "switch", c.config.deploy.upstream});
   if (!s.ok()) return Outcome::failed(s.why(), s.output());
   c.record.upstream = c.config.deploy.upstream;
@@ -582,24 +572,18 @@ Outcome verify_phase(Context& c, bool keep_report, const std::string& config, st
     args.push_back(std::to_string(against));
   }
   Sub s = c.slipway.run(args, env);
-  if (keep_report && s.doc.is_object()) c.record.verify = s.doc;
-  const auto passed = number_at(s.doc, {"summary", "pass"});
-  const auto failed = number_at(s.doc, {"summary", "fail"});
+  if (!s.ok() && s.status.code != 1) return Outcome::failed(s.why(), s.output());
+  auto report = report::Report::from_json(s.doc);
+  if (!report)
+    return Outcome::failed(fmt::format("slipway verify answered no report: {}", report.error().message), s.output());
+  if (keep_report) c.record.verify = s.doc;
+  const report::Summary summary = report->summary();
   const char* through = env.empty() ? "" : " (through the gate's deploy bypass, whatever its mode)";
-  if (s.ok()) return Outcome::ok(fmt::format("{} checks passed{}", passed, through), s.output());
-  if (s.status.code == 1 && s.doc.is_object()) {
-    std::string first;
-    if (const auto* checks = at(s.doc, {"checks"}); checks && checks->is_array()) {
-      for (const auto& ch : checks->as_array()) {
-        if (string_at(ch, {"status"}) != "fail") continue;
-        first = string_at(ch, {"id"}) + ": " + string_at(ch, {"message"});
-        break;
-      }
-    }
-    return Outcome::failed(fmt::format("{} check{} failed; first: {}", failed, failed == 1 ? "" : "s", first),
-                           s.output());
-  }
-  return Outcome::failed(s.why(), s.output());
+  if (s.ok()) return Outcome::ok(fmt::format("{} checks passed{}", summary.pass, through), s.output());
+  const report::Check* first = report->first_failure();
+  return Outcome::failed(fmt::format("{} check{} failed; first: {}", summary.fail, summary.fail == 1 ? "" : "s",
+                                     first ? first->id + ": " + first->message : std::string()),
+                         s.output());
 }
 
 // Sends `kind` for the record to every configured channel; empty when none is configured.
@@ -664,9 +648,8 @@ std::function<Outcome()> timed(Context& c, std::string phase, std::function<Outc
 // checks that it answers again.
 void probe_served_before(Context& c) {
   std::string url;
-  Sub status = c.slipway.run({"gate", "status", "--format", "json"});
-  if (status.ok() && !string_at(status.doc, {"upstream"}).empty()) {
-    url = "http://" + string_at(status.doc, {"upstream"}) + c.config.gate.health_path;
+  if (auto status = gate_status(c); status && !status->upstream.empty()) {
+    url = "http://" + status->upstream + c.config.gate.health_path;
   } else if (!c.config.deploy.health_url.empty()) {
     url = c.config.deploy.health_url;
   }

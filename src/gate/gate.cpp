@@ -160,36 +160,27 @@ std::string Gate::bypass(const std::string& token, bool on, std::chrono::seconds
 
 std::string Gate::status_json(bool ok, std::string_view note) const {
   auto snap = snapshot();
-  json::object o;
-  o["ok"] = ok;
-  o["mode"] = to_string(snap->mode);
-  o["message"] = snap->message;
-  o["retry_after"] = snap->retry_after;
-  o["upstream"] = snap->upstream;
-  o["bypass_tokens"] = std::count_if(snap->bypass.begin(), snap->bypass.end(),
-                                     [](const BypassToken& t) { return std::chrono::steady_clock::now() < t.expires; });
-  o["connections"] = connections.load();
-  o["in_flight"] = active.load();
-  o["requests"] = metrics_.total_requests();
-  o["uptime_seconds"] =
+  GateStatus s;
+  s.ok = ok;
+  s.mode = to_string(snap->mode);
+  s.message = snap->message;
+  s.retry_after = snap->retry_after;
+  s.upstream = snap->upstream;
+  s.bypass_tokens = std::count_if(snap->bypass.begin(), snap->bypass.end(),
+                                  [](const BypassToken& t) { return std::chrono::steady_clock::now() < t.expires; });
+  s.connections = connections.load();
+  s.in_flight = active.load();
+  s.requests = metrics_.total_requests();
+  s.uptime_seconds =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
-  o["started_at"] = started_at_;
+  s.started_at = started_at_;
   {
     MutexLock lock(writes_mutex_);
-    o["writes_let_through"] = writes_let_through_;
-    json::array recent;
-    for (const auto& w : recent_writes_) {
-      recent.push_back(json::object{{"seq", w.seq},
-                                    {"at", w.at},
-                                    {"method", w.method},
-                                    {"path", w.path},
-                                    {"client", w.client},
-                                    {"by", w.admin ? "admin" : "allow"}});
-    }
-    o["recent_writes_let_through"] = std::move(recent);
+    s.writes_let_through = writes_let_through_;
+    s.recent_writes_let_through.assign(recent_writes_.begin(), recent_writes_.end());
   }
-  if (!note.empty()) o["note"] = note;
-  return json::serialize(o);
+  s.note = std::string(note);
+  return json::serialize(s.to_json());
 }
 
 Result<std::string> Gate::do_switch(std::string_view upstream) {

@@ -24,6 +24,7 @@
 #include "gate/metrics.hpp"
 #include "gate/policy.hpp"
 #include "gate/state.hpp"
+#include "gate/status.hpp"
 #include "net/probe.hpp"
 
 namespace slipway::gate {
@@ -37,15 +38,6 @@ struct BypassToken {
 // A write the gate forwarded outside normal mode (an allow-listed path, or an admin when
 // gate.admin_writes is on): what a restore of a backup taken in that mode may not hold. The path
 // is kept without its query (which may carry a token), at most 200 bytes.
-struct WriteLetThrough {
-  std::uint64_t seq = 0;  // 1, 2, ... since the gate started
-  std::string at;         // RFC 3339 UTC
-  std::string method;
-  std::string path;
-  std::string client;
-  bool admin = false;  // false: the path is allow-listed
-};
-
 struct Snapshot {
   std::uint64_t version = 0;
   Mode mode = Mode::normal;

@@ -113,19 +113,20 @@ void compare_snapshot(const Snapshot& before, const std::vector<TableMeasure>& n
                                  [&](const TableMeasure& b) { return b.table == m.table; });
     if (!m.exists) {
       const bool was = it != before.tables.end();
-      report.add("integrity-rows", "integrity", Status::fail,
-                 was ? fmt::format("{} rows before, and the table is gone now", it->rows)
-                     : std::string("no such table; check the names in [verify.integrity] tables"),
-                 m.table);
+      report
+          .add("integrity-rows", "integrity", Status::fail,
+               was ? fmt::format("{} rows before, and the table is gone now", it->rows)
+                   : std::string("no such table; check the names in [verify.integrity] tables"))
+          .about(m.table);
       continue;
     }
     if (it == before.tables.end()) {
-      report.add(
-          "integrity-rows", "integrity", Status::warn,
-          fmt::format(
-              "{} rows; not in the snapshot of {} (the table was created, or added to [verify.integrity], since)",
-              m.rows, before.taken_at),
-          m.table);
+      report
+          .add("integrity-rows", "integrity", Status::warn,
+               fmt::format(
+                   "{} rows; not in the snapshot of {} (the table was created, or added to [verify.integrity], since)",
+                   m.rows, before.taken_at))
+          .about(m.table);
       continue;
     }
     const std::int64_t delta = m.rows - it->rows;
@@ -134,29 +135,35 @@ void compare_snapshot(const Snapshot& before, const std::vector<TableMeasure>& n
                          (delta < 0 && listed(settings.may_shrink, m.table));
     const std::string counts = fmt::format("{} rows before, {} now", it->rows, m.rows);
     if (delta == 0) {
-      report.add("integrity-rows", "integrity", Status::pass, fmt::format("{} rows, unchanged", m.rows), m.table);
+      report.add("integrity-rows", "integrity", Status::pass, fmt::format("{} rows, unchanged", m.rows)).about(m.table);
     } else if (allowed) {
-      report.add("integrity-rows", "integrity", Status::pass,
-                 fmt::format("{} ({}, allowed)", counts, signed_count(delta)), m.table);
+      report
+          .add("integrity-rows", "integrity", Status::pass,
+               fmt::format("{} ({}, allowed)", counts, signed_count(delta)))
+          .about(m.table);
     } else {
-      report.add("integrity-rows", "integrity", Status::fail,
-                 fmt::format("{} ({}); declare it in {} if that is expected", counts, signed_count(delta),
-                             delta > 0 ? "may_grow" : "may_shrink"),
-                 m.table);
+      report
+          .add("integrity-rows", "integrity", Status::fail,
+               fmt::format("{} ({}); declare it in {} if that is expected", counts, signed_count(delta),
+                           delta > 0 ? "may_grow" : "may_shrink"))
+          .about(m.table);
     }
     if (!m.checksum.empty() && !it->checksum.empty() && delta == 0) {
       const bool same = m.checksum == it->checksum;
-      report.add("integrity-checksum", "integrity", same || may_change ? Status::pass : Status::fail,
-                 same ? "chosen columns unchanged"
-                      : fmt::format("same row count but rows changed{}", may_change ? " (allowed: may_change)" : ""),
-                 m.table);
+      report
+          .add("integrity-checksum", "integrity", same || may_change ? Status::pass : Status::fail,
+               same ? "chosen columns unchanged"
+                    : fmt::format("same row count but rows changed{}", may_change ? " (allowed: may_change)" : ""))
+          .about(m.table);
     }
   }
   for (const TableMeasure& b : before.tables) {
     const bool still = std::any_of(now.begin(), now.end(), [&](const TableMeasure& m) { return m.table == b.table; });
     if (!still) {
-      report.add("integrity-rows", "integrity", Status::warn,
-                 fmt::format("in the snapshot ({} rows) but no longer in [verify.integrity]", b.rows), b.table);
+      report
+          .add("integrity-rows", "integrity", Status::warn,
+               fmt::format("in the snapshot ({} rows) but no longer in [verify.integrity]", b.rows))
+          .about(b.table);
     }
   }
 }

@@ -80,7 +80,7 @@ Result<void> run_perf(std::vector<PerfTarget> targets, Report& report, bool prog
     if (target.load.progress) std::fputs("\r\x1b[2K", stderr);
     if (!result) {
       if (result.error().kind == ErrorKind::bad_input) return fail(result.error());
-      report.add("perf-run", "perf", Status::fail, result.error().message, target.name);
+      report.add("perf-run", "perf", Status::fail, result.error().message).about(target.name);
       continue;
     }
     const LoadResult& r = *result;
@@ -98,22 +98,24 @@ Result<void> run_perf(std::vector<PerfTarget> targets, Report& report, bool prog
         fmt::format("{} requests, {:.1f} req/s, p50 {}, p95 {}, p99 {}, {} errors", r.requests, r.rps(),
                     fmt_ms(h.percentile(50)), fmt_ms(h.percentile(95)), fmt_ms(h.percentile(99)), r.errors);
     if (r.requests == 0) {
-      report.add("perf-run", "perf", Status::fail,
-                 fmt::format("no response in {}s{}", format_number(r.seconds),
-                             r.first_error.empty() ? "" : fmt::format(" (first error: {})", r.first_error)),
-                 target.name);
+      report
+          .add("perf-run", "perf", Status::fail,
+               fmt::format("no response in {}s{}", format_number(r.seconds),
+                           r.first_error.empty() ? "" : fmt::format(" (first error: {})", r.first_error)))
+          .about(target.name);
     } else if (r.errors > 0) {
-      report.add("perf-run", "perf", Status::warn,
-                 summary + (r.first_error.empty() ? "" : fmt::format(" (first transport error: {})", r.first_error)),
-                 target.name);
+      report
+          .add("perf-run", "perf", Status::warn,
+               summary + (r.first_error.empty() ? "" : fmt::format(" (first transport error: {})", r.first_error)))
+          .about(target.name);
     } else {
-      report.add("perf-run", "perf", Status::pass, summary, target.name);
+      report.add("perf-run", "perf", Status::pass, summary).about(target.name);
     }
     const Observed observed{&r.latency, r.requests, r.errors, r.seconds};
     for (const Threshold& t : target.thresholds) {
       const Verdict v = evaluate(t, observed);
-      report.add("perf-budget", "perf", v.pass ? Status::pass : Status::fail, v.message,
-                 fmt::format("{}: {}", target.name, t.text));
+      report.add("perf-budget", "perf", v.pass ? Status::pass : Status::fail, v.message)
+          .about(fmt::format("{}: {}", target.name, t.text));
     }
   }
   if (!runs.empty()) {

@@ -116,7 +116,7 @@ class Scanner {
 
   void add(std::string id, Status status, std::string message, std::string subject = {}) {
     if (skipped(id)) return;
-    report_.add(std::move(id), kPart, status, std::move(message), std::move(subject));
+    report_.add(std::move(id), kPart, status, std::move(message)).about(std::move(subject));
   }
 
   // Whether the check `id` is configured off; reports it as skip, once, with the reason.

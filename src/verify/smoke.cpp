@@ -341,7 +341,7 @@ std::optional<Variables> SmokeRunner::run_named(const std::string& name, Report*
 std::optional<Variables> SmokeRunner::run(const Flow& flow, Report* report) {
   const auto add = [&](std::string id, Status status, std::string message, std::string subject) -> Check* {
     if (!report) return nullptr;
-    return &report->add(std::move(id), "smoke", status, std::move(message), std::move(subject));
+    return &report->add(std::move(id), "smoke", status, std::move(message)).about(std::move(subject));
   };
   done_[flow.name] = std::nullopt;  // a cycle of `uses` stops here
   Variables vars;

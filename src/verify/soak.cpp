@@ -311,7 +311,7 @@ void run_soak(const SoakOptions& o, SoakProbes& probes, Report& report) {
     const auto bytes = [](double v, bool sign) { return sign ? signed_size(v) : size_text(v); };
     Judged j = judge(rss, o.max_rss_growth, warmup_s, bytes, o.max_series);
     j.json["source"] = probes.rss.source;
-    report.add("soak-rss-growth", "soak", j.status, j.message, probes.rss.source);
+    report.add("soak-rss-growth", "soak", j.status, j.message).about(probes.rss.source);
     soak["rss"] = std::move(j.json);
     note += fmt::format("\n  memory: {}", probes.rss.source);
   }
@@ -323,7 +323,7 @@ void run_soak(const SoakOptions& o, SoakProbes& probes, Report& report) {
     bound.text = std::to_string(o.max_connection_growth);
     Judged j = judge(conns, bound, warmup_s, count, o.max_series);
     j.json["source"] = probes.connections.source;
-    report.add("soak-db-connections", "soak", j.status, j.message, probes.connections.source);
+    report.add("soak-db-connections", "soak", j.status, j.message).about(probes.connections.source);
     soak["connections"] = std::move(j.json);
     note += fmt::format("\n  connections: pg_stat_activity of {}", probes.connections.source);
   }
@@ -332,7 +332,7 @@ void run_soak(const SoakOptions& o, SoakProbes& probes, Report& report) {
     const auto& r = load_results[i];
     const std::string subject = redact(o.load[i].url);
     if (!r) {
-      report.add("soak-load", "soak", Status::fail, r.error().message, subject);
+      report.add("soak-load", "soak", Status::fail, r.error().message).about(subject);
       continue;
     }
     boost::json::object l;
@@ -344,12 +344,13 @@ void run_soak(const SoakOptions& o, SoakProbes& probes, Report& report) {
     const std::string summary =
         fmt::format("{} requests at {:.1f} req/s during the soak, {} errors", r->requests, r->rps(), r->errors);
     if (r->requests == 0) {
-      report.add("soak-load", "soak", Status::fail,
-                 fmt::format("no response during the soak{}",
-                             r->first_error.empty() ? "" : fmt::format(" (first error: {})", r->first_error)),
-                 subject);
+      report
+          .add("soak-load", "soak", Status::fail,
+               fmt::format("no response during the soak{}",
+                           r->first_error.empty() ? "" : fmt::format(" (first error: {})", r->first_error)))
+          .about(subject);
     } else {
-      report.add("soak-load", "soak", r->errors > 0 ? Status::warn : Status::pass, summary, subject);
+      report.add("soak-load", "soak", r->errors > 0 ? Status::warn : Status::pass, summary).about(subject);
     }
   }
   if (!loads.empty()) soak["load"] = std::move(loads);

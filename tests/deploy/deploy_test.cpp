@@ -9,9 +9,13 @@
 #include <fstream>
 #include <thread>
 
+#include "backup/results.hpp"
 #include "core/config.hpp"
 #include "core/env.hpp"
+#include "core/report.hpp"
+#include "gate/status.hpp"
 #include "test_dir.hpp"
+#include "verify/report.hpp"
 #include "verify/settings.hpp"
 
 namespace slipway::deploy {
@@ -32,48 +36,66 @@ class FakeCommands : public Commands {
       line += (line.empty() ? "" : " ") + a;
     }
     calls.push_back(line);
-    if (line == "check") return CommandResult::of(0, R"({"summary":{"pass":3,"warn":0,"fail":0}})");
+    if (line == "check") return CommandResult::of(0, check_answer.empty() ? check_report() : check_answer);
     if (line.starts_with("migrate plan"))
-      return CommandResult::of(0, R"({"summary":{"migrations":1,"statements":1,"dangerous":0,"review":0}})");
-    if (line == "gate status") return CommandResult::of(0, gate_status());
+      return CommandResult::of(0, R"({"summary":{"migrations":1,"statements":1,"dangerous":0,"review":0},)"
+                                  R"("migrations":[]})");
+    if (line == "gate status") return CommandResult::of(0, json::serialize(gate_status().to_json()));
     if (line.starts_with("gate ")) return CommandResult::of(0, "{}");
-    if (line == "verify integrity --snapshot") return CommandResult::of(0, R"({"snapshot_id":7})");
+    if (line == "verify integrity --snapshot") {
+      report::Report snapshot;
+      verify::set_snapshot_id(snapshot, 7);
+      return CommandResult::of(0, json::serialize(snapshot.to_json()));
+    }
     if (line.starts_with("backup create")) {
       if (backup_hangs) {
         std::this_thread::sleep_until(deadline);
         return CommandResult::of(-1, {}, "killed");
       }
-      return CommandResult::of(0, R"({"id":"b-1","archive_bytes":1000})");
+      backup::Created created;
+      created.id = "b-1";
+      created.archive_bytes = 1000;
+      return CommandResult::of(0, json::serialize(created.to_json()));
     }
     if (line == "migrate apply") {
       signins = 2;  // users signed in on the allow-listed path while writes were held
-      return CommandResult::of(0, R"({"migrations":[{"name":"002_tags","outcome":"committed"}]})");
+      return CommandResult::of(0, R"({"status":"applied","message":null,)"
+                                  R"("migrations":[{"name":"002_tags","outcome":"committed"}]})");
     }
-    if (line.starts_with("verify"))
-      return CommandResult::of(
-          1,
-          R"({"summary":{"pass":0,"fail":1},"checks":[{"id":"smoke-step","status":"fail","message":"GET / -> 500"}]})");
-    if (line.starts_with("backup restore")) return CommandResult::of(0, R"({"duration_ms":5})");
+    if (line.starts_with("verify")) {
+      report::Report failed;
+      failed.add("smoke-step", "smoke", report::Status::fail, "GET / -> 500");
+      return CommandResult::of(1, json::serialize(failed.to_json()));
+    }
+    if (line.starts_with("backup restore")) {
+      backup::Restored restored;
+      restored.duration_ms = 5;
+      return CommandResult::of(0, json::serialize(restored.to_json()));
+    }
     if (line == "migrate status")
       return CommandResult::of(0, R"({"migrations":[{"name":"001_init","state":"applied"},)"
                                   R"({"name":"002_tags","state":"pending"}],"summary":{"applied":1,"pending":1}})");
     return CommandResult::of(2, {}, "slipway: the fake does not know `" + line + "`");
   }
 
-  std::string gate_status() const {
-    json::array recent;
+  static std::string check_report() {
+    report::Report checks("check", "section");
+    for (const char* id : {"env-database-url", "git-clean", "db-reachable"})
+      checks.add(id, "env", report::Status::pass, "fine");
+    return json::serialize(checks.to_json());
+  }
+
+  gate::GateStatus gate_status() const {
+    gate::GateStatus status;
+    status.mode = "normal";
+    status.upstream = "127.0.0.1:1";
+    status.started_at = "2026-12-07T09:00:00Z";
+    status.writes_let_through = static_cast<std::uint64_t>(signins);
     for (int i = 1; i <= signins; ++i)
-      recent.push_back({{"seq", i},
-                        {"at", "2026-12-07T10:00:0" + std::to_string(i) + "Z"},
-                        {"method", "POST"},
-                        {"path", "/login"},
-                        {"client", "203.0.113.9"},
-                        {"by", "allow"}});
-    return json::serialize(json::object{{"mode", "normal"},
-                                        {"upstream", "127.0.0.1:1"},
-                                        {"started_at", "2026-12-07T09:00:00Z"},
-                                        {"writes_let_through", signins},
-                                        {"recent_writes_let_through", recent}});
+      status.recent_writes_let_through.push_back({static_cast<std::uint64_t>(i),
+                                                  "2026-12-07T10:00:0" + std::to_string(i) + "Z", "POST", "/login",
+                                                  "203.0.113.9", false});
+    return status;
   }
 
   // The position of the first call that starts with `prefix`, or -1.
@@ -84,6 +106,7 @@ class FakeCommands : public Commands {
   }
 
   std::vector<std::string> calls;
+  std::string check_answer;  // what `slipway check` prints; empty: a report of three passes
   int signins = 0;
   bool backup_hangs = false;
 };
@@ -151,6 +174,19 @@ TEST_F(DeployPhases, WithoutARestoreOnRollbackWritesAreNotHeld) {
   EXPECT_EQ(fake_.position("gate read-only on"), -1);
   EXPECT_EQ(r->phase("hold-writes")->status, PhaseStatus::skipped);
   EXPECT_EQ(fake_.position("backup restore"), -1);
+}
+
+// A check that exits 0 but answers with something other than its report (a key renamed in one
+// binary and not the other) blocks the deploy naming the key, instead of reading "0 passed".
+TEST_F(DeployPhases, ACheckAnswerThatIsNotAReportBlocksNamingTheKey) {
+  fake_.check_answer = R"({"summary":{"pass":3,"warn":0,"fail":0}})";
+  auto r = deploy(config("restore_on_rollback = false\n"));
+  ASSERT_TRUE(r.has_value()) << r.error().render();
+  EXPECT_EQ(r->status, RunStatus::blocked);
+  EXPECT_NE(r->phase("check")->summary.find("slipway check answered no report: not a report: no \"checks\" array"),
+            std::string::npos)
+      << r->phase("check")->summary;
+  EXPECT_EQ(fake_.position("backup create"), -1);
 }
 
 // A backup past its deadline stops the deploy before anything changed (blocked), and the writes

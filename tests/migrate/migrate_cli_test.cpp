@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include "migrate/results.hpp"
 #include "postgres.hpp"
 #include "process.hpp"
 
@@ -14,6 +15,9 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
+using migrate::ApplyDigest;
+using migrate::PlanDigest;
+using migrate::StatusDigest;
 
 class MigrateCli : public ::testing::Test {
  protected:
@@ -56,6 +60,18 @@ TEST_F(MigrateCli, StatusPlanApplyStatusOnTheExampleApp) {
   EXPECT_EQ(s["summary"].at("pending").as_int64(), 3);
   EXPECT_EQ(s["migrations"].as_array()[0].at("state").as_string(), "pending");
   EXPECT_EQ(s["migrations"].as_array()[0].at("name").as_string(), "20260101000000_init");
+  // What a deploy reads of it (migrate/results.hpp) reads the real output.
+  auto status = StatusDigest::from_json(s);
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_EQ(status->pending, 3);
+  EXPECT_EQ(status->last_applied, "");
+
+  r = migrate({"plan", "--dir", example, "--database", url, "--format", "json", "--output", (dir / "p.sql").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto digest = PlanDigest::from_json(parse(r.out));
+  ASSERT_TRUE(digest) << digest.error().message;
+  EXPECT_EQ(digest->migrations, 3);
+  EXPECT_EQ(digest->statements, 32);
 
   r = migrate({"plan", "--dir", example, "--database", url});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -73,6 +89,11 @@ TEST_F(MigrateCli, StatusPlanApplyStatusOnTheExampleApp) {
   ASSERT_EQ(a["migrations"].as_array().size(), 3U);
   EXPECT_EQ(a["migrations"].as_array()[2].at("outcome").as_string(), "committed");
   EXPECT_EQ(a["migrations"].as_array()[2].at("statements").as_array()[0].at("state").as_string(), "committed");
+  auto applied = ApplyDigest::from_json(a);
+  ASSERT_TRUE(applied) << applied.error().message;
+  EXPECT_EQ(applied->status, "applied");
+  ASSERT_EQ(applied->committed.size(), 3U);
+  EXPECT_EQ(applied->committed[0], "20260101000000_init");
   EXPECT_TRUE(r.err.empty()) << "no progress lines in JSON mode: " << r.err;
 
   r = migrate({"apply", "--dir", example, "--database", url});
@@ -81,6 +102,11 @@ TEST_F(MigrateCli, StatusPlanApplyStatusOnTheExampleApp) {
   r = migrate({"status", "--dir", example, "--database", url});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("3 applied, 0 pending"), std::string::npos) << r.out;
+  r = migrate({"status", "--dir", example, "--database", url, "--format", "json"});
+  status = StatusDigest::from_json(parse(r.out));
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_EQ(status->applied, 3);
+  EXPECT_EQ(status->last_applied, applied->committed.back());
 }
 
 TEST_F(MigrateCli, ConfigSuppliesFolderDatabaseAndTable) {
