@@ -4,6 +4,8 @@ find_package(Threads REQUIRED)
 find_package(fmt REQUIRED)
 find_package(Boost 1.81 REQUIRED COMPONENTS json)
 find_package(PostgreSQL REQUIRED)
+# Time zones: Howard Hinnant's date library over the system tz database (date::date-tz).
+find_package(date REQUIRED)
 # JWT verification in the gate (HMAC, RSA, ECDSA) and TLS.
 find_package(OpenSSL 3 REQUIRED)
 

@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for N seconds (default 30).
 # Each target's corpus starts from tests/fuzz/<target>/ (hand-made seeds and inputs that once
-# crashed; HTTP requests for the gate, JWTs), plus: the lint fixtures and example migrations for sql, a few of the system's zone
-# files for timezone.
+# crashed; HTTP requests for the gate, JWTs), plus the lint fixtures and example migrations for sql.
 #   scripts/fuzz.sh 60            every target, 60 s each
 #   scripts/fuzz.sh 60 verify     one target
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-30}
-targets=(sql config verify timezone gate_request jwt)
+targets=(sql config verify gate_request jwt)
 [ $# -ge 2 ] && targets=("${@:2}")
 
 BUILD_DIR=$root/build-fuzz SLIPWAY_FUZZ=1 CMAKE_CXX_COMPILER=clang++ CMAKE_C_COMPILER=clang \
@@ -23,11 +22,6 @@ if [ -d "$work/sql" ]; then
   cp "$root"/tests/lint/fixtures/*.sql "$work/sql/"
   find "$root/examples" -name migration.sql -not -path '*/node_modules/*' \
     -exec sh -c 'cp "$1" "$2/$(echo "$1" | md5sum | cut -c1-12).sql"' _ {} "$work/sql" \;
-fi
-if [ -d "$work/timezone" ]; then
-  for zone in UTC Europe/Berlin America/New_York Pacific/Auckland Australia/Lord_Howe Asia/Kolkata Africa/Casablanca; do
-    cp "/usr/share/zoneinfo/$zone" "$work/timezone/$(echo "$zone" | tr / -)" 2>/dev/null || true
-  done
 fi
 
 status=0
