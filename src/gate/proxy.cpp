@@ -49,6 +49,7 @@
 
 #include "gate/http.hpp"
 #include "gate/readiness.hpp"
+#include "net/http_server.hpp"
 
 namespace slipway::gate {
 namespace {
@@ -63,7 +64,6 @@ using Executor = asio::io_context::executor_type;
 template <typename T>
 using awaitable = asio::awaitable<T, Executor>;
 using Socket = asio::basic_stream_socket<tcp, Executor>;
-using Stream = beast::basic_stream<tcp, Executor>;  // the admin listener's: timeouts per operation
 using Timer =
     asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>, Executor>;
 using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
@@ -1049,38 +1049,18 @@ awaitable<void> Worker::sweep() {
   }
 }
 
-awaitable<void> admin_session(Gate& gate, Socket socket) {
-  Stream stream(std::move(socket));
-  beast::flat_buffer buffer;
-  while (true) {
-    stream.expires_after(std::chrono::seconds(30));
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(16 * 1024);
-    parser.body_limit(64 * 1024);
-    auto [e, n] = co_await http::async_read(stream, buffer, parser, nothrow);
-    if (e) co_return;
-    auto& req = parser.get();
-    const auto path = path_of(sv(req.target()));
-    http::response<http::string_body> res{http::status::ok, 11};
-    res.set(http::field::server, "slipway-gate");
-    auto snap = gate.snapshot();
-    if (path == "/health") {
-      res.set(http::field::content_type, "application/json");
-      res.body() = fmt::format("{{\"status\":\"ok\",\"mode\":\"{}\",\"upstream\":\"{}\"}}", to_string(snap->mode),
-                               snap->upstream);
-    } else if (path == "/metrics") {
-      res.set(http::field::content_type, "text/plain; version=0.0.4");
-      res.body() = gate.metrics().prometheus(snap->mode, gate.connections.load(), gate.active.load());
-    } else {
-      res.result(http::status::not_found);
-      res.set(http::field::content_type, "text/plain");
-      res.body() = "the gate's admin listener serves /health and /metrics\n";
-    }
-    res.keep_alive(req.keep_alive());
-    res.prepare_payload();
-    auto [we, wn] = co_await http::async_write(stream, res, nothrow);
-    if (we || !req.keep_alive()) co_return;
+// The admin listener's answers: /health (the mode and the upstream, as JSON) and /metrics.
+net::ServerAnswer admin_answer(Gate& gate, const net::ServerRequest& req) {
+  auto snap = gate.snapshot();
+  if (req.path == "/health") {
+    return {200, "application/json",
+            fmt::format("{{\"status\":\"ok\",\"mode\":\"{}\",\"upstream\":\"{}\"}}", to_string(snap->mode),
+                        snap->upstream)};
   }
+  if (req.path == "/metrics")
+    return {200, "text/plain; version=0.0.4",
+            gate.metrics().prometheus(snap->mode, gate.connections.load(), gate.active.load())};
+  return {404, "text/plain", "the gate's admin listener serves /health and /metrics\n"};
 }
 
 Result<tcp::endpoint> endpoint_of(const std::string& text, std::string_view key) {
@@ -1113,14 +1093,14 @@ Result<void> serve(Gate& gate, const std::function<void()>& ready) {
   std::vector<std::unique_ptr<Worker>> workers;
   for (std::size_t i = 0; i < n; ++i) workers.push_back(std::make_unique<Worker>(gate, i, halt));
 
-  // The main thread's own io_context: the listening sockets, the admin listener, the signals.
+  // The main thread's own io_context: the listening sockets and the signals. The admin listener
+  // (net/http_server.hpp) answers on a thread of its own.
   asio::io_context main{1};
   auto listen_ep = endpoint_of(cfg.listen, "gate.listen");
   if (!listen_ep) return fail(listen_ep.error());
-  auto admin_ep = endpoint_of(cfg.admin_listen, "gate.admin_listen");
-  if (!admin_ep) return fail(admin_ep.error());
-  Acceptor admin(main.get_executor());
-  if (auto ok = open_acceptor(admin, *admin_ep, "gate.admin_listen"); !ok) return ok;
+  auto admin = net::HttpServer::start(cfg.admin_listen, "gate.admin_listen",
+                                      [&gate](const net::ServerRequest& req) { return admin_answer(gate, req); });
+  if (!admin) return fail(admin.error());
   {
     // The threads' sockets share the port (SO_REUSEPORT), which would let a second gate share it
     // too: first make sure that nothing else listens there, with a socket that does not share.
@@ -1131,20 +1111,6 @@ Result<void> serve(Gate& gate, const std::function<void()>& ready) {
   for (auto& w : workers) {
     if (auto ok = w->start(*listen_ep); !ok) return ok;
   }
-
-  asio::co_spawn(
-      main,
-      [&]() -> awaitable<void> {
-        while (admin.is_open()) {
-          auto [e, socket] = co_await admin.async_accept(nothrow);
-          if (e) {
-            if (e == asio::error::operation_aborted || !admin.is_open()) co_return;
-            continue;
-          }
-          asio::co_spawn(main, admin_session(gate, std::move(socket)), asio::detached);
-        }
-      },
-      asio::detached);
 
   // SIGINT/SIGTERM: stop accepting, let requests in flight finish, then stop.
   asio::signal_set signals(main, SIGINT, SIGTERM);
@@ -1162,8 +1128,7 @@ Result<void> serve(Gate& gate, const std::function<void()>& ready) {
   signals.async_wait([&](const beast::error_code& e, int) {
     if (e) return;
     gate.stopping.store(true);  // the workers close their acceptors at their next sweep
-    beast::error_code ignored;
-    admin.close(ignored);
+    (*admin)->close();
     deadline = clock::now() + std::min<Duration>(cfg.drain_timeout, std::chrono::seconds(10));
     check({});
   });
