@@ -9,9 +9,9 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "core/config_reader.hpp"
 #include "core/fs.hpp"
 #include "core/suggest.hpp"
-#include "core/toml_depth.hpp"
 
 namespace slipway {
 namespace fs = std::filesystem;
@@ -42,261 +42,6 @@ Duration DeployConfig::deadline(std::string_view phase) const {
 
 namespace {
 
-std::string type_name(toml::node_type t) {
-  switch (t) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date:
-    case toml::node_type::time:
-    case toml::node_type::date_time: return "a date";
-    default: return "nothing";
-  }
-}
-
-Position position_of(const toml::node& node) {
-  const auto& begin = node.source().begin;
-  return {static_cast<int>(begin.line), static_cast<int>(begin.column)};
-}
-
-// Walks one TOML document against the schema, collecting every error.
-class Reader {
- public:
-  Reader(Config& config, std::string path, const Environment& env)
-      : config_(config), path_(std::move(path)), env_(env) {}
-
-  ConfigErrors errors;
-
-  std::string where(const toml::node& node) const { return format_location(path_, position_of(node)); }
-
-  void error(const toml::node& node, std::string message, std::string hint = {}) {
-    errors.push_back(Error::input(std::move(message), where(node), std::move(hint)));
-  }
-
-  void error_at(const toml::key& key, std::string message, std::string hint = {}) {
-    errors.push_back(Error::input(std::move(message),
-                                  format_location(path_, {static_cast<int>(key.source().begin.line),
-                                                          static_cast<int>(key.source().begin.column)}),
-                                  std::move(hint)));
-  }
-
-  // Reports keys of `table` that are not in `known`.
-  void check_keys(const toml::table& table, std::string_view section, std::initializer_list<std::string_view> known) {
-    check_keys(table, section, std::vector<std::string_view>(known));
-  }
-  void check_keys(const toml::table& table, std::string_view section, const std::vector<std::string_view>& names) {
-    for (const auto& [key, node] : table) {
-      const std::string_view k = key.str();
-      if (std::find(names.begin(), names.end(), k) != names.end()) continue;
-      const std::string full = section.empty() ? std::string(k) : fmt::format("{}.{}", section, k);
-      const std::string kind = node.is_table() && section.empty() ? "section" : "key";
-      std::string hint = fmt::format("known {}s{}: ", kind, section.empty() ? "" : fmt::format(" in [{}]", section));
-      for (std::size_t i = 0; i < names.size(); ++i) hint += fmt::format("{}{}", i ? ", " : "", names[i]);
-      error_at(key, fmt::format("unknown {} '{}'{}", kind, full, did_you_mean(k, names)), hint);
-    }
-  }
-
-  const toml::table* table(const toml::table& parent, std::string_view key, std::string_view section) {
-    const toml::node* node = parent.get(key);
-    if (!node) return nullptr;
-    if (!node->is_table()) {
-      error(*node, fmt::format("{} must be a table, not {}", dotted(section, key), type_name(node->type())),
-            fmt::format("write [{}] on a line of its own, then its keys", dotted(section, key)));
-      return nullptr;
-    }
-    return node->as_table();
-  }
-
-  // A string, with ${VAR} expanded.
-  void string(const toml::table& t, std::string_view section, std::string_view key, std::string& out) {
-    const toml::node* node = t.get(key);
-    if (!node) return;
-    const std::string full = dotted(section, key);
-    const auto* s = node->as_string();
-    if (!s) {
-      error(*node, fmt::format("{} must be a string, not {}", full, type_name(node->type())),
-            fmt::format("quote it: {} = \"...\"", key));
-      return;
-    }
-    config_.positions[full] = position_of(*node);
-    if (auto expanded = expand(*s, full)) out = std::move(*expanded);
-  }
-
-  // A string value with ${VAR} expanded; a malformed reference is an error at its position, an
-  // unset variable is recorded under `key` for require().
-  std::optional<std::string> expand(const toml::value<std::string>& s, const std::string& key) {
-    std::size_t offset = 0;
-    auto expanded = expand_variables(s.get(), env_, &offset);
-    if (!expanded) {
-      Position pos = position_of(s);
-      pos.column += static_cast<int>(offset) + 1;  // past the opening quote
-      errors.push_back(Error::input(expanded.error().message, format_location(path_, pos), expanded.error().hint));
-      return std::nullopt;
-    }
-    auto& unresolved = config_.unresolved[key];
-    unresolved.insert(unresolved.end(), expanded->missing.begin(), expanded->missing.end());
-    if (unresolved.empty()) config_.unresolved.erase(key);
-    return std::move(expanded->value);
-  }
-
-  void path(const toml::table& t, std::string_view section, std::string_view key, fs::path& out) {
-    std::string s;
-    string(t, section, key, s);
-    if (!s.empty()) out = resolve(s);
-  }
-
-  fs::path resolve(const std::string& s) const {
-    fs::path p(s);
-    return p.is_absolute() ? p : (config_.root / p).lexically_normal();
-  }
-
-  void boolean(const toml::table& t, std::string_view section, std::string_view key, bool& out) {
-    const toml::node* node = t.get(key);
-    if (!node) return;
-    if (const auto* b = node->as_boolean()) {
-      out = b->get();
-      config_.positions[dotted(section, key)] = position_of(*node);
-    } else {
-      error(*node, fmt::format("{} must be true or false, not {}", dotted(section, key), type_name(node->type())));
-    }
-  }
-
-  template <typename Int>
-  void integer(const toml::table& t, std::string_view section, std::string_view key, Int& out, std::int64_t min,
-               std::int64_t max) {
-    const toml::node* node = t.get(key);
-    if (!node) return;
-    const auto* i = node->as_integer();
-    if (!i) {
-      error(*node, fmt::format("{} must be an integer, not {}", dotted(section, key), type_name(node->type())));
-      return;
-    }
-    if (i->get() < min || i->get() > max) {
-      error(*node, fmt::format("{} must be between {} and {}, not {}", dotted(section, key), min, max, i->get()));
-      return;
-    }
-    config_.positions[dotted(section, key)] = position_of(*node);
-    out = static_cast<Int>(i->get());
-  }
-
-  void duration(const toml::table& t, std::string_view section, std::string_view key, Duration& out) {
-    const toml::node* node = t.get(key);
-    if (!node) return;
-    const auto* s = node->as_string();
-    if (!s) {
-      error(*node, fmt::format("{} must be a duration string, not {}", dotted(section, key), type_name(node->type())),
-            fmt::format("write it with a unit: {} = \"5s\"", key));
-      return;
-    }
-    auto d = parse_duration(s->get());
-    if (!d) {
-      error(*node, fmt::format("{}: {}", dotted(section, key), d.error().message), d.error().hint);
-      return;
-    }
-    config_.positions[dotted(section, key)] = position_of(*node);
-    out = *d;
-  }
-
-  // An integer into an optional: set only when the key is written.
-  void integer(const toml::table& t, std::string_view section, std::string_view key, std::optional<std::int64_t>& out,
-               std::int64_t min, std::int64_t max) {
-    if (!t.get(key)) return;
-    std::int64_t value = 0;
-    integer(t, section, key, value, min, max);
-    if (config_.positions.contains(dotted(section, key))) out = value;
-  }
-
-  // A number: an integer or a float, between `min` and `max`.
-  void number(const toml::table& t, std::string_view section, std::string_view key, double& out, double min,
-              double max) {
-    const toml::node* node = t.get(key);
-    if (!node) return;
-    const auto value = node->value<double>();
-    if (!value || !(node->is_integer() || node->is_floating_point())) {
-      error(*node, fmt::format("{} must be a number, not {}", dotted(section, key), type_name(node->type())));
-      return;
-    }
-    if (!(*value >= min && *value <= max)) {
-      error(*node, fmt::format("{} must be between {} and {}, not {}", dotted(section, key), min, max, *value));
-      return;
-    }
-    config_.positions[dotted(section, key)] = position_of(*node);
-    out = *value;
-  }
-
-  // A size: "100MB" or an integer number of bytes.
-  void size(const toml::table& t, std::string_view section, std::string_view key, std::uint64_t& out) {
-    const toml::node* node = t.get(key);
-    if (!node) return;
-    if (const auto* i = node->as_integer(); i && i->get() >= 0) {
-      out = static_cast<std::uint64_t>(i->get());
-      return;
-    }
-    const auto* s = node->as_string();
-    if (!s) {
-      error(*node,
-            fmt::format("{} must be a size such as \"100MB\", not {}", dotted(section, key), type_name(node->type())));
-      return;
-    }
-    auto v = parse_size(s->get());
-    if (!v) {
-      error(*node, fmt::format("{}: {}", dotted(section, key), v.error().message), v.error().hint);
-      return;
-    }
-    out = *v;
-  }
-
-  void one_of(const toml::table& t, std::string_view section, std::string_view key, std::string& out,
-              std::initializer_list<std::string_view> choices) {
-    const toml::node* node = t.get(key);
-    std::string value = out;
-    string(t, section, key, value);
-    if (!node || !node->is_string()) return;
-    const std::vector<std::string_view> names(choices);
-    if (std::find(names.begin(), names.end(), value) == names.end()) {
-      std::string list;
-      for (std::size_t i = 0; i < names.size(); ++i) list += fmt::format("{}\"{}\"", i ? ", " : "", names[i]);
-      error(*node, fmt::format("{} must be one of {}, not \"{}\"{}", dotted(section, key), list, value,
-                               did_you_mean(value, names)));
-      return;
-    }
-    out = value;
-  }
-
-  void strings(const toml::table& t, std::string_view section, std::string_view key, std::vector<std::string>& out) {
-    const toml::node* node = t.get(key);
-    if (!node) return;
-    const auto* arr = node->as_array();
-    if (!arr) {
-      error(*node, fmt::format("{} must be an array of strings, not {}", dotted(section, key), type_name(node->type())),
-            fmt::format("write {} = [\"a\", \"b\"]", key));
-      return;
-    }
-    out.clear();
-    const std::string full = dotted(section, key);
-    for (const toml::node& item : *arr) {
-      if (const auto* s = item.as_string()) {
-        if (auto expanded = expand(*s, full)) out.push_back(std::move(*expanded));
-      } else {
-        error(item, fmt::format("{} must hold strings only, not {}", dotted(section, key), type_name(item.type())));
-      }
-    }
-    config_.positions[dotted(section, key)] = position_of(*node);
-  }
-
- private:
-  static std::string dotted(std::string_view section, std::string_view key) {
-    return section.empty() ? std::string(key) : fmt::format("{}.{}", section, key);
-  }
-
-  Config& config_;
-  std::string path_;
-  const Environment& env_;
-};
-
 bool is_env_name(std::string_view name) {
   if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front()))) return false;
   return std::all_of(name.begin(), name.end(),
@@ -304,7 +49,7 @@ bool is_env_name(std::string_view name) {
 }
 
 // One [check.env.NAME] table: the keys, then the combinations that make no sense.
-void read_env_var(Reader& r, const toml::key& key, const toml::table& t, CheckEnvVar& v) {
+void read_env_var(ConfigReader& r, const toml::key& key, const toml::table& t, CheckEnvVar& v) {
   const std::string section = fmt::format("check.env.{}", key.str());
   r.check_keys(t, section,
                {"type", "required", "values", "equals", "not_in", "list", "min", "max", "pooling", "secret",
@@ -356,7 +101,7 @@ void read_env_var(Reader& r, const toml::key& key, const toml::table& t, CheckEn
   }
 }
 
-void read_check(Reader& r, const toml::table& t, Config& c) {
+void read_check(ConfigReader& r, const toml::table& t, Config& c) {
   r.check_keys(t, "check", {"preset", "env", "skip", "git", "secrets", "database", "backup"});
   r.one_of(t, "check", "preset", c.check.preset, {"node-postgres", "none"});
   r.strings(t, "check", "skip", c.check.skip);
@@ -437,7 +182,7 @@ void read_check(Reader& r, const toml::table& t, Config& c) {
   }
 }
 
-void read_deploy(Reader& r, const toml::table& t, Config& c) {
+void read_deploy(ConfigReader& r, const toml::table& t, Config& c) {
   r.check_keys(t, "deploy",
                {"maintenance", "maintenance_without_migrations", "restore_on_rollback", "upstream", "health_url",
                 "health_timeout", "lock_lease", "release_migrates", "deadlines", "steps"});
@@ -504,7 +249,7 @@ void read_deploy(Reader& r, const toml::table& t, Config& c) {
   }
 }
 
-void read_notify(Reader& r, const toml::table& t, Config& c) {
+void read_notify(ConfigReader& r, const toml::table& t, Config& c) {
   r.check_keys(t, "notify", {"on", "webhook", "slack_webhook", "pagerduty_routing_key", "pagerduty_url", "email"});
   if (t.get("on")) {
     c.notify.on.clear();
@@ -530,7 +275,7 @@ void read_notify(Reader& r, const toml::table& t, Config& c) {
   }
 }
 
-void read_document(Reader& r, const toml::table& doc, Config& c) {
+void read_document(ConfigReader& r, const toml::table& doc, Config& c) {
   r.check_keys(
       doc, "",
       {"project", "database", "migrations", "lint", "backup", "gate", "verify", "state", "check", "deploy", "notify"});
@@ -719,18 +464,9 @@ Config default_config(const fs::path& root) {
 tl::expected<Config, ConfigErrors> parse_config(std::string_view text, const fs::path& path, const Environment& env) {
   Config config = default_config(path.has_parent_path() ? path.parent_path() : fs::path("."));
   config.file = path;
-  // toml++ recurses as deep as the document nests: bound it first.
-  if (auto depth = check_toml_depth(text, path.string()); !depth) return tl::unexpected(ConfigErrors{depth.error()});
-  toml::table doc;
-  try {
-    doc = toml::parse(text, path.string());
-  } catch (const toml::parse_error& e) {
-    const auto& b = e.source().begin;
-    return tl::unexpected(ConfigErrors{
-        Error::input(std::string(e.description()),
-                     format_location(path.string(), {static_cast<int>(b.line), static_cast<int>(b.column)}),
-                     "fix the TOML syntax; see docs/config.md for the format")});
-  }
+  auto parsed = parse_toml(text, path.string(), "fix the TOML syntax; see docs/config.md for the format");
+  if (!parsed) return tl::unexpected(ConfigErrors{std::move(parsed.error())});
+  const toml::table& doc = *parsed;
 
   // The env file feeds ${VAR} expansion everywhere, so read it first.
   Environment effective = env;
@@ -746,7 +482,7 @@ tl::expected<Config, ConfigErrors> parse_config(std::string_view text, const fs:
     }
   }
 
-  Reader reader(config, path.string(), effective);
+  ConfigReader reader(path.string(), config, effective);
   read_document(reader, doc, config);
   if (!reader.errors.empty()) {
     // toml++ walks keys in sorted order; report in file order.
