@@ -33,6 +33,10 @@ const std::vector<std::pair<std::string_view, Duration>> kDefaultDeadlines = {
     {"restore", std::chrono::hours(2)},
 };
 
+const std::vector<std::string_view> kVerifyKeys = {"base_url", "flows",     "flow", "timeout",
+                                                   "ca_file",  "insecure",  "perf", "integrity",
+                                                   "security", "websocket", "soak"};
+
 Duration DeployConfig::deadline(std::string_view phase) const {
   if (const auto it = deadlines.find(std::string(phase)); it != deadlines.end()) return it->second;
   for (const auto& [name, value] : kDefaultDeadlines)
@@ -414,9 +418,7 @@ void read_document(ConfigReader& r, const toml::table& doc, Config& c) {
   }
   if (const auto* t = r.table(doc, "verify", "")) {
     // The other keys are read by verify/settings.cpp, which knows their shapes.
-    r.check_keys(*t, "verify",
-                 {"base_url", "flows", "flow", "timeout", "ca_file", "insecure", "perf", "integrity", "security",
-                  "websocket", "soak"});
+    r.check_keys(*t, "verify", kVerifyKeys);
     r.string(*t, "verify", "base_url", c.verify.base_url);
   }
   if (const auto* t = r.table(doc, "state", "")) {
@@ -490,6 +492,7 @@ tl::expected<Config, ConfigErrors> parse_config(std::string_view text, const fs:
                      [](const Error& a, const Error& b) { return location_key(a.where) < location_key(b.where); });
     return tl::unexpected(std::move(reader.errors));
   }
+  config.document = std::make_shared<const ConfigDocument>(ConfigDocument{std::move(*parsed)});
   return config;
 }
 

@@ -1,8 +1,10 @@
 #include "core/config_reader.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "core/suggest.hpp"
 #include "core/toml_depth.hpp"
@@ -90,6 +92,10 @@ const toml::table* ConfigReader::table(const toml::table& parent, std::string_vi
   const toml::node* node = parent.get(key);
   if (!node) return nullptr;
   if (!node->is_table()) {
+    if (!config_) {
+      error(*node, fmt::format("{} must be a table", dotted(section, key)));
+      return nullptr;
+    }
     error(*node, fmt::format("{} must be a table, not {}", dotted(section, key), type_name(node->type())),
           fmt::format("write [{}] on a line of its own, then its keys", dotted(section, key)));
     return nullptr;
@@ -97,34 +103,62 @@ const toml::table* ConfigReader::table(const toml::table& parent, std::string_vi
   return node->as_table();
 }
 
+std::vector<const toml::table*> ConfigReader::tables(const toml::table& parent, std::string_view key,
+                                                     std::string_view section) {
+  std::vector<const toml::table*> out;
+  const toml::node* node = parent.get(key);
+  if (!node) return out;
+  const auto* arr = node->as_array();
+  if (!arr || !arr->is_array_of_tables()) {
+    // As verify has always worded it: at a flow file's top level (section "") this reads ".flow".
+    const std::string name = config_ ? dotted(section, key) : fmt::format("{}.{}", section, key);
+    must(*node, "", name, "be an array of tables", fmt::format("write [[{}]] blocks", name));
+    return out;
+  }
+  for (const auto& item : *arr) out.push_back(item.as_table());
+  return out;
+}
+
+void ConfigReader::must(const toml::node& node, std::string_view section, std::string_view key, std::string_view be,
+                        std::string hint) {
+  if (!config_) {
+    error(node, fmt::format("{} must {}", key, be), std::move(hint));
+    return;
+  }
+  error(node, fmt::format("{} must {}, not {}", dotted(section, key), be, type_name(node.type())), std::move(hint));
+}
+
+void ConfigReader::record(std::string_view section, std::string_view key, const toml::node& node) {
+  if (config_) config_->positions[dotted(section, key)] = position_of(node);
+}
+
 void ConfigReader::string(const toml::table& t, std::string_view section, std::string_view key, std::string& out) {
   const toml::node* node = t.get(key);
   if (!node) return;
-  const std::string full = dotted(section, key);
   const auto* s = node->as_string();
   if (!s) {
-    error(*node, fmt::format("{} must be a string, not {}", full, type_name(node->type())),
-          fmt::format("quote it: {} = \"...\"", key));
+    must(*node, section, key, "be a string", fmt::format("quote it: {} = \"...\"", key));
     return;
   }
-  config_.positions[full] = position_of(*node);
-  if (auto expanded = expand(*s, full)) out = std::move(*expanded);
+  record(section, key, *node);
+  if (auto expanded = expand(*s, dotted(section, key))) out = std::move(*expanded);
 }
 
 // A string value with ${VAR} expanded; a malformed reference is an error at its position, an
 // unset variable is recorded under `key` for require().
 std::optional<std::string> ConfigReader::expand(const toml::value<std::string>& s, const std::string& key) {
+  if (!env_) return s.get();
   std::size_t offset = 0;
-  auto expanded = expand_variables(s.get(), env_, &offset);
+  auto expanded = expand_variables(s.get(), *env_, &offset);
   if (!expanded) {
     Position pos = position_of(s);
     pos.column += static_cast<int>(offset) + 1;  // past the opening quote
     errors.push_back(Error::input(expanded.error().message, format_location(path_, pos), expanded.error().hint));
     return std::nullopt;
   }
-  auto& unresolved = config_.unresolved[key];
+  auto& unresolved = config_->unresolved[key];
   unresolved.insert(unresolved.end(), expanded->missing.begin(), expanded->missing.end());
-  if (unresolved.empty()) config_.unresolved.erase(key);
+  if (unresolved.empty()) config_->unresolved.erase(key);
   return std::move(expanded->value);
 }
 
@@ -136,7 +170,7 @@ void ConfigReader::path(const toml::table& t, std::string_view section, std::str
 
 fs::path ConfigReader::resolve(const std::string& s) const {
   fs::path p(s);
-  return p.is_absolute() ? p : (config_.root / p).lexically_normal();
+  return p.is_absolute() || !config_ ? p : (config_->root / p).lexically_normal();
 }
 
 void ConfigReader::boolean(const toml::table& t, std::string_view section, std::string_view key, bool& out) {
@@ -144,9 +178,9 @@ void ConfigReader::boolean(const toml::table& t, std::string_view section, std::
   if (!node) return;
   if (const auto* b = node->as_boolean()) {
     out = b->get();
-    config_.positions[dotted(section, key)] = position_of(*node);
+    record(section, key, *node);
   } else {
-    error(*node, fmt::format("{} must be true or false, not {}", dotted(section, key), type_name(node->type())));
+    must(*node, section, key, "be true or false");
   }
 }
 
@@ -155,15 +189,19 @@ bool ConfigReader::read_integer(const toml::table& t, std::string_view section, 
   const toml::node* node = t.get(key);
   if (!node) return false;
   const auto* i = node->as_integer();
+  if (!config_ && (!i || i->get() < min || i->get() > max)) {
+    error(*node, fmt::format("{} must be an integer from {} to {}", key, min, max));
+    return false;
+  }
   if (!i) {
-    error(*node, fmt::format("{} must be an integer, not {}", dotted(section, key), type_name(node->type())));
+    must(*node, section, key, "be an integer");
     return false;
   }
   if (i->get() < min || i->get() > max) {
     error(*node, fmt::format("{} must be between {} and {}, not {}", dotted(section, key), min, max, i->get()));
     return false;
   }
-  config_.positions[dotted(section, key)] = position_of(*node);
+  record(section, key, *node);
   out = i->get();
   return true;
 }
@@ -178,16 +216,19 @@ void ConfigReader::duration(const toml::table& t, std::string_view section, std:
   if (!node) return;
   const auto* s = node->as_string();
   if (!s) {
-    error(*node, fmt::format("{} must be a duration string, not {}", dotted(section, key), type_name(node->type())),
-          fmt::format("write it with a unit: {} = \"5s\"", key));
+    if (config_)
+      must(*node, section, key, "be a duration string", fmt::format("write it with a unit: {} = \"5s\"", key));
+    else
+      must(*node, section, key, "be a duration such as \"10s\"");
     return;
   }
   auto d = parse_duration(s->get());
   if (!d) {
-    error(*node, fmt::format("{}: {}", dotted(section, key), d.error().message), d.error().hint);
+    error(*node, fmt::format("{}: {}", config_ ? dotted(section, key) : std::string(key), d.error().message),
+          d.error().hint);
     return;
   }
-  config_.positions[dotted(section, key)] = position_of(*node);
+  record(section, key, *node);
   out = *d;
 }
 
@@ -195,16 +236,28 @@ void ConfigReader::number(const toml::table& t, std::string_view section, std::s
                           double max) {
   const toml::node* node = t.get(key);
   if (!node) return;
+  if (!config_) {
+    const auto within = [&](double v) { return v >= min && v <= max; };
+    if (const auto* i = node->as_integer(); i && within(static_cast<double>(i->get())))
+      out = static_cast<double>(i->get());
+    else if (const auto* f = node->as_floating_point(); f && within(f->get()))
+      out = f->get();
+    else if (std::isinf(max))
+      error(*node, fmt::format("{} must be a number, {} or more", key, min));
+    else
+      error(*node, fmt::format("{} must be a number from {} to {}", key, min, max));
+    return;
+  }
   const auto value = node->value<double>();
   if (!value || !(node->is_integer() || node->is_floating_point())) {
-    error(*node, fmt::format("{} must be a number, not {}", dotted(section, key), type_name(node->type())));
+    must(*node, section, key, "be a number");
     return;
   }
   if (!(*value >= min && *value <= max)) {
     error(*node, fmt::format("{} must be between {} and {}, not {}", dotted(section, key), min, max, *value));
     return;
   }
-  config_.positions[dotted(section, key)] = position_of(*node);
+  record(section, key, *node);
   out = *value;
 }
 
@@ -217,8 +270,7 @@ void ConfigReader::size(const toml::table& t, std::string_view section, std::str
   }
   const auto* s = node->as_string();
   if (!s) {
-    error(*node,
-          fmt::format("{} must be a size such as \"100MB\", not {}", dotted(section, key), type_name(node->type())));
+    must(*node, section, key, "be a size such as \"100MB\"");
     return;
   }
   auto v = parse_size(s->get());
@@ -252,8 +304,11 @@ void ConfigReader::strings(const toml::table& t, std::string_view section, std::
   if (!node) return;
   const auto* arr = node->as_array();
   if (!arr) {
-    error(*node, fmt::format("{} must be an array of strings, not {}", dotted(section, key), type_name(node->type())),
-          fmt::format("write {} = [\"a\", \"b\"]", key));
+    if (const auto* s = node->as_string(); s && !config_) {
+      out = {s->get()};  // the brief dialect: a list of one
+      return;
+    }
+    must(*node, section, key, "be an array of strings", fmt::format("write {} = [\"a\", \"b\"]", key));
     return;
   }
   out.clear();
@@ -262,10 +317,36 @@ void ConfigReader::strings(const toml::table& t, std::string_view section, std::
     if (const auto* s = item.as_string()) {
       if (auto expanded = expand(*s, full)) out.push_back(std::move(*expanded));
     } else {
-      error(item, fmt::format("{} must hold strings only, not {}", dotted(section, key), type_name(item.type())));
+      must(item, section, key, "hold strings only");
     }
   }
-  config_.positions[dotted(section, key)] = position_of(*node);
+  record(section, key, *node);
+}
+
+void ConfigReader::string_table(const toml::table& t, std::string_view section, std::string_view key,
+                                std::vector<std::pair<std::string, std::string>>& out) {
+  const toml::node* node = t.get(key);
+  if (!node) return;
+  const auto* pairs = node->as_table();
+  if (!pairs) {
+    must(*node, section, key, "be a table of strings", fmt::format("write {} = {{ Name = \"value\" }}", key));
+    return;
+  }
+  for (const auto& [k, v] : *pairs) {
+    std::string name(k.str());
+    if (const auto* s = v.as_string()) {
+      if (auto expanded = expand(*s, dotted(dotted(section, key), name))) out.emplace_back(name, std::move(*expanded));
+    } else if (const auto* i = v.as_integer()) {
+      out.emplace_back(name, boost::json::serialize(boost::json::value(i->get())));
+    } else if (const auto* f = v.as_floating_point()) {
+      out.emplace_back(name, boost::json::serialize(boost::json::value(f->get())));
+    } else if (const auto* b = v.as_boolean()) {
+      out.emplace_back(name, boost::json::serialize(boost::json::value(b->get())));
+    } else {
+      must(v, section, fmt::format("{}.{}", key, name), "be a string");
+    }
+  }
+  record(section, key, *node);
 }
 
 }  // namespace slipway

@@ -1,6 +1,8 @@
 // The one layer that reads TOML: parse_toml() and ConfigReader.
 //
-// core's sections of slipway.toml are read with it, and so is verify's [verify]. A ConfigReader
+// core's sections of slipway.toml are read with it, and so are verify's [verify] and flow files.
+// slipway.toml is parsed once, by load_config(), which keeps the document (Config::document) for
+// the modules that read their own section from it. A ConfigReader
 // walks a parsed toml++ table: each typed getter checks one key's value, stores it, records where
 // it was written, and on a wrong type or value adds an error at file:line:col; check_keys()
 // reports every key it was not told about, with a "did you mean". Every problem is collected, so
@@ -15,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <toml++/toml.h>
@@ -22,6 +25,11 @@
 #include "core/config.hpp"
 
 namespace slipway {
+
+// The parsed slipway.toml, as Config::document keeps it.
+struct ConfigDocument {
+  toml::table table;
+};
 
 // "a table", "an integer", ...: what a node holds, for messages.
 std::string type_name(toml::node_type t);
@@ -35,13 +43,19 @@ tl::expected<toml::table, Error> parse_toml(std::string_view text, const std::st
 // Reads one TOML document against a schema, collecting every error with its position.
 //
 // The getters take the table, its section ("gate.admin"; "" at the top level) and the key. A key
-// that is not written leaves `out` as it was (the default). Strings have ${VAR} expanded from
-// `env`: a malformed reference is an error at its position, an unset variable is recorded in
-// config.unresolved for Config::require(). Where each value was written goes to config.positions.
+// that is not written leaves `out` as it was (the default).
 class ConfigReader {
  public:
+  // For core's sections, into `config`: strings have ${VAR} expanded from `env` (a malformed
+  // reference is an error at its position, an unset variable is recorded in config.unresolved
+  // for Config::require()), where each value was written goes to config.positions, and messages
+  // name the dotted key and what was found: "gate.threads must be an integer, not a string".
   ConfigReader(std::string path, Config& config, const Environment& env)
-      : path_(std::move(path)), config_(config), env_(env) {}
+      : path_(std::move(path)), config_(&config), env_(&env) {}
+  // The brief dialect, for [verify] and flow files, whose messages have always named the key
+  // alone ("threads must be an integer from 0 to 1024"): nothing is expanded or recorded, and a
+  // lone string is a list of one.
+  explicit ConfigReader(std::string path) : path_(std::move(path)) {}
 
   ConfigErrors errors;
 
@@ -75,7 +89,7 @@ class ConfigReader {
   // An integer into an optional: set only when the key is written.
   void integer(const toml::table& t, std::string_view section, std::string_view key, std::optional<std::int64_t>& out,
                std::int64_t min, std::int64_t max);
-  // A number: an integer or a float, between `min` and `max`.
+  // A number: an integer or a float, between `min` and `max` (infinity: no upper bound).
   void number(const toml::table& t, std::string_view section, std::string_view key, double& out, double min,
               double max);
   // A duration: "5s", "15min".
@@ -87,15 +101,25 @@ class ConfigReader {
               std::initializer_list<std::string_view> choices);
   // An array of strings, each with ${VAR} expanded.
   void strings(const toml::table& t, std::string_view section, std::string_view key, std::vector<std::string>& out);
+  // A table of strings, in key order: headers = { Accept = "text/html" }. Numbers and booleans
+  // are taken as their JSON text.
+  void string_table(const toml::table& t, std::string_view section, std::string_view key,
+                    std::vector<std::pair<std::string, std::string>>& out);
+  // An array of tables ([[section.key]] blocks), or nothing.
+  std::vector<const toml::table*> tables(const toml::table& parent, std::string_view key, std::string_view section);
 
  private:
   bool read_integer(const toml::table& t, std::string_view section, std::string_view key, std::int64_t& out,
                     std::int64_t min, std::int64_t max);
   std::optional<std::string> expand(const toml::value<std::string>& s, const std::string& key);
+  // "section.key must <be>, not <what was found>", or in the brief dialect "key must <be>".
+  void must(const toml::node& node, std::string_view section, std::string_view key, std::string_view be,
+            std::string hint = {});
+  void record(std::string_view section, std::string_view key, const toml::node& node);
 
   std::string path_;
-  Config& config_;
-  const Environment& env_;
+  Config* config_ = nullptr;  // null: the brief dialect
+  const Environment* env_ = nullptr;
 };
 
 }  // namespace slipway

@@ -176,5 +176,27 @@ TEST_F(BadInputCli, VerifySectionErrorsStopEveryCommand) {
   }
 }
 
+// slipway.toml is parsed once and [verify] read from that document: each problem is reported
+// once, at its place, with its suggestion, by every command.
+TEST_F(BadInputCli, AVerifyProblemIsReportedOnceByEveryCommand) {
+  for (const char* text : {"[verify]\nbase_url = \"http://127.0.0.1:1\"\ntimout = \"5s\"\n",
+                           "[verify]\nbase_url = \"http://127.0.0.1:1\"\ntimeout = 5\n"}) {
+    write("slipway.toml", text);
+    for (const auto& command : kConfigReaders) {
+      auto r = slipway(command);
+      EXPECT_EQ(r.exit_code, 2) << command[0] << "\n" << r.out << r.err;
+      const auto at = r.err.find("slipway.toml:3:");
+      EXPECT_NE(at, std::string::npos) << command[0] << "\n" << r.err;
+      EXPECT_EQ(r.err.find("slipway.toml:3:", at + 1), std::string::npos) << command[0] << "\n" << r.err;
+      EXPECT_NE(r.err.find("1 problem in the configuration"), std::string::npos) << command[0] << "\n" << r.err;
+    }
+  }
+  EXPECT_NE(slipway({"check", "--no-database"}).err.find("timeout must be a duration such as \"10s\""),
+            std::string::npos);
+  write("slipway.toml", "[verify]\nbase_url = \"http://127.0.0.1:1\"\ntimout = \"5s\"\n");
+  EXPECT_NE(slipway({"check", "--no-database"}).err.find("unknown key 'verify.timout', did you mean 'timeout'?"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace slipway::test
