@@ -13,8 +13,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/env.hpp"
@@ -120,6 +122,9 @@ struct GateConfig {
 struct VerifyConfig {
   std::string base_url = "http://127.0.0.1:8080";
 };
+// The keys [verify] may hold. core reads base_url and reports any other key here, with the rest
+// of the file; verify/settings.cpp reads the others.
+extern const std::vector<std::string_view> kVerifyKeys;
 
 // One variable of the env schema ([check.env.NAME]); see docs/commands/check.md.
 struct CheckEnvVar {
@@ -244,6 +249,8 @@ struct StateConfig {
 // Whether `url` names a PostgreSQL database (postgres:// or postgresql://) rather than a file.
 bool is_postgres_url(std::string_view url);
 
+struct ConfigDocument;  // core/config_reader.hpp
+
 struct Config {
   std::filesystem::path file;  // empty when running on defaults
   std::filesystem::path root;  // where relative paths start: the file's folder, or the cwd
@@ -262,6 +269,10 @@ struct Config {
   CheckConfig check;
   DeployConfig deploy;
   NotifyConfig notify;
+
+  // The parsed file, so that a module reading its own section ([verify]) reads it from here
+  // instead of reading and parsing the file again; null when running on defaults.
+  std::shared_ptr<const ConfigDocument> document;
 
   // Dotted key -> where it was written, for messages about values.
   std::map<std::string, Position> positions;

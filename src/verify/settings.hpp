@@ -10,8 +10,9 @@
 //   [verify.perf] / [[verify.perf.endpoint]] / [verify.integrity] / [verify.security] / [verify.websocket] /
 //   [verify.soak]
 //
-// core/config.cpp reads base_url and accepts these keys; this file gives them meaning, with
-// file:line:col errors for every problem found, all at once.
+// core reads base_url and reports a key not in kVerifyKeys; this file reads the rest with core's
+// ConfigReader (core/config_reader.hpp), from the document load_config parsed, with file:line:col
+// errors for every problem found, all at once.
 #pragma once
 
 #include <chrono>
@@ -120,8 +121,9 @@ struct VerifySettings {
   }
 };
 
-// Reads [verify] from config.file (defaults when there is none). Errors: every problem, each
-// with file:line:col.
+// Reads [verify] from the slipway.toml load_config parsed (config.document: the file is not read
+// again), or from config.verify_file when set, which it reads and parses; defaults when there is
+// neither. Errors: every problem, each with file:line:col.
 tl::expected<VerifySettings, std::vector<Error>> load_verify_settings(const Config& config);
 
 // Where a deploy's recorded copy of [verify] (a slipway.toml in `dir`) keeps the flow file that

@@ -32,7 +32,9 @@ class BadInputCli : public ::testing::Test {
   }
   std::string fifo() {
     const fs::path p = dir / "fifo";
-    if (!fs::exists(p)) EXPECT_EQ(::mkfifo(p.c_str(), 0600), 0);
+    if (!fs::exists(p)) {
+      EXPECT_EQ(::mkfifo(p.c_str(), 0600), 0);
+    }
     return p.string();
   }
   std::string oversized(std::uintmax_t size) {
@@ -118,7 +120,7 @@ TEST_F(BadInputCli, ConfigThatIsNotARegularFileIsExitTwoNamingThePath) {
 
 // The gate reads its JWT key before it listens: a FIFO or /dev/zero there hung it at start.
 TEST_F(BadInputCli, KeyFileThatIsNotARegularFileIsExitTwoNamingThePath) {
-  for (const std::string& key : {"jwt_public_key", "jwks_file"}) {
+  for (const std::string key : {"jwt_public_key", "jwks_file"}) {
     for (const std::string& bad : bad_files(1u << 20)) {
       write("slipway.toml", "[gate]\nlisten = \"127.0.0.1:0\"\nadmin_listen = \"127.0.0.1:0\"\n[gate.admin]\n" + key +
                                 " = \"" + bad + "\"\n");
@@ -141,7 +143,7 @@ TEST_F(BadInputCli, MalformedDatabaseUrlIsExitTwoInEveryCommand) {
       {"backup", "create"},
       {"verify", "integrity"},
   };
-  for (const std::string& url :
+  for (const std::string url :
        {"postgresql://[bad", "postgres://host:notaport/db", "http://x", "postgresql://app:pw@127.0.0.1:99999/x"}) {
     for (auto args : commands) {
       args.insert(args.end(), {"--database", url});
@@ -174,6 +176,28 @@ TEST_F(BadInputCli, VerifySectionErrorsStopEveryCommand) {
     EXPECT_NE(r.err.find("slipway.toml:4:"), std::string::npos) << command[0] << "\n" << r.err;
     EXPECT_NE(r.err.find("1 problem in the configuration"), std::string::npos) << command[0] << "\n" << r.err;
   }
+}
+
+// slipway.toml is parsed once and [verify] read from that document: each problem is reported
+// once, at its place, with its suggestion, by every command.
+TEST_F(BadInputCli, AVerifyProblemIsReportedOnceByEveryCommand) {
+  for (const char* text : {"[verify]\nbase_url = \"http://127.0.0.1:1\"\ntimout = \"5s\"\n",
+                           "[verify]\nbase_url = \"http://127.0.0.1:1\"\ntimeout = 5\n"}) {
+    write("slipway.toml", text);
+    for (const auto& command : kConfigReaders) {
+      auto r = slipway(command);
+      EXPECT_EQ(r.exit_code, 2) << command[0] << "\n" << r.out << r.err;
+      const auto at = r.err.find("slipway.toml:3:");
+      EXPECT_NE(at, std::string::npos) << command[0] << "\n" << r.err;
+      EXPECT_EQ(r.err.find("slipway.toml:3:", at + 1), std::string::npos) << command[0] << "\n" << r.err;
+      EXPECT_NE(r.err.find("1 problem in the configuration"), std::string::npos) << command[0] << "\n" << r.err;
+    }
+  }
+  EXPECT_NE(slipway({"check", "--no-database"}).err.find("timeout must be a duration such as \"10s\""),
+            std::string::npos);
+  write("slipway.toml", "[verify]\nbase_url = \"http://127.0.0.1:1\"\ntimout = \"5s\"\n");
+  EXPECT_NE(slipway({"check", "--no-database"}).err.find("unknown key 'verify.timout', did you mean 'timeout'?"),
+            std::string::npos);
 }
 
 }  // namespace

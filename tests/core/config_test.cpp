@@ -113,6 +113,19 @@ TEST(Config, UnknownKeysAreErrorsWithPositionAndSuggestion) {
   EXPECT_NE(errors[1].message.find("did you mean 'lint'"), std::string::npos) << errors[1].message;
 }
 
+// Each section is read by its own file (core/config_sections.hpp lists them): an unknown one still
+// gets its suggestion, and the hint names every section, in the documented order.
+TEST(Config, AnUnknownSectionIsSuggestedAndEverySectionListed) {
+  auto errors = parse_errors("[notfy]\nwebhook = \"x\"\n[gate]\nlisten = 1\n");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].where, "slipway.toml:1:2");
+  EXPECT_EQ(errors[0].message, "unknown section 'notfy', did you mean 'notify'?");
+  EXPECT_EQ(errors[0].hint,
+            "known sections: project, database, migrations, lint, backup, gate, verify, state, check, deploy, notify");
+  EXPECT_EQ(errors[1].where, "slipway.toml:4:10");
+  EXPECT_EQ(errors[1].message, "gate.listen must be a string, not an integer");
+}
+
 TEST(Config, WrongTypesAndValuesAreCollectedBeforeStopping) {
   auto errors = parse_errors(
       "[lint]\nreview_rows = \"many\"\nfail_on = \"dangerus\"\n[migrations]\nlock_timeout = 5\nstatement_timeout = "

@@ -166,8 +166,9 @@ TEST_P(DeployLockTest, ForceReleaseRemovesWhateverIsHeld) {
   EXPECT_FALSE(none->has_value());
   auto renewed = first->renew();
   ASSERT_FALSE(renewed.has_value());
-  if (GetParam() == Backend::sqlite)
+  if (GetParam() == Backend::sqlite) {
     EXPECT_EQ(renewed.error().message, "the deploy lock was removed (`slipway lock release`)");
+  }
   EXPECT_FALSE(first->held());
   auto next = DeployLock::acquire(*db2, {.deploy_id = "d2"}, env(200));
   ASSERT_TRUE(next.has_value()) << next.error().render();
