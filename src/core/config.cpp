@@ -1,6 +1,7 @@
 #include "core/config.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdlib>
 #include <functional>
@@ -10,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "core/fs.hpp"
+#include "core/redact.hpp"
 #include "core/suggest.hpp"
 #include "core/toml_depth.hpp"
 
@@ -250,7 +252,7 @@ class Reader {
   }
 
   void one_of(const toml::table& t, std::string_view section, std::string_view key, std::string& out,
-              std::initializer_list<std::string_view> choices) {
+              std::initializer_list<std::string_view> choices, std::string hint = {}) {
     const toml::node* node = t.get(key);
     std::string value = out;
     string(t, section, key, value);
@@ -259,8 +261,10 @@ class Reader {
     if (std::find(names.begin(), names.end(), value) == names.end()) {
       std::string list;
       for (std::size_t i = 0; i < names.size(); ++i) list += fmt::format("{}\"{}\"", i ? ", " : "", names[i]);
-      error(*node, fmt::format("{} must be one of {}, not \"{}\"{}", dotted(section, key), list, value,
-                               did_you_mean(value, names)));
+      error(*node,
+            fmt::format("{} must be one of {}, not \"{}\"{}", dotted(section, key), list, value,
+                        did_you_mean(value, names)),
+            std::move(hint));
       return;
     }
     out = value;
@@ -504,6 +508,24 @@ void read_deploy(Reader& r, const toml::table& t, Config& c) {
   }
 }
 
+// tls = "starttls" | "implicit" | "none"; without it, the older starttls = true, or port 465.
+void read_email_tls(Reader& r, const toml::table& e, NotifyEmail& email) {
+  bool starttls = false;
+  r.boolean(e, "notify.email", "starttls", starttls);
+  if (e.get("tls")) {
+    r.one_of(e, "notify.email", "tls", email.tls, {"starttls", "implicit", "none"},
+             "\"starttls\" upgrades a plain connection (port 587), \"implicit\" is TLS from the first byte (SMTPS, "
+             "port 465), \"none\" is plain text (a local relay)");
+    if (const toml::node* old = e.get("starttls"))
+      r.error(*old, "notify.email has both tls and starttls",
+              "starttls = true is the older spelling of tls = \"starttls\": keep tls only");
+  } else if (starttls) {
+    email.tls = "starttls";
+  } else if (email.smtp.ends_with(":465")) {
+    email.tls = "implicit";  // as Alertmanager and Grafana do: port 465 is SMTPS
+  }
+}
+
 void read_notify(Reader& r, const toml::table& t, Config& c) {
   r.check_keys(t, "notify", {"on", "webhook", "slack_webhook", "pagerduty_routing_key", "pagerduty_url", "email"});
   if (t.get("on")) {
@@ -520,13 +542,24 @@ void read_notify(Reader& r, const toml::table& t, Config& c) {
   r.string(t, "notify", "pagerduty_routing_key", c.notify.pagerduty_routing_key);
   r.string(t, "notify", "pagerduty_url", c.notify.pagerduty_url);
   if (const auto* e = r.table(t, "email", "notify")) {
-    r.check_keys(*e, "notify.email", {"smtp", "from", "to", "username", "password", "starttls"});
+    r.check_keys(*e, "notify.email", {"smtp", "from", "to", "username", "password", "tls", "starttls", "proxy"});
     r.string(*e, "notify.email", "smtp", c.notify.email.smtp);
     r.string(*e, "notify.email", "from", c.notify.email.from);
     r.strings(*e, "notify.email", "to", c.notify.email.to);
     r.string(*e, "notify.email", "username", c.notify.email.username);
     r.string(*e, "notify.email", "password", c.notify.email.password);
-    r.boolean(*e, "notify.email", "starttls", c.notify.email.starttls);
+    read_email_tls(r, *e, c.notify.email);
+    r.string(*e, "notify.email", "proxy", c.notify.email.proxy);
+    const std::string_view proxy = c.notify.email.proxy;
+    const std::string_view scheme = proxy.substr(0, proxy.find("://"));
+    constexpr std::array<std::string_view, 6> kProxySchemes{"socks5h", "socks5", "socks4a", "socks4", "http", "https"};
+    if (!proxy.empty() && (scheme.size() == proxy.size() ||
+                           std::find(kProxySchemes.begin(), kProxySchemes.end(), scheme) == kProxySchemes.end()))
+      r.error(*e->get("proxy"),
+              fmt::format("notify.email.proxy must be a socks5h://, socks5://, socks4a://, socks4://, "
+                          "http:// or https:// URL, not \"{}\"",
+                          redact(proxy)),
+              "for example proxy = \"socks5h://proxy.example.com:1080\" or \"http://proxy.example.com:3128\"");
   }
 }
 
