@@ -36,3 +36,6 @@ find_package(SQLite3 REQUIRED)
 
 # TLS for the HTTP client, the TLS prober and the gate.
 find_package(OpenSSL REQUIRED)
+# Notification email: SMTP, STARTTLS, SMTPS and proxies (libcurl4-openssl-dev: its TLS is OpenSSL,
+# which smtp.cpp's CA-file callback relies on).
+find_package(CURL 7.85 REQUIRED)

@@ -11,7 +11,7 @@ packages=(
   # libraries (DESIGN.md, "Dependencies")
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libpq-dev libpg-query-dev libprotobuf-c-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev
-  libfmt-dev libspdlog-dev libzstd-dev libsodium-dev libexpected-dev libhowardhinnant-date-dev
+  libfmt-dev libspdlog-dev libzstd-dev libsodium-dev libexpected-dev libhowardhinnant-date-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # PostgreSQL server and client tools for the tests and the demo
   postgresql-15 postgresql-client-15

@@ -231,7 +231,11 @@ struct NotifyEmail {
   std::vector<std::string> to;
   std::string username;
   std::string password;
-  bool starttls = false;
+  // "starttls" (required, never a plain-text fallback), "implicit" (SMTPS, TLS from the first
+  // byte) or "none". Unset in the file: "starttls" with the older `starttls = true`, "implicit"
+  // for port 465, else "none".
+  std::string tls = "none";
+  std::string proxy;  // socks5h://, http://... for the SMTP connection; empty = libcurl's env variables
 };
 
 struct NotifyConfig {

@@ -1,9 +1,50 @@
 // [notify]: which events are sent, and where: webhook, Slack, PagerDuty, email.
+#include <algorithm>
+#include <array>
+
 #include <fmt/format.h>
 
 #include "core/config_sections.hpp"
+#include "core/redact.hpp"
 
 namespace slipway {
+
+namespace {
+
+// tls = "starttls" | "implicit" | "none"; without it, the older starttls = true, or port 465.
+void read_email_tls(ConfigReader& r, const toml::table& e, NotifyEmail& email) {
+  bool starttls = false;
+  r.boolean(e, "notify.email", "starttls", starttls);
+  if (e.get("tls")) {
+    r.one_of(e, "notify.email", "tls", email.tls, {"starttls", "implicit", "none"},
+             "\"starttls\" upgrades a plain connection (port 587), \"implicit\" is TLS from the first byte (SMTPS, "
+             "port 465), \"none\" is plain text (a local relay)");
+    if (const toml::node* old = e.get("starttls"))
+      r.error(*old, "notify.email has both tls and starttls",
+              "starttls = true is the older spelling of tls = \"starttls\": keep tls only");
+  } else if (starttls) {
+    email.tls = "starttls";
+  } else if (email.smtp.ends_with(":465")) {
+    email.tls = "implicit";  // as Alertmanager and Grafana do: port 465 is SMTPS
+  }
+}
+
+// proxy: a URL of a scheme libcurl speaks to a proxy with.
+void read_email_proxy(ConfigReader& r, const toml::table& e, NotifyEmail& email) {
+  r.string(e, "notify.email", "proxy", email.proxy);
+  const std::string_view proxy = email.proxy;
+  const std::string_view scheme = proxy.substr(0, proxy.find("://"));
+  constexpr std::array<std::string_view, 6> kProxySchemes{"socks5h", "socks5", "socks4a", "socks4", "http", "https"};
+  if (!proxy.empty() && (scheme.size() == proxy.size() ||
+                         std::find(kProxySchemes.begin(), kProxySchemes.end(), scheme) == kProxySchemes.end()))
+    r.error(*e.get("proxy"),
+            fmt::format("notify.email.proxy must be a socks5h://, socks5://, socks4a://, socks4://, "
+                        "http:// or https:// URL, not \"{}\"",
+                        redact(proxy)),
+            "for example proxy = \"socks5h://proxy.example.com:1080\" or \"http://proxy.example.com:3128\"");
+}
+
+}  // namespace
 
 void read_notify(ConfigReader& r, const toml::table& t, Config& c) {
   r.check_keys(t, "notify", {"on", "webhook", "slack_webhook", "pagerduty_routing_key", "pagerduty_url", "email"});
@@ -21,13 +62,14 @@ void read_notify(ConfigReader& r, const toml::table& t, Config& c) {
   r.string(t, "notify", "pagerduty_routing_key", c.notify.pagerduty_routing_key);
   r.string(t, "notify", "pagerduty_url", c.notify.pagerduty_url);
   if (const auto* e = r.table(t, "email", "notify")) {
-    r.check_keys(*e, "notify.email", {"smtp", "from", "to", "username", "password", "starttls"});
+    r.check_keys(*e, "notify.email", {"smtp", "from", "to", "username", "password", "tls", "starttls", "proxy"});
     r.string(*e, "notify.email", "smtp", c.notify.email.smtp);
     r.string(*e, "notify.email", "from", c.notify.email.from);
     r.strings(*e, "notify.email", "to", c.notify.email.to);
     r.string(*e, "notify.email", "username", c.notify.email.username);
     r.string(*e, "notify.email", "password", c.notify.email.password);
-    r.boolean(*e, "notify.email", "starttls", c.notify.email.starttls);
+    read_email_tls(r, *e, c.notify.email);
+    read_email_proxy(r, *e, c.notify.email);
   }
 }
 

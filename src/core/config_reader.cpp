@@ -282,7 +282,7 @@ void ConfigReader::size(const toml::table& t, std::string_view section, std::str
 }
 
 void ConfigReader::one_of(const toml::table& t, std::string_view section, std::string_view key, std::string& out,
-                          std::initializer_list<std::string_view> choices) {
+                          std::initializer_list<std::string_view> choices, std::string hint) {
   const toml::node* node = t.get(key);
   std::string value = out;
   string(t, section, key, value);
@@ -291,8 +291,10 @@ void ConfigReader::one_of(const toml::table& t, std::string_view section, std::s
   if (std::find(names.begin(), names.end(), value) == names.end()) {
     std::string list;
     for (std::size_t i = 0; i < names.size(); ++i) list += fmt::format("{}\"{}\"", i ? ", " : "", names[i]);
-    error(*node, fmt::format("{} must be one of {}, not \"{}\"{}", dotted(section, key), list, value,
-                             did_you_mean(value, names)));
+    error(*node,
+          fmt::format("{} must be one of {}, not \"{}\"{}", dotted(section, key), list, value,
+                      did_you_mean(value, names)),
+          std::move(hint));
     return;
   }
   out = value;

@@ -98,7 +98,7 @@ class ConfigReader {
   void size(const toml::table& t, std::string_view section, std::string_view key, std::uint64_t& out);
   // A string that must be one of `choices`.
   void one_of(const toml::table& t, std::string_view section, std::string_view key, std::string& out,
-              std::initializer_list<std::string_view> choices);
+              std::initializer_list<std::string_view> choices, std::string hint = {});
   // An array of strings, each with ${VAR} expanded.
   void strings(const toml::table& t, std::string_view section, std::string_view key, std::vector<std::string>& out);
   // A table of strings, in key order: headers = { Accept = "text/html" }. Numbers and booleans

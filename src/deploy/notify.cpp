@@ -222,10 +222,10 @@ Delivery send_pagerduty(const NotifyConfig& config, const Event& event, const No
   return all;
 }
 
-// "host:port", "[v6]:port" or "host" (port 587 with STARTTLS, else 25).
+// "host:port", "[v6]:port" or "host" (port 587 with STARTTLS, 465 with implicit TLS, else 25).
 void split_host_port(const NotifyEmail& email, smtp::Options& o) {
   std::string_view s = email.smtp;
-  o.port = email.starttls ? "587" : "25";
+  o.port = o.tls == smtp::Tls::starttls ? "587" : o.tls == smtp::Tls::implicit ? "465" : "25";
   if (s.starts_with('[')) {
     const auto close = s.find(']');
     o.host = std::string(s.substr(1, close == std::string_view::npos ? s.npos : close - 1));
@@ -247,10 +247,13 @@ Delivery send_email(const NotifyConfig& config, const Event& event, const Notify
   if (email.from.empty() || email.to.empty())
     return {"email", false, "notify.email needs `from` and at least one address in `to`", 0};
   smtp::Options o;
+  o.tls = email.tls == "starttls"   ? smtp::Tls::starttls
+          : email.tls == "implicit" ? smtp::Tls::implicit
+                                    : smtp::Tls::none;
   split_host_port(email, o);
   o.username = email.username;
   o.password = email.password;
-  o.starttls = email.starttls;
+  o.proxy = email.proxy;
   o.ca_file = options.ca_file;
   o.helo_name = options.host_name;
   o.timeout = options.timeout;

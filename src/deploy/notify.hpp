@@ -62,7 +62,7 @@ struct NotifyOptions {
   std::chrono::milliseconds retry_pause{500};
   std::function<std::chrono::system_clock::time_point()> clock = [] { return std::chrono::system_clock::now(); };
   std::string host_name;  // EHLO and Message-ID; empty = this machine's
-  std::string ca_file;    // PEM file of CAs to trust besides the system's (HTTPS and STARTTLS)
+  std::string ca_file;    // PEM file of CAs to trust besides the system's (HTTPS, STARTTLS and SMTPS)
 };
 
 // The payloads, as sent (pure; the tests and the docs read them).

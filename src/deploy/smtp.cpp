@@ -1,66 +1,36 @@
 #include "deploy/smtp.hpp"
 
-#include "core/base64.hpp"
-
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
+#include <curl/curl.h>
+#include <strings.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <vector>
 
 #include <fmt/format.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
+#include "core/base64.hpp"
 #include "core/host.hpp"
 #include "core/redact.hpp"
 
 namespace slipway::smtp {
 namespace {
 
-std::string ssl_error() {
-  const unsigned long e = ERR_get_error();
-  if (e == 0) return "connection closed or timed out";
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  return buf;
+constexpr std::string_view kEndOfData = "the message (end of DATA)";
+
+// curl_global_init once per process, before the first handle (it is not thread-safe itself).
+CURLcode global_init() {
+  static std::once_flag once;
+  static CURLcode result = CURLE_OK;
+  std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
+  return result;
 }
-
-// A peer that closed its end makes write() raise SIGPIPE; for the length of a session the signal
-// is blocked in this thread and one raised meanwhile is swallowed, so it is an EPIPE error.
-class SigpipeGuard {
- public:
-  SigpipeGuard() {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &set_, &old_);
-  }
-  ~SigpipeGuard() {
-    sigset_t pending;
-    sigpending(&pending);
-    if (sigismember(&pending, SIGPIPE)) {
-      const timespec zero{0, 0};
-      sigtimedwait(&set_, nullptr, &zero);
-    }
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-  SigpipeGuard(const SigpipeGuard&) = delete;
-  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
-
- private:
-  sigset_t set_{}, old_{};
-};
 
 struct Reply {
   int code = 0;
@@ -72,7 +42,7 @@ struct Reply {
     for (std::size_t i = 0; i < lines.size(); ++i) out += (i == 0 ? " " : " / ") + lines[i];
     return out;
   }
-  // True when an EHLO reply lists `keyword` ("STARTTLS", "AUTH", "8BITMIME").
+  // True when an EHLO reply lists `keyword` ("STARTTLS", "AUTH").
   [[nodiscard]] bool offers(std::string_view keyword, std::string* rest = nullptr) const {
     for (std::size_t i = 1; i < lines.size(); ++i) {
       const std::string& l = lines[i];
@@ -85,206 +55,131 @@ struct Reply {
   }
 };
 
-class Session {
- public:
-  Session(const Options& options) : o_(options), where_(options.host + ":" + options.port) {}
-  ~Session() {
-    if (ssl_) SSL_free(ssl_);
-    if (ctx_) SSL_CTX_free(ctx_);
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
 
-  Result<void> connect() {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* found = nullptr;
-    if (const int rc = getaddrinfo(o_.host.c_str(), o_.port.c_str(), &hints, &found); rc != 0)
-      return fail(Error::unreachable_at(fmt::format("cannot connect to {}: {}", where_, gai_strerror(rc))));
-    std::string why = "no address";
-    for (auto* a = found; a && fd_ < 0; a = a->ai_next) {
-      const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
-      if (fd < 0) {
-        why = std::strerror(errno);
-        continue;
-      }
-      int err = 0;
-      if (::connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
-        err = errno;
-        if (err == EINPROGRESS) {
-          pollfd p{fd, POLLOUT, 0};
-          const int rc = ::poll(&p, 1, static_cast<int>(o_.timeout.count()));
-          socklen_t len = sizeof err;
-          if (rc == 0)
-            err = ETIMEDOUT;
-          else if (rc < 0)
-            err = errno;
-          else
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        }
-      }
-      if (err != 0) {
-        why = err == ETIMEDOUT ? "timed out" : std::strerror(err);
-        ::close(fd);
-        continue;
-      }
-      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-      timeval tv{};
-      tv.tv_sec = static_cast<time_t>(o_.timeout.count() / 1000);
-      tv.tv_usec = static_cast<suseconds_t>((o_.timeout.count() % 1000) * 1000);
-      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-      fd_ = fd;
+// What libcurl said and heard, followed through its debug (commands) and header (replies)
+// callbacks, so that an error can name the step and quote the reply as the server wrote it.
+struct Conversation {
+  explicit Conversation(const Options& options) : o(options) {}
+
+  const Options& o;
+  std::string step = "the greeting";  // the last command sent, AUTH's arguments left out
+  std::string auth;                   // "AUTH PLAIN" while an AUTH exchange is under way
+  bool starttls_sent = false;
+  Reply reading;             // the reply whose lines are coming in
+  std::string refused_step;  // the last reply of 400 or more and what it answered,
+  std::string refusal;       // cleared by a later success
+  std::string queued;        // the reply to the end of DATA
+  std::string mechanisms;    // the AUTH mechanisms of the last EHLO reply
+  std::string stopped;       // why the header callback stopped the transfer
+  std::string ca_error;      // why the CA file could not be read
+  std::string body;          // the message, CRLF line ends
+  std::size_t sent = 0;      // bytes of `body` handed to libcurl
+
+  void command(std::string_view line) {
+    if (!auth.empty()) {  // a SASL response: credentials, never shown
+      step = auth + " (continued)";
+      return;
     }
-    freeaddrinfo(found);
-    if (fd_ < 0)
-      return fail(Error::unreachable_at(fmt::format("cannot connect to {}: {}", where_, why), "",
-                                        "is the SMTP server running and listening there?"));
-    return {};
+    const std::string_view verb = line.substr(0, line.find(' '));
+    if (iequals(verb, "AUTH")) {
+      const std::string_view rest = line.substr(std::min<std::size_t>(line.size(), 5));
+      auth = step = "AUTH " + std::string(rest.substr(0, rest.find(' ')));
+      return;
+    }
+    if (iequals(verb, "STARTTLS")) starttls_sent = true;
+    step = std::string(line);
   }
 
-  Result<void> start_tls() {
-    ctx_ = SSL_CTX_new(TLS_client_method());
-    if (!ctx_) return fail(Error::environment("cannot create a TLS context: " + ssl_error()));
-    SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
-    SSL_CTX_set_default_verify_paths(ctx_);
-    if (!o_.ca_file.empty() && SSL_CTX_load_verify_locations(ctx_, o_.ca_file.c_str(), nullptr) != 1)
-      return fail(Error::input(fmt::format("cannot read the CA file {}: {}", o_.ca_file, ssl_error())));
-    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
-    ssl_ = SSL_new(ctx_);
-    SSL_set_fd(ssl_, fd_);
-    in6_addr ip{};
-    const bool literal =
-        inet_pton(AF_INET, o_.host.c_str(), &ip) == 1 || inet_pton(AF_INET6, o_.host.c_str(), &ip) == 1;
-    if (literal) {
-      // An address is checked against the certificate's IP names; SNI carries host names only.
-      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), o_.host.c_str());
+  // One line of a reply; false stops the transfer (`stopped` says why).
+  bool reply_line(std::string_view line) {
+    if (line.size() < 3) return true;
+    reading.code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+    reading.lines.emplace_back(line.size() > 4 ? line.substr(4) : std::string_view());
+    if (line.size() > 3 && line[3] == '-') return true;
+    Reply reply = std::move(reading);
+    reading = {};
+    return on_reply(reply);
+  }
+
+  bool on_reply(const Reply& reply) {
+    if (!auth.empty() && reply.code != 334) auth.clear();
+    if (step == "QUIT") return true;
+    if (reply.code >= 400) {
+      refused_step = step;
+      refusal = reply.text();
     } else {
-      SSL_ctrl(ssl_, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(o_.host.c_str()));
-      SSL_set1_host(ssl_, o_.host.c_str());
+      refusal.clear();
     }
-    if (SSL_connect(ssl_) != 1) {
-      broken_ = true;
-      const long verify = SSL_get_verify_result(ssl_);
-      const std::string why = verify != X509_V_OK ? X509_verify_cert_error_string(verify) : ssl_error();
-      return fail(Error::environment(fmt::format("SMTP {}: TLS handshake after STARTTLS failed: {}", where_, why)));
+    if (step == kEndOfData) queued = reply.text();
+    if (step == "DATA" && reply.code == 354) step = kEndOfData;
+    // libcurl goes on without AUTH when the server does not offer it; the user asked for it.
+    const bool hello = step.starts_with("EHLO ") && reply.code == 250;
+    const bool before_starttls = o.tls == Tls::starttls && !starttls_sent;
+    if (hello && !before_starttls && !o.username.empty() && !reply.offers("AUTH", &mechanisms)) {
+      stopped = fmt::format("SMTP {}:{} does not offer AUTH, but notify.email.username is set", o.host, o.port);
+      return false;
     }
-    buffer_.clear();  // nothing sent before the handshake may be read as if it were protected
-    return {};
+    return true;
   }
-
-  Result<void> write(std::string_view data) {
-    auto r = write_all(data);
-    if (!r) broken_ = true;
-    return r;
-  }
-
-  Result<void> write_all(std::string_view data) {
-    while (!data.empty()) {
-      ssize_t n = 0;
-      if (ssl_) {
-        const int w = SSL_write(ssl_, data.data(), static_cast<int>(data.size()));
-        if (w <= 0) return fail(Error::environment(fmt::format("SMTP {}: write failed: {}", where_, ssl_error())));
-        n = w;
-      } else {
-        n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-          const char* why = errno == EAGAIN || errno == EWOULDBLOCK ? "timed out" : std::strerror(errno);
-          return fail(Error::environment(fmt::format("SMTP {}: write failed: {}", where_, why)));
-        }
-      }
-      data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return {};
-  }
-
-  // One reply, multi-line or not: "250-a", "250-b", "250 c" -> {250, [a, b, c]}.
-  Result<Reply> read_reply(std::string_view step) {
-    Reply reply;
-    for (;;) {
-      auto line = read_line(step);
-      if (!line) {
-        broken_ = true;
-        return fail(line.error());
-      }
-      if (line->size() < 3 || !std::isdigit(static_cast<unsigned char>((*line)[0])) ||
-          !std::isdigit(static_cast<unsigned char>((*line)[1])) ||
-          !std::isdigit(static_cast<unsigned char>((*line)[2])))
-        return fail(Error::environment(
-            fmt::format("SMTP {}: {}: not an SMTP reply: \"{}\"", where_, step, redact(line->substr(0, 200)))));
-      const int code = std::stoi(line->substr(0, 3));
-      if (reply.code != 0 && code != reply.code)
-        return fail(Error::environment(fmt::format("SMTP {}: {}: a multi-line reply changed its code", where_, step)));
-      reply.code = code;
-      reply.lines.push_back(line->size() > 4 ? line->substr(4) : std::string());
-      if (line->size() == 3 || (*line)[3] == ' ') return reply;
-      if ((*line)[3] != '-')
-        return fail(Error::environment(
-            fmt::format("SMTP {}: {}: not an SMTP reply: \"{}\"", where_, step, redact(line->substr(0, 200)))));
-    }
-  }
-
-  // Sends `command` (without CRLF) and reads the reply; fails unless its code is `expect`.
-  // `shown` is how the command appears in a message (AUTH's arguments are never shown).
-  Result<Reply> command(const std::string& command, int expect, std::string_view shown = {}, int also = 0) {
-    const std::string_view step = shown.empty() ? std::string_view(command) : shown;
-    if (broken_) return fail(Error::environment(fmt::format("SMTP {}: the connection is broken", where_)));
-    if (auto w = write(command + "\r\n"); !w) return fail(w.error());
-    return expect_reply(step, expect, also);
-  }
-
-  // Reads a reply; fails unless its code is `expect` (or `also`, when not 0).
-  Result<Reply> expect_reply(std::string_view step, int expect, int also = 0) {
-    auto reply = read_reply(step);
-    if (!reply) return fail(reply.error());
-    if (reply->code != expect && (also == 0 || reply->code != also))
-      return fail(Error::environment(fmt::format("SMTP {} refused {}: {}", where_, step, redact(reply->text()))));
-    return reply;
-  }
-
- private:
-  Result<std::string> read_line(std::string_view step) {
-    for (;;) {
-      if (const auto nl = buffer_.find('\n'); nl != std::string::npos) {
-        std::string line = buffer_.substr(0, nl);
-        buffer_.erase(0, nl + 1);
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        return line;
-      }
-      if (buffer_.size() > 64 * 1024)
-        return fail(Error::environment(fmt::format("SMTP {}: {}: a reply line longer than 64 KiB", where_, step)));
-      char chunk[4096];
-      ssize_t n = 0;
-      if (ssl_) {
-        const int r = SSL_read(ssl_, chunk, sizeof chunk);
-        if (r <= 0)
-          return fail(Error::environment(fmt::format("SMTP {}: {}: no reply: {}", where_, step, ssl_error())));
-        n = r;
-      } else {
-        n = ::recv(fd_, chunk, sizeof chunk, 0);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-          const char* why = errno == EAGAIN || errno == EWOULDBLOCK ? "timed out" : std::strerror(errno);
-          return fail(Error::environment(fmt::format("SMTP {}: {}: no reply: {}", where_, step, why)));
-        }
-        if (n == 0)
-          return fail(Error::environment(fmt::format("SMTP {}: {}: the server closed the connection", where_, step)));
-      }
-      buffer_.append(chunk, static_cast<std::size_t>(n));
-    }
-  }
-
-  const Options& o_;
-  std::string where_;
-  int fd_ = -1;
-  SSL_CTX* ctx_ = nullptr;
-  SSL* ssl_ = nullptr;
-  std::string buffer_;
-  bool broken_ = false;  // an I/O or TLS failure: nothing more can be said on this connection
 };
+
+std::string_view without_crlf(const char* data, std::size_t size) {
+  std::string_view s(data, size);
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+int on_debug(CURL*, curl_infotype type, char* data, std::size_t size, void* user) {
+  if (type == CURLINFO_HEADER_OUT) static_cast<Conversation*>(user)->command(without_crlf(data, size));
+  return 0;
+}
+
+std::size_t on_reply(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* c = static_cast<Conversation*>(user);
+  return c->reply_line(without_crlf(data, size * count)) ? size * count : 0;
+}
+
+std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* user) {
+  auto* c = static_cast<Conversation*>(user);
+  const std::size_t n = std::min(size * count, c->body.size() - c->sent);
+  std::memcpy(buffer, c->body.data() + c->sent, n);
+  c->sent += n;
+  return n;
+}
+
+// Trusts what the rest of slipway trusts: OpenSSL's default CAs (which honour SSL_CERT_FILE and
+// SSL_CERT_DIR) on top of libcurl's bundle, and the CA file.
+CURLcode trust(CURL*, void* ssl_ctx, void* user) {
+  auto* c = static_cast<Conversation*>(user);
+  auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
+  SSL_CTX_set_default_verify_paths(ctx);
+  if (c->o.ca_file.empty() || SSL_CTX_load_verify_locations(ctx, c->o.ca_file.c_str(), nullptr) == 1) return CURLE_OK;
+  const unsigned long e = ERR_get_error();
+  char buf[256] = "unreadable";
+  if (e != 0) ERR_error_string_n(e, buf, sizeof buf);
+  c->ca_error = buf;
+  return CURLE_SSL_CACERT_BADFILE;
+}
+
+// CRLF line ends (a lone CR or LF becomes CRLF), ending with one; libcurl dot-stuffs.
+std::string crlf(std::string_view data) {
+  std::string out;
+  out.reserve(data.size() + data.size() / 40 + 2);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const char c = data[i];
+    if (c == '\r' || c == '\n') {
+      out += "\r\n";
+      if (c == '\r' && i + 1 < data.size() && data[i + 1] == '\n') ++i;
+    } else {
+      out.push_back(c);
+    }
+  }
+  if (!out.empty() && !out.ends_with("\r\n")) out += "\r\n";
+  return out;
+}
 
 // "<a@b>" for an address written "a@b" or "Name <a@b>".
 std::string angle(std::string_view address) {
@@ -295,37 +190,68 @@ std::string angle(std::string_view address) {
   return "<" + std::string(address) + ">";
 }
 
-Result<void> authenticate(Session& s, const Options& o, const Reply& ehlo) {
-  std::string mechanisms;
-  if (!ehlo.offers("AUTH", &mechanisms))
-    return fail(Error::environment(
-        fmt::format("SMTP {}:{} does not offer AUTH, but notify.email.username is set", o.host, o.port)));
-  std::string upper = mechanisms;
-  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  const auto has = [&](std::string_view m) {
-    const std::string padded = " " + upper + " ";
-    return padded.find(" " + std::string(m) + " ") != std::string::npos;
-  };
-  if (has("PLAIN")) {
-    std::string token;
-    token.push_back('\0');
-    token += o.username;
-    token.push_back('\0');
-    token += o.password;
-    auto r = s.command("AUTH PLAIN " + base64_encode(token, Base64::standard), 235, "AUTH PLAIN");
-    if (!r) return fail(r.error());
-    return {};
+bool tls_failure(CURLcode rc) {
+  switch (rc) {
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_CRL_BADFILE: return true;
+    default: return false;
   }
-  if (has("LOGIN")) {
-    if (auto r = s.command("AUTH LOGIN", 334); !r) return fail(r.error());
-    if (auto r = s.command(base64_encode(o.username, Base64::standard), 334, "AUTH LOGIN (user name)"); !r)
-      return fail(r.error());
-    if (auto r = s.command(base64_encode(o.password, Base64::standard), 235, "AUTH LOGIN (password)"); !r)
-      return fail(r.error());
-    return {};
+}
+
+struct CurlDeleter {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+
+// The error of a transfer that failed with `rc`.
+Error failure(CURL* curl, CURLcode rc, const Conversation& c, const char* errbuf) {
+  const Options& o = c.o;
+  const std::string where = o.host + ":" + o.port;
+  const std::string said = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+  long os_errno = 0;
+  curl_off_t connected_us = 0;
+  curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
+  curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME_T, &connected_us);
+  const bool not_connected = rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY ||
+                             rc == CURLE_COULDNT_CONNECT || (rc == CURLE_OPERATION_TIMEDOUT && connected_us == 0);
+  if (not_connected) {
+    const std::string why = os_errno != 0                    ? std::strerror(static_cast<int>(os_errno))
+                            : rc == CURLE_OPERATION_TIMEDOUT ? std::string("timed out")
+                                                             : said;
+    const std::string through = o.proxy.empty() ? std::string() : " through " + o.proxy;
+    return Error::unreachable_at(fmt::format("cannot connect to {}{}: {}", where, through, why), "",
+                                 "is the SMTP server running and listening there?");
   }
-  return fail(Error::environment(
-      fmt::format("SMTP {}:{} offers AUTH {} but slipway speaks PLAIN and LOGIN only", o.host, o.port, mechanisms)));
+  if (!c.stopped.empty()) return Error::environment(c.stopped);
+  if (!c.ca_error.empty()) return Error::input(fmt::format("cannot read the CA file {}: {}", o.ca_file, c.ca_error));
+  if (rc == CURLE_USE_SSL_FAILED && !c.starttls_sent)
+    return Error::environment(
+        fmt::format("SMTP {} does not offer STARTTLS, but notify.email.tls is \"starttls\"", where), "",
+        "use the server's submission port (587), or its SMTPS port with tls = \"implicit\"; tls = \"none\" "
+        "only for a trusted local relay");
+  if (tls_failure(rc)) {
+    const bool upgrade = o.tls == Tls::starttls;
+    std::string hint;
+    if (!upgrade && said.find("wrong version number") != std::string::npos)
+      hint = "the server does not speak TLS on connect there: is it a STARTTLS port (use tls = \"starttls\")?";
+    return Error::environment(
+        fmt::format("SMTP {}: TLS handshake{} failed: {}", where, upgrade ? " after STARTTLS" : "", said), "", hint);
+  }
+  if (!c.refusal.empty())
+    return Error::environment(fmt::format("SMTP {} refused {}: {}", where, c.refused_step, c.refusal));
+  if (rc == CURLE_LOGIN_DENIED)  // no mechanism in common: libcurl sends no AUTH at all
+    return Error::environment(
+        fmt::format("SMTP {} offers AUTH {}, and libcurl speaks none of those mechanisms", where, c.mechanisms));
+  if (rc == CURLE_OPERATION_TIMEDOUT)
+    return Error::environment(fmt::format("SMTP {}: {}: no reply: timed out", where, c.step));
+  return Error::environment(fmt::format("SMTP {}: {}: {}", where, c.step, said));
 }
 
 }  // namespace
@@ -364,73 +290,95 @@ std::string rfc5322_date(std::chrono::system_clock::time_point t) {
                      tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-std::string dot_stuff(std::string_view data) {
-  std::string out;
-  out.reserve(data.size() + data.size() / 40 + 8);
-  bool line_start = true;
-  for (std::size_t i = 0; i < data.size(); ++i) {
-    const char c = data[i];
-    if (c == '\r' && i + 1 < data.size() && data[i + 1] == '\n') continue;  // the \n below writes CRLF
-    if (line_start && c == '.') out.push_back('.');
-    if (c == '\n' || c == '\r') {
-      out += "\r\n";
-      line_start = true;
-      continue;
-    }
-    out.push_back(c);
-    line_start = false;
-  }
-  if (!line_start) out += "\r\n";
-  out += ".\r\n";
-  return out;
-}
-
-namespace {
-
-Result<std::string> converse(Session& s, const Options& options, const Message& message) {
-  if (auto r = s.expect_reply("the greeting", 220); !r) return fail(r.error());
-  const std::string ehlo = "EHLO " + (options.helo_name.empty() ? host_name() : options.helo_name);
-  auto hello = s.command(ehlo, 250);
-  if (!hello) return fail(hello.error());
-  if (options.starttls) {
-    if (!hello->offers("STARTTLS"))
-      return fail(Error::environment(
-          fmt::format("SMTP {}:{} does not offer STARTTLS, but notify.email.starttls is true", options.host,
-                      options.port),
-          "", "use the server's submission port (587), or set starttls = false for a trusted local relay"));
-    if (auto r = s.command("STARTTLS", 220); !r) return fail(r.error());
-    if (auto r = s.start_tls(); !r) return fail(r.error());
-    hello = s.command(ehlo, 250);  // the capabilities may differ once protected (RFC 3207)
-    if (!hello) return fail(hello.error());
-  }
-  if (!options.username.empty()) {
-    if (auto r = authenticate(s, options, *hello); !r) return fail(r.error());
-  }
-  std::string mail = "MAIL FROM:" + angle(message.from);
-  if (hello->offers("8BITMIME")) mail += " BODY=8BITMIME";
-  if (auto r = s.command(mail, 250); !r) return fail(r.error());
-  for (const auto& to : message.to) {
-    // 251 (user not local; will forward) accepts the recipient too.
-    if (auto r = s.command("RCPT TO:" + angle(to), 250, {}, 251); !r) return fail(r.error());
-  }
-  if (auto r = s.command("DATA", 354); !r) return fail(r.error());
-  if (auto w = s.write(dot_stuff(message.data)); !w) return fail(w.error());
-  auto queued = s.expect_reply("the message (end of DATA)", 250);
-  if (!queued) return fail(queued.error());
-  return queued->text();
-}
-
-}  // namespace
-
-Result<std::string> send(const Options& options, const Message& message) {
+Result<std::string> send(const Options& o, const Message& message) {
   if (message.to.empty()) return fail(Error::input("an email needs at least one recipient"));
-  SigpipeGuard guard;
-  Session s(options);
-  if (auto r = s.connect(); !r) return fail(r.error());
-  auto result = converse(s, options, message);
-  // Goodbye, also after a refusal; its answer changes nothing (the message is queued or it is not).
-  (void)s.command("QUIT", 221);
-  return result;
+  for (const auto* a : {&message.from, &o.helo_name}) {
+    if (a->find_first_of("\r\n") != std::string::npos) return fail(Error::input("a line break in an SMTP address"));
+  }
+  for (const auto& a : message.to) {
+    if (a.find_first_of("\r\n") != std::string::npos) return fail(Error::input("a line break in an SMTP address"));
+  }
+  if (const CURLcode rc = global_init(); rc != CURLE_OK)
+    return fail(Error::environment(fmt::format("cannot initialise libcurl: {}", curl_easy_strerror(rc))));
+  std::unique_ptr<CURL, CurlDeleter> handle(curl_easy_init());
+  if (!handle) return fail(Error::environment("cannot initialise libcurl"));
+  CURL* curl = handle.get();
+
+  Conversation c(o);
+  c.body = crlf(message.data);
+  const std::string helo = o.helo_name.empty() ? host_name() : o.helo_name;
+  char* escaped = curl_easy_escape(curl, helo.c_str(), static_cast<int>(helo.size()));
+  const std::string host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
+  const std::string url =
+      fmt::format("{}://{}:{}/{}", o.tls == Tls::implicit ? "smtps" : "smtp", host, o.port, escaped ? escaped : "");
+  curl_free(escaped);
+  const std::string from = angle(message.from);
+  curl_slist* list = nullptr;
+  for (const auto& to : message.to) {
+    curl_slist* next = curl_slist_append(list, angle(to).c_str());
+    if (!next) {
+      curl_slist_free_all(list);
+      return fail(Error::environment("out of memory"));
+    }
+    list = next;
+  }
+  const std::unique_ptr<curl_slist, CurlDeleter> rcpt(list);
+  char errbuf[CURL_ERROR_SIZE] = "";
+  const auto ms = [](std::chrono::milliseconds d) { return static_cast<long>(d.count()); };
+
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from.c_str());
+  curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt.get());
+  curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+  curl_easy_setopt(curl, CURLOPT_READDATA, &c);
+  curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(c.body.size()));
+  // STARTTLS or nothing: never a silent plain-text fallback.
+  if (o.tls != Tls::none) curl_easy_setopt(curl, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+  curl_easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  // No cached CA store: trust() adds to this connection's store only.
+  curl_easy_setopt(curl, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+  curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, trust);
+  curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, &c);
+  if (!o.username.empty()) {
+    curl_easy_setopt(curl, CURLOPT_USERNAME, o.username.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, o.password.c_str());
+    curl_easy_setopt(curl, CURLOPT_SASL_IR, 1L);  // "AUTH PLAIN <token>": one round trip
+  }
+  if (!o.proxy.empty()) {
+    curl_easy_setopt(curl, CURLOPT_PROXY, o.proxy.c_str());
+    curl_easy_setopt(curl, CURLOPT_NOPROXY, "");  // the configured proxy, whatever no_proxy says
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTPPROXYTUNNEL, 1L);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, ms(o.timeout));
+  curl_easy_setopt(curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, static_cast<long>((o.timeout.count() + 999) / 1000));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, ms(o.timeout * 4));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);  // QUIT before curl_easy_perform returns
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_reply);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &c);
+  curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);  // for the debug callback, which prints nothing
+  curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, on_debug);
+  curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &c);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+
+  const CURLcode rc = curl_easy_perform(curl);
+  const std::vector<std::string> password{o.password};
+  const std::span<const std::string> mask = o.password.empty() ? std::span<const std::string>() : password;
+  if (rc != CURLE_OK) {
+    Error e = failure(curl, rc, c, errbuf);
+    e.message = redact(e.message, mask);
+    return fail(std::move(e));
+  }
+  if (c.queued.empty()) {
+    long code = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+    return std::to_string(code);
+  }
+  return redact(c.queued, mask);
 }
 
 }  // namespace slipway::smtp

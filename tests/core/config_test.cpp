@@ -236,6 +236,44 @@ to = ["ops@example.com"]
   EXPECT_EQ(c.notify.email.to, (std::vector<std::string>{"ops@example.com"}));
 }
 
+// notify.email.tls: "starttls", "implicit" (SMTPS) or "none"; older files say starttls = true, and
+// port 465 without either is implicit TLS.
+TEST(Config, EmailTlsIsExplicitOrFollowsStarttlsOrPort465) {
+  const auto tls_of = [](std::string_view email) {
+    return parse_ok(fmt::format("[notify.email]\n{}\n", email)).notify.email.tls;
+  };
+  EXPECT_EQ(tls_of("smtp = \"mail.example.com:25\""), "none");
+  EXPECT_EQ(tls_of("smtp = \"mail.example.com:587\"\nstarttls = true"), "starttls");
+  EXPECT_EQ(tls_of("smtp = \"mail.example.com:587\"\nstarttls = false"), "none");
+  EXPECT_EQ(tls_of("smtp = \"mail.example.com:465\""), "implicit");
+  EXPECT_EQ(tls_of("smtp = \"[2001:db8::1]:465\""), "implicit");
+  EXPECT_EQ(tls_of("smtp = \"mail.example.com:2465\"\ntls = \"implicit\""), "implicit");
+  EXPECT_EQ(tls_of("smtp = \"mail.example.com:465\"\ntls = \"none\""), "none");
+  EXPECT_EQ(tls_of("smtp = \"mail.example.com\"\ntls = \"starttls\""), "starttls");
+  const auto c = parse_ok("[notify.email]\nsmtp = \"mail.example.com\"\nproxy = \"socks5h://127.0.0.1:1080\"\n");
+  EXPECT_EQ(c.notify.email.proxy, "socks5h://127.0.0.1:1080");
+}
+
+TEST(Config, BadEmailTlsAndProxyAreErrorsWithPositionAndHint) {
+  auto errors = parse_errors(
+      "[notify.email]\nsmtp = \"mail.example.com\"\ntls = \"startls\"\nstarttls = true\n"
+      "proxy = \"ftp://user:Pr0xyPa55w0rd@proxy:21\"\n");
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_EQ(errors[0].where, "slipway.toml:3:7");
+  EXPECT_NE(errors[0].message.find("notify.email.tls must be one of \"starttls\", \"implicit\", \"none\", not "
+                                   "\"startls\", did you mean 'starttls'?"),
+            std::string::npos)
+      << errors[0].message;
+  EXPECT_NE(errors[0].hint.find("SMTPS, port 465"), std::string::npos) << errors[0].hint;
+  EXPECT_EQ(errors[1].where, "slipway.toml:4:12");
+  EXPECT_EQ(errors[1].message, "notify.email has both tls and starttls");
+  EXPECT_NE(errors[1].hint.find("keep tls only"), std::string::npos);
+  EXPECT_EQ(errors[2].where, "slipway.toml:5:9");
+  EXPECT_NE(errors[2].message.find("notify.email.proxy must be a socks5h://"), std::string::npos) << errors[2].message;
+  EXPECT_EQ(errors[2].message.find("Pr0xyPa55w0rd"), std::string::npos) << errors[2].message;
+  EXPECT_NE(errors[2].hint.find("socks5h://proxy.example.com:1080"), std::string::npos);
+}
+
 TEST(Config, BadDeployStepsAreErrorsWithPositions) {
   auto errors = parse_errors(R"([deploy]
 maintenance = "sometimes"

@@ -3,11 +3,15 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <stdexcept>
 
@@ -132,6 +136,12 @@ Listener::~Listener() {
 
 void Listener::start() {
   thread_ = std::thread([this] {
+    // A client that hangs up mid-reply makes a write fail with EPIPE instead of killing the test
+    // (OpenSSL writes with write(), which has no MSG_NOSIGNAL); only this thread is spared.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
     while (!stopping_) {
       pollfd p{fd_, POLLIN, 0};
       if (poll(&p, 1, 50) <= 0) continue;
@@ -211,6 +221,16 @@ std::vector<SmtpSink::Session> SmtpSink::sessions() const {
   return sessions_;
 }
 
+std::vector<SmtpSink::Session> SmtpSink::sessions(std::size_t at_least) const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  auto got = sessions();
+  while (got.size() < at_least && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    got = sessions();
+  }
+  return got;
+}
+
 void SmtpSink::serve(int fd) {
   Conn conn(fd);
   Session s;
@@ -222,6 +242,13 @@ void SmtpSink::serve(int fd) {
     std::lock_guard lock(mutex_);
     sessions_.push_back(s);
   };
+  if (implicit_tls) {
+    if (!conn.tls(cert_file, key_file)) {
+      save();
+      return;
+    }
+    s.tls = true;
+  }
   conn.write("220-smtp.test ESMTP test sink\r\n220 ready\r\n");
   std::string line;
   while (conn.line(line)) {
@@ -239,12 +266,22 @@ void SmtpSink::serve(int fd) {
       conn.write("220 2.0.0 go ahead\r\n");
       if (!conn.tls(cert_file, key_file)) break;
       s.tls = true;
-    } else if (lower(line).starts_with("auth plain ")) {
+    } else if (lower(line).starts_with("auth plain")) {
+      // The token on the AUTH line (an initial response, RFC 4954), or after a 334.
+      if (line.size() <= 11) {
+        conn.write("334 \r\n");
+        if (!conn.line(line)) break;
+        line = "AUTH PLAIN " + line;
+      }
       s.auth_plain = unbase64(line.substr(11));
       conn.write(auth_reply + "\r\n");
-    } else if (lower(line) == "auth login") {
-      conn.write("334 VXNlcm5hbWU6\r\n");
-      if (!conn.line(line)) break;
+    } else if (lower(line).starts_with("auth login")) {
+      if (line.size() <= 11) {
+        conn.write("334 VXNlcm5hbWU6\r\n");
+        if (!conn.line(line)) break;
+      } else {
+        line = line.substr(11);  // the user name as an initial response
+      }
       s.login_user = unbase64(line);
       conn.write("334 UGFzc3dvcmQ6\r\n");
       if (!conn.line(line)) break;
@@ -279,6 +316,54 @@ void SmtpSink::serve(int fd) {
     }
   }
   save();
+}
+
+std::vector<std::string> ConnectProxy::targets() const {
+  std::lock_guard lock(mutex_);
+  return targets_;
+}
+
+void ConnectProxy::serve(int fd) {
+  Conn conn(fd);
+  std::string head, body;
+  if (!conn.http(head, body, [](const std::string&) { return std::size_t{0}; })) return;
+  // "CONNECT 127.0.0.1:2525 HTTP/1.1"
+  const auto sp1 = head.find(' '), sp2 = head.find(' ', sp1 + 1);
+  const std::string target = head.substr(sp1 + 1, sp2 - sp1 - 1);
+  {
+    std::lock_guard lock(mutex_);
+    targets_.push_back(target);
+  }
+  const auto colon = target.rfind(':');
+  if (!head.starts_with("CONNECT ") || colon == std::string::npos || target.substr(0, colon) != "127.0.0.1") {
+    conn.write("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+    return;
+  }
+  const int up = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(target.substr(colon + 1))));
+  if (connect(up, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    conn.write("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
+    close(up);
+    return;
+  }
+  conn.write("HTTP/1.1 200 Connection established\r\n\r\n");
+  // Bytes both ways until either side closes (or the proxy stops).
+  pollfd p[2]{{fd, POLLIN, 0}, {up, POLLIN, 0}};
+  char chunk[4096];
+  while (!stopping_) {
+    if (poll(p, 2, 50) <= 0) continue;
+    bool done = false;
+    for (int i = 0; i < 2 && !done; ++i) {
+      if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const long n = ::recv(p[i].fd, chunk, sizeof chunk, 0);
+      done = n <= 0 || ::send(p[1 - i].fd, chunk, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n;
+    }
+    if (done) break;
+  }
+  close(up);
 }
 
 }  // namespace slipway::test

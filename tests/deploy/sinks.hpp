@@ -1,7 +1,8 @@
 // Real servers on 127.0.0.1 that record what the notification channels sent them:
 //   HttpSink  answers each HTTP/1.1 request with a set status and body (webhook, Slack, PagerDuty);
-//   SmtpSink  speaks SMTP (multi-line greeting and EHLO, STARTTLS, AUTH PLAIN/LOGIN, MAIL, RCPT,
-//             DATA, QUIT) and keeps the envelope and the message.
+//   SmtpSink  speaks SMTP (multi-line greeting and EHLO, STARTTLS or TLS from the first byte,
+//             AUTH PLAIN/LOGIN, MAIL, RCPT, DATA, QUIT) and keeps the envelope and the message;
+//   ConnectProxy  an HTTP proxy that tunnels CONNECT to 127.0.0.1 only, and keeps each target.
 // Each listens on a port the kernel picks and stops (joining its thread) when destroyed.
 #pragma once
 
@@ -65,7 +66,7 @@ class SmtpSink : public Listener {
   struct Session {
     std::vector<std::string> commands;       // every command line, in order (AUTH arguments included)
     std::string ehlo;                        // the last EHLO argument
-    bool tls = false;                        // STARTTLS completed
+    bool tls = false;                        // STARTTLS (or the implicit TLS handshake) completed
     bool mail_over_tls = false;              // MAIL FROM came after the handshake
     std::string auth_plain;                  // decoded AUTH PLAIN token
     std::string login_user, login_password;  // decoded AUTH LOGIN answers
@@ -80,15 +81,32 @@ class SmtpSink : public Listener {
   std::string auth_reply = "235 2.7.0 Authentication successful";
   std::set<std::string> reject;     // recipients answered with 550
   std::string cert_file, key_file;  // set both to offer STARTTLS
+  bool implicit_tls = false;        // with cert_file and key_file: TLS before the greeting (SMTPS)
 
   SmtpSink() { start(); }
   ~SmtpSink() override { stop(); }
   [[nodiscard]] std::vector<Session> sessions() const;
+  // The sessions once there are `at_least` (or after 5 s): a client that gives up without QUIT
+  // may return before the sink has seen the connection close.
+  [[nodiscard]] std::vector<Session> sessions(std::size_t at_least) const;
 
  private:
   void serve(int fd) override;
   mutable std::mutex mutex_;
   std::vector<Session> sessions_;
+};
+
+class ConnectProxy : public Listener {
+ public:
+  ConnectProxy() { start(); }
+  ~ConnectProxy() override { stop(); }
+  [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(port()); }
+  [[nodiscard]] std::vector<std::string> targets() const;  // "127.0.0.1:2525", one per CONNECT
+
+ private:
+  void serve(int fd) override;
+  mutable std::mutex mutex_;
+  std::vector<std::string> targets_;
 };
 
 }  // namespace slipway::test
