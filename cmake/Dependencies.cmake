@@ -2,7 +2,7 @@
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 find_package(fmt REQUIRED)
-find_package(Boost 1.81 REQUIRED COMPONENTS json)
+find_package(Boost 1.81 REQUIRED COMPONENTS json url)
 find_package(PostgreSQL REQUIRED)
 # JWT verification in the gate (HMAC, RSA, ECDSA) and TLS.
 find_package(OpenSSL 3 REQUIRED)
