@@ -2,7 +2,7 @@
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 find_package(fmt REQUIRED)
-find_package(Boost 1.81 REQUIRED COMPONENTS json)
+find_package(Boost 1.81 REQUIRED COMPONENTS json url)
 find_package(PostgreSQL REQUIRED)
 # Time zones: Howard Hinnant's date library over the system tz database (date::date-tz).
 find_package(date REQUIRED)

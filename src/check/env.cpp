@@ -109,7 +109,7 @@ std::optional<std::string> item_problem(const CheckEnvVar& v, std::string_view i
     return fmt::format("{}not allowed here", is(v, item));
   }
   if (v.type == "postgres-url" && v.pooling == false) {
-    auto url = parse_url(item);
+    auto url = Url::parse(item);
     const auto signs = url ? pooling_signs(*url) : std::vector<std::string>{};
     if (!signs.empty()) {
       std::string list;

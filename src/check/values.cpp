@@ -25,19 +25,11 @@ bool valid_host(std::string_view host) {
                      [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '%'; });
 }
 
-bool valid_port(std::string_view port) {
-  if (port.empty() || port.size() > 5) return false;
-  int value = 0;
-  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  return ec == std::errc() && ptr == port.data() + port.size() && value > 0 && value < 65536;
-}
-
 std::optional<std::string> url_problem(std::string_view value) {
-  auto url = parse_url(value);
-  if (!url) return "is not a URL (expected scheme://host...)";
+  auto url = Url::parse(value);
+  if (!url) return url.error().message;
   if (url->host.empty()) return "has no host";
   if (!valid_host(url->host)) return "has an invalid host";
-  if (!url->port.empty() && !valid_port(url->port)) return "has an invalid port";
   return std::nullopt;
 }
 
@@ -45,7 +37,7 @@ std::optional<std::string> origin_problem(std::string_view value) {
   if (value == "*") return "is the wildcard '*', which lets any site call the API";
   if (value.find("://") == std::string_view::npos) return "has no protocol (write https://...)";
   if (auto p = url_problem(value)) return p;
-  auto url = parse_url(value);
+  auto url = Url::parse(value);
   if (url->scheme != "https" && url->scheme != "http") return "must be http:// or https://";
   if (url->has_password || !url->user.empty()) return "must not carry a user or password";
   if (url->path == "/") return "has a trailing slash (browsers send the origin without it)";
@@ -69,72 +61,6 @@ std::optional<std::string> email_problem(std::string_view value) {
 }
 
 }  // namespace
-
-std::optional<Url> parse_url(std::string_view text) {
-  const auto sep = text.find("://");
-  if (sep == std::string_view::npos || sep == 0) return std::nullopt;
-  Url url;
-  url.scheme = lower(text.substr(0, sep));
-  if (!std::all_of(url.scheme.begin(), url.scheme.end(),
-                   [](unsigned char c) { return std::isalnum(c) || c == '+' || c == '-' || c == '.'; })) {
-    return std::nullopt;
-  }
-  std::string_view rest = text.substr(sep + 3);
-  if (auto hash = rest.find('#'); hash != std::string_view::npos) {
-    url.fragment = rest.substr(hash + 1);
-    rest = rest.substr(0, hash);
-  }
-  if (auto q = rest.find('?'); q != std::string_view::npos) {
-    url.query = rest.substr(q + 1);
-    rest = rest.substr(0, q);
-  }
-  std::string_view authority = rest;
-  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
-    url.path = rest.substr(slash);
-    authority = rest.substr(0, slash);
-  }
-  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
-    const std::string_view userinfo = authority.substr(0, at);
-    authority = authority.substr(at + 1);
-    if (auto colon = userinfo.find(':'); colon != std::string_view::npos) {
-      url.user = userinfo.substr(0, colon);
-      url.password = userinfo.substr(colon + 1);
-      url.has_password = true;
-    } else {
-      url.user = userinfo;
-    }
-  }
-  // host[:port], where an IPv6 host is bracketed.
-  std::size_t colon = std::string_view::npos;
-  if (!authority.empty() && authority.front() == '[') {
-    const auto close = authority.find(']');
-    if (close != std::string_view::npos && close + 1 < authority.size() && authority[close + 1] == ':') {
-      colon = close + 1;
-    }
-  } else {
-    colon = authority.rfind(':');
-  }
-  if (colon != std::string_view::npos) {
-    url.port = authority.substr(colon + 1);
-    authority = authority.substr(0, colon);
-  }
-  url.host = authority;
-  return url;
-}
-
-std::vector<std::string> query_names(const Url& url) {
-  std::vector<std::string> names;
-  std::string_view q = url.query;
-  while (!q.empty()) {
-    const auto amp = q.find('&');
-    const std::string_view pair = q.substr(0, amp);
-    const std::string_view name = pair.substr(0, pair.find('='));
-    if (!name.empty()) names.push_back(lower(name));
-    if (amp == std::string_view::npos) break;
-    q = q.substr(amp + 1);
-  }
-  return names;
-}
 
 std::optional<bool> parse_bool(std::string_view text) {
   const std::string v = lower(text);
@@ -177,12 +103,12 @@ std::optional<std::string> type_problem(std::string_view type, std::string_view 
     return std::nullopt;
   }
   if (type == "postgres-url") {
-    auto url = parse_url(value);
-    if (!url || (url->scheme != "postgres" && url->scheme != "postgresql")) {
+    const std::string scheme = url_scheme(value);
+    if (scheme != "postgres" && scheme != "postgresql") {
       return "is not a postgres URL (expected postgresql://user:password@host:5432/database)";
     }
     if (auto p = url_problem(value)) return p;
-    if (url->path.size() <= 1) return "names no database (add /database after the host)";
+    if (Url::parse(value)->path.size() <= 1) return "names no database (add /database after the host)";
     return std::nullopt;
   }
   return std::nullopt;  // string, enum

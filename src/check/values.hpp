@@ -13,33 +13,16 @@
 #include <string_view>
 #include <vector>
 
+#include "core/url.hpp"
+
 namespace slipway::check {
-
-// scheme://[user[:password]@]host[:port][/path][?query][#fragment], split, not decoded.
-struct Url {
-  std::string scheme;  // lowercased
-  std::string user;
-  std::string password;
-  bool has_password = false;
-  std::string host;
-  std::string port;
-  std::string path;  // from the first '/' after the authority, or empty
-  std::string query;
-  std::string fragment;
-};
-
-// Splits `text`; nullopt when it has no "scheme://".
-std::optional<Url> parse_url(std::string_view text);
-
-// The query parameter names of `url` ("a=1&b=2" -> {"a", "b"}).
-std::vector<std::string> query_names(const Url& url);
 
 // Why `value` is not of `type` (one of the schema's types; enum is checked by the caller), or
 // nullopt when it is.
 std::optional<std::string> type_problem(std::string_view type, std::string_view value);
 
-// Why a postgres URL looks pooled: pooler parameters (pgbouncer=true, connection_limit...),
-// a pooler host (Neon's "-pooler.", Supabase's "pooler.") or a pooler port (6432, 6543).
+// Why a postgres URL (parsed by Url::parse, core/url.hpp) looks pooled: pooler parameters (pgbouncer=true,
+// connection_limit...), a pooler host (Neon's "-pooler.", Supabase's "pooler.") or a pooler port (6432, 6543).
 std::vector<std::string> pooling_signs(const Url& url);
 
 // "true"/"1"/"yes"/"on" -> true, "false"/"0"/"no"/"off" -> false (any case), else nullopt.

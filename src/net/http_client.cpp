@@ -15,6 +15,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "core/redact.hpp"
+#include "core/url.hpp"
 
 namespace slipway::net {
 
@@ -24,12 +25,6 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -54,48 +49,21 @@ std::string Url::origin() const {
 
 Result<Url> Url::parse(std::string_view text) {
   const auto bad = [&](std::string_view why) {
-    return fail(Error::input(fmt::format("bad URL '{}': {}", redact(text), why), "",
+    return fail(Error::input(fmt::format("'{}' {}", redact(mask_url_password(text)), why), "",
                              "write it as http://host:port/path (or https, ws, wss)"));
   };
+  auto parts = slipway::Url::parse(text);
+  if (!parts) return bad(parts.error().message);
+  if (parts->scheme != "http" && parts->scheme != "https" && parts->scheme != "ws" && parts->scheme != "wss") {
+    return bad(fmt::format("has the scheme {}, not http, https, ws or wss", parts->scheme));
+  }
+  if (parts->host.empty()) return bad("has no host");
   Url url;
-  const auto scheme_end = text.find("://");
-  if (scheme_end == std::string_view::npos) return bad("no scheme");
-  url.scheme = lower(text.substr(0, scheme_end));
-  if (url.scheme != "http" && url.scheme != "https" && url.scheme != "ws" && url.scheme != "wss") {
-    return bad("the scheme must be http, https, ws or wss");
-  }
-  std::string_view rest = text.substr(scheme_end + 3);
-  const auto path_start = rest.find_first_of("/?#");
-  std::string_view authority = rest.substr(0, path_start);
-  std::string_view target = path_start == std::string_view::npos ? std::string_view{} : rest.substr(path_start);
-  if (const auto hash = target.find('#'); hash != std::string_view::npos) target = target.substr(0, hash);
-  if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority = authority.substr(at + 1);
-  std::string_view port;
-  if (authority.starts_with("[")) {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return bad("unclosed [ in the host");
-    url.host = std::string(authority.substr(1, close - 1));
-    if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') return bad("junk after the IPv6 address");
-      port = authority.substr(close + 2);
-    }
-  } else {
-    const auto colon = authority.rfind(':');
-    url.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
-  }
-  if (url.host.empty()) return bad("no host");
-  if (!port.empty()) {
-    if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-        std::stoi(std::string(port)) > 65535 || std::stoi(std::string(port)) == 0) {
-      return bad("the port must be a number from 1 to 65535");
-    }
-    url.port = std::string(port);
-  } else {
-    url.port = default_port(url.scheme);
-  }
-  url.target = target.empty() ? "/" : std::string(target);
-  if (url.target.front() == '?') url.target.insert(0, "/");
+  url.scheme = std::move(parts->scheme);
+  url.host = parts->host.starts_with('[') ? parts->host.substr(1, parts->host.size() - 2) : std::move(parts->host);
+  url.port = parts->port.empty() ? default_port(url.scheme) : std::move(parts->port);
+  url.target = parts->path.empty() ? "/" : std::move(parts->path);
+  if (parts->has_query) url.target += "?" + parts->query;
   return url;
 }
 

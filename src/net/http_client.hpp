@@ -20,6 +20,8 @@
 namespace slipway::net {
 
 // scheme://host[:port]/target, the parts a client needs. Schemes: http, https, ws, wss.
+// Built from slipway::Url (core/url.hpp, Boost.URL), with its leniency: characters not allowed in
+// the path or query are percent-encoded ("/a b" is sent as "/a%20b"); a userinfo is ignored.
 struct Url {
   std::string scheme;  // lower case
   std::string host;    // without brackets for IPv6
@@ -33,7 +35,8 @@ struct Url {
   [[nodiscard]] std::string origin() const;
   [[nodiscard]] std::string str() const { return origin() + target; }
 
-  // Fails on a missing or unknown scheme, an empty host or a bad port.
+  // Fails on a missing or unknown scheme, an empty or invalid host or a bad port; the message quotes
+  // `text` without its password.
   static Result<Url> parse(std::string_view text);
 };
 

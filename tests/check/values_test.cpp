@@ -33,7 +33,22 @@ TEST(Values, Url) {
   EXPECT_EQ(type_problem("url", "http://host:99999"), "has an invalid port");
 }
 
+TEST(Values, UrlThroughBoostUrl) {
+  EXPECT_TRUE(ok("url", "https://api.example.com/a b?q={x}"));  // stray characters are percent-encoded
+  EXPECT_TRUE(ok("url", "http://[::1]:8080/"));
+  EXPECT_EQ(type_problem("url", "http://[zz]/"), "has an invalid host");
+  EXPECT_EQ(type_problem("url", "http://exa mple.com/"), "has an invalid host");
+  EXPECT_EQ(type_problem("url", "http://a~b.example/"), "has an invalid host");  // valid RFC 3986, not a DNS name
+  EXPECT_EQ(type_problem("url", "http://host:abc"), "has an invalid port");
+  EXPECT_EQ(type_problem("url", "1http://host"), "is not a URL (expected scheme://host...)");
+}
+
 TEST(Values, PostgresUrl) {
+  EXPECT_TRUE(ok("postgres-url", "postgresql://app:s3:cr@t@db/loans"));  // an unencoded '@' in the password
+  EXPECT_TRUE(ok("postgres-url", "PostgreSQL://app:p%40ss@[::1]:5433/loans"));
+  EXPECT_EQ(type_problem("postgres-url", "postgresql://app:pw@db:abc/loans"), "has an invalid port");
+  EXPECT_EQ(type_problem("postgres-url", "db:5432/loans"),
+            "is not a postgres URL (expected postgresql://user:password@host:5432/database)");
   EXPECT_TRUE(ok("postgres-url", "postgresql://app:pw@db:5432/loans?sslmode=require"));
   EXPECT_TRUE(ok("postgres-url", "postgres://db/loans"));
   EXPECT_FALSE(ok("postgres-url", "mysql://db/loans"));
@@ -71,18 +86,19 @@ TEST(Values, StringAndEnumAcceptAnythingHere) {
 }
 
 TEST(Values, PoolingSigns) {
-  auto pooled = parse_url("postgresql://u:p@ep-cool-pooler.eu.aws.neon.tech:6432/db?pgbouncer=true&connection_limit=1");
+  auto pooled =
+      Url::parse("postgresql://u:p@ep-cool-pooler.eu.aws.neon.tech:6432/db?pgbouncer=true&connection_limit=1");
   ASSERT_TRUE(pooled);
   const auto signs = pooling_signs(*pooled);
   ASSERT_EQ(signs.size(), 4u);
   EXPECT_EQ(signs[0], "the parameter pgbouncer");
   EXPECT_EQ(signs[1], "the parameter connection_limit");
-  auto direct = parse_url("postgresql://u:p@db.internal:5432/db?sslmode=require");
+  auto direct = Url::parse("postgresql://u:p@db.internal:5432/db?sslmode=require");
   EXPECT_TRUE(pooling_signs(*direct).empty());
 }
 
 TEST(Values, ParseUrlSplitsEveryPart) {
-  auto url = parse_url("postgresql://app:s3:cr@t@[::1]:5433/loans?a=1&B=2#frag");
+  auto url = Url::parse("postgresql://app:s3:cr@t@[::1]:5433/loans?a=1&B=2#frag");
   ASSERT_TRUE(url);
   EXPECT_EQ(url->scheme, "postgresql");
   EXPECT_EQ(url->user, "app");
