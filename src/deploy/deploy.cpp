@@ -17,8 +17,8 @@
 #include "core/redact.hpp"
 #include "core/report.hpp"
 #include "core/time.hpp"
+#include "deploy/announce.hpp"
 #include "deploy/lock.hpp"
-#include "deploy/notify.hpp"
 #include "deploy/shell.hpp"
 #include "gate/status.hpp"
 #include "migrate/results.hpp"
@@ -587,15 +587,15 @@ Outcome verify_phase(Context& c, bool keep_report, const std::string& config, st
 }
 
 // Sends `kind` for the record to every configured channel; empty when none is configured.
-std::vector<Delivery> announce(Context& c, EventKind kind, DeployRecord record) {
-  Event event{kind, c.config.project.name, std::move(record), {}};
+std::vector<notify::Delivery> announce(Context& c, EventKind kind, const DeployRecord& record) {
+  std::vector<std::string> resolves;
   if ((kind == EventKind::success || kind == EventKind::rollback) && c.history) {
-    if (auto all = c.history->list(50)) event.resolves = open_alerts(*all, event.record.id);
+    if (auto all = c.history->list(50)) resolves = open_alerts(*all, record.id);
   }
-  return notify(c.config.notify, event);
+  return notify::notify(c.config.notify, deploy_event(kind, c.config.project.name, record, resolves));
 }
 
-std::string deliveries_text(const std::vector<Delivery>& deliveries) {
+std::string deliveries_text(const std::vector<notify::Delivery>& deliveries) {
   std::string out;
   for (const auto& d : deliveries)
     out += fmt::format("{}{} {}", out.empty() ? "" : ", ", d.channel, d.ok ? "ok" : "FAILED: " + d.message);
@@ -605,9 +605,9 @@ std::string deliveries_text(const std::vector<Delivery>& deliveries) {
 Outcome notify_phase(Context& c) {
   DeployRecord done = c.record;
   done.status = RunStatus::succeeded;
-  const auto deliveries = announce(c, EventKind::success, std::move(done));
+  const auto deliveries = announce(c, EventKind::success, done);
   if (deliveries.empty()) return Outcome::skipped("no notification channel configured");
-  const bool ok = std::all_of(deliveries.begin(), deliveries.end(), [](const Delivery& d) { return d.ok; });
+  const bool ok = std::all_of(deliveries.begin(), deliveries.end(), [](const notify::Delivery& d) { return d.ok; });
   return ok ? Outcome::ok(deliveries_text(deliveries)) : Outcome::failed(deliveries_text(deliveries));
 }
 

@@ -1,6 +1,6 @@
 // Notifications against real local servers: an HTTP sink for the webhook, Slack and PagerDuty,
 // and an SMTP sink for email, each recording what it got.
-#include "deploy/notify.hpp"
+#include "deploy/announce.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -12,7 +12,7 @@
 #include <optional>
 
 #include "core/redact.hpp"
-#include "deploy/smtp.hpp"
+#include "notify/smtp.hpp"
 #include "process.hpp"
 #include "server.hpp"
 #include "sinks.hpp"
@@ -50,12 +50,13 @@ DeployRecord rolled_back_record() {
   return r;
 }
 
-Event event_of(EventKind kind, DeployRecord r = rolled_back_record()) {
-  return Event{kind, "loans", std::move(r), {}};
+notify::Event event_of(EventKind kind, const DeployRecord& r = rolled_back_record(),
+                       const std::vector<std::string>& resolves = {}) {
+  return deploy_event(kind, "loans", r, resolves);
 }
 
-NotifyOptions options() {
-  NotifyOptions o;
+notify::NotifyOptions options() {
+  notify::NotifyOptions o;
   o.clock = [] { return kNow; };
   o.host_name = "test-host";
   o.retry_pause = std::chrono::milliseconds(10);
@@ -77,7 +78,7 @@ std::string str(const json::value& v) {
   return std::string(v.as_string());
 }
 
-const Delivery* find(const std::vector<Delivery>& ds, std::string_view channel) {
+const notify::Delivery* find(const std::vector<notify::Delivery>& ds, std::string_view channel) {
   for (const auto& d : ds)
     if (d.channel == channel) return &d;
   return nullptr;
@@ -87,7 +88,7 @@ TEST(NotifyTest, WebhookGetsTheEventAndTheRecordAsJson) {
   HttpSink sink;
   auto config = only();
   config.webhook = sink.url("/hooks/deploys");
-  const auto ds = notify(config, event_of(EventKind::rollback), options());
+  const auto ds = notify::notify(config, event_of(EventKind::rollback), options());
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_EQ(ds[0].channel, "webhook");
   EXPECT_TRUE(ds[0].ok) << ds[0].message;
@@ -122,7 +123,7 @@ TEST(NotifyTest, SlackGetsAnIncomingWebhookMessage) {
   HttpSink sink;
   auto config = only();
   config.slack_webhook = sink.url("/services/T000/B000/XXXX");
-  const auto ds = notify(config, event_of(EventKind::rollback), options());
+  const auto ds = notify::notify(config, event_of(EventKind::rollback), options());
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_TRUE(ds[0].ok) << ds[0].message;
   EXPECT_EQ(ds[0].channel, "slack");
@@ -130,7 +131,7 @@ TEST(NotifyTest, SlackGetsAnIncomingWebhookMessage) {
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].target, "/services/T000/B000/XXXX");
   const auto b = body_of(got[0]);
-  EXPECT_EQ(str(b.at("text")), event_summary(event_of(EventKind::rollback)));
+  EXPECT_EQ(str(b.at("text")), event_of(EventKind::rollback).summary);
   const auto& blocks = b.at("blocks").as_array();
   ASSERT_GE(blocks.size(), 4u);
   EXPECT_EQ(str(blocks[0].at("type")), "section");
@@ -160,7 +161,7 @@ TEST(NotifyTest, PagerDutyTriggersOnRollbackWithTheDeploysDedupKey) {
   auto config = only();
   config.pagerduty_routing_key = "R0UTING0KEY0000000000000000000001";
   config.pagerduty_url = sink.url("/v2/enqueue");
-  const auto ds = notify(config, event_of(EventKind::rollback), options());
+  const auto ds = notify::notify(config, event_of(EventKind::rollback), options());
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_EQ(ds[0].channel, "pagerduty");
   EXPECT_TRUE(ds[0].ok) << ds[0].message;
@@ -173,7 +174,7 @@ TEST(NotifyTest, PagerDutyTriggersOnRollbackWithTheDeploysDedupKey) {
   EXPECT_EQ(str(b.at("event_action")), "trigger");
   EXPECT_EQ(str(b.at("dedup_key")), "slipway-loans-d-20261121-0935");
   const auto& p = b.at("payload").as_object();
-  EXPECT_EQ(str(p.at("summary")), event_summary(event_of(EventKind::rollback)));
+  EXPECT_EQ(str(p.at("summary")), event_of(EventKind::rollback).summary);
   EXPECT_EQ(str(p.at("source")), "deploy-1");
   EXPECT_EQ(str(p.at("severity")), "error");
   EXPECT_EQ(str(p.at("timestamp")), "2026-11-21T09:35:02Z");
@@ -190,14 +191,14 @@ TEST(NotifyTest, PagerDutyRaisesAFailedRollbackToCritical) {
   auto r = rolled_back_record();
   r.status = RunStatus::rollback_failed;
   r.maintenance_on = true;
-  auto bodies = pagerduty_payloads(event_of(EventKind::rollback, r), "k", kNow);
+  auto bodies = notify::pagerduty_payloads(event_of(EventKind::rollback, r), "k", kNow);
   ASSERT_EQ(bodies.size(), 1u);
   EXPECT_EQ(str(bodies[0].at("payload").at("severity")), "critical");
   EXPECT_NE(str(bodies[0].at("payload").at("summary")).find("ROLLBACK FAILED"), std::string::npos);
   EXPECT_NE(str(bodies[0].at("payload").at("summary")).find("maintenance is still on"), std::string::npos);
 
   r.status = RunStatus::failed;
-  bodies = pagerduty_payloads(event_of(EventKind::failure, r), "k", kNow);
+  bodies = notify::pagerduty_payloads(event_of(EventKind::failure, r), "k", kNow);
   ASSERT_EQ(bodies.size(), 1u);
   EXPECT_EQ(str(bodies[0].at("event_action")), "trigger");
   EXPECT_EQ(str(bodies[0].at("payload").at("severity")), "error");
@@ -225,11 +226,11 @@ TEST(NotifyTest, PagerDutySuccessResolvesItsOwnKeyAndEarlierFailures) {
   history[3].status = RunStatus::succeeded;
   history[4].id = "d-old";
   history[4].status = RunStatus::failed;
-  auto e = event_of(EventKind::success, r);
-  e.resolves = open_alerts(history, r.id);
-  EXPECT_EQ(e.resolves, (std::vector<std::string>{"d-2", "d-1"}));
+  const auto open = open_alerts(history, r.id);
+  EXPECT_EQ(open, (std::vector<std::string>{"d-2", "d-1"}));
+  auto e = event_of(EventKind::success, r, open);
 
-  const auto ds = notify(config, e, options());
+  const auto ds = notify::notify(config, e, options());
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_TRUE(ds[0].ok) << ds[0].message;
   const auto got = sink.requests();
@@ -251,9 +252,9 @@ TEST(NotifyTest, PagerDutyGetsNothingOnStartOrBlocked) {
   config.pagerduty_url = sink.url("/v2/enqueue");
   auto r = rolled_back_record();
   r.status = RunStatus::running;
-  EXPECT_TRUE(notify(config, event_of(EventKind::start, r), options()).empty());
+  EXPECT_TRUE(notify::notify(config, event_of(EventKind::start, r), options()).empty());
   r.status = RunStatus::blocked;
-  EXPECT_TRUE(notify(config, event_of(EventKind::blocked, r), options()).empty());
+  EXPECT_TRUE(notify::notify(config, event_of(EventKind::blocked, r), options()).empty());
   EXPECT_TRUE(sink.requests().empty());
 }
 
@@ -277,7 +278,7 @@ TEST(NotifyTest, EmailSpeaksSmtpWithAuthPlainAndDotStuffing) {
   config.email = email_to(sink);
   config.email.username = "mailer";
   config.email.password = "correct-horse-battery";
-  const auto ds = notify(config, event_of(EventKind::rollback), options());
+  const auto ds = notify::notify(config, event_of(EventKind::rollback), options());
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_EQ(ds[0].channel, "email");
   EXPECT_TRUE(ds[0].ok) << ds[0].message;
@@ -310,7 +311,7 @@ TEST(NotifyTest, EmailSpeaksSmtpWithAuthPlainAndDotStuffing) {
   EXPECT_NE(headers.find("MIME-Version: 1.0\r\n"), std::string::npos);
   EXPECT_NE(headers.find("Content-Type: text/plain; charset=UTF-8\r\n"), std::string::npos);
   EXPECT_NE(headers.find("Content-Transfer-Encoding: 8bit\r\n"), std::string::npos);
-  EXPECT_TRUE(body.starts_with(event_summary(event_of(EventKind::rollback)) + "\r\n\r\n")) << body;
+  EXPECT_TRUE(body.starts_with(event_of(EventKind::rollback).summary + "\r\n\r\n")) << body;
   EXPECT_NE(body.find("Version     v3\r\n"), std::string::npos) << body;
   EXPECT_NE(body.find("Backup      b-20261121-0935\r\n"), std::string::npos);
   EXPECT_NE(body.find("Migrations  20261121_add_loan_notes\r\n            20261121_index_repayments\r\n"),
@@ -328,7 +329,7 @@ TEST(NotifyTest, EmailFallsBackToAuthLogin) {
   config.email = email_to(sink);
   config.email.username = "mailer";
   config.email.password = "correct-horse-battery";
-  const auto ds = notify(config, event_of(EventKind::failure), options());
+  const auto ds = notify::notify(config, event_of(EventKind::failure), options());
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_TRUE(ds[0].ok) << ds[0].message;
   const auto s = sink.sessions().at(0);
@@ -341,7 +342,7 @@ TEST(NotifyTest, EmailWithoutUsernameSkipsAuth) {
   SmtpSink sink;
   auto config = only();
   config.email = email_to(sink);
-  const auto ds = notify(config, event_of(EventKind::failure), options());
+  const auto ds = notify::notify(config, event_of(EventKind::failure), options());
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_TRUE(ds[0].ok) << ds[0].message;
   const auto sessions = sink.sessions();
@@ -396,7 +397,7 @@ TEST(NotifyTest, EmailUpgradesWithStarttlsAndVerifiesTheCertificate) {
   config.email.password = "correct-horse-battery";
 
   // Not trusted: the handshake fails and says why.
-  auto ds = notify(config, event_of(EventKind::failure), options());
+  auto ds = notify::notify(config, event_of(EventKind::failure), options());
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_FALSE(ds[0].ok);
   EXPECT_NE(ds[0].message.find("TLS handshake after STARTTLS failed: "), std::string::npos) << ds[0].message;
@@ -404,7 +405,7 @@ TEST(NotifyTest, EmailUpgradesWithStarttlsAndVerifiesTheCertificate) {
 
   auto o = options();
   o.ca_file = cert.cert();
-  ds = notify(config, event_of(EventKind::failure), o);
+  ds = notify::notify(config, event_of(EventKind::failure), o);
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_TRUE(ds[0].ok) << ds[0].message;
   const auto sessions = sink.sessions();
@@ -436,7 +437,7 @@ TEST(NotifyTest, EmailOverImplicitTlsArrivesIntactAndVerifiesTheServer) {
   auto o = options();
   o.ca_file = cert.cert();
 
-  const auto ds = notify(config, event_of(EventKind::rollback), o);
+  const auto ds = notify::notify(config, event_of(EventKind::rollback), o);
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_TRUE(ds[0].ok) << ds[0].message;
   EXPECT_EQ(ds[0].message, "250 2.0.0 Ok: queued as T1");
@@ -454,7 +455,7 @@ TEST(NotifyTest, EmailOverImplicitTlsArrivesIntactAndVerifiesTheServer) {
   // Intact: the headers, the body, and the lines that start with a dot (stuffed on the wire).
   EXPECT_NE(s.raw_data.find("\r\n..hidden line that starts with a dot\r\n"), std::string::npos) << s.raw_data;
   const auto [headers, body] = split_message(s.message);
-  std::string built = email_message(event_of(EventKind::rollback), config.email, o);
+  std::string built = notify::email_message(event_of(EventKind::rollback), config.email, o);
   built = built.substr(built.find("\n\n") + 2);
   std::string built_crlf;
   for (char c : built) built_crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
@@ -481,7 +482,7 @@ TEST(NotifyTest, EmailOverImplicitTlsFailsWithAnUntrustedCertificateOrAnotherHos
     config.email.to = {"ops@example.com"};
     auto o = options();
     if (cert == &elsewhere) o.ca_file = cert->cert();  // trusted, but for mail.example.com only
-    const auto ds = notify(config, event_of(EventKind::failure), o);
+    const auto ds = notify::notify(config, event_of(EventKind::failure), o);
     ASSERT_EQ(ds.size(), 1u);
     EXPECT_FALSE(ds[0].ok);
     EXPECT_EQ(ds[0].attempts, 1);  // a TLS failure is not retried
@@ -503,7 +504,7 @@ TEST(NotifyTest, EmailRequiresStarttlsWhenAskedAndNeverFallsBackToPlainText) {
   config.email.tls = "starttls";
   config.email.username = "mailer";
   config.email.password = "correct-horse-battery";
-  const auto ds = notify(config, event_of(EventKind::failure), options());
+  const auto ds = notify::notify(config, event_of(EventKind::failure), options());
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_FALSE(ds[0].ok);
   EXPECT_EQ(ds[0].attempts, 1);
@@ -519,7 +520,7 @@ TEST(NotifyTest, EmailErrorQuotesTheServersReply) {
   auto config = only();
   config.email = email_to(sink);
   config.email.to = {"ops@example.com", "nobody@example.com"};
-  const auto ds = notify(config, event_of(EventKind::failure), options());
+  const auto ds = notify::notify(config, event_of(EventKind::failure), options());
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_FALSE(ds[0].ok);
   EXPECT_EQ(ds[0].attempts, 1);  // refused, not unreachable: no retry
@@ -527,6 +528,42 @@ TEST(NotifyTest, EmailErrorQuotesTheServersReply) {
             "SMTP 127.0.0.1:" + std::to_string(sink.port()) +
                 " refused RCPT TO:<nobody@example.com>: 550 5.1.1 <nobody@example.com>: Recipient address rejected: "
                 "no such user");
+}
+
+// The channels know nothing of deploys: an event any producer fills (watch's, say) is sent the
+// same way, its source in PagerDuty's group and the email's X-Slipway-<Source> header.
+TEST(NotifyTest, AnEventWithoutADeployRecordIsSentByEveryChannel) {
+  notify::Event e;
+  e.kind = "down";
+  e.source = "watch";
+  e.project = "notes";
+  e.id = "api-health";
+  e.summary = "notes: api-health is DOWN (3 failures in a row)";
+  e.reason = "GET /health -> 502";
+  e.fields = {{"Check", "api-health"}, {"Since", ""}};
+  e.rows = {{"Check", "api-health"}, {"Last answer", "502 Bad Gateway"}};
+  e.alert = notify::Alert::trigger;
+  e.dedup_key = "slipway-notes-api-health";
+  e.webhook = {{"check", "api-health"}};
+
+  const auto hook = notify::webhook_payload(e, kNow);
+  EXPECT_EQ(str(hook.at("event")), "down");
+  EXPECT_EQ(str(hook.at("check")), "api-health");
+  const auto slack = notify::slack_payload(e);
+  EXPECT_EQ(slack.at("blocks").as_array().at(1).at("fields").as_array().size(), 1u) << "empty values are not listed";
+  EXPECT_NE(json::serialize(slack).find("*Reason:* GET /health -&gt; 502"), std::string::npos);
+  const auto pd = notify::pagerduty_payloads(e, "k", kNow);
+  ASSERT_EQ(pd.size(), 1u);
+  EXPECT_EQ(str(pd[0].at("payload").at("group")), "watch");
+  EXPECT_EQ(str(pd[0].at("dedup_key")), "slipway-notes-api-health");
+  auto config = only({"down"});
+  config.email.from = "slipway@example.com";
+  config.email.to = {"ops@example.com"};
+  const std::string mail = notify::email_message(e, config.email, options());
+  EXPECT_NE(mail.find("\nX-Slipway-Watch: api-health\n"), std::string::npos) << mail;
+  EXPECT_NE(mail.find("\nLast answer 502 Bad Gateway\n"), std::string::npos) << mail;
+  e.alert = notify::Alert::none;
+  EXPECT_TRUE(notify::pagerduty_payloads(e, "k", kNow).empty());
 }
 
 TEST(NotifyTest, AnEventNotListedInOnSendsNothing) {
@@ -538,18 +575,18 @@ TEST(NotifyTest, AnEventNotListedInOnSendsNothing) {
   config.email = email_to(smtp);
   auto r = rolled_back_record();
   r.status = RunStatus::running;
-  EXPECT_TRUE(notify(config, event_of(EventKind::start, r), options()).empty());
+  EXPECT_TRUE(notify::notify(config, event_of(EventKind::start, r), options()).empty());
   r.status = RunStatus::succeeded;
-  EXPECT_TRUE(notify(config, event_of(EventKind::success, r), options()).empty());
+  EXPECT_TRUE(notify::notify(config, event_of(EventKind::success, r), options()).empty());
   // The default `on` leaves blocked out.
   NotifyConfig defaults;
   defaults.webhook = http.url("/hook");
   r.status = RunStatus::blocked;
-  EXPECT_TRUE(notify(defaults, event_of(EventKind::blocked, r), options()).empty());
+  EXPECT_TRUE(notify::notify(defaults, event_of(EventKind::blocked, r), options()).empty());
   EXPECT_TRUE(http.requests().empty());
   EXPECT_TRUE(smtp.sessions().empty());
   // ...and a listed one goes to every channel.
-  EXPECT_EQ(notify(config, event_of(EventKind::rollback), options()).size(), 3u);
+  EXPECT_EQ(notify::notify(config, event_of(EventKind::rollback), options()).size(), 3u);
   EXPECT_EQ(http.requests().size(), 2u);
 }
 
@@ -561,7 +598,7 @@ TEST(NotifyTest, AChannelThatIsDownFailsAloneAfterOneRetry) {
   config.webhook = "http://127.0.0.1:" + std::to_string(down) + "/hook";
   config.slack_webhook = slack.url("/services/T/B/C");
   config.email = email_to(smtp);
-  const auto ds = notify(config, event_of(EventKind::rollback), options());
+  const auto ds = notify::notify(config, event_of(EventKind::rollback), options());
   ASSERT_EQ(ds.size(), 3u);
   const auto* webhook = find(ds, "webhook");
   ASSERT_NE(webhook, nullptr);
@@ -576,7 +613,7 @@ TEST(NotifyTest, AChannelThatIsDownFailsAloneAfterOneRetry) {
   config.webhook.clear();
   config.slack_webhook.clear();
   config.email.smtp = "127.0.0.1:" + std::to_string(down);
-  const auto mail = notify(config, event_of(EventKind::rollback), options());
+  const auto mail = notify::notify(config, event_of(EventKind::rollback), options());
   ASSERT_EQ(mail.size(), 1u);
   EXPECT_FALSE(mail[0].ok);
   EXPECT_EQ(mail[0].attempts, 2);
@@ -605,7 +642,7 @@ TEST(NotifyTest, NoSecretAppearsInAnyDeliveryMessage) {
   config.email.password = password;
   auto o = options();
   o.timeout = std::chrono::milliseconds(300);
-  const auto ds = notify(config, event_of(EventKind::rollback), o);
+  const auto ds = notify::notify(config, event_of(EventKind::rollback), o);
   ASSERT_EQ(ds.size(), 4u);
   for (const auto& d : ds) {
     EXPECT_FALSE(d.ok) << d.channel << ": " << d.message;
@@ -725,7 +762,7 @@ TEST(NotifyTest, EmailGoesThroughTheConfiguredProxyOrAllProxy) {
   auto config = only();
   config.email = email_to(sink);
   config.email.proxy = proxy.url();
-  auto ds = notify(config, event_of(EventKind::failure), options());
+  auto ds = notify::notify(config, event_of(EventKind::failure), options());
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_TRUE(ds[0].ok) << ds[0].message;
   const std::string target = "127.0.0.1:" + std::to_string(sink.port());
@@ -741,7 +778,7 @@ TEST(NotifyTest, EmailGoesThroughTheConfiguredProxyOrAllProxy) {
   }
   setenv("all_proxy", proxy.url().c_str(), 1);
   config.email.proxy.clear();
-  ds = notify(config, event_of(EventKind::failure), options());
+  ds = notify::notify(config, event_of(EventKind::failure), options());
   for (const auto& [name, value] : saved) {
     if (value)
       setenv(name.c_str(), value->c_str(), 1);

@@ -1,4 +1,4 @@
-#include "deploy/smtp.hpp"
+#include "notify/smtp.hpp"
 
 #include <curl/curl.h>
 #include <strings.h>
