@@ -24,8 +24,8 @@
 #include "migrate/results.hpp"
 #include "net/http_client.hpp"
 #include "state/store.hpp"
+#include "verify/outline.hpp"
 #include "verify/report.hpp"
-#include "verify/settings.hpp"
 
 namespace slipway::deploy {
 
@@ -82,7 +82,7 @@ std::string git_sha(const std::filesystem::path& root) {
 struct Context {
   Context(const Config& cfg, const DeployOptions& opts, DeployRecord& rec)
       : config(cfg), options(opts), slipway(opts), record(rec) {
-    if (auto settings = verify::load_verify_settings(cfg)) verify = std::move(*settings);
+    verify = verify::outline(cfg);
   }
 
   const Config& config;
@@ -95,9 +95,9 @@ struct Context {
   History* history = nullptr;  // for the alerts a success resolves
   // Whether the deploy lock was lost (the release stops between steps); empty: not watched.
   std::function<bool()> lock_lost;
-  // [verify] as `slipway verify` reads it, to know which verify phases apply; null when it does not
-  // load (then the commands run and report the problem themselves).
-  std::optional<verify::VerifySettings> verify;
+  // [verify] in outline, to know which verify phases apply and which flow files to record; null
+  // when it does not load (then the commands run and report the problem themselves).
+  std::optional<verify::Outline> verify;
   // The deploy's one-time gate bypass for its own verification: minted and registered with the
   // running gate at the first verify phase, handed to `slipway verify` in its environment (never
   // on disk, never on a command line), revoked when the deploy ends.
@@ -245,7 +245,7 @@ Outcome hold_writes_phase(Context& c, std::string_view label) {
 }
 
 Outcome snapshot_phase(Context& c) {
-  if (c.verify && !c.verify->integrity_configured) return Outcome::skipped("no [verify.integrity] tables configured");
+  if (c.verify && !c.verify->integrity) return Outcome::skipped("no [verify.integrity] tables configured");
   Sub s = c.slipway.run({"verify", "integrity", "--snapshot", "--format", "json"});
   if (!s.ok()) return Outcome::failed(s.why(), s.output());
   auto report = report::Report::from_json(s.doc);
@@ -559,7 +559,7 @@ Outcome switch_undo(Context& c) {
 // `slipway verify` with the [verify] copy `config` (empty: the working tree's), comparing integrity
 // with snapshot `against` (0: the record's).
 Outcome verify_phase(Context& c, bool keep_report, const std::string& config, std::int64_t against = 0) {
-  if (c.verify && !c.verify->any_part_configured()) return Outcome::skipped("nothing to verify is configured");
+  if (c.verify && !c.verify->any_part) return Outcome::skipped("nothing to verify is configured");
   const auto env = c.verify_env();
   std::vector<std::string> args{"verify", "--format", "json"};
   if (!config.empty()) {
@@ -1025,7 +1025,7 @@ Result<boost::json::object> plan_deploy(const Config& config, const DeployOption
                                   "rollback loses none; reads stay up")
                      : Outcome::skipped("a rollback restores nothing, writes continue"),
       "blocked"));
-  const bool snapshot = !c.verify || c.verify->integrity_configured;
+  const bool snapshot = !c.verify || c.verify->integrity;
   phases.push_back(phase_plan("snapshot", "slipway verify integrity --snapshot",
                               snapshot ? planned : Outcome::skipped("no [verify.integrity] tables configured"),
                               "blocked"));
@@ -1071,8 +1071,7 @@ Result<boost::json::object> plan_deploy(const Config& config, const DeployOption
       "rollback"));
   phases.push_back(phase_plan(
       "verify", "slipway verify",
-      c.verify && !c.verify->any_part_configured() ? Outcome::skipped("nothing to verify is configured") : planned,
-      "rollback"));
+      c.verify && !c.verify->any_part ? Outcome::skipped("nothing to verify is configured") : planned, "rollback"));
   phases.push_back(phase_plan("maintenance-off", "slipway gate maintenance off", planned, "rollback"));
   const bool after_switch = std::any_of(config.deploy.steps.begin(), config.deploy.steps.end(),
                                         [](const DeployStep& s) { return !s.after_switch.empty(); });

@@ -411,6 +411,12 @@ std::filesystem::path recorded_flow_file(const std::filesystem::path& dir, const
   return dir / "outside" / (sha256_hex(entry) + ".toml");
 }
 
+std::optional<Outline> outline(const Config& config) {
+  auto s = load_verify_settings(config);
+  if (!s) return std::nullopt;
+  return Outline{s->any_part_configured(), s->integrity_configured, s->flow_files};
+}
+
 tl::expected<VerifySettings, std::vector<Error>> load_verify_settings(const Config& config) {
   VerifySettings s;
   s.base_url = config.verify.base_url;

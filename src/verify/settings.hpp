@@ -24,6 +24,7 @@
 #include "core/config.hpp"
 #include "net/http_client.hpp"
 #include "verify/flow.hpp"
+#include "verify/outline.hpp"
 #include "verify/soak.hpp"
 #include "verify/threshold.hpp"
 
@@ -125,11 +126,6 @@ struct VerifySettings {
 // again), or from config.verify_file when set, which it reads and parses; defaults when there is
 // neither. Errors: every problem, each with file:line:col.
 tl::expected<VerifySettings, std::vector<Error>> load_verify_settings(const Config& config);
-
-// Where a deploy's recorded copy of [verify] (a slipway.toml in `dir`) keeps the flow file that
-// verify.flows names as `entry`: beside it at the same relative path when the entry stays inside
-// the project, else `dir/outside/<sha256 of the entry>.toml` (an absolute path, or one through "..").
-std::filesystem::path recorded_flow_file(const std::filesystem::path& dir, const std::string& entry);
 
 // Parses a flow file's text ([[flow]] tables), as if read from `path`. Fuzzed.
 tl::expected<std::vector<Flow>, std::vector<Error>> parse_flow_file(std::string_view text, const std::string& path);
