@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test: the unit and black-box tests (ctest, each PostgreSQL-backed binary starting its own
-# server), the example app's tests, the unit tests again under ASan+UBSan, and a short run of each
-# fuzzer. Ends with one "N passed, N failed" line over all of it.
+# server), the example app's tests, the unit tests again under ASan+UBSan, clang's thread-safety
+# analysis, and a short run of each fuzzer. Ends with one "N passed, N failed" line over all of it.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -36,6 +36,7 @@ asan_tests() {
     done
 }
 step "unit tests under AddressSanitizer and UBSan" asan_tests
+step "thread-safety annotations (clang)" bash scripts/thread_safety.sh
 step "fuzzers (${SLIPWAY_FUZZ_SECONDS:-30}s each)" bash scripts/fuzz.sh "${SLIPWAY_FUZZ_SECONDS:-30}"
 
 echo "slipway: $passed passed, $failed failed"

@@ -7,10 +7,13 @@
 //   void publish() REQUIRES(mutex_);
 //   ...
 //   MutexLock lock(mutex_);   // where std::lock_guard would be
+//   cv_.wait_until(mutex_, t);  // CondVar, where std::condition_variable would be
 //
 // With GCC the macros are empty and Mutex is a std::mutex.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 
 #if defined(__clang__)
@@ -35,6 +38,7 @@ class CAPABILITY("mutex") Mutex {
   void unlock() RELEASE() { m_.unlock(); }
 
  private:
+  friend class CondVar;
   std::mutex m_;
 };
 
@@ -48,6 +52,22 @@ class SCOPED_CAPABILITY MutexLock {
 
  private:
   Mutex& m_;
+};
+
+// A condition variable waited on with a held Mutex, which is held again when the wait returns.
+// No predicate form: the caller loops on its guarded condition, which the analysis then checks.
+class CondVar {
+ public:
+  // Waits until notified, `t`, or a spurious wake-up, whichever comes first.
+  void wait_until(Mutex& m, std::chrono::steady_clock::time_point t) REQUIRES(m) {
+    std::unique_lock<std::mutex> held(m.m_, std::adopt_lock);
+    cv_.wait_until(held, t);
+    held.release();  // still held, by the caller's MutexLock
+  }
+  void notify_all() { cv_.notify_all(); }
+
+ private:
+  std::condition_variable cv_;
 };
 
 }  // namespace slipway

@@ -6,13 +6,13 @@
 
 #include <atomic>
 #include <boost/json.hpp>
-#include <condition_variable>
 #include <mutex>
 #include <random>
 #include <thread>
 
 #include "backup/results.hpp"
 #include "core/host.hpp"
+#include "core/mutex.hpp"
 #include "core/process.hpp"
 #include "core/redact.hpp"
 #include "core/report.hpp"
@@ -778,16 +778,7 @@ std::vector<Phase> deploy_phases(Context& c) {
 class LeaseKeeper {
  public:
   LeaseKeeper(DeployLock& lock, std::chrono::milliseconds lease) : lock_(lock) {
-    thread_ = std::thread([this, lease] {
-      std::unique_lock l(m_);
-      while (!cv_.wait_for(l, lease / 3, [this] { return stop_; })) {
-        auto renewed = lock_.renew();
-        if (renewed || lock_.held()) continue;
-        lost_why_ = renewed.error().message;  // written once, before the flag that publishes it
-        lost_.store(true, std::memory_order_release);
-        return;
-      }
-    });
+    thread_ = std::thread([this, lease] { renew_until_stopped(lease); });
   }
   // Why the lock was lost, or nullopt while it is held. Any thread.
   [[nodiscard]] std::optional<std::string> lost() const {
@@ -796,7 +787,7 @@ class LeaseKeeper {
   }
   ~LeaseKeeper() {
     {
-      std::lock_guard l(m_);
+      MutexLock l(m_);
       stop_ = true;
     }
     cv_.notify_all();
@@ -804,10 +795,24 @@ class LeaseKeeper {
   }
 
  private:
+  void renew_until_stopped(std::chrono::milliseconds lease) EXCLUDES(m_) {
+    MutexLock l(m_);
+    while (true) {
+      const auto next = std::chrono::steady_clock::now() + lease / 3;
+      while (!stop_ && std::chrono::steady_clock::now() < next) cv_.wait_until(m_, next);
+      if (stop_) return;
+      auto renewed = lock_.renew();
+      if (renewed || lock_.held()) continue;
+      lost_why_ = renewed.error().message;  // written once, before the flag that publishes it
+      lost_.store(true, std::memory_order_release);
+      return;
+    }
+  }
+
   DeployLock& lock_;
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool stop_ = false;
+  Mutex m_;
+  CondVar cv_;
+  bool stop_ GUARDED_BY(m_) = false;
   std::atomic<bool> lost_{false};
   std::string lost_why_;
   std::thread thread_;
