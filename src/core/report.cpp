@@ -237,8 +237,11 @@ std::string Report::render_junit() const {
                            xml_escape(group), xml_escape(name), c.duration_ms > 0 ? c.duration_ms / 1000 : 0.0);
       if (c.status == Status::fail) {
         ++failures;
-        cases += fmt::format(">\n      <failure message=\"{}\" type=\"{}\"/>\n    </testcase>\n", xml_escape(c.message),
-                             xml_escape(c.id));
+        cases += c.hint.empty()
+                     ? fmt::format(">\n      <failure message=\"{}\" type=\"{}\"/>\n    </testcase>\n",
+                                   xml_escape(c.message), xml_escape(c.id))
+                     : fmt::format(">\n      <failure message=\"{}\" type=\"{}\">hint: {}</failure>\n    </testcase>\n",
+                                   xml_escape(c.message), xml_escape(c.id), xml_escape(c.hint));
       } else if (c.status == Status::skip) {
         ++skipped;
         cases += fmt::format(">\n      <skipped message=\"{}\"/>\n    </testcase>\n", xml_escape(c.message));

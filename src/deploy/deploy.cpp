@@ -1111,29 +1111,41 @@ Result<boost::json::object> plan_deploy(const Config& config, const DeployOption
   return plan;
 }
 
-Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& options) {
+// What a deploy and a rollback start from: the state store and the deploy a process left running,
+// if any. Secrets are registered first, so that no error after this prints one.
+struct Start {
+  std::unique_ptr<state::Store> db;
+  std::optional<Interrupted> interrupted;
+};
+
+Result<Start> start_run(const Config& config) {
   register_deploy_secrets(config);
-  if (options.version.empty())
-    return fail(Error::input("no version to deploy", "--version", "name it: slipway deploy --version v2"));
   if (auto r = require_deploy_keys(config); !r) return fail(r.error());
   auto db = state::open(config);
   if (!db) return fail(db.error());
-  History history(**db);
-
-  // A deploy left running by a process that is gone: report it; resume it only when asked.
   auto interrupted = find_interrupted(config);
   if (!interrupted) return fail(interrupted.error());
+  return Start{std::move(*db), std::move(*interrupted)};
+}
+
+Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& options) {
+  if (options.version.empty())
+    return fail(Error::input("no version to deploy", "--version", "name it: slipway deploy --version v2"));
+  auto start = start_run(config);
+  if (!start) return fail(start.error());
+  History history(*start->db);
+  // A deploy left running by a process that is gone: report it; resume it only when asked.
+  const std::optional<Interrupted>& interrupted = start->interrupted;
   DeployRecord record;
-  if (*interrupted && !options.resume) {
-    const auto& r = (*interrupted)->record;
-    return fail(Error::refused(fmt::format("deploy {} of {} was interrupted ({}): {}", r.id, r.version,
-                                           (*interrupted)->why, describe_state(r)),
-                               "deploy " + r.id,
-                               "undo it with `slipway rollback`, or finish it with `slipway deploy --resume`"));
+  if (interrupted && !options.resume) {
+    const auto& r = interrupted->record;
+    return fail(Error::refused(
+        fmt::format("deploy {} of {} was interrupted ({}): {}", r.id, r.version, interrupted->why, describe_state(r)),
+        "deploy " + r.id, "undo it with `slipway rollback`, or finish it with `slipway deploy --resume`"));
   }
   if (options.resume) {
-    if (!*interrupted) return fail(Error::input("there is no interrupted deploy to resume", "--resume"));
-    record = (*interrupted)->record;
+    if (!interrupted) return fail(Error::input("there is no interrupted deploy to resume", "--resume"));
+    record = interrupted->record;
     if (record.version != options.version)
       return fail(Error::input(fmt::format("the interrupted deploy is of {}, not {}", record.version, options.version),
                                "--version", "resume it with --version " + record.version));
@@ -1181,7 +1193,7 @@ Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& optio
   const std::optional<DeployRecord> before = *previous;
   ro.reverify = timed(c, "verify", [&c, before] { return reverify(c, before, c.record.snapshot_id); });
   ro.before_rollback = [&c](const DeployRecord&) { announce_and_say(c, EventKind::failure); };
-  const auto ran = under_lock(c, *lock, lease, **db, ro, [&] {
+  const auto ran = under_lock(c, *lock, lease, *start->db, ro, [&] {
     announce_and_say(c, EventKind::start);
     return run_runbook(record, phases, history, options.observer, ro);
   });
@@ -1191,13 +1203,10 @@ Result<DeployRecord> run_deploy(const Config& config, const DeployOptions& optio
 }
 
 Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& options) {
-  register_deploy_secrets(config);
-  if (auto r = require_deploy_keys(config); !r) return fail(r.error());
-  auto db = state::open(config);
-  if (!db) return fail(db.error());
-  History history(**db);
-  auto interrupted = find_interrupted(config);
-  if (!interrupted) return fail(interrupted.error());
+  auto start = start_run(config);
+  if (!start) return fail(start.error());
+  History history(*start->db);
+  const std::optional<Interrupted>& interrupted = start->interrupted;
 
   auto lock_db = state::open(config);
   if (!lock_db) return fail(lock_db.error());
@@ -1206,9 +1215,9 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
   DeployOptions base = options.base;
   base.restore_db = options.restore_db || base.restore_db;
 
-  if (*interrupted && (options.target.empty() || options.target == (*interrupted)->record.id)) {
+  if (interrupted && (options.target.empty() || options.target == interrupted->record.id)) {
     // Undo what the interrupted deploy did, from its record.
-    DeployRecord record = (*interrupted)->record;
+    DeployRecord record = interrupted->record;
     auto lock = DeployLock::acquire(
         **lock_db,
         {.deploy_id = record.id, .message = "rollback of " + record.id, .lease = lease, .wait = base.lock_wait});
@@ -1231,14 +1240,14 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
       if (p.name == "hold-writes") record.writes_held = true;
       if (p.name == "maintenance-on") record.maintenance_on = true;
     }
-    record.reason = "interrupted (" + (*interrupted)->why + "); rolled back by `slipway rollback`";
+    record.reason = "interrupted (" + interrupted->why + "); rolled back by `slipway rollback`";
     auto previous = history.last_succeeded(record.id);
     if (!previous) return fail(previous.error());
     RunbookOptions ro;
     const std::optional<DeployRecord> before = *previous;
     ro.reverify = timed(c, "verify", [&c, before] { return reverify(c, before, c.record.snapshot_id); });
-    const auto ran =
-        under_lock(c, *lock, lease, **db, ro, [&] { return roll_back(record, done, history, base.observer, ro); });
+    const auto ran = under_lock(c, *lock, lease, *start->db, ro,
+                                [&] { return roll_back(record, done, history, base.observer, ro); });
     if (!ran) return fail(ran.error());
     announce_outcome(c);
     return record;
@@ -1364,8 +1373,8 @@ Result<DeployRecord> run_rollback(const Config& config, const RollbackOptions& o
     std::optional<DeployRecord> back = *current;
     return reverify(c, back, live_snapshot);
   });
-  const auto ran =
-      under_lock(c, *lock, lease, **db, ro, [&] { return run_runbook(record, phases, history, base.observer, ro); });
+  const auto ran = under_lock(c, *lock, lease, *start->db, ro,
+                              [&] { return run_runbook(record, phases, history, base.observer, ro); });
   if (!ran) return fail(ran.error());
   if (record.status == RunStatus::succeeded) {
     current->status = RunStatus::rolled_back;

@@ -50,6 +50,7 @@
 #include "gate/http.hpp"
 #include "gate/readiness.hpp"
 #include "net/http_server.hpp"
+#include "net/listen.hpp"
 
 namespace slipway::gate {
 namespace {
@@ -984,28 +985,9 @@ constexpr std::string_view kBusy =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 25\r\nRetry-After: 1\r\n"
     "Connection: close\r\n\r\ntoo many open connections";
 
-// `reuse_port`: one of the proxy threads' listening sockets, which share the port; the kernel
-// spreads new connections over them. (One socket that every thread accepts from sends most
-// connections to whichever thread happens to be awake, and leaves the other idle.)
-Result<void> open_acceptor(Acceptor& acceptor, const tcp::endpoint& ep, std::string_view key, bool reuse_port = false) {
-  using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
-  beast::error_code ec;
-  acceptor.open(ep.protocol(), ec);
-  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec && reuse_port) acceptor.set_option(ReusePort(true), ec);
-  if (!ec) acceptor.bind(ep, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return fail(
-        Error::environment(fmt::format("cannot listen on {}:{}: {}", ep.address().to_string(), ep.port(), ec.message()),
-                           std::string(key), "is another process using the port?"));
-  }
-  return {};
-}
-
 Result<void> Worker::start(const tcp::endpoint& listen) {
   acceptor_.emplace(ioc_.get_executor());
-  if (auto ok = open_acceptor(*acceptor_, listen, "gate.listen", true); !ok) return ok;
+  if (auto ok = net::open_acceptor(*acceptor_, listen, "gate.listen", true); !ok) return ok;
   asio::co_spawn(ioc_, accept_loop(), asio::detached);
   asio::co_spawn(ioc_, sweep(), asio::detached);
   return {};
@@ -1063,18 +1045,6 @@ net::ServerAnswer admin_answer(Gate& gate, const net::ServerRequest& req) {
   return {404, "text/plain", "the gate's admin listener serves /health and /metrics\n"};
 }
 
-Result<tcp::endpoint> endpoint_of(const std::string& text, std::string_view key) {
-  auto hp = net::parse_host_port(text);
-  if (!hp) return fail(Error::input(hp.error().message, std::string(key), hp.error().hint));
-  beast::error_code ec;
-  auto address = asio::ip::make_address(hp->host == "localhost" ? "127.0.0.1" : hp->host, ec);
-  if (ec) {
-    return fail(Error::input(fmt::format("{} must be an IP address and port, not \"{}\"", key, text), std::string(key),
-                             "write it like 127.0.0.1:8080 or 0.0.0.0:8080"));
-  }
-  return tcp::endpoint(address, hp->port);
-}
-
 }  // namespace
 
 std::size_t proxy_threads(const GateConfig& config) {
@@ -1096,7 +1066,7 @@ Result<void> serve(Gate& gate, const std::function<void()>& ready) {
   // The main thread's own io_context: the listening sockets and the signals. The admin listener
   // (net/http_server.hpp) answers on a thread of its own.
   asio::io_context main{1};
-  auto listen_ep = endpoint_of(cfg.listen, "gate.listen");
+  auto listen_ep = net::listen_endpoint(cfg.listen, "gate.listen");
   if (!listen_ep) return fail(listen_ep.error());
   auto admin = net::HttpServer::start(cfg.admin_listen, "gate.admin_listen",
                                       [&gate](const net::ServerRequest& req) { return admin_answer(gate, req); });
@@ -1105,7 +1075,7 @@ Result<void> serve(Gate& gate, const std::function<void()>& ready) {
     // The threads' sockets share the port (SO_REUSEPORT), which would let a second gate share it
     // too: first make sure that nothing else listens there, with a socket that does not share.
     Acceptor probe(main.get_executor());
-    if (auto ok = open_acceptor(probe, *listen_ep, "gate.listen"); !ok) return ok;
+    if (auto ok = net::open_acceptor(probe, *listen_ep, "gate.listen"); !ok) return ok;
     *listen_ep = probe.local_endpoint();  // the port the kernel chose, for port 0
   }
   for (auto& w : workers) {

@@ -1,6 +1,5 @@
 #include "net/http_server.hpp"
 
-#include <fmt/format.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -13,7 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <thread>
 
-#include "net/probe.hpp"
+#include "net/listen.hpp"
 
 namespace slipway::net {
 
@@ -78,27 +77,11 @@ asio::awaitable<void> accept_loop(HttpServer::State& state) {
 }  // namespace
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(std::string_view listen, std::string_view key, Handler handler) {
-  auto hp = parse_host_port(listen);
-  if (!hp) return fail(Error::input(hp.error().message, std::string(key), hp.error().hint));
-  beast::error_code ec;
-  const auto address = asio::ip::make_address(hp->host == "localhost" ? "127.0.0.1" : hp->host, ec);
-  if (ec) {
-    return fail(Error::input(fmt::format("{} must be an IP address and port, not \"{}\"", key, listen),
-                             std::string(key), "write it like 127.0.0.1:8080 or 0.0.0.0:8080"));
-  }
+  auto ep = listen_endpoint(listen, key);
+  if (!ep) return fail(ep.error());
   auto state = std::make_unique<State>();
   state->handler = std::move(handler);
-  const tcp::endpoint ep(address, hp->port);
-  auto& acceptor = state->acceptor;
-  acceptor.open(ep.protocol(), ec);
-  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(ep, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return fail(
-        Error::environment(fmt::format("cannot listen on {}:{}: {}", ep.address().to_string(), ep.port(), ec.message()),
-                           std::string(key), "is another process using the port?"));
-  }
+  if (auto ok = open_acceptor(state->acceptor, *ep, key); !ok) return fail(ok.error());
   asio::co_spawn(state->ioc, accept_loop(*state), asio::detached);
   state->thread = std::thread([s = state.get()] { s->ioc.run(); });
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(state)));

@@ -81,6 +81,9 @@ TEST(Report, JunitAndMarkdownCarryEveryCheck) {
   EXPECT_NE(junit.find("<testsuite name=\"slipway check git\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"1\""),
             std::string::npos)
       << junit;
+  EXPECT_NE(junit.find("<failure message=\"2 commits not pushed\" type=\"git-pushed\">hint: git push</failure>"),
+            std::string::npos)
+      << junit;
   const std::string md = r.render(Format::markdown, Style{false});
   EXPECT_NE(md.find("### slipway check: failed"), std::string::npos) << md;
   EXPECT_NE(md.find("| ❌ fail | git | `git-pushed` |  | 2 commits not pushed (hint: git push) |"), std::string::npos)
