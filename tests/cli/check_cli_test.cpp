@@ -7,6 +7,7 @@
 
 #include "postgres.hpp"
 #include "process.hpp"
+#include "quiet_check.hpp"
 #include "test_dir.hpp"
 
 namespace slipway::test {
@@ -16,18 +17,7 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 // Only the env section matters unless a test turns the others on.
-constexpr const char* kQuiet = R"(
-[check]
-preset = "none"
-[check.git]
-uncommitted = "off"
-wrong_branch = "off"
-unpushed = "off"
-[check.secrets]
-enabled = false
-[check.backup]
-enabled = false
-)";
+const std::string kQuiet = quiet_check();
 
 class CheckCli : public ::testing::Test {
  protected:
