@@ -110,8 +110,7 @@ std::vector<const toml::table*> ConfigReader::tables(const toml::table& parent, 
   if (!node) return out;
   const auto* arr = node->as_array();
   if (!arr || !arr->is_array_of_tables()) {
-    // As verify has always worded it: at a flow file's top level (section "") this reads ".flow".
-    const std::string name = config_ ? dotted(section, key) : fmt::format("{}.{}", section, key);
+    const std::string name = dotted(section, key);
     must(*node, "", name, "be an array of tables", fmt::format("write [[{}]] blocks", name));
     return out;
   }

@@ -16,7 +16,6 @@
 #include "core/fs.hpp"
 #include "core/redact.hpp"
 #include "core/suggest.hpp"
-#include "core/toml_depth.hpp"
 #include "verify/security.hpp"
 
 namespace slipway::verify {
@@ -430,7 +429,6 @@ tl::expected<VerifySettings, std::vector<Error>> load_verify_settings(const Conf
   const std::string source = config.verify_file.string();
   auto text = read_text_file(config.verify_file, kMaxConfigFileBytes);
   if (!text) return tl::unexpected(std::vector<Error>{text.error()});
-  if (!check_toml_depth(*text, source)) return s;  // as it always was: a copy nested too deep has no [verify]
   auto doc = parse_toml(*text, source);
   if (!doc) return tl::unexpected(std::vector<Error>{doc.error()});
   return read_verify(*doc, source, config, std::move(s));

@@ -110,5 +110,24 @@ TEST_F(VerifySettingsTest, ARecordedCopyIsReadFromItsOwnFile) {
   EXPECT_NE(errors(config).find((dir_ / "copy.toml").string() + ":3:11: timeout: "), std::string::npos);
 }
 
+// A recorded copy nested past the depth bound is an error naming it and the bound. It used to read
+// as a copy without [verify], so verify said "nothing to verify" and not what was wrong.
+TEST_F(VerifySettingsTest, ARecordedCopyNestedTooDeepIsAnErrorNotAnEmptyVerify) {
+  Config config = load("[verify]\nbase_url = \"http://127.0.0.1:1\"\n");
+  config.verify_file = write("copy.toml", "x = " + std::string(200, '[') + std::string(200, ']') + "\n");
+  const std::string all = errors(config);
+  EXPECT_NE(all.find((dir_ / "copy.toml").string()), std::string::npos) << all;
+  EXPECT_NE(all.find("nest"), std::string::npos) << all;
+}
+
+// At a flow file's top level the key is named alone: "flow must ...", where it read ".flow".
+TEST(FlowFile, AFlowThatIsNotATableArrayIsNamedWithoutAStrayDot) {
+  auto flows = parse_flow_file("flow = 1\n", "flows.toml");
+  ASSERT_FALSE(flows.has_value());
+  EXPECT_EQ(flows.error().front().render().find(".flow"), std::string::npos) << flows.error().front().render();
+  EXPECT_NE(flows.error().front().render().find("flows.toml:1:8: flow must be an array of tables"), std::string::npos)
+      << flows.error().front().render();
+}
+
 }  // namespace
 }  // namespace slipway::verify
