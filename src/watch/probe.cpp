@@ -85,7 +85,7 @@ class PostgresProbe final : public Probe {
       if (!opened) return failed(opened.error().message, start);
       connection_.emplace(std::move(*opened));
     }
-    auto rows = connection_->query("SELECT 1");
+    auto rows = connection_->query_within("SELECT 1", timeout_);
     if (!rows) {
       connection_.reset();  // dropped or broken: the next probe connects again
       return failed(rows.error().message, start);

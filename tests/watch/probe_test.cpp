@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "deploy/sinks.hpp"
+#include "postgres.hpp"
 #include "server.hpp"
 
 namespace slipway::watch {
@@ -70,6 +71,36 @@ TEST(ProbeTest, TcpConnectsOrSaysWhyNot) {
   auto bad = make_probe(p, Config{});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().kind, ErrorKind::bad_input);
+}
+
+// The "database connection lost" probe: one kept connection; when its backend is terminated the
+// probe fails once, then connects again.
+TEST(ProbeTest, PostgresKeepsOneConnectionAndReconnectsAfterItDrops) {
+  const auto url = test::Postgres::instance().create_database();
+  WatchProbe p;
+  p.key = "watch.probe[0]";
+  p.kind = "postgres";
+  p.timeout = 5s;
+  p.database_url = url;
+  auto probe = make_probe(p, Config{});
+  ASSERT_TRUE(probe) << probe.error().render();
+  ASSERT_TRUE((*probe)->run().ok);
+  ASSERT_TRUE((*probe)->run().ok);
+  test::Postgres::instance().exec(
+      url,
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'slipway' AND pid <> "
+      "pg_backend_pid()");
+  auto dropped = (*probe)->run();
+  EXPECT_FALSE(dropped.ok);
+  EXPECT_FALSE(dropped.reason.empty());
+  EXPECT_TRUE((*probe)->run().ok);
+
+  p.database_url = "postgresql://nobody@127.0.0.1:" + std::to_string(test::free_port()) + "/none";
+  auto away = make_probe(p, Config{});
+  ASSERT_TRUE(away);
+  auto r = (*away)->run();
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("cannot connect"), std::string::npos) << r.reason;
 }
 
 }  // namespace
