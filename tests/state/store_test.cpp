@@ -202,6 +202,27 @@ TEST(PgStateStore, KeepsWatchAlertsAndTheirOutbox) {
   exercise_watch_tables(**store);
 }
 
+// Regression: `watch run` and `watch status` opening a new state file at the same moment, the
+// second failed with "table deploy_lock already exists" (both had read schema version 0).
+TEST(SqliteStateStore, TwoFirstOpenersAtOnceBothSucceed) {
+  for (int round = 0; round < 5; ++round) {
+    const auto path = std::filesystem::temp_directory_path() / ("slipway-race-" + std::to_string(::getpid()) + ".db");
+    std::filesystem::remove(path);
+    constexpr int kOpeners = 4;
+    std::vector<std::string> errors(kOpeners);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kOpeners; ++i) {
+      threads.emplace_back([&, i] {
+        auto store = open_file(path);
+        if (!store) errors[static_cast<std::size_t>(i)] = store.error().render();
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (const auto& e : errors) EXPECT_EQ(e, "");
+    std::filesystem::remove(path);
+  }
+}
+
 TEST(SqliteStateStore, KeepsWatchAlertsAndTheirOutbox) {
   const auto path = std::filesystem::temp_directory_path() / ("slipway-watch-" + std::to_string(::getpid()) + ".db");
   std::filesystem::remove(path);
