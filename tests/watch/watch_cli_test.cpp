@@ -18,6 +18,7 @@
 #include <boost/json.hpp>
 
 #include "deploy/sinks.hpp"
+#include "net/http_client.hpp"
 #include "net/http_server.hpp"
 #include "process.hpp"
 #include "server.hpp"
@@ -115,12 +116,15 @@ TEST(WatchCli, AlertsOnceWhenDownResolvesOnceWhenUpAndARestartSendsNoDuplicate) 
   const auto dir = test::fresh_test_dir("watch");
   test::HttpSink sink;
   const int port = test::free_port();
+  const int listen = test::free_port();
   std::ofstream(dir / "slipway.toml") << R"([project]
 name = "loans"
 [state]
 url = "state.db"
 [notify]
 webhook = ")" << sink.url("/hook") << R"("
+[watch]
+listen = "127.0.0.1:)" << listen << R"("
 [[watch.probe]]
 name = "api"
 url = "http://127.0.0.1:)" << port << R"(/health"
@@ -135,6 +139,16 @@ timeout = "2s"
   auto backend = start_backend(port);
   auto watch = std::make_unique<WatchDaemon>(dir);
   ASSERT_TRUE(eventually([&] { return probe_state(dir) == "up"; })) << probe_state(dir) << watch->log();
+  {
+    net::HttpClient client(net::ClientOptions{.timeout = 5s});
+    const std::string own = "http://127.0.0.1:" + std::to_string(listen);
+    auto health = client.send({.url = own + "/health"});
+    ASSERT_TRUE(health) << health.error().render();
+    EXPECT_EQ(health->status, 200);
+    auto metrics = client.send({.url = own + "/metrics"});
+    ASSERT_TRUE(metrics) << metrics.error().render();
+    EXPECT_NE(metrics->body.find(R"(slipway_watch_probe_up{probe="api"} 1)"), std::string::npos) << metrics->body;
+  }
 
   backend.reset();  // down
   ASSERT_TRUE(eventually([&] { return !events(sink, "firing").empty(); })) << watch->log();
