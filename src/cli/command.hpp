@@ -47,6 +47,7 @@ int run_deploy(const Args& args);
 int run_rollback(const Args& args);
 int run_status(const Args& args);
 int run_migrate(const Args& args);
+int run_watch(const Args& args);
 
 // Shared by the commands: --config, --env-file, --format and --color.
 struct CommonOptions {

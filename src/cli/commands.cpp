@@ -22,6 +22,7 @@ constexpr Command kCommands[] = {
     {"status", "a deploy in progress or interrupted, the state it left, the lock, the latest deploy", run_status},
     {"history", "past deploys and rollbacks, each phase's result; --format markdown for a changelog", run_history},
     {"lock", "show or release the deploy lock", run_lock},
+    {"watch", "the monitor: probes on a schedule, alerts when one stays down and when it is back", run_watch},
 };
 }  // namespace
 

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/env.hpp"
@@ -247,6 +248,33 @@ struct NotifyConfig {
   NotifyEmail email;
 };
 
+// One [[watch.probe]]: what is probed, how often, and when it alerts (watch/alert.hpp).
+struct WatchProbe {
+  std::string name;                   // unique; in the alert's dedup key "slipway-<project>-watch-<name>"
+  std::string kind = "http";          // http | tcp | postgres
+  std::string severity = "critical";  // critical | warning
+  std::string url;                    // http
+  std::string method = "GET";         // http
+  std::vector<std::pair<std::string, std::string>> headers;  // http
+  std::string address;                                       // tcp: host:port
+  std::string database_url;                                  // postgres; empty = database.url
+  // http: verify's assertions ("status == 200", "body contains \"ok\"", "json $.status == \"ok\"",
+  // "duration < 500ms"), each with where it was written; none = "status < 400".
+  std::vector<std::pair<std::string, std::string>> conditions;
+  Duration every = std::chrono::minutes(5);
+  Duration retry_every = std::chrono::seconds(30);
+  Duration down_after = std::chrono::minutes(2);
+  int up_after = 2;
+  Duration repeat = std::chrono::minutes(30);   // critical reminders while firing; 0 = none
+  Duration timeout = std::chrono::seconds(10);  // per probe: connect, request, query
+  std::string key;                              // "watch.probe[2]", for messages
+};
+
+struct WatchConfig {
+  std::string listen;  // host:port of /health and /metrics; empty = none
+  std::vector<WatchProbe> probes;
+};
+
 struct StateConfig {
   std::string url;  // a SQLite path (resolved) or postgresql://...
 };
@@ -273,6 +301,7 @@ struct Config {
   CheckConfig check;
   DeployConfig deploy;
   NotifyConfig notify;
+  WatchConfig watch;
 
   // The parsed file, so that a module reading its own section ([verify]) reads it from here
   // instead of reading and parsing the file again; null when running on defaults.

@@ -6,7 +6,7 @@
 // "did you mean"), and calls each listed reader with its section's table. A reader checks its
 // keys (ConfigReader::check_keys) and reads them into its part of Config.
 //
-// A new section [watch]: its struct and member in core/config.hpp, core/config_watch.cpp with
+// A new section: its struct and member in core/config.hpp, core/config_watch.cpp with
 // read_watch(), and its declaration and row here. [verify] is read by verify/settings.cpp from
 // Config::document; core's reader of it takes base_url only.
 //
@@ -32,6 +32,7 @@ void read_state(ConfigReader& r, const toml::table& t, Config& c);
 void read_check(ConfigReader& r, const toml::table& t, Config& c);
 void read_deploy(ConfigReader& r, const toml::table& t, Config& c);
 void read_notify(ConfigReader& r, const toml::table& t, Config& c);
+void read_watch(ConfigReader& r, const toml::table& t, Config& c);
 
 struct ConfigSection {
   std::string_view name;
@@ -51,6 +52,7 @@ inline constexpr ConfigSection kConfigSections[] = {
     {"check", read_check},            // config_check.cpp
     {"deploy", read_deploy},          // config_deploy.cpp
     {"notify", read_notify},          // config_notify.cpp
+    {"watch", read_watch},            // config_watch.cpp
 };
 
 }  // namespace slipway

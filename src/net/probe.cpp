@@ -40,10 +40,10 @@ Result<HostPort> parse_host_port(std::string_view text) {
   return out;
 }
 
-Result<int> http_status(const HostPort& address, std::string_view path, Duration timeout) {
+Result<int> connect_tcp(const HostPort& address, Duration timeout) {
   using clock = std::chrono::steady_clock;
   const auto deadline = clock::now() + timeout;
-  const std::string where = fmt::format("{}:{}{}", address.host, address.port, path);
+  const std::string where = fmt::format("{}:{}", address.host, address.port);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -52,9 +52,33 @@ Result<int> http_status(const HostPort& address, std::string_view path, Duration
     return fail(Error::environment("cannot resolve the host", where));
   }
   const int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  int rc = fd < 0 ? -1 : ::connect(fd, found->ai_addr, found->ai_addrlen);
+  const int rc = fd < 0 ? -1 : ::connect(fd, found->ai_addr, found->ai_addrlen);
+  const int connect_errno = errno;
   freeaddrinfo(found);
   if (fd < 0) return fail(Error::environment("cannot create a socket", where));
+  const auto failed = [&](std::string message) {
+    ::close(fd);
+    return fail(Error::environment(std::move(message), where));
+  };
+  if (rc == 0) return fd;
+  if (connect_errno != EINPROGRESS) return failed(std::strerror(connect_errno));
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
+  pollfd p{fd, POLLOUT, 0};
+  if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) != 1) return failed("connect timed out");
+  int err = 0;
+  socklen_t len = sizeof err;
+  ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+  if (err != 0) return failed(std::strerror(err));
+  return fd;
+}
+
+Result<int> http_status(const HostPort& address, std::string_view path, Duration timeout) {
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + timeout;
+  const std::string where = fmt::format("{}:{}{}", address.host, address.port, path);
+  auto connected = connect_tcp(address, timeout);
+  if (!connected) return fail(Error::environment(connected.error().message, where));
+  const int fd = *connected;
   const auto wait = [&](short events) -> bool {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
     if (left <= 0) return false;
@@ -65,14 +89,6 @@ Result<int> http_status(const HostPort& address, std::string_view path, Duration
     ::close(fd);
     return r;
   };
-  if (rc != 0 && errno != EINPROGRESS) return done(fail(Error::environment(std::strerror(errno), where)));
-  if (rc != 0) {
-    if (!wait(POLLOUT)) return done(fail(Error::environment("connect timed out", where)));
-    int err = 0;
-    socklen_t len = sizeof err;
-    ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err != 0) return done(fail(Error::environment(std::strerror(err), where)));
-  }
   const std::string request = fmt::format(
       "GET {} HTTP/1.1\r\nHost: {}:{}\r\nUser-Agent: slipway-gate\r\n"
       "Connection: close\r\n\r\n",

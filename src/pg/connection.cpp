@@ -2,11 +2,14 @@
 
 #include <libpq-fe.h>
 
+#include <poll.h>
+
 #include <cstdlib>
 
 #include <fmt/format.h>
 
 #include "core/redact.hpp"
+#include "core/units.hpp"
 #include "pg/conninfo.hpp"
 
 namespace slipway::pg {
@@ -67,6 +70,35 @@ Result<Rows> Connection::query(const std::string& sql, const std::vector<std::st
   PGresult* res = params.empty() ? PQexec(impl_->conn, sql.c_str())
                                  : PQexecParams(impl_->conn, sql.c_str(), static_cast<int>(params.size()), nullptr,
                                                 values.data(), nullptr, nullptr, 0);
+  return take(res);
+}
+
+Result<Rows> Connection::query_within(const std::string& sql, std::chrono::milliseconds timeout) {
+  using Steady = std::chrono::steady_clock;
+  const auto deadline = Steady::now() + timeout;
+  impl_->last_error = {};
+  const auto lost = [&](std::string_view what) {
+    return fail(Error::environment(fmt::format("{}: {}", what, redact(first_line(PQerrorMessage(impl_->conn))))));
+  };
+  if (!PQsendQuery(impl_->conn, sql.c_str())) return lost("connection lost");
+  while (PQisBusy(impl_->conn)) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Steady::now()).count();
+    pollfd p{PQsocket(impl_->conn), POLLIN, 0};
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) != 1)
+      return fail(Error::environment(fmt::format("no answer from PostgreSQL within {}", format_duration(timeout))));
+    if (!PQconsumeInput(impl_->conn)) return lost("connection lost");
+  }
+  // The last result is the statement's; the ones before it (several statements) are dropped.
+  PGresult* last = nullptr;
+  while (PGresult* r = PQgetResult(impl_->conn)) {
+    if (last) PQclear(last);
+    last = r;
+  }
+  if (!last) return lost("connection lost");
+  return take(last);
+}
+
+Result<Rows> Connection::take(PGresult* res) {
   const ExecStatusType status = PQresultStatus(res);
   impl_->last_error = {};
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {

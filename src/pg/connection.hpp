@@ -2,12 +2,15 @@
 // read text results. Errors never carry the password: messages go through redact().
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
+
+struct pg_result;  // libpq's PGresult
 
 namespace slipway::pg {
 
@@ -49,6 +52,10 @@ class Connection {
   // Runs `sql` with text parameters $1, $2...
   Result<Rows> query(const std::string& sql, const std::vector<std::string>& params);
   Result<void> execute(const std::string& sql);
+  // Runs `sql` and waits at most `timeout` for its answer (a probe that must not hang on a server
+  // that stopped answering): an environment error after it, and the connection should then be
+  // dropped, as the statement may still be running.
+  Result<Rows> query_within(const std::string& sql, std::chrono::milliseconds timeout);
 
   [[nodiscard]] int server_version() const;  // 150018 for 15.18
   // The server's error of the last query() or execute() that failed (empty when the last one
@@ -60,6 +67,7 @@ class Connection {
  private:
   struct Impl;
   explicit Connection(std::unique_ptr<Impl> impl);
+  Result<Rows> take(::pg_result* res);  // the rows or the error of a result, which it frees
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,8 +1,8 @@
 // The state store in PostgreSQL: one lock and one history for every machine that deploys.
 //
-// Everything lives in schema `slipway` (deploy_lock, deploys, verify_snapshots, schema_version), created and
-// brought up to date by whoever opens it first; the connection's search_path is `slipway`, so
-// the shared SQL in store.cpp names the tables as on SQLite.
+// Everything lives in schema `slipway` (deploy_lock, deploys, verify_snapshots, watch_alerts, watch_outbox,
+// schema_version), created and brought up to date by whoever opens it first; the connection's search_path is `slipway`,
+// so the shared SQL in store.cpp names the tables as on SQLite.
 //
 // Advisory locks are keyed (kKeySpace, what) in the state database:
 //   (kKeySpace, 1)  the deploy lock's session lock, held by the deploy's connection for the whole
@@ -30,7 +30,7 @@ enum LockKey : int { kSessionKey = 1, kRowKey = 2, kSchemaKey = 3 };
 constexpr std::string_view kTerminateWait = "5000";  // ms pg_terminate_backend waits for the backend to go
 
 // Each entry moves the schema one version up. Never edit a released entry; append a new one.
-constexpr std::array<std::string_view, 2> kSchema{// 1: the deploy lock and deploy records.
+constexpr std::array<std::string_view, 3> kSchema{// 1: the deploy lock and deploy records.
                                                   R"sql(
 CREATE TABLE slipway.deploy_lock (
   name        text PRIMARY KEY,
@@ -60,6 +60,29 @@ CREATE TABLE slipway.verify_snapshots (
   database text NOT NULL,
   taken_at text NOT NULL DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
   tables   text NOT NULL
+);
+)sql",
+                                                  // 3: watch's alert state per probe, and its outbox.
+                                                  R"sql(
+CREATE TABLE slipway.watch_alerts (
+  probe            text PRIMARY KEY,
+  state            text NOT NULL,               -- ok | pending | firing
+  since_ms         bigint NOT NULL,
+  first_failure_ms bigint NOT NULL DEFAULT 0,   -- 0: none
+  successes        integer NOT NULL DEFAULT 0,
+  last_notice_ms   bigint NOT NULL DEFAULT 0,   -- 0: none
+  reason           text NOT NULL DEFAULT '',
+  updated_ms       bigint NOT NULL
+);
+CREATE TABLE slipway.watch_outbox (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  probe           text NOT NULL,
+  event           text NOT NULL,                -- firing | resolved | reminder
+  payload         text NOT NULL,                -- JSON, what the notification is built from
+  created_ms      bigint NOT NULL,
+  attempts        integer NOT NULL DEFAULT 0,
+  next_attempt_ms bigint NOT NULL DEFAULT 0,
+  last_error      text NOT NULL DEFAULT ''
 );
 )sql"};
 

@@ -195,6 +195,11 @@ Result<void> migrate_schema(Database& db, std::span<const std::string_view> step
                            db.path().string(), "upgrade slipway, or point state.url at another file"));
   for (auto v = static_cast<std::size_t>(*version); v < steps.size(); ++v) {
     auto r = db.transaction([&]() -> Result<void> {
+      // Two first openers both read version 0: the one that waited for the write lock finds the
+      // step taken by the other.
+      auto now = db.user_version();
+      if (!now) return fail(now.error());
+      if (*now > static_cast<int>(v)) return {};
       if (auto e = db.exec(std::string(steps[v])); !e) return e;
       return db.set_user_version(static_cast<int>(v + 1));
     });

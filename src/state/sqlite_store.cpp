@@ -1,4 +1,4 @@
-// The state store in a SQLite file: one machine's deploys. Its schema is versioned with PRAGMA
+// The state store in a SQLite file: one machine's deploys and watch state. Its schema is versioned with PRAGMA
 // user_version (sqlite::migrate_schema).
 #include <fmt/format.h>
 
@@ -13,7 +13,7 @@ namespace slipway::state {
 namespace {
 
 // Each entry moves the schema one version up. Never edit a released entry; append a new one.
-constexpr std::array<std::string_view, 2> kSchema{// 1: the deploy lock and deploy records.
+constexpr std::array<std::string_view, 3> kSchema{// 1: the deploy lock and deploy records.
                                                   R"sql(
 CREATE TABLE deploy_lock (
   name        TEXT PRIMARY KEY,
@@ -44,6 +44,29 @@ CREATE TABLE IF NOT EXISTS verify_snapshots (
   database TEXT NOT NULL,
   taken_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
   tables   TEXT NOT NULL
+);
+)sql",
+                                                  // 3: watch's alert state per probe, and its outbox.
+                                                  R"sql(
+CREATE TABLE watch_alerts (
+  probe            TEXT PRIMARY KEY,
+  state            TEXT NOT NULL,               -- ok | pending | firing
+  since_ms         INTEGER NOT NULL,
+  first_failure_ms INTEGER NOT NULL DEFAULT 0,  -- 0: none
+  successes        INTEGER NOT NULL DEFAULT 0,
+  last_notice_ms   INTEGER NOT NULL DEFAULT 0,  -- 0: none
+  reason           TEXT NOT NULL DEFAULT '',
+  updated_ms       INTEGER NOT NULL
+);
+CREATE TABLE watch_outbox (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  probe           TEXT NOT NULL,
+  event           TEXT NOT NULL,                -- firing | resolved | reminder
+  payload         TEXT NOT NULL,                -- JSON, what the notification is built from
+  created_ms      INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+  last_error      TEXT NOT NULL DEFAULT ''
 );
 )sql"};
 

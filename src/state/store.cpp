@@ -121,6 +121,88 @@ Result<std::optional<SnapshotRow>> Store::snapshot(const std::string& database, 
                             {database, std::to_string(id)}));
 }
 
+Result<std::vector<WatchAlertRow>> Store::watch_alerts() {
+  auto rows =
+      run("SELECT probe, state, since_ms, first_failure_ms, successes, last_notice_ms, reason, updated_ms "
+          "FROM watch_alerts ORDER BY probe",
+          {});
+  if (!rows) return fail(rows.error());
+  std::vector<WatchAlertRow> out;
+  for (auto& r : *rows)
+    out.push_back({.probe = r[0],
+                   .state = r[1],
+                   .since_ms = integer(r[2]),
+                   .first_failure_ms = integer(r[3]),
+                   .successes = static_cast<int>(integer(r[4])),
+                   .last_notice_ms = integer(r[5]),
+                   .reason = r[6],
+                   .updated_ms = integer(r[7])});
+  return out;
+}
+
+Result<void> Store::save_watch_alert(const WatchAlertRow& row) {
+  auto r = run(
+      "INSERT INTO watch_alerts (probe, state, since_ms, first_failure_ms, successes, last_notice_ms, reason, "
+      "updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (probe) DO UPDATE SET state = excluded.state, "
+      "since_ms = excluded.since_ms, first_failure_ms = excluded.first_failure_ms, successes = excluded.successes, "
+      "last_notice_ms = excluded.last_notice_ms, reason = excluded.reason, updated_ms = excluded.updated_ms",
+      {row.probe, row.state, std::to_string(row.since_ms), std::to_string(row.first_failure_ms),
+       std::to_string(row.successes), std::to_string(row.last_notice_ms), row.reason, std::to_string(row.updated_ms)});
+  if (!r) return fail(r.error());
+  return {};
+}
+
+Result<std::int64_t> Store::add_outbox(const OutboxRow& row) {
+  auto rows =
+      run("INSERT INTO watch_outbox (probe, event, payload, created_ms, next_attempt_ms) VALUES ($1, $2, $3, $4, $5) "
+          "RETURNING id",
+          {row.probe, row.event, row.payload, std::to_string(row.created_ms), std::to_string(row.next_attempt_ms)});
+  if (!rows) return fail(rows.error());
+  return integer(rows->front()[0]);
+}
+
+namespace {
+constexpr std::string_view kOutboxColumns =
+    "SELECT id, probe, event, payload, created_ms, attempts, next_attempt_ms, last_error FROM watch_outbox";
+
+Result<std::vector<OutboxRow>> outbox_rows(Result<std::vector<std::vector<std::string>>> rows) {
+  if (!rows) return fail(rows.error());
+  std::vector<OutboxRow> out;
+  for (auto& r : *rows)
+    out.push_back({.id = integer(r[0]),
+                   .probe = r[1],
+                   .event = r[2],
+                   .payload = r[3],
+                   .created_ms = integer(r[4]),
+                   .attempts = static_cast<int>(integer(r[5])),
+                   .next_attempt_ms = integer(r[6]),
+                   .last_error = r[7]});
+  return out;
+}
+}  // namespace
+
+Result<std::vector<OutboxRow>> Store::due_outbox(std::int64_t now_ms, std::size_t limit) {
+  return outbox_rows(run(fmt::format("{} WHERE next_attempt_ms <= $1 ORDER BY id LIMIT {}", kOutboxColumns, limit),
+                         {std::to_string(now_ms)}));
+}
+
+Result<std::vector<OutboxRow>> Store::outbox() {
+  return outbox_rows(run(fmt::format("{} ORDER BY id", kOutboxColumns), {}));
+}
+
+Result<void> Store::delete_outbox(std::int64_t id) {
+  auto r = run("DELETE FROM watch_outbox WHERE id = $1", {std::to_string(id)});
+  if (!r) return fail(r.error());
+  return {};
+}
+
+Result<void> Store::retry_outbox(std::int64_t id, std::int64_t next_attempt_ms, const std::string& error) {
+  auto r = run("UPDATE watch_outbox SET attempts = attempts + 1, next_attempt_ms = $2, last_error = $3 WHERE id = $1",
+               {std::to_string(id), std::to_string(next_attempt_ms), error});
+  if (!r) return fail(r.error());
+  return {};
+}
+
 bool same_database(const std::string& a, const std::string& b) {
   auto x = pg::ConnInfo::parse(a);
   auto y = pg::ConnInfo::parse(b);

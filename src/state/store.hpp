@@ -1,5 +1,5 @@
-// Slipway's own state: the deploy lock, the deploy records and the integrity snapshots, in one of two stores chosen by
-// `state.url`:
+// Slipway's own state: the deploy lock, the deploy records, the integrity snapshots and watch's alert state and
+// outbox, in one of two stores chosen by `state.url`:
 //
 //   .slipway/state.db                      a SQLite file (the default), for one machine
 //   postgresql://deployer@db/ops           PostgreSQL, shared by every machine that deploys
@@ -78,6 +78,31 @@ struct SnapshotRow {
   std::string tables;    // JSON
 };
 
+// watch's alert state of one probe (watch/alert.hpp's AlertState); times in ms since the epoch, 0
+// for none.
+struct WatchAlertRow {
+  std::string probe;
+  std::string state;  // ok | pending | firing
+  std::int64_t since_ms = 0;
+  std::int64_t first_failure_ms = 0;
+  int successes = 0;
+  std::int64_t last_notice_ms = 0;
+  std::string reason;
+  std::int64_t updated_ms = 0;
+};
+
+// A notification watch has decided to send and has not delivered yet.
+struct OutboxRow {
+  std::int64_t id = 0;
+  std::string probe;
+  std::string event;    // firing | resolved | reminder
+  std::string payload;  // JSON
+  std::int64_t created_ms = 0;
+  int attempts = 0;
+  std::int64_t next_attempt_ms = 0;
+  std::string last_error;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -111,6 +136,18 @@ class Store {
   Result<std::optional<SnapshotRow>> latest_snapshot(const std::string& database);
   // Snapshot `id` of `database`, or nullopt.
   Result<std::optional<SnapshotRow>> snapshot(const std::string& database, std::int64_t id);
+
+  // watch. An alert's state change and its outbox row are written in one transaction(); a row is
+  // deleted only once delivered, so a crash between the two sends it after the restart.
+  Result<std::vector<WatchAlertRow>> watch_alerts();
+  Result<void> save_watch_alert(const WatchAlertRow& row);  // inserts or replaces by probe
+  Result<std::int64_t> add_outbox(const OutboxRow& row);    // its id
+  // Rows due at `now_ms` (next_attempt_ms <= now_ms), oldest first, at most `limit`.
+  Result<std::vector<OutboxRow>> due_outbox(std::int64_t now_ms, std::size_t limit);
+  Result<std::vector<OutboxRow>> outbox();  // every row, oldest first
+  Result<void> delete_outbox(std::int64_t id);
+  // A failed delivery: counts it and puts the next attempt at `next_attempt_ms`.
+  Result<void> retry_outbox(std::int64_t id, std::int64_t next_attempt_ms, const std::string& error);
 
   // What the store is, for messages: the file, or the URL without its password.
   [[nodiscard]] virtual std::string describe() const = 0;

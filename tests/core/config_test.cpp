@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -121,7 +122,8 @@ TEST(Config, AnUnknownSectionIsSuggestedAndEverySectionListed) {
   EXPECT_EQ(errors[0].where, "slipway.toml:1:2");
   EXPECT_EQ(errors[0].message, "unknown section 'notfy', did you mean 'notify'?");
   EXPECT_EQ(errors[0].hint,
-            "known sections: project, database, migrations, lint, backup, gate, verify, state, check, deploy, notify");
+            "known sections: project, database, migrations, lint, backup, gate, verify, state, check, deploy, notify, "
+            "watch");
   EXPECT_EQ(errors[1].where, "slipway.toml:4:10");
   EXPECT_EQ(errors[1].message, "gate.listen must be a string, not an integer");
 }
@@ -374,6 +376,73 @@ TEST(Config, NestingDepthIsBoundedAtSixtyFourLevels) {
                            repeated(".", 100) + "' = '''\n" + repeated("[", 100) + "'''\n");
   ASSERT_EQ(text.size(), 1u);
   EXPECT_NE(text[0].message.find("unknown section 'a'"), std::string::npos) << text[0].message;
+}
+
+}  // namespace
+}  // namespace slipway
+
+namespace slipway {
+namespace {
+
+TEST(Config, ReadsWatchProbesWithTheirTiming) {
+  Config c = parse_ok(R"(
+[watch]
+listen = "127.0.0.1:9092"
+[[watch.probe]]
+name = "api"
+url = "http://127.0.0.1:3000/health"
+every = "200ms"
+retry_every = "100ms"
+down_after = "1s"
+up_after = 3
+conditions = ["status == 200", "json $.status == \"ok\""]
+[[watch.probe]]
+name = "db"
+kind = "postgres"
+severity = "warning"
+)");
+  EXPECT_EQ(c.watch.listen, "127.0.0.1:9092");
+  ASSERT_EQ(c.watch.probes.size(), 2u);
+  const WatchProbe& api = c.watch.probes[0];
+  EXPECT_EQ(api.kind, "http");
+  EXPECT_EQ(api.every, 200ms);
+  EXPECT_EQ(api.retry_every, 100ms);
+  EXPECT_EQ(api.down_after, 1s);
+  EXPECT_EQ(api.up_after, 3);
+  ASSERT_EQ(api.conditions.size(), 2u);
+  EXPECT_EQ(api.conditions[1].first, "json $.status == \"ok\"");
+  EXPECT_EQ(api.conditions[1].second, "/project/slipway.toml:11:32");
+  const WatchProbe& db = c.watch.probes[1];
+  EXPECT_EQ(db.severity, "warning");
+  EXPECT_EQ(db.every, 5min);  // the checklist's defaults
+  EXPECT_EQ(db.retry_every, 30s);
+  EXPECT_EQ(db.down_after, 2min);
+  EXPECT_EQ(db.up_after, 2);
+  EXPECT_EQ(db.repeat, 30min);
+}
+
+TEST(Config, WatchProbeMistakesAreErrorsAtTheirPosition) {
+  auto errors = parse_errors(R"([[watch.probe]]
+name = "api"
+kind = "htp"
+url = "http://x/"
+down_afer = "1m"
+[[watch.probe]]
+name = "api"
+kind = "tcp"
+every = "0s"
+)");
+  ASSERT_EQ(errors.size(), 5u);  // in the file's order
+  EXPECT_EQ(errors[0].where, "slipway.toml:3:8");
+  EXPECT_NE(errors[0].message.find("watch.probe[0].kind"), std::string::npos) << errors[0].message;
+  EXPECT_EQ(errors[1].where, "slipway.toml:5:1");
+  EXPECT_NE(errors[1].message.find("did you mean 'down_after'"), std::string::npos) << errors[1].message;
+  std::vector<std::string> rest;
+  for (std::size_t i = 2; i < errors.size(); ++i) rest.push_back(errors[i].message);
+  std::sort(rest.begin(), rest.end());
+  EXPECT_EQ(rest, (std::vector<std::string>{"watch.probe[1] (kind \"tcp\") has no address",
+                                            "watch.probe[1].every must be longer than 0",
+                                            "watch.probe[1]: another probe is already named \"api\""}));
 }
 
 }  // namespace

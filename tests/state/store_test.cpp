@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <thread>
+
+#include <unistd.h>
 
 #include "pg/connection.hpp"
 #include "postgres.hpp"
@@ -27,12 +30,12 @@ TEST(PgStateStore, CreatesSchemaSlipwayOnceAndOpensItAgain) {
     auto store = open_url(url);
     ASSERT_TRUE(store.has_value()) << store.error().render();
   }
-  EXPECT_EQ(one_value(url, "SELECT version FROM slipway.schema_version"), "2");
+  EXPECT_EQ(one_value(url, "SELECT version FROM slipway.schema_version"), "3");
   EXPECT_EQ(one_value(url, "SELECT count(*) FROM slipway.schema_version"), "1");
   EXPECT_EQ(one_value(url,
                       "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables "
                       "WHERE table_schema = 'slipway'"),
-            "deploy_lock,deploys,schema_version,verify_snapshots");
+            "deploy_lock,deploys,schema_version,verify_snapshots,watch_alerts,watch_outbox");
   // Nothing outside its own schema.
   EXPECT_EQ(one_value(url, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"), "0");
 }
@@ -50,18 +53,19 @@ TEST(PgStateStore, TwoFirstOpenersAtOnceBothSucceed) {
   }
   for (auto& t : threads) t.join();
   for (const auto& e : errors) EXPECT_EQ(e, "");
-  EXPECT_EQ(one_value(url, "SELECT version FROM slipway.schema_version"), "2");
+  EXPECT_EQ(one_value(url, "SELECT version FROM slipway.schema_version"), "3");
 }
 
 TEST(PgStateStore, AnOlderSchemaIsUpgradedStepByStep) {
   const auto url = test::Postgres::instance().create_database();
   ASSERT_TRUE(open_url(url).has_value());
-  // What version 1 left: no snapshots table.
+  // What version 1 left: no snapshots table, nor watch's.
   test::Postgres::instance().exec(url,
-                                  "DROP TABLE slipway.verify_snapshots; UPDATE slipway.schema_version SET version = 1");
+                                  "DROP TABLE slipway.verify_snapshots, slipway.watch_alerts, slipway.watch_outbox; "
+                                  "UPDATE slipway.schema_version SET version = 1");
   auto store = open_url(url);
   ASSERT_TRUE(store.has_value()) << store.error().render();
-  EXPECT_EQ(one_value(url, "SELECT version FROM slipway.schema_version"), "2");
+  EXPECT_EQ(one_value(url, "SELECT version FROM slipway.schema_version"), "3");
   auto saved = (*store)->save_snapshot("postgresql://app@db/loans", R"([{"table":"users","rows":3}])");
   ASSERT_TRUE(saved.has_value()) << saved.error().render();
   EXPECT_EQ(saved->taken_at.size(), 20U) << saved->taken_at;  // 2026-11-21T09:35:02Z
@@ -139,6 +143,95 @@ TEST(StateUrl, TheApplicationsOwnDatabaseIsRefused) {
   ASSERT_FALSE(store.has_value());
   EXPECT_EQ(store.error().exit_code(), ExitCode::bad_input);
   EXPECT_NE(store.error().hint.find("database of its own"), std::string::npos) << store.error().render();
+}
+
+// watch's alert state and outbox, the same on both stores: a state change and its outbox row are
+// written together or not at all, and a row stays until it is deleted.
+void exercise_watch_tables(Store& store) {
+  auto none = store.watch_alerts();
+  ASSERT_TRUE(none.has_value()) << none.error().render();
+  EXPECT_TRUE(none->empty());
+  const WatchAlertRow firing{.probe = "api",
+                             .state = "firing",
+                             .since_ms = 2000,
+                             .first_failure_ms = 1000,
+                             .successes = 0,
+                             .last_notice_ms = 2000,
+                             .reason = "connection refused",
+                             .updated_ms = 2000};
+  auto written = store.transaction([&]() -> Result<void> {
+    if (auto r = store.save_watch_alert(firing); !r) return r;
+    auto id = store.add_outbox({.probe = "api", .event = "firing", .payload = "{}", .created_ms = 2000});
+    if (!id) return fail(id.error());
+    return {};
+  });
+  ASSERT_TRUE(written.has_value()) << written.error().render();
+  // A failed transaction leaves neither.
+  auto failed = store.transaction([&]() -> Result<void> {
+    auto up = firing;
+    up.state = "ok";
+    if (auto r = store.save_watch_alert(up); !r) return r;
+    if (auto id = store.add_outbox({.probe = "api", .event = "resolved", .payload = "{}", .created_ms = 3000}); !id)
+      return fail(id.error());
+    return fail(Error::environment("the delivery thread died"));
+  });
+  EXPECT_FALSE(failed.has_value());
+  auto alerts = store.watch_alerts();
+  ASSERT_TRUE(alerts.has_value());
+  ASSERT_EQ(alerts->size(), 1u);
+  EXPECT_EQ(alerts->front().state, "firing");
+  EXPECT_EQ(alerts->front().first_failure_ms, 1000);
+  EXPECT_EQ(alerts->front().reason, "connection refused");
+  auto due = store.due_outbox(2000, 10);
+  ASSERT_TRUE(due.has_value());
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ(due->front().event, "firing");
+  ASSERT_TRUE(store.retry_outbox(due->front().id, 5000, "503 Service Unavailable"));
+  EXPECT_TRUE(store.due_outbox(4999, 10)->empty());
+  auto later = store.due_outbox(5000, 10);
+  ASSERT_EQ(later->size(), 1u);
+  EXPECT_EQ(later->front().attempts, 1);
+  EXPECT_EQ(later->front().last_error, "503 Service Unavailable");
+  ASSERT_TRUE(store.delete_outbox(later->front().id));
+  EXPECT_TRUE(store.outbox()->empty());
+}
+
+TEST(PgStateStore, KeepsWatchAlertsAndTheirOutbox) {
+  auto store = open_url(test::Postgres::instance().create_database());
+  ASSERT_TRUE(store.has_value()) << store.error().render();
+  exercise_watch_tables(**store);
+}
+
+// Regression: `watch run` and `watch status` opening a new state file at the same moment, the
+// second failed with "table deploy_lock already exists" (both had read schema version 0).
+TEST(SqliteStateStore, TwoFirstOpenersAtOnceBothSucceed) {
+  for (int round = 0; round < 5; ++round) {
+    const auto path = std::filesystem::temp_directory_path() / ("slipway-race-" + std::to_string(::getpid()) + ".db");
+    std::filesystem::remove(path);
+    constexpr int kOpeners = 4;
+    std::vector<std::string> errors(kOpeners);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kOpeners; ++i) {
+      threads.emplace_back([&, i] {
+        auto store = open_file(path);
+        if (!store) errors[static_cast<std::size_t>(i)] = store.error().render();
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (const auto& e : errors) EXPECT_EQ(e, "");
+    std::filesystem::remove(path);
+  }
+}
+
+TEST(SqliteStateStore, KeepsWatchAlertsAndTheirOutbox) {
+  const auto path = std::filesystem::temp_directory_path() / ("slipway-watch-" + std::to_string(::getpid()) + ".db");
+  std::filesystem::remove(path);
+  {
+    auto store = open_file(path);
+    ASSERT_TRUE(store.has_value()) << store.error().render();
+    exercise_watch_tables(**store);
+  }
+  std::filesystem::remove(path);
 }
 
 }  // namespace

@@ -1,0 +1,185 @@
+// slipway watch run | check | status: the monitor of [watch] (src/watch): the daemon, one run of
+// every probe for CI and a first try, and the stored state of each probe.
+#include <signal.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include "cli/command.hpp"
+#include "cli/parse_args.hpp"
+#include "core/redact.hpp"
+#include "core/report.hpp"
+#include "net/http_server.hpp"
+#include "state/store.hpp"
+#include "watch/monitor.hpp"
+#include "watch/probe.hpp"
+
+namespace slipway::cli {
+namespace {
+
+constexpr auto kMaxSleep = std::chrono::seconds(1);  // the outbox is looked at least this often
+
+std::optional<Config> watch_config(const CommonOptions& common) {
+  auto config = load_config_or_report(common);
+  if (!config) return std::nullopt;
+  if (config->watch.probes.empty()) {
+    report_error(Error::input("there is no probe to watch", config->file.empty() ? "" : config->file.string(),
+                              "add a [[watch.probe]] with name = \"api\" and url = \"http://127.0.0.1:3000/health\""));
+    return std::nullopt;
+  }
+  return config;
+}
+
+std::string latency_text(std::chrono::microseconds us) {
+  return us < std::chrono::milliseconds(10) ? fmt::format("{:.1f} ms", static_cast<double>(us.count()) / 1000.0)
+                                            : fmt::format("{} ms", us.count() / 1000);
+}
+
+int check(const CommonOptions& common) {
+  auto format = parse_format(common.format, {Format::text, Format::json, Format::junit, Format::markdown});
+  if (!format) return report_error(format.error());
+  auto config = watch_config(common);
+  if (!config) return 2;
+  std::vector<std::unique_ptr<watch::Probe>> probes;
+  for (const auto& p : config->watch.probes) {  // every probe is valid before any runs
+    auto probe = watch::make_probe(p, *config);
+    if (!probe) return report_error(probe.error());
+    probes.push_back(std::move(*probe));
+  }
+  report::Report report("watch", "part");
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    const auto& p = config->watch.probes[i];
+    const auto r = probes[i]->run();
+    auto& c = report.add("watch-probe", "probe", r.ok ? report::Status::pass : report::Status::fail,
+                         r.ok ? fmt::format("{} probe answered in {}", p.kind, latency_text(r.latency)) : r.reason);
+    c.about(p.name);
+    c.duration_ms = static_cast<double>(r.latency.count()) / 1000.0;
+  }
+  std::fputs(report.render(*format, style_for(common)).c_str(), stdout);
+  return report.failed() ? 1 : 0;
+}
+
+int status(const CommonOptions& common) {
+  auto format = parse_format(common.format, {Format::text, Format::json});
+  if (!format) return report_error(format.error());
+  auto config = watch_config(common);
+  if (!config) return 2;
+  auto db = state::open(*config);
+  if (!db) return report_error(db.error());
+  auto probes = watch::stored_status(*config, **db);
+  if (!probes) return report_error(probes.error());
+  auto outbox = (*db)->outbox();
+  if (!outbox) return report_error(outbox.error());
+  if (*format == Format::json) {
+    boost::json::array list;
+    boost::json::array alerts;
+    for (const auto& p : *probes) {
+      list.push_back({{"name", p.name},
+                      {"state", p.state},
+                      {"since", p.since.empty() ? boost::json::value(nullptr) : boost::json::value(p.since)},
+                      {"reason", p.reason}});
+      if (p.state == "down") alerts.push_back({{"alert", p.name}, {"state", "firing"}, {"since", p.since}});
+    }
+    boost::json::object out{{"probes", list}, {"alerts", alerts}, {"outbox", outbox->size()}};
+    std::puts(redact(json_text(out)).c_str());
+    return 0;
+  }
+  std::size_t width = 4;
+  for (const auto& p : *probes) width = std::max(width, p.name.size());
+  for (const auto& p : *probes)
+    std::fputs(redact(fmt::format("{:<{}}  {:<7}  {}{}\n", p.name, width, p.state,
+                                  p.since.empty() ? "never probed" : "since " + p.since,
+                                  p.reason.empty() ? "" : "  (" + p.reason + ")"))
+                   .c_str(),
+               stdout);
+  if (!outbox->empty()) std::printf("%zu notification(s) waiting in the outbox\n", outbox->size());
+  return 0;
+}
+
+int run(const CommonOptions& common) {
+  auto config = watch_config(common);
+  if (!config) return 2;
+  // SIGINT and SIGTERM are taken by sigtimedwait() in the loop below; blocked before any thread
+  // starts (the listener, notify's senders), so that none of them is interrupted instead.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto db = state::open(*config);
+  if (!db) return report_error(db.error());
+  auto monitor = watch::Monitor::open(*config, **db);
+  if (!monitor) return report_error(monitor.error());
+  std::unique_ptr<net::HttpServer> server;
+  if (!config->watch.listen.empty()) {
+    auto started = net::HttpServer::start(config->watch.listen, "watch.listen", [m = monitor->get()](const auto& req) {
+      if (req.path == "/health") return net::ServerAnswer{200, "text/plain", "ok\n"};
+      if (req.path == "/metrics") return net::ServerAnswer{200, "text/plain; version=0.0.4", m->metrics()};
+      return net::ServerAnswer{404, "text/plain", "not found: /health and /metrics are served here\n"};
+    });
+    if (!started) return report_error(started.error());
+    server = std::move(*started);
+  }
+  std::fprintf(stderr, "slipway watch: %zu probe(s), state in %s%s\n", config->watch.probes.size(),
+               (*db)->describe().c_str(),
+               server ? fmt::format(", /health and /metrics on port {}", server->port()).c_str() : "");
+  std::fflush(stderr);
+  while (true) {
+    const auto now = watch::Clock::now();
+    if (auto r = (*monitor)->probe_due(now); !r)
+      std::fprintf(stderr, "slipway watch: %s\n", redact(r.error().render()).c_str());
+    if (auto r = (*monitor)->deliver(watch::Clock::now()); !r)
+      std::fprintf(stderr, "slipway watch: %s\n", redact(r.error().render()).c_str());
+    const auto wait = std::clamp<watch::Clock::duration>((*monitor)->next_due() - watch::Clock::now(),
+                                                         std::chrono::milliseconds(1), kMaxSleep);
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
+    const timespec timeout{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+    const int sig = sigtimedwait(&stop, nullptr, &timeout);
+    if (sig == SIGINT || sig == SIGTERM) {
+      std::fprintf(stderr, "slipway watch: stopped by %s\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      break;
+    }
+  }
+  if (server) server->close();
+  return 0;
+}
+
+}  // namespace
+
+int run_watch(const Args& args) {
+  CLI::App app{"Watch the application: probes on a schedule, alerts when one stays down, notices when it is back.",
+               args[0]};
+  app.footer(
+      "Examples:\n"
+      "  slipway watch check                  # run every [[watch.probe]] once (CI, a first try)\n"
+      "  slipway watch run                    # the daemon; SIGINT or SIGTERM stops it\n"
+      "  slipway watch status --format json   # each probe's stored state\n\n"
+      "  [[watch.probe]]\n"
+      "  name = \"api\"\n"
+      "  url = \"http://127.0.0.1:3000/health\"\n"
+      "  conditions = [\"status == 200\", \"duration < 500ms\"]\n"
+      "  every = \"5m\"          # retry_every = \"30s\", down_after = \"2m\", up_after = 2\n\n"
+      "Exit codes: 0 ok (check: every probe passed), 1 check: a probe failed, 2 bad usage or config,\n"
+      "3 the state database could not be opened. docs/commands/watch.md has a complete example.");
+  CommonOptions common;
+  add_common_options(app, common, "text, json (check also junit, markdown)");
+  app.fallthrough();
+  auto* run_cmd = app.add_subcommand("run", "the daemon: probe on schedule, keep alert state, send notifications");
+  auto* check_cmd = app.add_subcommand("check", "validate the config and run every probe once; exit 1 if one fails");
+  auto* status_cmd = app.add_subcommand("status", "each probe's stored state: up, down, pending or unknown");
+  app.require_subcommand(1);
+  if (auto code = parse(app, args)) return *code;
+  if (run_cmd->parsed()) return run(common);
+  if (check_cmd->parsed()) return check(common);
+  (void)status_cmd;
+  return status(common);
+}
+
+}  // namespace slipway::cli
