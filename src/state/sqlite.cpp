@@ -1,5 +1,8 @@
 #include "state/sqlite.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include <fmt/format.h>
 #include <sqlite3.h>
 
@@ -131,10 +134,17 @@ Result<Database> Database::open(const std::filesystem::path& path, const OpenOpt
   Database db(raw, path);
   if (rc != SQLITE_OK) return fail(db.error("cannot open"));
   sqlite3_busy_timeout(raw, static_cast<int>(options.busy_timeout.count()));
-  if (auto r = db.exec(options.wal ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                                   : "PRAGMA foreign_keys=ON;");
-      !r)
-    return fail(r.error());
+  // Two first openers of a new file: the one that turns WAL on second gets SQLITE_BUSY without
+  // SQLite calling the busy handler (a journal mode change is not retried), so retry here, for as
+  // long as the busy timeout.
+  const auto deadline = std::chrono::steady_clock::now() + options.busy_timeout;
+  while (true) {
+    auto r = db.exec(options.wal ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                                 : "PRAGMA foreign_keys=ON;");
+    if (r) break;
+    if (sqlite3_errcode(raw) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) return fail(r.error());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   return db;
 }
 
