@@ -999,7 +999,11 @@ awaitable<void> Worker::accept_loop() {
     auto [e, socket] = co_await acceptor_->async_accept(nothrow);
     if (e) {
       if (e == asio::error::operation_aborted || !acceptor_->is_open()) co_return;
-      continue;  // EMFILE and the like: the next accept may succeed
+      // EMFILE and the like: the next accept may succeed, after a pause rather than a busy loop.
+      Timer pause(ioc_);
+      pause.expires_after(std::chrono::milliseconds(50));
+      co_await pause.async_wait(nothrow);
+      continue;
     }
     if (gate_.connections.load(std::memory_order_relaxed) >= cfg.max_connections) {
       beast::error_code ignored;

@@ -1,12 +1,12 @@
 #include "net/http_server.hpp"
 
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -68,7 +68,10 @@ asio::awaitable<void> accept_loop(HttpServer::State& state) {
     auto [e, socket] = co_await state.acceptor.async_accept();
     if (e) {
       if (e == asio::error::operation_aborted || !state.acceptor.is_open()) co_return;
-      continue;  // EMFILE and the like: the next accept may succeed
+      // EMFILE and the like: the next accept may succeed, after a pause rather than a busy loop.
+      asio::steady_timer pause(state.ioc, std::chrono::milliseconds(50));
+      co_await pause.async_wait(nothrow);
+      continue;
     }
     asio::co_spawn(state.ioc, session(state, std::move(socket)), asio::detached);
   }
