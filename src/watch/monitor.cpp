@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "core/json_fields.hpp"
 #include "core/redact.hpp"
 #include "core/time.hpp"
 #include "core/units.hpp"
@@ -60,11 +61,6 @@ std::string_view status_word(State s) {
   return "unknown";
 }
 
-std::string text(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 // Prometheus label values escape \, " and newlines.
 std::string label(std::string_view v) {
   std::string out;
@@ -91,26 +87,29 @@ Timing timing_of(const WatchProbe& p) {
 }
 
 notify::Event event_of(const std::string& project, const json::object& payload) {
+  // The outbox row's payload, as this file wrote it; a key it lacks reads as empty.
+  JsonFields f(&payload);
+  const auto text = [&f](std::string_view key) { return f.str(key, JsonFields::optional); };
   notify::Event e;
-  e.kind = text(payload, "event");
+  e.kind = text("event");
   e.source = "watch";
   e.project = project;
-  const std::string alert = text(payload, "alert");
-  const std::string severity = text(payload, "severity");
+  const std::string alert = text("alert");
+  const std::string severity = text("severity");
   e.id = "watch-" + alert;
-  e.summary = text(payload, "message");
-  e.reason = text(payload, "reason");
+  e.summary = text("message");
+  e.reason = text("reason");
   e.emoji = e.kind == "resolved" ? ":white_check_mark:" : ":rotating_light:";
   e.footer = "slipway watch";
   e.fields = {{"Probe", alert},
               {"Severity", severity},
-              {"Since", text(payload, "started_at")},
+              {"Since", text("started_at")},
               {"Reason", e.kind == "resolved" ? "" : e.reason}};
   e.rows = e.fields;
   e.webhook = {{"source", "watch"},
                {"alert", alert},
                {"severity", severity},
-               {"started_at", text(payload, "started_at")},
+               {"started_at", text("started_at")},
                {"message", e.summary}};
   if (!e.reason.empty() && e.kind != "resolved") e.webhook["reason"] = e.reason;
   const std::string key = notify::pagerduty_dedup_key(project, e.id);
