@@ -14,6 +14,7 @@
 #include "gate/control.hpp"
 #include "gate/gate.hpp"
 #include "gate/proxy.hpp"
+#include "state/store.hpp"
 
 namespace slipway::cli {
 namespace {
@@ -119,6 +120,36 @@ int call(const Config& config, const CommonOptions& common, const json::object& 
   return 0;
 }
 
+// Maintenance is a window for `slipway watch` (watch/windows.hpp): quiet about the probes deploys
+// affect until maintenance is off, then one word on what changed. The gate's answer stands either
+// way; a window that could not be written is a warning.
+void maintenance_window(const Config& config, bool on) {
+  const auto now = std::chrono::system_clock::now();
+  const auto ms = [](auto t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  };
+  auto db = state::open(config);
+  Result<void> done;
+  if (!db) {
+    done = fail(db.error());
+  } else {
+    done = (*db)->transaction([&]() -> Result<void> {
+      if (auto r = (*db)->close_windows("maintenance", "gate", ms(now), "gate"); !r) return fail(r.error());
+      if (!on) return {};
+      auto id = (*db)->open_window({.kind = "maintenance",
+                                    .ref = "gate",
+                                    .reason = "gate maintenance",
+                                    .opened_ms = ms(now),
+                                    .expires_ms = ms(now + config.watch.window_max)});
+      if (!id) return fail(id.error());
+      return {};
+    });
+  }
+  if (!done)
+    std::fprintf(stderr, "slipway: warning: watch's maintenance window was not %s: %s\n", on ? "opened" : "closed",
+                 redact(done.error().message).c_str());
+}
+
 // The on|off subcommands share their shape.
 int toggle(const Args& args, std::string_view command, std::string_view description) {
   CLI::App app{std::string(description), args[0]};
@@ -152,7 +183,9 @@ int toggle(const Args& args, std::string_view command, std::string_view descript
     if (!d) return report_error(Error::input(d.error().message, "--retry-after", d.error().hint));
     request["retry_after"] = std::chrono::duration_cast<std::chrono::seconds>(*d).count();
   }
-  return call(*config, common, request, fmt::format("{} {}", command, state));
+  const int code = call(*config, common, request, fmt::format("{} {}", command, state));
+  if (code == 0 && command == "maintenance") maintenance_window(*config, state == "on");
+  return code;
 }
 
 int gate_maintenance(const Args& args) {

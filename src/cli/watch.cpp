@@ -6,23 +6,38 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include <openssl/rand.h>
+#include <unistd.h>
+
 #include "cli/command.hpp"
 #include "cli/parse_args.hpp"
+#include "core/host.hpp"
 #include "core/redact.hpp"
 #include "core/report.hpp"
+#include "core/time.hpp"
+#include "core/units.hpp"
 #include "net/http_server.hpp"
 #include "state/store.hpp"
 #include "watch/monitor.hpp"
 #include "watch/probe.hpp"
+#include "watch/windows.hpp"
 
 namespace slipway::cli {
 namespace {
 
 constexpr auto kMaxSleep = std::chrono::seconds(1);  // the outbox is looked at least this often
+
+std::int64_t to_ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+std::chrono::system_clock::time_point from_ms(std::int64_t ms) {
+  return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
+}
 
 std::optional<Config> watch_config(const CommonOptions& common) {
   auto config = load_config_or_report(common);
@@ -75,6 +90,12 @@ int status(const CommonOptions& common) {
   if (!probes) return report_error(probes.error());
   auto outbox = (*db)->outbox();
   if (!outbox) return report_error(outbox.error());
+  const auto now = std::chrono::system_clock::now();
+  auto windows = (*db)->windows(to_ms(now), std::numeric_limits<std::int64_t>::max());  // open ones
+  if (!windows) return report_error(windows.error());
+  auto leader = (*db)->leader();
+  if (!leader) return report_error(leader.error());
+  const bool led = *leader && (*leader)->expires_ms > to_ms(now);
   if (*format == Format::json) {
     boost::json::array list;
     boost::json::array alerts;
@@ -85,7 +106,20 @@ int status(const CommonOptions& common) {
                       {"reason", p.reason}});
       if (p.state == "down") alerts.push_back({{"alert", p.name}, {"state", "firing"}, {"since", p.since}});
     }
-    boost::json::object out{{"probes", list}, {"alerts", alerts}, {"outbox", outbox->size()}};
+    boost::json::array open;
+    for (const auto& w : *windows)
+      open.push_back({{"id", w.id},
+                      {"kind", w.kind},
+                      {"ref", w.ref},
+                      {"probes", w.probes.empty() ? "deploy_window" : w.probes},
+                      {"reason", w.reason},
+                      {"opened_at", format_rfc3339(from_ms(w.opened_ms))},
+                      {"expires_at", format_rfc3339(from_ms(w.expires_ms))}});
+    boost::json::object out{{"probes", list},
+                            {"alerts", alerts},
+                            {"windows", open},
+                            {"leader", led ? boost::json::value((*leader)->holder) : boost::json::value(nullptr)},
+                            {"outbox", outbox->size()}};
     std::puts(redact(json_text(out)).c_str());
     return 0;
   }
@@ -97,7 +131,98 @@ int status(const CommonOptions& common) {
                                   p.reason.empty() ? "" : "  (" + p.reason + ")"))
                    .c_str(),
                stdout);
+  for (const auto& w : *windows)
+    std::fputs(redact(fmt::format("window {}: {} ({}), quiet for {} until {}\n", w.id, watch::describe(w),
+                                  w.reason.empty() ? w.kind : w.reason,
+                                  w.probes.empty()  ? "the probes deploys affect"
+                                  : w.probes == "*" ? "every probe"
+                                                    : w.probes,
+                                  format_rfc3339(from_ms(w.expires_ms))))
+                   .c_str(),
+               stdout);
   if (!outbox->empty()) std::printf("%zu notification(s) waiting in the outbox\n", outbox->size());
+  std::printf("%s\n", led ? fmt::format("leader: {}", (*leader)->holder).c_str()
+                          : "leader: none (no `watch run` holds the lease)");
+  return 0;
+}
+
+struct SilenceOptions {
+  std::string for_text;
+  std::vector<std::string> probes;
+  std::string reason;
+  std::optional<std::int64_t> end;
+};
+
+// watch silence: a window of kind "silence" over some probes (or all), or the end of one.
+int silence(const CommonOptions& common, const SilenceOptions& o) {
+  auto format = parse_format(common.format, {Format::text, Format::json});
+  if (!format) return report_error(format.error());
+  auto config = watch_config(common);
+  if (!config) return 2;
+  const auto now = std::chrono::system_clock::now();
+  if (o.end) {
+    if (!o.for_text.empty() || !o.probes.empty())
+      return report_error(Error::input("--end takes no --for or --probe", "", "slipway watch silence --end 4"));
+    auto db = state::open(*config);
+    if (!db) return report_error(db.error());
+    auto closed = (*db)->close_window(*o.end, to_ms(now), user_name() + "@" + host_name());
+    if (!closed) return report_error(closed.error());
+    if (!*closed)
+      return report_error(Error::input(fmt::format("no open window {}", *o.end), "--end",
+                                       "`slipway watch status` lists the open windows with their ids"));
+    std::printf("window %lld closed: watch says now what changed under it\n", static_cast<long long>(*o.end));
+    return 0;
+  }
+  if (o.for_text.empty())
+    return report_error(
+        Error::input("watch silence needs --for", "", "slipway watch silence --for 30m --reason \"db upgrade\""));
+  auto length = parse_duration(o.for_text);
+  if (!length) return report_error(Error::input(length.error().message, "--for", length.error().hint));
+  if (*length <= Duration::zero() || *length > std::chrono::hours(24 * 7))
+    return report_error(Error::input(fmt::format("--for {} is not between 1s and 7d", o.for_text), "--for",
+                                     "a silence ends by itself; renew it rather than silencing for longer"));
+  if (o.reason.empty())
+    return report_error(Error::input("watch silence needs --reason", "",
+                                     "say why, for whoever sees the silence: --reason \"db upgrade\""));
+  for (const auto& name : o.probes) {
+    const bool known = std::any_of(config->watch.probes.begin(), config->watch.probes.end(),
+                                   [&](const WatchProbe& p) { return p.name == name; });
+    if (!known) {
+      std::string names;
+      for (const auto& p : config->watch.probes) names += (names.empty() ? "" : ", ") + p.name;
+      return report_error(
+          Error::input(fmt::format("there is no probe \"{}\"", name), "--probe", "the probes are: " + names));
+    }
+  }
+  std::string probes = "*";
+  if (!o.probes.empty()) {
+    probes.clear();
+    for (const auto& p : o.probes) probes += (probes.empty() ? "" : ",") + p;
+  }
+  auto db = state::open(*config);
+  if (!db) return report_error(db.error());
+  const auto until = now + *length;
+  auto id = (*db)->open_window({.kind = "silence",
+                                .ref = user_name() + "@" + host_name(),
+                                .probes = probes,
+                                .reason = o.reason,
+                                .opened_ms = to_ms(now),
+                                .expires_ms = to_ms(until)});
+  if (!id) return report_error(id.error());
+  if (*format == Format::json) {
+    std::puts(json_text(boost::json::object{
+                            {"id", *id},
+                            {"probes", probes},
+                            {"until",
+                             format_rfc3339(std::chrono::time_point_cast<std::chrono::system_clock::duration>(until))},
+                            {"reason", o.reason}})
+                  .c_str());
+    return 0;
+  }
+  std::printf("window %lld: %s quiet until %s (%s); end it early with `slipway watch silence --end %lld`\n",
+              static_cast<long long>(*id), probes == "*" ? "every probe" : probes.c_str(),
+              format_rfc3339(std::chrono::time_point_cast<std::chrono::system_clock::duration>(until)).c_str(),
+              o.reason.c_str(), static_cast<long long>(*id));
   return 0;
 }
 
@@ -115,7 +240,12 @@ int run(const CommonOptions& common) {
 
   auto db = state::open(*config);
   if (!db) return report_error(db.error());
-  auto monitor = watch::Monitor::open(*config, **db);
+  // This process in the leader's lease: two instances on one store elect one that probes and sends.
+  unsigned char nonce[4];
+  RAND_bytes(nonce, sizeof nonce);
+  const std::string holder =
+      fmt::format("{}:{}:{:02x}{:02x}{:02x}{:02x}", host_name(), ::getpid(), nonce[0], nonce[1], nonce[2], nonce[3]);
+  auto monitor = watch::Monitor::open(*config, **db, {}, holder);
   if (!monitor) return report_error(monitor.error());
   std::unique_ptr<net::HttpServer> server;
   if (!config->watch.listen.empty()) {
@@ -131,12 +261,22 @@ int run(const CommonOptions& common) {
                (*db)->describe().c_str(),
                server ? fmt::format(", /health and /metrics on port {}", server->port()).c_str() : "");
   std::fflush(stderr);
+  std::optional<bool> leading;  // said when it changes, and on the first turn
+  std::string last_error;
   while (true) {
     const auto now = watch::Clock::now();
-    if (auto r = (*monitor)->probe_due(now); !r)
-      std::fprintf(stderr, "slipway watch: %s\n", redact(r.error().render()).c_str());
-    if (auto r = (*monitor)->deliver(watch::Clock::now()); !r)
-      std::fprintf(stderr, "slipway watch: %s\n", redact(r.error().render()).c_str());
+    auto turned = (*monitor)->turn(now);
+    // An error is logged when it starts or changes, not every second while it lasts.
+    const std::string error = turned ? "" : redact(turned.error().render());
+    if (!error.empty() && error != last_error) std::fprintf(stderr, "slipway watch: %s\n", error.c_str());
+    last_error = error;
+    if (leading != (*monitor)->leading()) {
+      leading = (*monitor)->leading();
+      std::fprintf(stderr, "slipway watch: %s\n",
+                   *leading ? "leading: this instance probes and sends"
+                           : "standing by: another instance leads (it holds the lease in the state store)");
+    }
+    std::fflush(stderr);
     const auto wait = std::clamp<watch::Clock::duration>((*monitor)->next_due() - watch::Clock::now(),
                                                          std::chrono::milliseconds(1), kMaxSleep);
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
@@ -147,6 +287,7 @@ int run(const CommonOptions& common) {
       break;
     }
   }
+  (*monitor)->resign();
   if (server) server->close();
   return 0;
 }
@@ -160,7 +301,8 @@ int run_watch(const Args& args) {
       "Examples:\n"
       "  slipway watch check                  # run every [[watch.probe]] once (CI, a first try)\n"
       "  slipway watch run                    # the daemon; SIGINT or SIGTERM stops it\n"
-      "  slipway watch status --format json   # each probe's stored state\n\n"
+      "  slipway watch status --format json   # each probe's stored state, windows, leader\n"
+      "  slipway watch silence --for 30m --probe api --reason \"db upgrade\"\n\n"
       "  [[watch.probe]]\n"
       "  name = \"api\"\n"
       "  url = \"http://127.0.0.1:3000/health\"\n"
@@ -173,11 +315,18 @@ int run_watch(const Args& args) {
   app.fallthrough();
   auto* run_cmd = app.add_subcommand("run", "the daemon: probe on schedule, keep alert state, send notifications");
   auto* check_cmd = app.add_subcommand("check", "validate the config and run every probe once; exit 1 if one fails");
-  auto* status_cmd = app.add_subcommand("status", "each probe's stored state: up, down, pending or unknown");
+  auto* status_cmd = app.add_subcommand("status", "each probe's stored state, the open windows and the leader");
+  auto* silence_cmd = app.add_subcommand("silence", "hold back a probe's alerts for a while (a window), or end that");
+  SilenceOptions so;
+  silence_cmd->add_option("--for", so.for_text, "how long, e.g. 30m or 2h (at most 7d)");
+  silence_cmd->add_option("--probe", so.probes, "a probe to silence (repeatable; default: every probe)");
+  silence_cmd->add_option("--reason", so.reason, "why, shown in `watch status` and at the end");
+  silence_cmd->add_option("--end", so.end, "end window ID now (ids are in `watch status`)");
   app.require_subcommand(1);
   if (auto code = parse(app, args)) return *code;
   if (run_cmd->parsed()) return run(common);
   if (check_cmd->parsed()) return check(common);
+  if (silence_cmd->parsed()) return silence(common, so);
   (void)status_cmd;
   return status(common);
 }

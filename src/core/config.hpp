@@ -239,6 +239,16 @@ struct NotifyEmail {
   std::string proxy;  // socks5h://, http://... for the SMTP connection; empty = libcurl's env variables
 };
 
+// SMS through a Twilio-compatible API: a form POST of To, From and Body to `url`, with HTTP basic
+// auth (Twilio: the account SID and auth token), one request per number in `to`.
+struct NotifySms {
+  std::string url;  // https://api.twilio.com/2010-04-01/Accounts/<SID>/Messages.json
+  std::string username;
+  std::string password;
+  std::string from;
+  std::vector<std::string> to;
+};
+
 struct NotifyConfig {
   std::vector<std::string> on = {"start", "success", "failure", "rollback"};
   std::string webhook;        // JSON POST of the event
@@ -246,6 +256,7 @@ struct NotifyConfig {
   std::string pagerduty_routing_key;
   std::string pagerduty_url = "https://events.pagerduty.com/v2/enqueue";
   NotifyEmail email;
+  NotifySms sms;  // watch only: deploys do not text
 };
 
 // One [[watch.probe]]: what is probed, how often, and when it alerts (watch/alert.hpp).
@@ -267,12 +278,24 @@ struct WatchProbe {
   int up_after = 2;
   Duration repeat = std::chrono::minutes(30);   // critical reminders while firing; 0 = none
   Duration timeout = std::chrono::seconds(10);  // per probe: connect, request, query
+  std::string depends_on;                       // a probe that, when failing, makes this one "unreachable"
+  bool deploy_window = true;                    // quiet during deploys' and the gate's maintenance windows
   std::string key;                              // "watch.probe[2]", for messages
 };
 
 struct WatchConfig {
   std::string listen;  // host:port of /health and /metrics; empty = none
   std::vector<WatchProbe> probes;
+  Duration lease = std::chrono::seconds(15);    // the leader's lease between two `watch run`
+  Duration window_max = std::chrono::hours(2);  // a deploy's or the gate's window expires after this
+  int flap_window = 20;                         // results looked at for flapping
+  double flap_threshold = 50;                   // % of them that change: flapping; settled below half of it
+  Duration group_wait = Duration::zero();       // notices decided this close together go as one message
+  int rate_limit = 0;                           // messages per channel per hour; 0 = no limit
+  // The channels of each severity (webhook, slack, pagerduty, email, sms); empty = every
+  // configured channel (sms: critical only).
+  std::vector<std::string> route_critical;
+  std::vector<std::string> route_warning;
 };
 
 struct StateConfig {

@@ -1,4 +1,4 @@
-// [notify]: which events are sent, and where: webhook, Slack, PagerDuty, email.
+// [notify]: which events are sent, and where: webhook, Slack, PagerDuty, email, SMS (watch only).
 #include <algorithm>
 #include <array>
 
@@ -47,7 +47,8 @@ void read_email_proxy(ConfigReader& r, const toml::table& e, NotifyEmail& email)
 }  // namespace
 
 void read_notify(ConfigReader& r, const toml::table& t, Config& c) {
-  r.check_keys(t, "notify", {"on", "webhook", "slack_webhook", "pagerduty_routing_key", "pagerduty_url", "email"});
+  r.check_keys(t, "notify",
+               {"on", "webhook", "slack_webhook", "pagerduty_routing_key", "pagerduty_url", "email", "sms"});
   if (t.get("on")) {
     c.notify.on.clear();
     r.strings(t, "notify", "on", c.notify.on);
@@ -70,6 +71,19 @@ void read_notify(ConfigReader& r, const toml::table& t, Config& c) {
     r.string(*e, "notify.email", "password", c.notify.email.password);
     read_email_tls(r, *e, c.notify.email);
     read_email_proxy(r, *e, c.notify.email);
+  }
+  if (const auto* sms = r.table(t, "sms", "notify")) {
+    r.check_keys(*sms, "notify.sms", {"url", "username", "password", "from", "to"});
+    NotifySms& out = c.notify.sms;
+    r.string(*sms, "notify.sms", "url", out.url);
+    r.string(*sms, "notify.sms", "username", out.username);
+    r.string(*sms, "notify.sms", "password", out.password);
+    r.string(*sms, "notify.sms", "from", out.from);
+    r.strings(*sms, "notify.sms", "to", out.to);
+    if (out.url.empty() || out.from.empty() || out.to.empty())
+      r.error(*sms, "notify.sms needs url, from and to",
+              "url = \"https://api.twilio.com/2010-04-01/Accounts/${TWILIO_SID}/Messages.json\", username = "
+              "\"${TWILIO_SID}\", password = \"${TWILIO_TOKEN}\", from = \"+15550100\", to = [\"+15550111\"]");
   }
 }
 

@@ -44,7 +44,7 @@ void read_conditions(ConfigReader& r, const toml::table& t, WatchProbe& p) {
 WatchProbe read_probe(ConfigReader& r, const toml::table& t, const std::string& key) {
   r.check_keys(t, key,
                {"name", "kind", "severity", "url", "method", "headers", "address", "database_url", "conditions",
-                "every", "retry_every", "down_after", "up_after", "repeat", "timeout"});
+                "every", "retry_every", "down_after", "up_after", "repeat", "timeout", "depends_on", "deploy_window"});
   WatchProbe p;
   p.key = key;
   r.string(t, key, "name", p.name);
@@ -63,6 +63,8 @@ WatchProbe read_probe(ConfigReader& r, const toml::table& t, const std::string& 
   r.integer(t, key, "up_after", p.up_after, 1, 1000);
   r.duration(t, key, "repeat", p.repeat);
   r.duration(t, key, "timeout", p.timeout);
+  r.string(t, key, "depends_on", p.depends_on);
+  r.boolean(t, key, "deploy_window", p.deploy_window);
   positive(r, t, key, "every", p.every);
   positive(r, t, key, "retry_every", p.retry_every);
   positive(r, t, key, "timeout", p.timeout);
@@ -84,11 +86,66 @@ WatchProbe read_probe(ConfigReader& r, const toml::table& t, const std::string& 
   return p;
 }
 
+// depends_on names another probe, and following it never comes back to where it started.
+void check_dependencies(ConfigReader& r, const std::vector<const toml::table*>& tables, const WatchConfig& w) {
+  const auto find = [&w](const std::string& name) {
+    return std::find_if(w.probes.begin(), w.probes.end(), [&](const WatchProbe& q) { return q.name == name; });
+  };
+  for (std::size_t i = 0; i < w.probes.size(); ++i) {
+    const WatchProbe& p = w.probes[i];
+    if (p.depends_on.empty()) continue;
+    const toml::node& at = *tables[i]->get("depends_on");
+    if (find(p.depends_on) == w.probes.end()) {
+      r.error(at, fmt::format("{}.depends_on names \"{}\", which is not a probe here", p.key, p.depends_on),
+              "name another [[watch.probe]] (the database this probe needs, for example)");
+      continue;
+    }
+    std::string path = p.name;
+    auto q = find(p.depends_on);
+    // At most as many steps as probes: a loop that does not pass through p is reported at its own.
+    for (std::size_t steps = 0; q != w.probes.end() && steps < w.probes.size(); ++steps) {
+      path += " -> " + q->name;
+      if (q->name == p.name) {
+        r.error(at, fmt::format("{}.depends_on makes a loop: {}", p.key, path),
+                "a probe may not depend on itself, directly or through others");
+        break;
+      }
+      q = q->depends_on.empty() ? w.probes.end() : find(q->depends_on);
+    }
+  }
+}
+
+// route = { critical = [...], warning = [...] }: channel names.
+void read_route(ConfigReader& r, const toml::table& t, WatchConfig& w) {
+  const auto* route = r.table(t, "route", "watch");
+  if (!route) return;
+  r.check_keys(*route, "watch.route", {"critical", "warning"});
+  for (auto [key, out] : {std::pair{"critical", &w.route_critical}, std::pair{"warning", &w.route_warning}}) {
+    r.strings(*route, "watch.route", key, *out);
+    for (const auto& channel : *out)
+      if (channel != "webhook" && channel != "slack" && channel != "pagerduty" && channel != "email" &&
+          channel != "sms")
+        r.error(*route->get(key), fmt::format("watch.route.{} has an unknown channel \"{}\"", key, channel),
+                "channels are webhook, slack, pagerduty, email and sms (each configured under [notify])");
+  }
+}
+
 }  // namespace
 
 void read_watch(ConfigReader& r, const toml::table& t, Config& c) {
-  r.check_keys(t, "watch", {"listen", "probe"});
+  r.check_keys(
+      t, "watch",
+      {"listen", "probe", "lease", "window_max", "flap_window", "flap_threshold", "group_wait", "rate_limit", "route"});
   r.string(t, "watch", "listen", c.watch.listen);
+  r.duration(t, "watch", "lease", c.watch.lease);
+  r.duration(t, "watch", "window_max", c.watch.window_max);
+  r.integer(t, "watch", "flap_window", c.watch.flap_window, 4, 200);
+  r.number(t, "watch", "flap_threshold", c.watch.flap_threshold, 1, 100);
+  r.duration(t, "watch", "group_wait", c.watch.group_wait);
+  r.integer(t, "watch", "rate_limit", c.watch.rate_limit, 0, 100000);
+  positive(r, t, "watch", "lease", c.watch.lease);
+  positive(r, t, "watch", "window_max", c.watch.window_max);
+  read_route(r, t, c.watch);
   const auto probes = r.tables(t, "probe", "watch");
   for (std::size_t i = 0; i < probes.size(); ++i) {
     const std::string key = fmt::format("watch.probe[{}]", i);
@@ -100,6 +157,7 @@ void read_watch(ConfigReader& r, const toml::table& t, Config& c) {
               "give each probe its own name: its alerts and state are kept by name");
     c.watch.probes.push_back(std::move(p));
   }
+  check_dependencies(r, probes, c.watch);
 }
 
 }  // namespace slipway

@@ -842,10 +842,51 @@ std::function<std::optional<LockEvent>()> lock_watch(const LeaseKeeper& keeper, 
 
 // Runs `body` (a runbook or a rollback) while `lock`'s lease is renewed and watched, then releases
 // the lock: the release steps and the runbook both stop once the lock is lost.
+// The window that keeps `slipway watch` quiet about the probes a deploy affects (watch/windows.hpp)
+// while the deploy or rollback runs; closed as it ends, whatever the outcome, after which watch says
+// once what changed. It expires by itself after watch.window_max should this process die.
+class WatchWindow {
+ public:
+  WatchWindow(Context& c, state::Store& db) : c_(c), db_(db) {
+    const auto now = std::chrono::system_clock::now();
+    const auto ms = [](auto t) {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    };
+    auto opened = db_.open_window({.kind = "deploy",
+                                   .ref = c_.record.id,
+                                   .probes = "",
+                                   .reason = fmt::format("{} {}", to_string(c_.record.kind), c_.record.version),
+                                   .opened_ms = ms(now),
+                                   .expires_ms = ms(now + c_.config.watch.window_max)});
+    if (!opened && c_.options.say)
+      c_.options.say("warning: watch's window for this deploy was not opened (" + opened.error().message +
+                     "): `slipway watch` may alert while it runs");
+    open_ = opened.has_value();
+  }
+  ~WatchWindow() {
+    if (!open_) return;
+    const auto now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    auto closed = db_.close_windows("deploy", c_.record.id, now, "deploy");
+    if (!closed && c_.options.say)
+      c_.options.say("warning: watch's window for this deploy was not closed (" + closed.error().message +
+                     "): it expires by itself after watch.window_max");
+  }
+  WatchWindow(const WatchWindow&) = delete;
+  WatchWindow& operator=(const WatchWindow&) = delete;
+
+ private:
+  Context& c_;
+  state::Store& db_;
+  bool open_ = false;
+};
+
 Result<void> under_lock(Context& c, DeployLock& lock, std::chrono::milliseconds lease, state::Store& db,
                         RunbookOptions& ro, const std::function<Result<void>()>& body) {
   Result<void> ran;
   {
+    WatchWindow window(c, db);
     LeaseKeeper keeper(lock, lease);
     ro.lock_lost = lock_watch(keeper, db, lock);
     c.lock_lost = [&ro] { return ro.lock_lost().has_value(); };

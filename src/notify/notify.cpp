@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "core/base64.hpp"
 #include "core/host.hpp"
 #include "core/redact.hpp"
 #include "core/time.hpp"
@@ -79,8 +80,8 @@ Delivery with_retry(std::string channel, const NotifyOptions& options, const std
   return d;
 }
 
-Result<Attempt> post_json(const std::string& url, const json::object& body, const net::Headers& extra,
-                          const NotifyOptions& options, const std::function<bool(const net::HttpResponse&)>& accept) {
+Result<Attempt> post(const std::string& url, std::string content_type, std::string body, const net::Headers& extra,
+                     const NotifyOptions& options, const std::function<bool(const net::HttpResponse&)>& accept) {
   net::ClientOptions co;
   co.timeout = options.timeout;
   co.ca_file = options.ca_file;
@@ -89,9 +90,9 @@ Result<Attempt> post_json(const std::string& url, const json::object& body, cons
   net::HttpRequest req;
   req.method = "POST";
   req.url = url;
-  req.headers = {{"Content-Type", "application/json"}, {"User-Agent", "slipway-notify"}};
+  req.headers = {{"Content-Type", std::move(content_type)}, {"User-Agent", "slipway-notify"}};
   req.headers.insert(req.headers.end(), extra.begin(), extra.end());
-  req.body = json::serialize(body);
+  req.body = std::move(body);
   auto res = client.send(req);
   if (!res) return fail(res.error());
   Attempt a;
@@ -105,6 +106,11 @@ Result<Attempt> post_json(const std::string& url, const json::object& body, cons
   return a;
 }
 
+Result<Attempt> post_json(const std::string& url, const json::object& body, const net::Headers& extra,
+                          const NotifyOptions& options, const std::function<bool(const net::HttpResponse&)>& accept) {
+  return post(url, "application/json", json::serialize(body), extra, options, accept);
+}
+
 bool is_2xx(const net::HttpResponse& r) {
   return r.status >= 200 && r.status < 300;
 }
@@ -113,6 +119,22 @@ Delivery send_webhook(const NotifyConfig& config, const Event& event, const Noti
   const auto body = webhook_payload(event, options.clock());
   const net::Headers extra{{"X-Slipway-Event", event.kind}};
   return with_retry("webhook", options, [&] { return post_json(config.webhook, body, extra, options, is_2xx); });
+}
+
+Delivery send_sms(const NotifyConfig& config, const Event& event, const NotifyOptions& options) {
+  const NotifySms& sms = config.sms;
+  const net::Headers auth{
+      {"Authorization", "Basic " + base64_encode(sms.username + ":" + sms.password, Base64::standard)}};
+  Delivery all{"sms", true, {}, 0};
+  for (const auto& to : sms.to) {
+    auto d = with_retry("sms", options, [&] {
+      return post(sms.url, "application/x-www-form-urlencoded", sms_form(event, sms, to), auth, options, is_2xx);
+    });
+    all.ok = all.ok && d.ok;
+    all.attempts = std::max(all.attempts, d.attempts);
+    all.message += fmt::format("{}{}: {}", all.message.empty() ? "" : "; ", to, d.message);
+  }
+  return all;
 }
 
 Delivery send_slack(const NotifyConfig& config, const Event& event, const NotifyOptions& options) {
@@ -302,11 +324,27 @@ std::string email_message(const Event& e, const NotifyEmail& email, const Notify
   return m;
 }
 
+std::string sms_form(const Event& e, const NotifySms& sms, std::string_view to) {
+  // application/x-www-form-urlencoded: unreserved characters as they are, the rest %XX.
+  const auto encode = [](std::string_view v) {
+    std::string out;
+    for (unsigned char c : v) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+        out += static_cast<char>(c);
+      else
+        out += fmt::format("%{:02X}", c);
+    }
+    return out;
+  };
+  return fmt::format("To={}&From={}&Body={}", encode(to), encode(sms.from), encode(cut(e.summary, 320)));
+}
+
 std::vector<Delivery> notify(const NotifyConfig& config, const Event& event, const NotifyOptions& options) {
   std::vector<Delivery> out;
   if (std::find(config.on.begin(), config.on.end(), event.kind) == config.on.end()) return out;
   register_secret(config.pagerduty_routing_key);
   register_secret(config.email.password);
+  register_secret(config.sms.password);
   register_webhook_secret(config.webhook);
   register_webhook_secret(config.slack_webhook);
   using Send = Delivery (*)(const NotifyConfig&, const Event&, const NotifyOptions&);
@@ -315,6 +353,7 @@ std::vector<Delivery> notify(const NotifyConfig& config, const Event& event, con
   if (!config.slack_webhook.empty()) channels.push_back(send_slack);
   if (!config.pagerduty_routing_key.empty() && event.alert != Alert::none) channels.push_back(send_pagerduty);
   if (!config.email.smtp.empty()) channels.push_back(send_email);
+  if (!config.sms.url.empty()) channels.push_back(send_sms);
   // One thread per channel: a server that hangs until its timeout delays no other channel.
   out.resize(channels.size());
   std::vector<std::thread> threads;

@@ -1,9 +1,9 @@
 // Notifications to the channels of [notify] in slipway.toml: a webhook (the event as JSON), Slack
-// (incoming-webhook format), PagerDuty Events v2, and email over SMTP. What happened is an Event
-// its producer fills (deploy/announce.hpp for deploys; watch for its checks): its one-line summary,
-// the facts a channel lists, the text of its details, and what it does to a PagerDuty alert. This
-// module knows the channels: their payloads (pure, below; the tests and the docs read them) and
-// their delivery. docs/commands/deploy.md#notifications shows each payload.
+// (incoming-webhook format), PagerDuty Events v2, email over SMTP, and SMS through a Twilio-compatible API. What
+// happened is an Event its producer fills (deploy/announce.hpp for deploys; watch for its checks): its one-line
+// summary, the facts a channel lists, the text of its details, and what it does to a PagerDuty alert. This module knows
+// the channels: their payloads (pure, below; the tests and the docs read them) and their delivery.
+// docs/commands/deploy.md#notifications shows each payload.
 //
 // Channels are independent: each gets a timeout and one retry when no connection could be made,
 // and its outcome is one Delivery. A notification never fails what it reports on; the caller
@@ -57,7 +57,7 @@ struct Event {
 };
 
 struct Delivery {
-  std::string channel;  // webhook | slack | pagerduty | email
+  std::string channel;  // webhook | slack | pagerduty | email | sms
   bool ok = false;
   std::string message;  // the receiver's answer ("202 Accepted"), or what failed; redacted
   int attempts = 0;     // connections tried: 1, or 2 after a connection failure
@@ -77,6 +77,9 @@ boost::json::object slack_payload(const Event& event);
 // PagerDuty Events v2 bodies for `event`, in the order sent: none when it has no alert.
 std::vector<boost::json::object> pagerduty_payloads(const Event& event, std::string_view routing_key,
                                                     std::chrono::system_clock::time_point now);
+// The SMS form body for one number: To, From and Body (the summary, at most 320 bytes),
+// application/x-www-form-urlencoded.
+std::string sms_form(const Event& event, const NotifySms& sms, std::string_view to);
 // The email (RFC 5322 headers, a text/plain UTF-8 body), before dot-stuffing.
 std::string email_message(const Event& event, const NotifyEmail& email, const NotifyOptions& options);
 

@@ -30,7 +30,7 @@ enum LockKey : int { kSessionKey = 1, kRowKey = 2, kSchemaKey = 3 };
 constexpr std::string_view kTerminateWait = "5000";  // ms pg_terminate_backend waits for the backend to go
 
 // Each entry moves the schema one version up. Never edit a released entry; append a new one.
-constexpr std::array<std::string_view, 3> kSchema{// 1: the deploy lock and deploy records.
+constexpr std::array<std::string_view, 4> kSchema{// 1: the deploy lock and deploy records.
                                                   R"sql(
 CREATE TABLE slipway.deploy_lock (
   name        text PRIMARY KEY,
@@ -83,6 +83,33 @@ CREATE TABLE slipway.watch_outbox (
   attempts        integer NOT NULL DEFAULT 0,
   next_attempt_ms bigint NOT NULL DEFAULT 0,
   last_error      text NOT NULL DEFAULT ''
+);
+)sql",
+                                                  // 4: what watch announced, flapping, windows, the
+                                                  // leader's lease, and outbox rows per channel.
+                                                  R"sql(
+ALTER TABLE slipway.watch_alerts ADD COLUMN announced integer NOT NULL DEFAULT 0;  -- the last notice said "down"
+UPDATE slipway.watch_alerts SET announced = 1 WHERE state = 'firing';
+ALTER TABLE slipway.watch_alerts ADD COLUMN flapping integer NOT NULL DEFAULT 0;
+ALTER TABLE slipway.watch_alerts ADD COLUMN recent text NOT NULL DEFAULT '';      -- the last results, '+' and '-'
+ALTER TABLE slipway.watch_outbox ADD COLUMN channel text NOT NULL DEFAULT '';     -- '': every channel
+ALTER TABLE slipway.watch_outbox ADD COLUMN claimed_epoch bigint NOT NULL DEFAULT 0;
+CREATE TABLE slipway.watch_windows (
+  id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind       text NOT NULL,                     -- deploy | maintenance | silence
+  ref        text NOT NULL,                     -- the deploy's id, "gate", who silenced
+  probes     text NOT NULL,                     -- '': the probes deploys cover; '*': all; else a,b,c
+  reason     text NOT NULL DEFAULT '',
+  opened_ms  bigint NOT NULL,
+  expires_ms bigint NOT NULL,
+  closed_ms  bigint NOT NULL DEFAULT 0,        -- 0: open
+  closed_by  text NOT NULL DEFAULT ''
+);
+CREATE TABLE slipway.watch_leader (
+  id         integer PRIMARY KEY CHECK (id = 1),
+  holder     text NOT NULL,
+  epoch      bigint NOT NULL,
+  expires_ms bigint NOT NULL
 );
 )sql"};
 

@@ -13,7 +13,7 @@ namespace slipway::state {
 namespace {
 
 // Each entry moves the schema one version up. Never edit a released entry; append a new one.
-constexpr std::array<std::string_view, 3> kSchema{// 1: the deploy lock and deploy records.
+constexpr std::array<std::string_view, 4> kSchema{// 1: the deploy lock and deploy records.
                                                   R"sql(
 CREATE TABLE deploy_lock (
   name        TEXT PRIMARY KEY,
@@ -67,6 +67,33 @@ CREATE TABLE watch_outbox (
   attempts        INTEGER NOT NULL DEFAULT 0,
   next_attempt_ms INTEGER NOT NULL DEFAULT 0,
   last_error      TEXT NOT NULL DEFAULT ''
+);
+)sql",
+                                                  // 4: what watch announced, flapping, windows, the
+                                                  // leader's lease, and outbox rows per channel.
+                                                  R"sql(
+ALTER TABLE watch_alerts ADD COLUMN announced INTEGER NOT NULL DEFAULT 0;  -- the last notice said "down"
+UPDATE watch_alerts SET announced = 1 WHERE state = 'firing';
+ALTER TABLE watch_alerts ADD COLUMN flapping INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE watch_alerts ADD COLUMN recent TEXT NOT NULL DEFAULT '';      -- the last results, '+' and '-'
+ALTER TABLE watch_outbox ADD COLUMN channel TEXT NOT NULL DEFAULT '';     -- '': every channel
+ALTER TABLE watch_outbox ADD COLUMN claimed_epoch INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE watch_windows (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind       TEXT NOT NULL,                     -- deploy | maintenance | silence
+  ref        TEXT NOT NULL,                     -- the deploy's id, "gate", who silenced
+  probes     TEXT NOT NULL,                     -- '': the probes deploys cover; '*': all; else a,b,c
+  reason     TEXT NOT NULL DEFAULT '',
+  opened_ms  INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  closed_ms  INTEGER NOT NULL DEFAULT 0,        -- 0: open
+  closed_by  TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE watch_leader (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  holder     TEXT NOT NULL,
+  epoch      INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL
 );
 )sql"};
 

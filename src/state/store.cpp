@@ -123,8 +123,8 @@ Result<std::optional<SnapshotRow>> Store::snapshot(const std::string& database, 
 
 Result<std::vector<WatchAlertRow>> Store::watch_alerts() {
   auto rows =
-      run("SELECT probe, state, since_ms, first_failure_ms, successes, last_notice_ms, reason, updated_ms "
-          "FROM watch_alerts ORDER BY probe",
+      run("SELECT probe, state, since_ms, first_failure_ms, successes, last_notice_ms, reason, updated_ms, "
+          "announced, flapping, recent FROM watch_alerts ORDER BY probe",
           {});
   if (!rows) return fail(rows.error());
   std::vector<WatchAlertRow> out;
@@ -136,34 +136,42 @@ Result<std::vector<WatchAlertRow>> Store::watch_alerts() {
                    .successes = static_cast<int>(integer(r[4])),
                    .last_notice_ms = integer(r[5]),
                    .reason = r[6],
-                   .updated_ms = integer(r[7])});
+                   .updated_ms = integer(r[7]),
+                   .announced = r[8] == "1",
+                   .flapping = r[9] == "1",
+                   .recent = r[10]});
   return out;
 }
 
 Result<void> Store::save_watch_alert(const WatchAlertRow& row) {
-  auto r = run(
-      "INSERT INTO watch_alerts (probe, state, since_ms, first_failure_ms, successes, last_notice_ms, reason, "
-      "updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (probe) DO UPDATE SET state = excluded.state, "
-      "since_ms = excluded.since_ms, first_failure_ms = excluded.first_failure_ms, successes = excluded.successes, "
-      "last_notice_ms = excluded.last_notice_ms, reason = excluded.reason, updated_ms = excluded.updated_ms",
-      {row.probe, row.state, std::to_string(row.since_ms), std::to_string(row.first_failure_ms),
-       std::to_string(row.successes), std::to_string(row.last_notice_ms), row.reason, std::to_string(row.updated_ms)});
+  auto r =
+      run("INSERT INTO watch_alerts (probe, state, since_ms, first_failure_ms, successes, last_notice_ms, reason, "
+          "updated_ms, announced, flapping, recent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+          "ON CONFLICT (probe) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms, "
+          "first_failure_ms = excluded.first_failure_ms, successes = excluded.successes, "
+          "last_notice_ms = excluded.last_notice_ms, reason = excluded.reason, updated_ms = excluded.updated_ms, "
+          "announced = excluded.announced, flapping = excluded.flapping, recent = excluded.recent",
+          {row.probe, row.state, std::to_string(row.since_ms), std::to_string(row.first_failure_ms),
+           std::to_string(row.successes), std::to_string(row.last_notice_ms), row.reason,
+           std::to_string(row.updated_ms), row.announced ? "1" : "0", row.flapping ? "1" : "0", row.recent});
   if (!r) return fail(r.error());
   return {};
 }
 
 Result<std::int64_t> Store::add_outbox(const OutboxRow& row) {
   auto rows =
-      run("INSERT INTO watch_outbox (probe, event, payload, created_ms, next_attempt_ms) VALUES ($1, $2, $3, $4, $5) "
-          "RETURNING id",
-          {row.probe, row.event, row.payload, std::to_string(row.created_ms), std::to_string(row.next_attempt_ms)});
+      run("INSERT INTO watch_outbox (probe, event, channel, payload, created_ms, next_attempt_ms) "
+          "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+          {row.probe, row.event, row.channel, row.payload, std::to_string(row.created_ms),
+           std::to_string(row.next_attempt_ms)});
   if (!rows) return fail(rows.error());
   return integer(rows->front()[0]);
 }
 
 namespace {
 constexpr std::string_view kOutboxColumns =
-    "SELECT id, probe, event, payload, created_ms, attempts, next_attempt_ms, last_error FROM watch_outbox";
+    "SELECT id, probe, event, payload, created_ms, attempts, next_attempt_ms, last_error, channel, claimed_epoch "
+    "FROM watch_outbox";
 
 Result<std::vector<OutboxRow>> outbox_rows(Result<std::vector<std::vector<std::string>>> rows) {
   if (!rows) return fail(rows.error());
@@ -172,11 +180,13 @@ Result<std::vector<OutboxRow>> outbox_rows(Result<std::vector<std::vector<std::s
     out.push_back({.id = integer(r[0]),
                    .probe = r[1],
                    .event = r[2],
+                   .channel = r[8],
                    .payload = r[3],
                    .created_ms = integer(r[4]),
                    .attempts = static_cast<int>(integer(r[5])),
                    .next_attempt_ms = integer(r[6]),
-                   .last_error = r[7]});
+                   .last_error = r[7],
+                   .claimed_epoch = integer(r[9])});
   return out;
 }
 }  // namespace
@@ -201,6 +211,117 @@ Result<void> Store::retry_outbox(std::int64_t id, std::int64_t next_attempt_ms, 
                {std::to_string(id), std::to_string(next_attempt_ms), error});
   if (!r) return fail(r.error());
   return {};
+}
+
+Result<bool> Store::claim_outbox(std::int64_t id, const std::string& holder, std::int64_t epoch, std::int64_t now_ms) {
+  auto rows =
+      run("UPDATE watch_outbox SET claimed_epoch = $2 WHERE id = $1 AND EXISTS (SELECT 1 FROM watch_leader "
+          "WHERE id = 1 AND holder = $3 AND epoch = $2 AND expires_ms > $4) RETURNING id",
+          {std::to_string(id), std::to_string(epoch), holder, std::to_string(now_ms)});
+  if (!rows) return fail(rows.error());
+  return !rows->empty();
+}
+
+namespace {
+constexpr std::string_view kWindowColumns =
+    "SELECT id, kind, ref, probes, reason, opened_ms, expires_ms, closed_ms, closed_by FROM watch_windows";
+
+Result<std::vector<WindowRow>> window_rows(Result<std::vector<std::vector<std::string>>> rows) {
+  if (!rows) return fail(rows.error());
+  std::vector<WindowRow> out;
+  for (auto& r : *rows)
+    out.push_back({.id = integer(r[0]),
+                   .kind = r[1],
+                   .ref = r[2],
+                   .probes = r[3],
+                   .reason = r[4],
+                   .opened_ms = integer(r[5]),
+                   .expires_ms = integer(r[6]),
+                   .closed_ms = integer(r[7]),
+                   .closed_by = r[8]});
+  return out;
+}
+}  // namespace
+
+Result<std::int64_t> Store::open_window(const WindowRow& row) {
+  auto rows = run(
+      "INSERT INTO watch_windows (kind, ref, probes, reason, opened_ms, expires_ms) VALUES ($1, $2, $3, $4, $5, $6) "
+      "RETURNING id",
+      {row.kind, row.ref, row.probes, row.reason, std::to_string(row.opened_ms), std::to_string(row.expires_ms)});
+  if (!rows) return fail(rows.error());
+  return integer(rows->front()[0]);
+}
+
+Result<int> Store::close_windows(const std::string& kind, const std::string& ref, std::int64_t now_ms,
+                                 const std::string& by) {
+  auto rows =
+      run("UPDATE watch_windows SET closed_ms = $3, closed_by = $4 WHERE kind = $1 AND ref = $2 AND closed_ms = 0 "
+          "RETURNING id",
+          {kind, ref, std::to_string(now_ms), by});
+  if (!rows) return fail(rows.error());
+  return static_cast<int>(rows->size());
+}
+
+Result<bool> Store::close_window(std::int64_t id, std::int64_t now_ms, const std::string& by) {
+  auto rows =
+      run("UPDATE watch_windows SET closed_ms = $2, closed_by = $3 WHERE id = $1 AND closed_ms = 0 RETURNING id",
+          {std::to_string(id), std::to_string(now_ms), by});
+  if (!rows) return fail(rows.error());
+  return !rows->empty();
+}
+
+Result<std::vector<WindowRow>> Store::expire_windows(std::int64_t now_ms) {
+  return window_rows(run(
+      "UPDATE watch_windows SET closed_ms = expires_ms, closed_by = 'expired' WHERE closed_ms = 0 AND expires_ms <= $1 "
+      "RETURNING id, kind, ref, probes, reason, opened_ms, expires_ms, closed_ms, closed_by",
+      {std::to_string(now_ms)}));
+}
+
+Result<std::vector<WindowRow>> Store::windows(std::int64_t now_ms, std::int64_t since_ms) {
+  return window_rows(
+      run(fmt::format("{} WHERE (closed_ms = 0 AND expires_ms > $1) OR closed_ms >= $2 ORDER BY id", kWindowColumns),
+          {std::to_string(now_ms), std::to_string(since_ms)}));
+}
+
+Result<std::optional<std::int64_t>> Store::claim_leadership(const std::string& holder, std::int64_t now_ms,
+                                                            std::int64_t expires_ms) {
+  auto current = leader();
+  if (!current) return fail(current.error());
+  const std::string until = std::to_string(expires_ms);
+  if (!*current) {
+    auto r = run("INSERT INTO watch_leader (id, holder, epoch, expires_ms) VALUES (1, $1, 1, $2)", {holder, until});
+    if (!r) return fail(r.error());
+    return std::optional<std::int64_t>(1);
+  }
+  const LeaderRow& row = **current;
+  if (row.holder != holder && row.expires_ms > now_ms) return std::optional<std::int64_t>{};
+  // A new holder raises the epoch; the holder renewing keeps it (nobody held it in between).
+  const std::int64_t epoch = row.holder == holder ? row.epoch : row.epoch + 1;
+  auto r = run("UPDATE watch_leader SET holder = $1, epoch = $2, expires_ms = $3 WHERE id = 1",
+               {holder, std::to_string(epoch), until});
+  if (!r) return fail(r.error());
+  return std::optional<std::int64_t>(epoch);
+}
+
+Result<bool> Store::holds_leadership(const std::string& holder, std::int64_t epoch, std::int64_t now_ms) {
+  auto rows = run("SELECT 1 FROM watch_leader WHERE id = 1 AND holder = $1 AND epoch = $2 AND expires_ms > $3",
+                  {holder, std::to_string(epoch), std::to_string(now_ms)});
+  if (!rows) return fail(rows.error());
+  return !rows->empty();
+}
+
+Result<void> Store::resign_leadership(const std::string& holder) {
+  auto r = run("UPDATE watch_leader SET expires_ms = 0 WHERE id = 1 AND holder = $1", {holder});
+  if (!r) return fail(r.error());
+  return {};
+}
+
+Result<std::optional<LeaderRow>> Store::leader() {
+  auto rows = run("SELECT holder, epoch, expires_ms FROM watch_leader WHERE id = 1", {});
+  if (!rows) return fail(rows.error());
+  if (rows->empty()) return std::optional<LeaderRow>{};
+  const auto& r = rows->front();
+  return std::optional<LeaderRow>(LeaderRow{.holder = r[0], .epoch = integer(r[1]), .expires_ms = integer(r[2])});
 }
 
 bool same_database(const std::string& a, const std::string& b) {

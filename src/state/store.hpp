@@ -89,18 +89,44 @@ struct WatchAlertRow {
   std::int64_t last_notice_ms = 0;
   std::string reason;
   std::int64_t updated_ms = 0;
+  bool announced = false;  // the last notice sent said "down" (firing or reminder)
+  bool flapping = false;
+  std::string recent;  // the last results, oldest first: '+' passed, '-' failed
+};
+
+// A window in which watch sends nothing for the probes it covers (watch/windows.hpp): a deploy's,
+// the gate's maintenance, or a silence.
+struct WindowRow {
+  std::int64_t id = 0;
+  std::string kind;    // deploy | maintenance | silence
+  std::string ref;     // the deploy's id, "gate", or who silenced
+  std::string probes;  // "": the probes deploys cover; "*": every probe; else names joined by ','
+  std::string reason;
+  std::int64_t opened_ms = 0;
+  std::int64_t expires_ms = 0;
+  std::int64_t closed_ms = 0;  // 0: open (until expires_ms)
+  std::string closed_by;       // who closed it, or "expired"
+};
+
+// The lease of watch's leader: the one `slipway watch run` that probes and sends.
+struct LeaderRow {
+  std::string holder;  // host:pid:nonce of the process
+  std::int64_t epoch = 0;
+  std::int64_t expires_ms = 0;
 };
 
 // A notification watch has decided to send and has not delivered yet.
 struct OutboxRow {
   std::int64_t id = 0;
   std::string probe;
-  std::string event;    // firing | resolved | reminder
+  std::string event;    // firing | resolved | reminder | flapping | window-closed
+  std::string channel;  // the one channel it is for; "": every channel (rows of schema 3)
   std::string payload;  // JSON
   std::int64_t created_ms = 0;
   int attempts = 0;
   std::int64_t next_attempt_ms = 0;
   std::string last_error;
+  std::int64_t claimed_epoch = 0;  // the epoch of the leader that last took it to send
 };
 
 class Store {
@@ -148,6 +174,29 @@ class Store {
   Result<void> delete_outbox(std::int64_t id);
   // A failed delivery: counts it and puts the next attempt at `next_attempt_ms`.
   Result<void> retry_outbox(std::int64_t id, std::int64_t next_attempt_ms, const std::string& error);
+  // Takes row `id` to send for the leader `holder` of `epoch`: true only while that lease is
+  // current at `now_ms`, so a leader that was deposed sends nothing more.
+  Result<bool> claim_outbox(std::int64_t id, const std::string& holder, std::int64_t epoch, std::int64_t now_ms);
+
+  // Windows. open_window() returns the new row's id; close_windows() closes the open windows of
+  // `kind` and `ref` (how many); expire_windows() closes those past their expiry as "expired" and
+  // returns them, once; windows() returns those open at `now_ms` and those closed since `since_ms`.
+  Result<std::int64_t> open_window(const WindowRow& row);
+  Result<int> close_windows(const std::string& kind, const std::string& ref, std::int64_t now_ms,
+                            const std::string& by);
+  Result<bool> close_window(std::int64_t id, std::int64_t now_ms, const std::string& by);  // false: none open
+  Result<std::vector<WindowRow>> expire_windows(std::int64_t now_ms);
+  Result<std::vector<WindowRow>> windows(std::int64_t now_ms, std::int64_t since_ms);
+
+  // The leader's lease. claim_leadership() takes it when free or expired (the epoch goes up by
+  // one) or renews it when `holder` has it, until `expires_ms`; returns the epoch held, nullopt
+  // while another holder's lease runs. Call it inside transaction(). holds_leadership() is the
+  // fence a leader's writes check in their transaction; resign_leadership() lets the lease go.
+  Result<std::optional<std::int64_t>> claim_leadership(const std::string& holder, std::int64_t now_ms,
+                                                       std::int64_t expires_ms);
+  Result<bool> holds_leadership(const std::string& holder, std::int64_t epoch, std::int64_t now_ms);
+  Result<void> resign_leadership(const std::string& holder);
+  Result<std::optional<LeaderRow>> leader();
 
   // What the store is, for messages: the file, or the URL without its password.
   [[nodiscard]] virtual std::string describe() const = 0;

@@ -1,5 +1,7 @@
 #include "watch/alert.hpp"
 
+#include <algorithm>
+
 namespace slipway::watch {
 
 std::string_view to_string(State s) {
@@ -23,6 +25,7 @@ std::string_view to_string(Notice n) {
     case Notice::firing: return "firing";
     case Notice::resolved: return "resolved";
     case Notice::reminder: return "reminder";
+    case Notice::flapping: return "flapping";
   }
   return "none";
 }
@@ -88,6 +91,37 @@ Step on_failure(const AlertState& cur, const Timing& t, std::string_view reason,
 
 Step observe(const AlertState& current, const Timing& timing, bool ok, std::string_view reason, TimePoint now) {
   return ok ? on_success(current, timing, now) : on_failure(current, timing, reason, now);
+}
+
+Notice announce(AlertState& s, Notice stepped, bool held, TimePoint now) {
+  if (held || s.flapping) return Notice::none;
+  if (s.state == State::firing && !s.announced) {
+    s.announced = true;
+    s.last_notice = now;
+    return Notice::firing;
+  }
+  if (s.state == State::ok && s.announced) {
+    s.announced = false;
+    return Notice::resolved;
+  }
+  if (stepped == Notice::reminder && s.announced) return Notice::reminder;
+  return Notice::none;
+}
+
+bool record_result(AlertState& s, bool ok, int window, double threshold) {
+  s.recent += ok ? '+' : '-';
+  const auto keep = static_cast<std::size_t>(std::max(window, 2));
+  if (s.recent.size() > keep) s.recent.erase(0, s.recent.size() - keep);
+  if (s.recent.size() * 2 < keep) return false;
+  int changes = 0;
+  for (std::size_t i = 1; i < s.recent.size(); ++i) changes += s.recent[i] != s.recent[i - 1] ? 1 : 0;
+  const double share = 100.0 * changes / static_cast<double>(s.recent.size() - 1);
+  if (!s.flapping && share >= threshold) {
+    s.flapping = true;
+    return true;
+  }
+  if (s.flapping && share < threshold / 2) s.flapping = false;
+  return false;
 }
 
 }  // namespace slipway::watch

@@ -35,7 +35,7 @@ std::string_view to_string(State s);
 std::optional<State> state_from_string(std::string_view text);
 
 // What a step asks to send; none for most steps.
-enum class Notice { none, firing, resolved, reminder };
+enum class Notice { none, firing, resolved, reminder, flapping };
 std::string_view to_string(Notice n);
 
 struct Timing {
@@ -55,6 +55,12 @@ struct AlertState {
   int successes = 0;                       // consecutive successes while firing
   std::optional<TimePoint> last_notice;    // the last firing or reminder sent
   std::string reason;                      // the last failure's reason
+  // What the outside world was told: the last notice sent said "down" (firing or reminder). It
+  // differs from `state` while notices are held (a window, a failing dependency, flapping); see
+  // announce().
+  bool announced = false;
+  bool flapping = false;
+  std::string recent;  // the last results, oldest first: '+' passed, '-' failed
 };
 
 struct Step {
@@ -65,5 +71,20 @@ struct Step {
 
 // The state after a probe that succeeded (`ok`) or failed with `reason` at `now`.
 Step observe(const AlertState& current, const Timing& timing, bool ok, std::string_view reason, TimePoint now);
+
+// What to tell the outside world now, given the state after a step (`stepped` is observe()'s
+// notice) and whether notices are held (`held`: a window, a failing dependency). Nothing while
+// held or flapping; otherwise whatever makes `announced` agree with the state again: "firing"
+// for a firing alert not announced (it went down while held), "resolved" for an announced one
+// that is ok (it came back while held, or just now), a reminder only for an announced one. So
+// a window that opens and closes around a failure and its recovery says nothing, and one that
+// closes on a change says it once. Updates `s.announced` and `s.last_notice`.
+Notice announce(AlertState& s, Notice stepped, bool held, TimePoint now);
+
+// Flap detection over the last `window` results: adds this result to `s.recent`, and sets
+// `s.flapping` when at least half the window is known and the share of consecutive results that
+// differ reaches `threshold` percent; clears it once the share is below half the threshold.
+// True when flapping just started (the one "flapping" notice).
+bool record_result(AlertState& s, bool ok, int window, double threshold);
 
 }  // namespace slipway::watch

@@ -116,5 +116,125 @@ TEST(AlertTest, StatesRoundTripAsText) {
   EXPECT_FALSE(state_from_string("resolved"));
 }
 
+// What the outside world hears: observe() then announce(), with notices held while `held`.
+struct Announcer {
+  Timing timing{.down_after = 0s, .up_after = 1};
+  AlertState state;
+  TimePoint now = TimePoint(std::chrono::hours(1000));
+  bool held = false;
+  std::vector<Notice> sent;
+
+  void probe(bool ok) {
+    const Step s = observe(state, timing, ok, ok ? "" : "503", now);
+    state = s.next;
+    now = s.next_probe;
+    record(announce(state, s.notice, held, now));
+  }
+  // The window closes: what changed is said once.
+  void release() {
+    held = false;
+    record(announce(state, Notice::none, false, now));
+  }
+  void record(Notice n) {
+    if (n != Notice::none) sent.push_back(n);
+  }
+};
+
+TEST(AlertAnnounce, FailingAndRecoveringInsideAWindowSaysNothing) {
+  Announcer a;
+  a.probe(true);
+  a.held = true;
+  a.probe(false);
+  EXPECT_EQ(a.state.state, State::firing);
+  a.probe(true);
+  a.release();
+  EXPECT_TRUE(a.sent.empty());
+  EXPECT_FALSE(a.state.announced);
+}
+
+TEST(AlertAnnounce, DownPastTheCloseOfAWindowFiresOnceAtTheClose) {
+  Announcer a;
+  a.held = true;
+  a.probe(false);
+  a.probe(false);
+  EXPECT_TRUE(a.sent.empty());
+  a.release();
+  EXPECT_EQ(a.sent, std::vector<Notice>{Notice::firing});
+  a.probe(false);
+  a.release();  // nothing new to say
+  EXPECT_EQ(a.sent, std::vector<Notice>{Notice::firing});
+}
+
+TEST(AlertAnnounce, DownBeforeAWindowAndUpAfterItIsResolvedOnceAtTheClose) {
+  Announcer a;
+  a.probe(false);
+  EXPECT_EQ(a.sent, std::vector<Notice>{Notice::firing});
+  a.held = true;
+  a.probe(true);  // resolved inside: held
+  EXPECT_EQ(a.sent.size(), 1u);
+  a.release();
+  EXPECT_EQ(a.sent, (std::vector<Notice>{Notice::firing, Notice::resolved}));
+}
+
+TEST(AlertAnnounce, DownBeforeAndDownAfterAWindowSaysNothingAtTheClose) {
+  Announcer a;
+  a.probe(false);
+  a.held = true;
+  a.probe(false);
+  a.release();
+  EXPECT_EQ(a.sent, std::vector<Notice>{Notice::firing});
+}
+
+TEST(AlertAnnounce, RemindersWaitWhileHeldAndComeOnlyForWhatWasAnnounced) {
+  Announcer a;
+  a.timing.repeat = 1min;
+  a.timing.retry_every = 1min;
+  a.held = true;
+  for (int i = 0; i < 5; ++i) a.probe(false);
+  EXPECT_TRUE(a.sent.empty());  // never announced: no reminder of it
+  a.release();
+  a.probe(false);  // at the close
+  EXPECT_EQ(a.sent, std::vector<Notice>{Notice::firing});
+  a.probe(false);  // `repeat` after the firing said at the close
+  EXPECT_EQ(a.sent, (std::vector<Notice>{Notice::firing, Notice::reminder}));
+}
+
+TEST(AlertFlapping, AlternatingResultsFlapOnceAndSettleWhenSteady) {
+  AlertState s;
+  int started = 0;
+  for (int i = 0; i < 40; ++i) started += record_result(s, i % 2 == 0, 20, 50) ? 1 : 0;
+  EXPECT_EQ(started, 1);
+  EXPECT_TRUE(s.flapping);
+  EXPECT_EQ(s.recent.size(), 20u);
+  // Steady passes push the changes out: with 15 the window still holds 5 changes of 19 (26 %),
+  // with 16 it holds 4 (21 %), below half the threshold.
+  for (int i = 0; i < 15; ++i) EXPECT_FALSE(record_result(s, true, 20, 50));
+  EXPECT_TRUE(s.flapping);
+  EXPECT_FALSE(record_result(s, true, 20, 50));
+  EXPECT_FALSE(s.flapping);
+}
+
+TEST(AlertFlapping, AnOutageAndARecoveryAreNotFlapping) {
+  AlertState s;
+  for (int i = 0; i < 30; ++i) EXPECT_FALSE(record_result(s, i < 10 || i >= 20, 20, 50));
+  EXPECT_FALSE(s.flapping);
+}
+
+TEST(AlertFlapping, NothingIsJudgedBeforeHalfTheWindowIsKnown) {
+  AlertState s;
+  for (int i = 0; i < 9; ++i) EXPECT_FALSE(record_result(s, i % 2 == 0, 20, 50));
+  EXPECT_FALSE(s.flapping);
+  EXPECT_TRUE(record_result(s, false, 20, 50));
+}
+
+TEST(AlertAnnounce, AFlappingAlertSaysNothingUntilItSettles) {
+  AlertState s;
+  s.state = State::firing;
+  s.flapping = true;
+  EXPECT_EQ(announce(s, Notice::firing, false, TimePoint{}), Notice::none);
+  s.flapping = false;
+  EXPECT_EQ(announce(s, Notice::none, false, TimePoint{}), Notice::firing);
+}
+
 }  // namespace
 }  // namespace slipway::watch
