@@ -286,12 +286,13 @@ struct WatchProbe {
 struct WatchConfig {
   std::string listen;  // host:port of /health and /metrics; empty = none
   std::vector<WatchProbe> probes;
-  Duration lease = std::chrono::seconds(15);    // the leader's lease between two `watch run`
-  Duration window_max = std::chrono::hours(2);  // a deploy's or the gate's window expires after this
-  int flap_window = 20;                         // results looked at for flapping
-  double flap_threshold = 50;                   // % of them that change: flapping; settled below half of it
-  Duration group_wait = Duration::zero();       // notices decided this close together go as one message
-  int rate_limit = 0;                           // messages per channel per hour; 0 = no limit
+  Duration lease = std::chrono::seconds(15);             // the leader's lease between two `watch run`
+  Duration window_max = std::chrono::hours(2);           // a deploy's or the gate's window expires after this
+  Duration store_down_after = std::chrono::seconds(30);  // the state store failing this long is an alert
+  int flap_window = 20;                                  // results looked at for flapping
+  double flap_threshold = 50;                            // % of them that change: flapping; settled below half of it
+  Duration group_wait = Duration::zero();                // notices decided this close together go as one message
+  int rate_limit = 0;                                    // messages per channel per hour; 0 = no limit
   // The channels of each severity (webhook, slack, pagerduty, email, sms); empty = every
   // configured channel (sms: critical only).
   std::vector<std::string> route_critical;

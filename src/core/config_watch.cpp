@@ -133,15 +133,16 @@ void read_route(ConfigReader& r, const toml::table& t, WatchConfig& w) {
 }  // namespace
 
 void read_watch(ConfigReader& r, const toml::table& t, Config& c) {
-  r.check_keys(
-      t, "watch",
-      {"listen", "probe", "lease", "window_max", "flap_window", "flap_threshold", "group_wait", "rate_limit", "route"});
+  r.check_keys(t, "watch",
+               {"listen", "probe", "lease", "window_max", "flap_window", "flap_threshold", "group_wait", "rate_limit",
+                "route", "store_down_after"});
   r.string(t, "watch", "listen", c.watch.listen);
   r.duration(t, "watch", "lease", c.watch.lease);
   r.duration(t, "watch", "window_max", c.watch.window_max);
   r.integer(t, "watch", "flap_window", c.watch.flap_window, 4, 200);
   r.number(t, "watch", "flap_threshold", c.watch.flap_threshold, 1, 100);
   r.duration(t, "watch", "group_wait", c.watch.group_wait);
+  r.duration(t, "watch", "store_down_after", c.watch.store_down_after);
   r.integer(t, "watch", "rate_limit", c.watch.rate_limit, 0, 100000);
   positive(r, t, "watch", "lease", c.watch.lease);
   positive(r, t, "watch", "window_max", c.watch.window_max);

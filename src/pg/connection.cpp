@@ -151,6 +151,10 @@ const ServerError& Connection::last_error() const {
   return impl_->last_error;
 }
 
+bool Connection::broken() const {
+  return PQstatus(impl_->conn) == CONNECTION_BAD;
+}
+
 int Connection::backend_pid() const {
   return PQbackendPID(impl_->conn);
 }

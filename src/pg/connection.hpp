@@ -61,6 +61,8 @@ class Connection {
   // The server's error of the last query() or execute() that failed (empty when the last one
   // succeeded, or failed without reaching the server).
   [[nodiscard]] const ServerError& last_error() const;
+  // Whether the connection to the server is gone (the server restarted, the network dropped).
+  [[nodiscard]] bool broken() const;
   // The backend's process id (pg_backend_pid()).
   [[nodiscard]] int backend_pid() const;
 

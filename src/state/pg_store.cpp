@@ -127,7 +127,8 @@ std::string session_lock_sql(std::string_view extra) {
 
 class PgStore final : public Store {
  public:
-  PgStore(pg::Connection conn, std::string display) : conn_(std::move(conn)), display_(std::move(display)) {}
+  PgStore(pg::Connection conn, std::string url, std::string display)
+      : conn_(std::move(conn)), url_(std::move(url)), display_(std::move(display)) {}
 
   Result<void> transaction(const std::function<Result<void>()>& body) override {
     return transaction_with(kRowKey, body);
@@ -242,12 +243,29 @@ class PgStore final : public Store {
   }
 
   Result<void> transaction_with(LockKey key, const std::function<Result<void>()>& body) {
-    if (auto r = exec("BEGIN"); !r) return r;
+    // A BEGIN that fails on a dropped connection is the only statement safe to try again.
+    if (auto r = reconnect_if_broken(); !r) return r;
+    if (auto r = exec("BEGIN"); !r) {
+      if (!conn_.broken()) return r;
+      if (auto again = reconnect_if_broken(); !again) return again;
+      if (auto again = exec("BEGIN"); !again) return again;
+    }
     auto result = exec(fmt::format("SELECT pg_advisory_xact_lock({}, {})", kKeySpace, static_cast<int>(key)));
     if (result) result = body();
     if (result) result = exec("COMMIT");
     if (!result) (void)conn_.execute("ROLLBACK");
     return result;
+  }
+
+  // A connection the server dropped (a restart, a failover, the network) is opened again before
+  // the next transaction, so a long-running `watch run` outlives the database's restarts. A session
+  // lock held on the old connection is gone with it, which holds_session() then reports.
+  Result<void> reconnect_if_broken() {
+    if (!conn_.broken()) return {};
+    auto conn = pg::Connection::open(url_);
+    if (!conn) return fail(wrap(conn.error()));
+    conn_ = std::move(*conn);
+    return exec("SET search_path = slipway");
   }
 
   // Any failure of the state database is the environment's (exit 3), named by its URL.
@@ -259,6 +277,7 @@ class PgStore final : public Store {
   }
 
   pg::Connection conn_;
+  std::string url_;
   std::string display_;
 };
 
@@ -276,7 +295,7 @@ Result<std::unique_ptr<Store>> open_url(const std::string& url, const std::strin
                                    where,
                                    "check that the server is running and that state.url's host, user and password "
                                    "are right; or point state.url at a SQLite file such as \".slipway/state.db\""));
-  auto store = std::make_unique<PgStore>(std::move(*conn), display);
+  auto store = std::make_unique<PgStore>(std::move(*conn), url, display);
   if (auto r = store->migrate(); !r) return fail(r.error());
   return std::unique_ptr<Store>(std::move(store));
 }

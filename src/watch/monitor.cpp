@@ -610,7 +610,7 @@ Result<void> Monitor::turn(TimePoint now) {
     store_failing_.reset();
     store_alerted_ = false;
   }
-  if (!result && !store_alerted_ && now - *store_failing_ >= kStoreGrace) {
+  if (!result && !store_alerted_ && now - *store_failing_ >= config_.watch.store_down_after) {
     store_alert(true, result.error().message, now);
     store_alerted_ = true;
   }

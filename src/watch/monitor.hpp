@@ -100,12 +100,11 @@ class Monitor {
   [[nodiscard]] TimePoint next_due() const;
 
   // One turn of `watch run`: lead(), refresh(), and for the leader probe_due() and deliver(). A
-  // state store that fails every turn for kStoreGrace is an alert of its own, sent straight to
+  // state store that fails every turn for watch.store_down_after is an alert of its own, sent straight to
   // the critical channels (no outbox: it is the store that is gone) by every instance on its own,
   // on the stable dedup key "slipway-<project>-watch-state-store", and resolved when it answers
   // again. Returns the first error of the turn, for the log.
   Result<void> turn(TimePoint now);
-  static constexpr Duration kStoreGrace = std::chrono::seconds(30);
 
   // Prometheus text for /metrics; safe from any thread.
   [[nodiscard]] std::string metrics() const EXCLUDES(mutex_);

@@ -445,5 +445,76 @@ every = "0s"
                                             "watch.probe[1]: another probe is already named \"api\""}));
 }
 
+TEST(Config, ReadsWatchHoldsLeaseRoutingAndSms) {
+  Config c = parse_ok(R"(
+[notify.sms]
+url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json"
+username = "AC1"
+password = "token"
+from = "+15550100"
+to = ["+15550111"]
+[watch]
+lease = "20s"
+window_max = "1h"
+store_down_after = "1m"
+flap_window = 10
+flap_threshold = 40
+group_wait = "30s"
+rate_limit = 12
+route = { critical = ["sms", "webhook"], warning = ["email"] }
+[[watch.probe]]
+name = "db"
+kind = "tcp"
+address = "127.0.0.1:5432"
+deploy_window = false
+[[watch.probe]]
+name = "api"
+url = "http://127.0.0.1:3000/health"
+depends_on = "db"
+)");
+  EXPECT_EQ(c.notify.sms.to, std::vector<std::string>{"+15550111"});
+  EXPECT_EQ(c.watch.lease, 20s);
+  EXPECT_EQ(c.watch.window_max, 1h);
+  EXPECT_EQ(c.watch.store_down_after, 1min);
+  EXPECT_EQ(c.watch.flap_window, 10);
+  EXPECT_EQ(c.watch.flap_threshold, 40);
+  EXPECT_EQ(c.watch.group_wait, 30s);
+  EXPECT_EQ(c.watch.rate_limit, 12);
+  EXPECT_EQ(c.watch.route_critical, (std::vector<std::string>{"sms", "webhook"}));
+  EXPECT_EQ(c.watch.route_warning, std::vector<std::string>{"email"});
+  EXPECT_FALSE(c.watch.probes[0].deploy_window);
+  EXPECT_TRUE(c.watch.probes[1].deploy_window);
+  EXPECT_EQ(c.watch.probes[1].depends_on, "db");
+}
+
+TEST(Config, WatchDependencyAndRoutingMistakesAreErrorsAtTheirPosition) {
+  auto errors = parse_errors(R"([watch]
+route = { critical = ["pager"] }
+[notify.sms]
+url = "https://sms.example.com/"
+[[watch.probe]]
+name = "a"
+url = "http://x/"
+depends_on = "b"
+[[watch.probe]]
+name = "b"
+url = "http://x/"
+depends_on = "a"
+[[watch.probe]]
+name = "c"
+url = "http://x/"
+depends_on = "nope"
+)");
+  std::vector<std::string> messages;
+  for (const auto& e : errors) messages.push_back(e.where + " " + e.message);
+  std::sort(messages.begin(), messages.end());
+  EXPECT_EQ(messages, (std::vector<std::string>{
+                          "slipway.toml:12:14 watch.probe[1].depends_on makes a loop: b -> a -> b",
+                          "slipway.toml:16:14 watch.probe[2].depends_on names \"nope\", which is not a probe here",
+                          "slipway.toml:2:22 watch.route.critical has an unknown channel \"pager\"",
+                          "slipway.toml:3:1 notify.sms needs url, from and to",
+                          "slipway.toml:8:14 watch.probe[0].depends_on makes a loop: a -> b -> a"}));
+}
+
 }  // namespace
 }  // namespace slipway

@@ -56,6 +56,25 @@ TEST(PgStateStore, TwoFirstOpenersAtOnceBothSucceed) {
   EXPECT_EQ(one_value(url, "SELECT version FROM slipway.schema_version"), "4");
 }
 
+TEST(PgStateStore, AConnectionTheServerEndedIsOpenedAgainAtTheNextTransaction) {
+  const auto url = test::Postgres::instance().create_database();
+  auto store = open_url(url);
+  ASSERT_TRUE(store.has_value()) << store.error().render();
+  ASSERT_TRUE((*store)->save_watch_alert({.probe = "api", .state = "ok", .since_ms = 1, .updated_ms = 1}));
+  // What a server restart does to every session.
+  test::Postgres::instance().exec(url,
+                                  "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  auto written = (*store)->transaction([&]() -> Result<void> {
+    return (*store)->save_watch_alert({.probe = "api", .state = "firing", .since_ms = 2, .updated_ms = 2});
+  });
+  ASSERT_TRUE(written) << written.error().render();
+  auto alerts = (*store)->watch_alerts();
+  ASSERT_TRUE(alerts) << alerts.error().render();
+  ASSERT_EQ(alerts->size(), 1u);
+  EXPECT_EQ(alerts->front().state, "firing");
+}
+
 TEST(PgStateStore, AnOlderSchemaIsUpgradedStepByStep) {
   const auto url = test::Postgres::instance().create_database();
   ASSERT_TRUE(open_url(url).has_value());

@@ -151,5 +151,47 @@ TEST(WatchCli, BadConfigIsExit2WithItsPosition) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(WatchCli, SilenceOpensAWindowThatStatusListsAndEndEndsIt) {
+  const auto dir = test::fresh_test_dir("watch");
+  std::ofstream(dir / "slipway.toml") << "[[watch.probe]]\nname = \"api\"\nurl = \"http://127.0.0.1:1/\"\n"
+                                         "[[watch.probe]]\nname = \"web\"\nurl = \"http://127.0.0.1:1/\"\n";
+  const auto slipway = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), test::slipway_binary());
+    return test::run(args, "", {{"NO_COLOR", "1"}}, dir.string());
+  };
+  auto r =
+      slipway({"watch", "silence", "--for", "30m", "--probe", "api", "--reason", "db upgrade", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto opened = boost::json::parse(r.out).as_object();
+  EXPECT_EQ(opened.at("probes"), "api");
+  const auto id = opened.at("id").as_int64();
+  r = slipway({"watch", "status", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto windows = boost::json::parse(r.out).at("windows").as_array();
+  ASSERT_EQ(windows.size(), 1u);
+  EXPECT_EQ(windows[0].at("kind"), "silence");
+  EXPECT_EQ(windows[0].at("reason"), "db upgrade");
+
+  r = slipway({"watch", "silence", "--for", "30m", "--probe", "nope", "--reason", "x"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("the probes are: api, web"), std::string::npos) << r.err;
+  r = slipway({"watch", "silence", "--probe", "api", "--reason", "x"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--for"), std::string::npos) << r.err;
+  r = slipway({"watch", "silence", "--for", "30m"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--reason"), std::string::npos) << r.err;
+  r = slipway({"watch", "silence", "--for", "8d", "--reason", "x"});
+  EXPECT_EQ(r.exit_code, 2);
+
+  r = slipway({"watch", "silence", "--end", std::to_string(id)});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = slipway({"watch", "silence", "--end", std::to_string(id)});
+  EXPECT_EQ(r.exit_code, 2) << "a window ends once";
+  r = slipway({"watch", "status", "--format", "json"});
+  EXPECT_TRUE(boost::json::parse(r.out).at("windows").as_array().empty()) << r.out;
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace slipway

@@ -138,11 +138,13 @@ struct Pair {
   test::HttpSink hook;
   int port = test::free_port();
 
-  explicit Pair(const std::string& down_after) {
-    const std::string state = test::Postgres::instance().create_database();
+  std::string state = test::Postgres::instance().create_database();
+
+  explicit Pair(const std::string& down_after, const std::string& watch_extra = {}) {
     std::ofstream(dir / "slipway.toml") << "[project]\nname = \"shop\"\n[state]\nurl = \"" << state
                                         << "\"\n[notify]\nwebhook = \"" << hook.url("/hook")
-                                        << "\"\n[watch]\nlease = \"2s\"\n[[watch.probe]]\nname = \"api\"\n"
+                                        << "\"\n[watch]\nlease = \"2s\"\n"
+                                        << watch_extra << "[[watch.probe]]\nname = \"api\"\n"
                                         << "url = \"http://127.0.0.1:" << port << "/health\"\nevery = \"100ms\"\n"
                                         << "retry_every = \"100ms\"\ndown_after = \"" << down_after
                                         << "\"\nrepeat = \"0s\"\n";
@@ -191,6 +193,29 @@ TEST(WatchOutbox, KilledWhileSendingTheNotificationIsSentOnceAfterTheRestart) {
   EXPECT_EQ(p.hook.requests().size(), 2u) << watch->log();  // the one in flight, then once
   EXPECT_EQ(watch_status(p.dir).at("outbox").as_int64(), 0);
   EXPECT_EQ(watch->stop(), 0) << watch->log();
+}
+
+TEST(WatchStore, AStateStoreThatStopsAnsweringIsOneAlertAndItsReturnResolvesIt) {
+  Pair p("0s", "store_down_after = \"1s\"\n");
+  auto backend = start_backend(p.port);
+  WatchDaemon watch(p.dir);
+  ASSERT_TRUE(eventually([&] { return probe_state(p.dir) == "up"; })) << watch.log();
+  // The state database refuses new sessions and its open ones end: what an outage looks like.
+  auto& pg = test::Postgres::instance();
+  const std::string name = p.state.substr(p.state.rfind('/') + 1);
+  pg.exec(pg.admin_url(), "ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
+  pg.exec(pg.admin_url(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'");
+  ASSERT_TRUE(eventually([&] { return events(p.hook, "firing").size() == 1; })) << watch.log();
+  const auto firing = events(p.hook, "firing").front();
+  EXPECT_EQ(firing.at("alert"), "state-store");
+  EXPECT_NE(std::string(firing.at("message").as_string()).find(name), std::string::npos)
+      << boost::json::serialize(firing);
+  std::this_thread::sleep_for(1s);  // still down: said once
+  EXPECT_EQ(events(p.hook, "firing").size(), 1u);
+  pg.exec(pg.admin_url(), "ALTER DATABASE " + name + " ALLOW_CONNECTIONS true");
+  ASSERT_TRUE(eventually([&] { return events(p.hook, "resolved").size() == 1; })) << watch.log();
+  EXPECT_EQ(events(p.hook, "resolved").front().at("alert"), "state-store");
+  EXPECT_EQ(watch.stop(), 0) << watch.log();
 }
 
 }  // namespace
