@@ -111,6 +111,14 @@ TEST_F(SqlProbeTest, AQueryLongerThanTheTimeoutIsCancelledByTheServerAndTheConne
   const auto r = probe->run();
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.reason.find("statement timeout"), std::string::npos) << r.reason;
+  // The slow probe's connection is still open: the server cancelled the statement, not the session.
+  auto others = make(sql(url_,
+                         "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'slipway' AND "
+                         "datname = current_database() AND pid <> pg_backend_pid()",
+                         "==", 1));
+  ASSERT_TRUE(others);
+  const auto kept = others->run();
+  EXPECT_TRUE(kept.ok) << kept.reason;
 }
 
 TEST_F(SqlProbeTest, ADatabaseThatIsNotThereFails) {
