@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for N seconds (default 30).
 # Each target's corpus starts from tests/fuzz/<target>/ (hand-made seeds and inputs that once
-# crashed; HTTP requests for the gate, JWTs, URLs), plus the lint fixtures and example migrations for sql.
+# crashed; HTTP requests for the gate, JWTs, URLs, Prometheus text), plus the lint fixtures and example migrations for sql.
 #   scripts/fuzz.sh 60            every target, 60 s each
 #   scripts/fuzz.sh 60 verify     one target
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-30}
-targets=(sql config verify gate_request jwt url)
+targets=(sql config verify gate_request jwt url prometheus)
 [ $# -ge 2 ] && targets=("${@:2}")
 
 BUILD_DIR=$root/build-fuzz SLIPWAY_FUZZ=1 CMAKE_CXX_COMPILER=clang++ CMAKE_C_COMPILER=clang \

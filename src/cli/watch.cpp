@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -55,6 +56,19 @@ std::string latency_text(std::chrono::microseconds us) {
                                             : fmt::format("{} ms", us.count() / 1000);
 }
 
+// " (percent 83.5, free_bytes 1200000000): note" of what a probe measured, or "".
+std::string measured_text(const watch::ProbeResult& r) {
+  std::string out;
+  for (const auto& [name, value] : r.values) {
+    const bool whole = value == std::floor(value) && std::fabs(value) < 1e15;
+    out += fmt::format("{}{} ", out.empty() ? " (" : ", ", name) +
+           (whole ? fmt::format("{:.0f}", value) : fmt::format("{:.4g}", value));
+  }
+  if (!out.empty()) out += ")";
+  if (!r.note.empty()) out += ": " + r.note;
+  return out;
+}
+
 int check(const CommonOptions& common) {
   auto format = parse_format(common.format, {Format::text, Format::json, Format::junit, Format::markdown});
   if (!format) return report_error(format.error());
@@ -70,8 +84,9 @@ int check(const CommonOptions& common) {
   for (std::size_t i = 0; i < probes.size(); ++i) {
     const auto& p = config->watch.probes[i];
     const auto r = probes[i]->run();
-    auto& c = report.add("watch-probe", "probe", r.ok ? report::Status::pass : report::Status::fail,
-                         r.ok ? fmt::format("{} probe answered in {}", p.kind, latency_text(r.latency)) : r.reason);
+    auto& c = report.add(
+        "watch-probe", "probe", r.ok ? report::Status::pass : report::Status::fail,
+        (r.ok ? fmt::format("{} probe answered in {}", p.kind, latency_text(r.latency)) : r.reason) + measured_text(r));
     c.about(p.name);
     c.duration_ms = static_cast<double>(r.latency.count()) / 1000.0;
   }
@@ -308,6 +323,8 @@ int run_watch(const Args& args) {
       "  url = \"http://127.0.0.1:3000/health\"\n"
       "  conditions = [\"status == 200\", \"duration < 500ms\"]\n"
       "  every = \"5m\"          # retry_every = \"30s\", down_after = \"2m\", up_after = 2\n\n"
+      "Kinds: http, tcp, tls (certificate), postgres, sql (a number a query returns), host (cpu,\n"
+      "memory, disk), metrics (a Prometheus endpoint's error rate and latency).\n\n"
       "Exit codes: 0 ok (check: every probe passed), 1 check: a probe failed, 2 bad usage or config,\n"
       "3 the state database could not be opened. docs/commands/watch.md has a complete example.");
   CommonOptions common;

@@ -262,16 +262,45 @@ struct NotifyConfig {
 // One [[watch.probe]]: what is probed, how often, and when it alerts (watch/alert.hpp).
 struct WatchProbe {
   std::string name;                   // unique; in the alert's dedup key "slipway-<project>-watch-<name>"
-  std::string kind = "http";          // http | tcp | postgres
+  std::string kind = "http";          // http | tcp | tls | postgres | sql | host | metrics
   std::string severity = "critical";  // critical | warning
-  std::string url;                    // http
+  std::string url;                    // http, metrics
   std::string method = "GET";         // http
   std::vector<std::pair<std::string, std::string>> headers;  // http
-  std::string address;                                       // tcp: host:port
-  std::string database_url;                                  // postgres; empty = database.url
+  std::string address;                                       // tcp, tls: host:port
+  std::string database_url;                                  // postgres, sql; empty = database.url
   // http: verify's assertions ("status == 200", "body contains \"ok\"", "json $.status == \"ok\"",
   // "duration < 500ms"), each with where it was written; none = "status < 400".
   std::vector<std::pair<std::string, std::string>> conditions;
+  // tls (and http on an https URL): the name checked against the certificate (default: the
+  // address's host), CAs trusted besides the system's, and the fewest days left before expiry;
+  // unset on an http probe = not checked, on a tls probe = 14.
+  std::string server_name;
+  std::filesystem::path ca_file;
+  std::optional<std::int64_t> cert_days;
+  // sql: one SELECT answering one row with one number, and the rule it must keep,
+  // "value < 5" (parsed at load: `value`, an operator, a number).
+  std::string query;
+  std::string condition;
+  std::string condition_op;  // < <= > >= == !=
+  double condition_value = 0;
+  // host: cpu | memory | disk, failing above `above` percent; disk: `path` and, when `forecast` is
+  // longer than 0, failing when the free space's trend reaches zero within it.
+  std::string check;
+  double above = 80;
+  std::string path = "/";
+  Duration forecast{0};
+  // metrics: the Prometheus endpoint (url), the request counter (its `status` or `code` label
+  // names the answer) and the latency histogram; judged over `window` once it holds
+  // `min_requests`. A threshold of 0 is not judged.
+  std::string requests = "slipway_gate_requests_total";
+  std::string duration = "slipway_gate_upstream_latency_seconds";
+  Duration window = std::chrono::minutes(5);
+  double error_rate_above = 5;  // percent
+  Duration p50_above{0};
+  Duration p95_above = std::chrono::seconds(2);
+  Duration p99_above{0};
+  std::int64_t min_requests = 20;
   Duration every = std::chrono::minutes(5);
   Duration retry_every = std::chrono::seconds(30);
   Duration down_after = std::chrono::minutes(2);

@@ -1,7 +1,14 @@
 // [watch]: the monitor's listener and its probes ([[watch.probe]]). The conditions of an http
 // probe are verify's assertion language; core keeps their text and position, and watch parses
-// them (core does not depend on verify).
+// them (core does not depend on verify). A sql probe's condition ("value < 5") is small enough to
+// parse here. Each kind reads its own keys (kKindKeys); another kind's key is an error.
 #include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -41,15 +48,142 @@ void read_conditions(ConfigReader& r, const toml::table& t, WatchProbe& p) {
   }
 }
 
+// The keys only some kinds read, with those kinds: written on a probe of another kind, such a key
+// is an error at the key (a `query` on a host probe would otherwise be silently ignored).
+constexpr std::pair<std::string_view, std::string_view> kKindKeys[] = {
+    {"url", "http metrics"},
+    {"method", "http"},
+    {"headers", "http"},
+    {"conditions", "http"},
+    {"address", "tcp tls"},
+    {"server_name", "tls"},
+    {"ca_file", "tls http"},
+    {"cert_days", "tls http"},
+    {"database_url", "postgres sql"},
+    {"query", "sql"},
+    {"condition", "sql"},
+    {"check", "host"},
+    {"above", "host"},
+    {"path", "host"},
+    {"forecast", "host"},
+    {"requests", "metrics"},
+    {"duration", "metrics"},
+    {"window", "metrics"},
+    {"error_rate_above", "metrics"},
+    {"p50_above", "metrics"},
+    {"p95_above", "metrics"},
+    {"p99_above", "metrics"},
+    {"min_requests", "metrics"},
+};
+
+bool listed(std::string_view words, std::string_view word) {
+  while (!words.empty()) {
+    const auto space = words.find(' ');
+    if (words.substr(0, space) == word) return true;
+    words = space == std::string_view::npos ? std::string_view() : words.substr(space + 1);
+  }
+  return false;
+}
+
+void reject_other_kinds_keys(ConfigReader& r, const toml::table& t, const WatchProbe& p) {
+  for (const auto& [name, kinds] : kKindKeys) {
+    const toml::node* node = t.get(name);
+    if (!node || listed(kinds, p.kind)) continue;
+    const auto first = kinds.substr(0, kinds.find(' '));
+    std::string owners(kinds);
+    if (const auto space = owners.find(' '); space != std::string::npos) owners.replace(space, 1, " and ");
+    r.error(*node, fmt::format("{}.{} is for {} probes, not {}", p.key, name, owners, p.kind),
+            fmt::format("remove it, or set kind = \"{}\"", first));
+  }
+}
+
+// "value < 5": `value`, one of < <= > >= == !=, a finite number. False when `text` is not that.
+bool parse_value_condition(std::string_view text, std::string& op, double& number) {
+  const auto skip = [&] {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  };
+  skip();
+  if (!text.starts_with("value")) return false;
+  text.remove_prefix(5);
+  skip();
+  for (std::string_view o : {"<=", ">=", "==", "!=", "<", ">"}) {
+    if (text.starts_with(o)) {
+      op = std::string(o);
+      break;
+    }
+  }
+  if (op.empty()) return false;
+  text.remove_prefix(op.size());
+  skip();
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  return !text.empty() && ec == std::errc() && end == text.data() + text.size() && std::isfinite(number);
+}
+
+bool metric_name(std::string_view name) {
+  const auto head = [](char ch) { return std::isalpha(static_cast<unsigned char>(ch)) || ch == '_' || ch == ':'; };
+  return !name.empty() && head(name.front()) &&
+         std::all_of(name.begin(), name.end(), [&](char ch) { return head(ch) || (ch >= '0' && ch <= '9'); });
+}
+
+void read_kind_keys(ConfigReader& r, const toml::table& t, const std::string& key, WatchProbe& p) {
+  r.string(t, key, "server_name", p.server_name);
+  r.path(t, key, "ca_file", p.ca_file);
+  r.integer(t, key, "cert_days", p.cert_days, 0, 3650);
+  r.string(t, key, "query", p.query);
+  r.string(t, key, "condition", p.condition);
+  r.one_of(t, key, "check", p.check, {"cpu", "memory", "disk"},
+           "cpu: busy share from /proc/stat, memory: MemAvailable of MemTotal, disk: statvfs of `path`");
+  r.number(t, key, "above", p.above, 0, 100);
+  r.string(t, key, "path", p.path);
+  r.duration(t, key, "forecast", p.forecast);
+  r.string(t, key, "requests", p.requests);
+  r.string(t, key, "duration", p.duration);
+  r.duration(t, key, "window", p.window);
+  r.number(t, key, "error_rate_above", p.error_rate_above, 0, 100);
+  r.duration(t, key, "p50_above", p.p50_above);
+  r.duration(t, key, "p95_above", p.p95_above);
+  r.duration(t, key, "p99_above", p.p99_above);
+  r.integer(t, key, "min_requests", p.min_requests, 0, 1'000'000'000);
+  positive(r, t, key, "window", p.window);
+
+  if (const toml::node* node = t.get("condition");
+      node && p.kind == "sql" && !p.condition.empty() &&
+      !parse_value_condition(p.condition, p.condition_op, p.condition_value))
+    r.error(*node, fmt::format("{}.condition \"{}\" is not `value OPERATOR NUMBER`", key, p.condition),
+            "condition = \"value < 5\"; the operators are < <= > >= == !=");
+  if (const toml::node* node = t.get("cert_days"); node && p.kind == "http" && !p.url.starts_with("https://"))
+    r.error(*node, fmt::format("{}.cert_days needs an https url", key),
+            "remove it, or probe the https URL (or add a kind = \"tls\" probe)");
+  if (const toml::node* node = t.get("path"); node && p.kind == "host" && !p.path.starts_with('/'))
+    r.error(*node, fmt::format("{}.path \"{}\" must be an absolute path", key, p.path),
+            "path = \"/\" or the mount point to watch, like \"/var/lib/postgresql\"");
+  for (const char* name : {"path", "forecast"}) {
+    if (const toml::node* node = t.get(name); node && p.kind == "host" && !p.check.empty() && p.check != "disk")
+      r.error(*node, fmt::format("{}.{} is for check = \"disk\", not \"{}\"", key, name, p.check),
+              "remove it, or set check = \"disk\"");
+  }
+  for (const auto& [name, value] :
+       {std::pair<const char*, const std::string*>{"requests", &p.requests}, {"duration", &p.duration}}) {
+    if (const toml::node* node = t.get(name); node && !metric_name(*value))
+      r.error(*node, fmt::format("{}.{} \"{}\" is not a Prometheus metric name", key, name, *value),
+              "letters, digits, '_' and ':', not starting with a digit, like \"http_requests_total\"");
+  }
+}
+
 WatchProbe read_probe(ConfigReader& r, const toml::table& t, const std::string& key) {
-  r.check_keys(t, key,
-               {"name", "kind", "severity", "url", "method", "headers", "address", "database_url", "conditions",
-                "every", "retry_every", "down_after", "up_after", "repeat", "timeout", "depends_on", "deploy_window"});
+  std::vector<std::string_view> known = {"name",       "kind",     "severity", "every",  "retry_every",
+                                         "down_after", "up_after", "repeat",   "timeout", "depends_on", "deploy_window"};
+  for (const auto& [name, kinds] : kKindKeys) known.push_back(name);
+  r.check_keys(t, key, known);
   WatchProbe p;
   p.key = key;
   r.string(t, key, "name", p.name);
-  r.one_of(t, key, "kind", p.kind, {"http", "tcp", "postgres"},
-           "http probes a URL, tcp connects to host:port, postgres connects and runs SELECT 1");
+  r.one_of(t, key, "kind", p.kind, {"http", "tcp", "tls", "postgres", "sql", "host", "metrics"},
+           "http probes a URL, tcp connects to host:port, tls checks its certificate, postgres connects and runs "
+           "SELECT 1, sql judges the number a query returns, host watches CPU, memory or disk, metrics judges a "
+           "Prometheus endpoint's error rate and latency");
   r.one_of(t, key, "severity", p.severity, {"critical", "warning"}, "critical alerts remind every `repeat`");
   r.string(t, key, "url", p.url);
   r.string(t, key, "method", p.method);
@@ -57,6 +191,7 @@ WatchProbe read_probe(ConfigReader& r, const toml::table& t, const std::string& 
   r.string(t, key, "address", p.address);
   r.string(t, key, "database_url", p.database_url);
   read_conditions(r, t, p);
+  read_kind_keys(r, t, key, p);
   r.duration(t, key, "every", p.every);
   r.duration(t, key, "retry_every", p.retry_every);
   r.duration(t, key, "down_after", p.down_after);
@@ -79,10 +214,15 @@ WatchProbe read_probe(ConfigReader& r, const toml::table& t, const std::string& 
       r.error(t, fmt::format("{} (kind \"{}\") has no {}", key, p.kind, field), fmt::format("add {}", example));
   };
   if (p.kind == "http") require("url", p.url, "url = \"http://127.0.0.1:3000/health\"");
+  if (p.kind == "metrics") require("url", p.url, "url = \"http://127.0.0.1:9091/metrics\"");
   if (p.kind == "tcp") require("address", p.address, "address = \"127.0.0.1:5432\"");
-  if (p.kind != "http" && (t.get("conditions") || t.get("url") || t.get("headers")))
-    r.error(t, fmt::format("{}: url, headers and conditions are for http probes, not {}", key, p.kind),
-            "remove them, or set kind = \"http\"");
+  if (p.kind == "tls") require("address", p.address, "address = \"example.com:443\"");
+  if (p.kind == "sql") {
+    require("query", p.query, "query = \"SELECT count(*) FROM audit_log WHERE ...\"");
+    require("condition", p.condition, "condition = \"value < 5\"");
+  }
+  if (p.kind == "host") require("check", p.check, "check = \"memory\" (or \"cpu\", \"disk\")");
+  reject_other_kinds_keys(r, t, p);
   return p;
 }
 

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <optional>
 
 #include <fmt/format.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -108,6 +110,7 @@ struct HttpClient::Impl {
   std::string origin;  // of the kept connection
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  std::chrono::system_clock::time_point not_after{};  // of the kept TLS connection's certificate
   beast::flat_buffer buffer;
 
   explicit Impl(ClientOptions o) : options(std::move(o)) {
@@ -125,6 +128,7 @@ struct HttpClient::Impl {
     if (secure) beast::get_lowest_layer(*secure).socket().close(ec);
     plain.reset();
     secure.reset();
+    not_after = {};
     origin.clear();
     buffer.clear();
   }
@@ -185,6 +189,12 @@ struct HttpClient::Impl {
       return fail(Error::environment(fmt::format("TLS handshake with {} failed: {}", url.origin(), ec.message()), "",
                                      options.verify_peer ? "for a private CA pass --ca-file" : ""));
     }
+    if (X509* cert = SSL_get1_peer_certificate(ssl)) {
+      std::tm tm{};
+      if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1)
+        not_after = std::chrono::system_clock::from_time_t(timegm(&tm));
+      X509_free(cert);
+    }
     origin = url.origin();
     return {};
   }
@@ -239,6 +249,7 @@ struct HttpClient::Impl {
     HttpResponse out;
     out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
     auto& res = parser.get();
+    out.certificate_not_after = not_after;
     out.status = static_cast<int>(res.result_int());
     out.reason = std::string(res.reason());
     for (const auto& field : res)

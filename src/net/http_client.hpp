@@ -64,6 +64,8 @@ struct HttpResponse {
   Headers headers;
   std::string body;
   std::chrono::microseconds elapsed{0};  // from the write of the request to the end of the body
+  // https: the notAfter of the certificate the server showed on this connection; http: the epoch.
+  std::chrono::system_clock::time_point certificate_not_after{};
 
   [[nodiscard]] std::string header(std::string_view name) const { return header_value(headers, name); }
 };

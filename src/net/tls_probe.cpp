@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <ctime>
 #include <memory>
 
 #include <fmt/format.h>
@@ -67,13 +68,14 @@ struct Handshake {
 };
 
 Result<Handshake> handshake(SSL_CTX* ctx, const std::string& host, const std::string& port,
-                            std::chrono::milliseconds timeout) {
+                            const std::string& server_name, std::chrono::milliseconds timeout) {
   Handshake h{Fd(dial(host, port, timeout)), Ssl(nullptr, SSL_free)};
   if (h.fd.fd < 0) return fail(Error::environment(fmt::format("cannot connect to {}:{}", host, port)));
   h.ssl.reset(SSL_new(ctx));
   SSL_set_fd(h.ssl.get(), h.fd.fd);
-  if (!is_ip(host)) {
-    SSL_ctrl(h.ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str()));
+  if (!is_ip(server_name)) {
+    SSL_ctrl(h.ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+             const_cast<char*>(server_name.c_str()));
   }
   h.ok = SSL_connect(h.ssl.get()) == 1;
   ERR_clear_error();
@@ -96,7 +98,7 @@ Result<TlsProbe> probe_tls(const std::string& host, const std::string& port, con
     SSL_CTX_set_security_level(ctx.get(), 0);
     if (version < TLS1_3_VERSION) SSL_CTX_set_cipher_list(ctx.get(), "ALL:@SECLEVEL=0");
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
-    auto h = handshake(ctx.get(), host, port, timeout);
+    auto h = handshake(ctx.get(), host, port, host, timeout);
     if (!h) return fail(h.error());
     if (h->ok) SSL_shutdown(h->ssl.get());
     out.versions.push_back({name, h->ok});
@@ -104,13 +106,22 @@ Result<TlsProbe> probe_tls(const std::string& host, const std::string& port, con
   }
   if (!any) return fail(Error::environment(fmt::format("{}:{} does not speak TLS 1.0 to 1.3", host, port)));
 
-  // The certificate, verified against the system's CAs and --ca-file.
+  auto certificate = check_certificate(host, port, host, ca_file, timeout);
+  if (!certificate) return fail(certificate.error());
+  static_cast<TlsCertificate&>(out) = std::move(*certificate);
+  return out;
+}
+
+Result<TlsCertificate> check_certificate(const std::string& host, const std::string& port,
+                                         const std::string& server_name, const std::string& ca_file,
+                                         std::chrono::milliseconds timeout) {
+  TlsCertificate out;
   Ctx ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
   SSL_CTX_set_default_verify_paths(ctx.get());
   if (!ca_file.empty()) SSL_CTX_load_verify_locations(ctx.get(), ca_file.c_str(), nullptr);
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);  // judge it ourselves, then go on
   SSL_CTX_set_security_level(ctx.get(), 0);
-  auto h = handshake(ctx.get(), host, port, timeout);
+  auto h = handshake(ctx.get(), host, port, server_name, timeout);
   if (!h) return fail(h.error());
   if (!h->ok) return fail(Error::environment(fmt::format("TLS handshake with {}:{} failed", host, port)));
   SSL* ssl = h->ssl.get();
@@ -122,10 +133,14 @@ Result<TlsProbe> probe_tls(const std::string& host, const std::string& port, con
   if (cert) {
     out.subject = name_of(X509_get_subject_name(cert));
     out.issuer = name_of(X509_get_issuer_name(cert));
-    out.hostname_ok = is_ip(host) ? X509_check_ip_asc(cert, host.c_str(), 0) == 1
-                                  : X509_check_host(cert, host.c_str(), host.size(), 0, nullptr) == 1;
+    out.hostname_ok = is_ip(server_name)
+                          ? X509_check_ip_asc(cert, server_name.c_str(), 0) == 1
+                          : X509_check_host(cert, server_name.c_str(), server_name.size(), 0, nullptr) == 1;
     int days = 0, seconds = 0;
     if (ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(cert))) out.days_left = days;
+    std::tm tm{};
+    if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1)
+      out.not_after = std::chrono::system_clock::from_time_t(timegm(&tm));
     X509_free(cert);
   }
   SSL_shutdown(ssl);

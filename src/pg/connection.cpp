@@ -74,13 +74,27 @@ Result<Rows> Connection::query(const std::string& sql, const std::vector<std::st
 }
 
 Result<Rows> Connection::query_within(const std::string& sql, std::chrono::milliseconds timeout) {
+  return answer_within(PQsendQuery(impl_->conn, sql.c_str()) == 1, timeout);
+}
+
+Result<Rows> Connection::query_within(const std::string& sql, const std::vector<std::string>& params,
+                                      std::chrono::milliseconds timeout) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p.c_str());
+  return answer_within(PQsendQueryParams(impl_->conn, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                         values.data(), nullptr, nullptr, 0) == 1,
+                       timeout);
+}
+
+Result<Rows> Connection::answer_within(bool sent, std::chrono::milliseconds timeout) {
   using Steady = std::chrono::steady_clock;
   const auto deadline = Steady::now() + timeout;
   impl_->last_error = {};
   const auto lost = [&](std::string_view what) {
     return fail(Error::environment(fmt::format("{}: {}", what, redact(first_line(PQerrorMessage(impl_->conn))))));
   };
-  if (!PQsendQuery(impl_->conn, sql.c_str())) return lost("connection lost");
+  if (!sent) return lost("connection lost");
   while (PQisBusy(impl_->conn)) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Steady::now()).count();
     pollfd p{PQsocket(impl_->conn), POLLIN, 0};

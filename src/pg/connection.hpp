@@ -56,6 +56,10 @@ class Connection {
   // that stopped answering): an environment error after it, and the connection should then be
   // dropped, as the statement may still be running.
   Result<Rows> query_within(const std::string& sql, std::chrono::milliseconds timeout);
+  // The same for one statement with text parameters $1, $2... (none is fine), sent with the
+  // extended protocol, so that text holding a second statement is refused by the server.
+  Result<Rows> query_within(const std::string& sql, const std::vector<std::string>& params,
+                            std::chrono::milliseconds timeout);
 
   [[nodiscard]] int server_version() const;  // 150018 for 15.18
   // The server's error of the last query() or execute() that failed (empty when the last one
@@ -70,6 +74,8 @@ class Connection {
   struct Impl;
   explicit Connection(std::unique_ptr<Impl> impl);
   Result<Rows> take(::pg_result* res);  // the rows or the error of a result, which it frees
+  // The answer to the query just sent (`sent`: it was), waiting at most `timeout`.
+  Result<Rows> answer_within(bool sent, std::chrono::milliseconds timeout);
   std::unique_ptr<Impl> impl_;
 };
 

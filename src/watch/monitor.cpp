@@ -331,10 +331,11 @@ Result<void> Monitor::enqueue(const json::object& body, const std::string& probe
 }
 
 Result<void> Monitor::save(Target& t, const AlertState& before, Notice notice, TimePoint now) {
-  // `recent` alone is not worth a write: flap detection survives a restart without the last few.
+  // Neither `recent` nor a new reason alone is worth a write (a host or metrics probe's reason
+  // holds its measure, new every run): a restart does without the last few results and words.
   const bool changed = !t.loaded || before.state != t.state.state || before.successes != t.state.successes ||
-                       before.reason != t.state.reason || before.announced != t.state.announced ||
-                       before.flapping != t.state.flapping || notice != Notice::none;
+                       before.announced != t.state.announced || before.flapping != t.state.flapping ||
+                       notice != Notice::none;
   if (!changed) return {};
   auto written = store_.transaction([&]() -> Result<void> {
     if (auto r = fence(now); !r) return r;

@@ -516,5 +516,114 @@ depends_on = "nope"
                           "slipway.toml:8:14 watch.probe[0].depends_on makes a loop: a -> b -> a"}));
 }
 
+TEST(Config, ReadsTheKeysOfTheTlsSqlHostAndMetricsProbes) {
+  Config c = parse_ok(R"([[watch.probe]]
+name = "cert"
+kind = "tls"
+address = "example.com:443"
+server_name = "www.example.com"
+ca_file = "certs/ca.pem"
+cert_days = 21
+[[watch.probe]]
+name = "failed-logins"
+kind = "sql"
+query = "SELECT count(*) FROM audit_log"
+condition = "value <= 12.5"
+[[watch.probe]]
+name = "memory"
+kind = "host"
+check = "memory"
+above = 80
+down_after = "5m"
+[[watch.probe]]
+name = "disk"
+kind = "host"
+check = "disk"
+path = "/var/lib"
+forecast = "24h"
+[[watch.probe]]
+name = "errors"
+kind = "metrics"
+url = "http://127.0.0.1:9091/metrics"
+error_rate_above = 2.5
+p99_above = "3s"
+min_requests = 50
+window = "10m"
+[[watch.probe]]
+name = "api"
+url = "https://api.example.com/health"
+cert_days = 14
+)");
+  ASSERT_EQ(c.watch.probes.size(), 6u);
+  const auto& tls = c.watch.probes[0];
+  EXPECT_EQ(tls.server_name, "www.example.com");
+  EXPECT_EQ(tls.ca_file, "/project/certs/ca.pem");
+  EXPECT_EQ(tls.cert_days, 21);
+  const auto& sql = c.watch.probes[1];
+  EXPECT_EQ(sql.condition_op, "<=");
+  EXPECT_EQ(sql.condition_value, 12.5);
+  const auto& memory = c.watch.probes[2];
+  EXPECT_EQ(memory.check, "memory");
+  EXPECT_EQ(memory.above, 80);
+  EXPECT_EQ(memory.down_after, 5min);
+  const auto& disk = c.watch.probes[3];
+  EXPECT_EQ(disk.path, "/var/lib");
+  EXPECT_EQ(disk.forecast, 24h);
+  const auto& metrics = c.watch.probes[4];
+  EXPECT_EQ(metrics.requests, "slipway_gate_requests_total");  // the gate's names by default
+  EXPECT_EQ(metrics.duration, "slipway_gate_upstream_latency_seconds");
+  EXPECT_EQ(metrics.error_rate_above, 2.5);
+  EXPECT_EQ(metrics.p95_above, 2s);
+  EXPECT_EQ(metrics.p99_above, 3s);
+  EXPECT_EQ(metrics.min_requests, 50);
+  EXPECT_EQ(metrics.window, 10min);
+  EXPECT_EQ(c.watch.probes[5].cert_days, 14);
+}
+
+// In the file's order, each at its key.
+TEST(Config, AnotherKindsKeyAndABadConditionAreErrorsAtTheKey) {
+  auto errors = parse_errors(R"([[watch.probe]]
+name = "disk"
+kind = "host"
+check = "disk"
+query = "SELECT 1"
+[[watch.probe]]
+name = "logins"
+kind = "sql"
+query = "SELECT 1"
+condition = "value <> 5"
+[[watch.probe]]
+name = "mem"
+kind = "host"
+check = "memory"
+forecast = "1h"
+above = 120
+[[watch.probe]]
+name = "api"
+url = "http://api/health"
+cert_days = 14
+[[watch.probe]]
+name = "scrape"
+kind = "metrics"
+url = "http://127.0.0.1:9091/metrics"
+requests = "2xx-total"
+[[watch.probe]]
+name = "nothing"
+kind = "sql"
+)");
+  std::vector<std::string> got;
+  for (const auto& e : errors) got.push_back(e.where + " " + e.message);
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "slipway.toml:5:9 watch.probe[0].query is for sql probes, not host",
+                     "slipway.toml:10:13 watch.probe[1].condition \"value <> 5\" is not `value OPERATOR NUMBER`",
+                     "slipway.toml:15:12 watch.probe[2].forecast is for check = \"disk\", not \"memory\"",
+                     "slipway.toml:16:9 watch.probe[2].above must be between 0 and 100, not 120",
+                     "slipway.toml:20:13 watch.probe[3].cert_days needs an https url",
+                     "slipway.toml:25:12 watch.probe[4].requests \"2xx-total\" is not a Prometheus metric name",
+                     "slipway.toml:26:1 watch.probe[5] (kind \"sql\") has no query",
+                     "slipway.toml:26:1 watch.probe[5] (kind \"sql\") has no condition",
+                 }));
+}
+
 }  // namespace
 }  // namespace slipway

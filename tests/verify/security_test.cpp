@@ -12,6 +12,7 @@
 #include <boost/json.hpp>
 #include <set>
 
+#include "certs.hpp"
 #include "process.hpp"
 #include "server.hpp"
 
@@ -27,16 +28,8 @@ void openssl(const std::vector<std::string>& args, const std::string& dir) {
 
 // A CA and a server certificate for 127.0.0.1 signed by it, in `dir`.
 void make_ca_signed_cert(const std::string& dir) {
-  openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "30",
-           "-subj", "/CN=Slipway Test CA"},
-          dir);
-  openssl(
-      {"req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"},
-      dir);
-  std::ofstream(dir + "/ext.cnf") << "subjectAltName=IP:127.0.0.1\n";
-  openssl({"x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
-           "server.pem", "-days", "365", "-extfile", "ext.cnf"},
-          dir);
+  test::make_ca(dir);
+  test::make_ca_signed_cert(dir, "server", "IP:127.0.0.1", 365);
 }
 
 std::map<std::string, std::vector<const Check*>> by_id(const Report& r) {

@@ -17,9 +17,11 @@
 
 #include <boost/json.hpp>
 
+#include "certs.hpp"
 #include "deploy/sinks.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
+#include "postgres.hpp"
 #include "process.hpp"
 #include "server.hpp"
 #include "test_dir.hpp"
@@ -126,6 +128,62 @@ TEST(WatchCli, CheckRunsEveryProbeOnceAndFailsWhenOneFails) {
   ASSERT_EQ(checks.size(), 2u);
   EXPECT_EQ(checks[0].at("status"), "pass");
   EXPECT_EQ(checks[1].at("status"), "fail");
+  std::filesystem::remove_all(dir);
+}
+
+// `watch check` runs the tls, sql, host and metrics kinds against real parts: nginx with a
+// certificate from a test CA, the test PostgreSQL, this machine, and a local /metrics.
+TEST(WatchCli, CheckRunsTheTlsSqlHostAndMetricsKinds) {
+  const auto dir = test::fresh_test_dir("watch");
+  test::Nginx nginx(R"(server { listen 127.0.0.1:@PORT0@ ssl; ssl_certificate @DIR@/server.pem;
+                        ssl_certificate_key @DIR@/server.key; return 200 "ok\n"; })",
+                    1, [](const std::string& d) {
+                      test::make_ca(d);
+                      test::make_ca_signed_cert(d, "server", "IP:127.0.0.1", 365);
+                    });
+  const auto database = test::Postgres::instance().create_database();
+  test::HttpSink metrics;
+  metrics.reply =
+      "# TYPE slipway_gate_requests_total counter\n"
+      "slipway_gate_requests_total{mode=\"normal\",status=\"200\"} 7\n"
+      "# TYPE slipway_gate_upstream_latency_seconds histogram\n"
+      "slipway_gate_upstream_latency_seconds_bucket{le=\"0.1\"} 7\n"
+      "slipway_gate_upstream_latency_seconds_bucket{le=\"+Inf\"} 7\n";
+  const auto write = [&](const std::string& condition) {
+    std::ofstream(dir / "slipway.toml") << "[[watch.probe]]\nname = \"cert\"\nkind = \"tls\"\naddress = \"127.0.0.1:"
+                                        << nginx.port() << "\"\nca_file = \"" << nginx.dir() << "/ca.pem\"\n"
+                                        << "[[watch.probe]]\nname = \"logins\"\nkind = \"sql\"\ndatabase_url = \""
+                                        << database << "\"\nquery = \"SELECT 3\"\ncondition = \"" << condition
+                                        << "\"\n[[watch.probe]]\nname = \"memory\"\nkind = \"host\"\ncheck = "
+                                           "\"memory\"\nabove = 100\n"
+                                        << "[[watch.probe]]\nname = \"disk\"\nkind = \"host\"\ncheck = \"disk\"\n"
+                                           "above = 100\nforecast = \"24h\"\n"
+                                        << "[[watch.probe]]\nname = \"errors\"\nkind = \"metrics\"\nurl = \""
+                                        << metrics.url("/metrics") << "\"\n";
+  };
+  write("value < 5");
+  auto r = test::run({test::slipway_binary(), "watch", "check", "--format", "json"}, "", {}, dir.string());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto report = boost::json::parse(r.out).as_object();
+  const auto& checks = report.at("checks").as_array();
+  ASSERT_EQ(checks.size(), 5u) << r.out;
+  for (const auto& c : checks) EXPECT_EQ(c.at("status"), "pass") << r.out;
+  const auto message = [&](std::size_t i) { return std::string(checks[i].at("message").as_string()); };
+  EXPECT_NE(message(0).find("cert_days_left 364"), std::string::npos) << message(0);
+  EXPECT_NE(message(1).find("value 3"), std::string::npos) << message(1);
+  EXPECT_NE(message(2).find("percent "), std::string::npos) << message(2);
+  EXPECT_NE(message(4).find("fewer than min_requests = 20"), std::string::npos) << message(4);
+
+  write("value < 2");
+  r = test::run({test::slipway_binary(), "watch", "check"}, "", {}, dir.string());
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("value 3 breaks value < 2"), std::string::npos) << r.out;
+
+  write("value << 2");
+  r = test::run({test::slipway_binary(), "watch", "check"}, "", {}, dir.string());
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("slipway.toml:11:13"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("is not `value OPERATOR NUMBER`"), std::string::npos) << r.err;
   std::filesystem::remove_all(dir);
 }
 
