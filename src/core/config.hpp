@@ -301,6 +301,14 @@ struct WatchProbe {
   Duration p95_above = std::chrono::seconds(2);
   Duration p99_above{0};
   std::int64_t min_requests = 20;
+  // metrics, after a deploy: for `post_deploy`, compared with the values just before it; an
+  // error rate up by more than `regression_error_rate` points, or a p95 more than
+  // `regression_p95` times the one before (and `regression_p95_min` slower) is a regression,
+  // said once per deploy. 0 turns each off.
+  Duration post_deploy = std::chrono::minutes(15);
+  double regression_error_rate = 2;  // percentage points
+  double regression_p95 = 2;         // times the baseline
+  Duration regression_p95_min = std::chrono::milliseconds(50);
   Duration every = std::chrono::minutes(5);
   Duration retry_every = std::chrono::seconds(30);
   Duration down_after = std::chrono::minutes(2);

@@ -74,6 +74,10 @@ constexpr std::pair<std::string_view, std::string_view> kKindKeys[] = {
     {"p95_above", "metrics"},
     {"p99_above", "metrics"},
     {"min_requests", "metrics"},
+    {"post_deploy", "metrics"},
+    {"regression_error_rate", "metrics"},
+    {"regression_p95", "metrics"},
+    {"regression_p95_min", "metrics"},
 };
 
 bool listed(std::string_view words, std::string_view word) {
@@ -146,6 +150,10 @@ void read_kind_keys(ConfigReader& r, const toml::table& t, const std::string& ke
   r.duration(t, key, "p95_above", p.p95_above);
   r.duration(t, key, "p99_above", p.p99_above);
   r.integer(t, key, "min_requests", p.min_requests, 0, 1'000'000'000);
+  r.duration(t, key, "post_deploy", p.post_deploy);
+  r.number(t, key, "regression_error_rate", p.regression_error_rate, 0, 100);
+  r.number(t, key, "regression_p95", p.regression_p95, 0, 1000);
+  r.duration(t, key, "regression_p95_min", p.regression_p95_min);
   positive(r, t, key, "window", p.window);
 
   if (const toml::node* node = t.get("condition");
@@ -173,8 +181,8 @@ void read_kind_keys(ConfigReader& r, const toml::table& t, const std::string& ke
 }
 
 WatchProbe read_probe(ConfigReader& r, const toml::table& t, const std::string& key) {
-  std::vector<std::string_view> known = {"name",       "kind",     "severity", "every",  "retry_every",
-                                         "down_after", "up_after", "repeat",   "timeout", "depends_on", "deploy_window"};
+  std::vector<std::string_view> known = {"name",     "kind",   "severity", "every",      "retry_every",  "down_after",
+                                         "up_after", "repeat", "timeout",  "depends_on", "deploy_window"};
   for (const auto& [name, kinds] : kKindKeys) known.push_back(name);
   r.check_keys(t, key, known);
   WatchProbe p;

@@ -68,6 +68,7 @@ class MetricsProbe final : public Probe {
     window_.add(Steady::now(), std::move(scrape));
     return judge(window_.growth(), start);
   }
+  void restart_window() override { window_.restart(); }
 
  private:
   ProbeResult judge(const RequestWindow::Growth& g, Steady::time_point start) const {

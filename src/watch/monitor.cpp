@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <limits>
 #include <thread>
 
@@ -149,7 +150,7 @@ notify::Event event_of(const std::string& project, const json::object& payload) 
   e.project = project;
   const std::string alert = text("alert");
   const std::string severity = text("severity");
-  const bool down = e.kind == "firing" || e.kind == "reminder";
+  const bool down = e.kind == "firing" || e.kind == "reminder" || e.kind == "regression";
   e.id = "watch-" + alert;
   e.summary = text("message");
   e.reason = text("reason");
@@ -168,7 +169,9 @@ notify::Event event_of(const std::string& project, const json::object& payload) 
                {"message", e.summary}};
   if (!e.reason.empty() && e.kind != "resolved") e.webhook["reason"] = e.reason;
   if (!text("window").empty()) e.webhook["window"] = text("window");
-  const std::string key = notify::pagerduty_dedup_key(project, e.id);
+  // A regression is an incident of its own deploy, not the probe's alert (which may be fine).
+  const std::string key =
+      notify::pagerduty_dedup_key(project, e.kind == "regression" ? e.id + "-regression-" + text("deploy") : e.id);
   e.critical = severity == "critical";
   if (e.kind == "resolved") {
     e.alert = notify::Alert::resolve;
@@ -364,6 +367,7 @@ Result<void> Monitor::step(Target& t, const ProbeResult& result, TimePoint now) 
       if (!result.ok) ++c.failures;
     }
   }
+  t.values = result.values;
   const Step s = observe(t.state, t.timing, result.ok, result.reason, now);
   const AlertState before = t.state;
   t.state = s.next;
@@ -391,6 +395,78 @@ Result<void> Monitor::step(Target& t, const ProbeResult& result, TimePoint now) 
   }
   if (auto r = save(t, before, notice, now); !r) return r;
   if (!t.held) t.quiet_before.clear();  // said, or nothing changed under the window
+  return judge_deploy(t, now);
+}
+
+namespace {
+
+double value_of(const std::vector<std::pair<std::string, double>>& values, std::string_view name) {
+  for (const auto& [key, value] : values)
+    if (key == name) return value;
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+std::string seconds_text(double s) {
+  return s < 1 ? fmt::format("{:.0f} ms", s * 1000) : fmt::format("{:.2f} s", s);
+}
+
+}  // namespace
+
+// Metrics probes keep their values from before each deploy's window, and start measuring afresh
+// when it ends.
+void Monitor::track_deploys(TimePoint now) {
+  for (auto& t : targets_) {
+    if (t.config.kind != "metrics" || t.config.post_deploy <= Duration::zero()) continue;
+    auto& pd = t.post_deploy;
+    for (const auto& w : windows_) {
+      if (w.kind != "deploy" || (pd && pd->window == w.id)) continue;
+      pd = PostDeploy{.window = w.id, .deploy = w.ref, .what = w.reason, .before = t.values};
+    }
+    if (!pd) continue;
+    const bool open = std::any_of(windows_.begin(), windows_.end(), [&](const auto& w) { return w.id == pd->window; });
+    if (pd->running && !open) {  // the deploy ended: what follows is its own
+      pd->running = false;
+      pd->until = now + t.config.post_deploy;
+      t.probe->restart_window();
+    }
+    if (!pd->running && now >= pd->until) pd.reset();
+  }
+}
+
+// One "regression" per deploy when a metrics probe's values after it are worse than before it
+// by more than its bounds.
+Result<void> Monitor::judge_deploy(Target& t, TimePoint now) {
+  auto& pd = t.post_deploy;
+  if (!pd || pd->running || pd->said || now >= pd->until || t.held) return {};
+  std::vector<std::string> worse;
+  const double rate_before = value_of(pd->before, "error_rate");
+  const double rate_after = value_of(t.values, "error_rate");
+  if (t.config.regression_error_rate > 0 && !std::isnan(rate_before) && !std::isnan(rate_after) &&
+      (rate_after - rate_before) * 100 > t.config.regression_error_rate)
+    worse.push_back(fmt::format("the error rate from {:.1f} % to {:.1f} %", rate_before * 100, rate_after * 100));
+  const double p95_before = value_of(pd->before, "p95_seconds");
+  const double p95_after = value_of(t.values, "p95_seconds");
+  if (t.config.regression_p95 > 0 && !std::isnan(p95_before) && !std::isnan(p95_after) &&
+      p95_after > p95_before * t.config.regression_p95 &&
+      p95_after - p95_before >= std::chrono::duration<double>(t.config.regression_p95_min).count())
+    worse.push_back(fmt::format("p95 from {} to {}", seconds_text(p95_before), seconds_text(p95_after)));
+  if (worse.empty()) return {};
+  std::string what = worse[0];
+  for (std::size_t i = 1; i < worse.size(); ++i) what += " and " + worse[i];
+  const json::object body{{"event", "regression"},
+                          {"alert", t.config.name},
+                          {"severity", t.config.severity},
+                          {"started_at", format_rfc3339(now)},
+                          {"deploy", pd->deploy},
+                          {"message", redact(fmt::format("{}: {} ({}) raised {} ({})", project_name(config_), pd->what,
+                                                         pd->deploy, what, t.config.name))},
+                          {"reason", redact(what)}};
+  auto written = store_.transaction([&]() -> Result<void> {
+    if (auto r = fence(now); !r) return r;
+    return enqueue(body, t.config.name, t.config.severity, now);
+  });
+  if (!written) return written;
+  pd->said = true;
   return {};
 }
 
@@ -446,6 +522,7 @@ Result<void> Monitor::refresh(TimePoint now) {
     open_windows_ = windows_.size();
   }
   update_holds(now);
+  track_deploys(now);
   return {};
 }
 

@@ -18,6 +18,12 @@
 //                 it runs again as soon as the dependency passes
 //   flapping      one "flapping" notice, then nothing until it settles
 //
+// After a deploy: a metrics probe keeps its values from before each deploy's window, restarts its
+// window when the deploy ends, and for its post_deploy compares what it measures with them; an
+// error rate or a p95 that regressed past the probe's bounds is one "regression" notice for that
+// deploy ("deploy v3 raised p95 from 120 ms to 900 ms"). Kept in memory: a restart of watch in
+// those minutes ends the comparison.
+//
 // Leadership: two `watch run` on one state store elect a leader through the store's lease row
 // (lead()). Only the leader probes and sends; each of its writes checks in its transaction that
 // its lease and epoch still hold, and each outbox row is claimed with the epoch before sending,
@@ -110,6 +116,17 @@ class Monitor {
   [[nodiscard]] std::string metrics() const EXCLUDES(mutex_);
 
  private:
+  // A metrics probe around a deploy (judge_deploy()): the values before it, and until when the
+  // values after it are compared with them.
+  struct PostDeploy {
+    std::int64_t window = 0;  // the deploy's window
+    std::string deploy;       // its id
+    std::string what;         // "deploy v3"
+    std::vector<std::pair<std::string, double>> before;
+    bool running = true;  // the window is open
+    TimePoint until{};
+    bool said = false;
+  };
   struct Target {
     WatchProbe config;
     Timing timing;
@@ -120,9 +137,11 @@ class Monitor {
     int dependency = -1;  // index in targets_ of depends_on
     bool last_ok = true;  // the last result (before any: the stored state is ok)
     TimePoint last_run{};
-    bool held = false;         // notices held at the last look
-    std::string quiet;         // the window over it, described; empty: none
-    std::string quiet_before;  // the window it was under last, for the message at its close
+    bool held = false;                                   // notices held at the last look
+    std::string quiet;                                   // the window over it, described; empty: none
+    std::string quiet_before;                            // the window it was under last, for the message at its close
+    std::vector<std::pair<std::string, double>> values;  // what its last run measured
+    std::optional<PostDeploy> post_deploy;
   };
   struct Counters {
     std::string name;
@@ -143,6 +162,8 @@ class Monitor {
   // transaction fenced by the lease; on failure `t` goes back to `before`.
   Result<void> save(Target& t, const AlertState& before, Notice notice, TimePoint now);
   void update_holds(TimePoint now);
+  void track_deploys(TimePoint now);
+  Result<void> judge_deploy(Target& t, TimePoint now);
   Result<void> enqueue(const boost::json::object& payload, const std::string& probe, std::string_view severity,
                        TimePoint now);
   Result<void> fence(TimePoint now);

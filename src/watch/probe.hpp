@@ -46,6 +46,9 @@ class Probe {
  public:
   virtual ~Probe() = default;
   virtual ProbeResult run() = 0;
+  // Forgets what earlier runs measured over a window (the metrics probe's scrapes), so that the
+  // next results cover only what comes after: a deploy's end. Most probes measure nothing over time.
+  virtual void restart_window() {}
 };
 
 // The probe `config` describes. Fails (input, at the key's file:line:col) on a condition verify

@@ -97,6 +97,10 @@ void RequestWindow::add(TimePoint at, Scrape scrape) {
   while (scrapes_.size() > max_scrapes_) scrapes_.pop_front();
 }
 
+void RequestWindow::restart() {
+  while (scrapes_.size() > 1) scrapes_.pop_front();
+}
+
 RequestWindow::Growth RequestWindow::growth() const {
   Growth out;
   if (scrapes_.size() < 2) return out;

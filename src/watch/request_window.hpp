@@ -49,6 +49,8 @@ class RequestWindow {
   explicit RequestWindow(std::chrono::milliseconds window, std::size_t max_scrapes = 2048);
 
   void add(TimePoint at, Scrape scrape);
+  // Keeps the last scrape only, as the baseline of what comes next.
+  void restart();
 
   struct Growth {
     double requests = 0;

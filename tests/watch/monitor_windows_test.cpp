@@ -8,6 +8,8 @@
 
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "deploy/sinks.hpp"
 #include "server.hpp"
 #include "watch/monitor.hpp"
@@ -81,8 +83,12 @@ struct Env {
     now += 1min;
   }
   std::int64_t window(const std::string& kind, const std::string& probes, Duration length = 1h) {
-    auto id = store->open_window(
-        {.kind = kind, .ref = "d-1", .probes = probes, .opened_ms = ms(now), .expires_ms = ms(now + length)});
+    auto id = store->open_window({.kind = kind,
+                                  .ref = "d-1",
+                                  .probes = probes,
+                                  .reason = "deploy v3",
+                                  .opened_ms = ms(now),
+                                  .expires_ms = ms(now + length)});
     EXPECT_TRUE(id) << id.error().render();
     return *id;
   }
@@ -352,6 +358,78 @@ TEST(MonitorLeader, ADeposedLeaderNeitherWritesNorSends) {
   e.turn(*b);
   e.turn(*b);
   EXPECT_EQ(events(e.hook), std::vector<std::string>{"firing:api"});
+}
+
+// The gate's counters as a Prometheus endpoint serves them: `fast` requests under 100 ms and
+// `slow` ones under 1 s so far, `errors` of them 503s.
+std::string gate_metrics(int fast, int slow, int errors = 0) {
+  const int total = fast + slow;
+  return fmt::format(
+      "# TYPE slipway_gate_requests_total counter\n"
+      "slipway_gate_requests_total{{status=\"200\"}} {}\n"
+      "slipway_gate_requests_total{{status=\"503\"}} {}\n"
+      "# TYPE slipway_gate_upstream_latency_seconds histogram\n"
+      "slipway_gate_upstream_latency_seconds_bucket{{le=\"0.1\"}} {}\n"
+      "slipway_gate_upstream_latency_seconds_bucket{{le=\"1\"}} {}\n"
+      "slipway_gate_upstream_latency_seconds_bucket{{le=\"+Inf\"}} {}\n",
+      total - errors, errors, fast, total, total);
+}
+
+TEST(MonitorPostDeploy, ADeployThatMadeTheAppSlowIsOneRegressionAndOneThatDidNotSaysNothing) {
+  Env e;
+  test::HttpSink gate;  // the gate's /metrics
+  auto& p = e.add("api", gate.url("/metrics"));
+  p.kind = "metrics";
+  p.p95_above = 0s;  // no absolute bound: only the comparison with before the deploy
+  p.error_rate_above = 100;
+  p.min_requests = 10;
+  auto m = e.open();
+  gate.reply = gate_metrics(100, 0);
+  e.turn(*m);
+  gate.reply = gate_metrics(200, 0);
+  e.turn(*m);  // p95 95 ms over the window
+  const auto w = e.window("deploy", "");
+  gate.reply = gate_metrics(250, 0);
+  e.turn(*m);
+  e.close(w);
+  gate.reply = gate_metrics(250, 100);  // after the release: every request slow
+  e.turn(*m);
+  e.turn(*m);
+  ASSERT_EQ(events(e.hook), std::vector<std::string>{"regression:api"});
+  EXPECT_NE(e.hook.requests()[0].body.find("deploy v3 (d-1) raised p95 from 95 ms to 955 ms"), std::string::npos)
+      << e.hook.requests()[0].body;
+
+  // The next deploy leaves it as it was: nothing more.
+  const auto w2 = e.window("deploy", "");
+  e.turn(*m);
+  e.close(w2);
+  gate.reply = gate_metrics(250, 200);
+  e.turn(*m);
+  e.turn(*m);
+  EXPECT_EQ(events(e.hook).size(), 1u);
+}
+
+TEST(MonitorPostDeploy, AnErrorRateThatRoseAfterTheDeployIsARegression) {
+  Env e;
+  test::HttpSink gate;
+  auto& p = e.add("api", gate.url("/metrics"));
+  p.kind = "metrics";
+  p.p95_above = 0s;
+  p.error_rate_above = 100;
+  p.min_requests = 10;
+  auto m = e.open();
+  gate.reply = gate_metrics(100, 0);
+  e.turn(*m);
+  gate.reply = gate_metrics(200, 0);
+  e.turn(*m);
+  const auto w = e.window("deploy", "");
+  e.turn(*m);
+  e.close(w);
+  gate.reply = gate_metrics(300, 0, 10);  // 10 of the next 100 failed
+  e.turn(*m);
+  ASSERT_EQ(events(e.hook), std::vector<std::string>{"regression:api"});
+  EXPECT_NE(e.hook.requests()[0].body.find("raised the error rate from 0.0 % to 10.0 %"), std::string::npos)
+      << e.hook.requests()[0].body;
 }
 
 }  // namespace
