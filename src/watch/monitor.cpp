@@ -515,6 +515,9 @@ Result<void> Monitor::refresh(TimePoint now) {
     for (const auto& w : windows_)
       if (covers(w, t.config)) quiet = describe(w);
     if (!quiet.empty()) t.quiet_before = quiet;
+    // What a window covered (a maintenance's own 503s, a deploy's restart) is not held against
+    // what comes after it: a metrics probe starts measuring afresh.
+    if (!t.quiet.empty() && quiet.empty()) t.probe->restart_window();
     t.quiet = std::move(quiet);
   }
   {

@@ -375,6 +375,25 @@ std::string gate_metrics(int fast, int slow, int errors = 0) {
       total - errors, errors, fast, total, total);
 }
 
+TEST(MonitorWindows, TheGatesOwn503sInMaintenanceDoNotFireTheMetricsProbeAfterTheWindow) {
+  Env e;
+  test::HttpSink gate;
+  auto& p = e.add("traffic", gate.url("/metrics"));
+  p.kind = "metrics";
+  p.min_requests = 10;
+  auto m = e.open();
+  gate.reply = gate_metrics(100, 0);
+  e.turn(*m);
+  const auto w = e.window("maintenance", "");
+  gate.reply = gate_metrics(150, 0, 50);  // maintenance: the gate answered 503 to everyone
+  e.turn(*m);
+  e.close(w);
+  gate.reply = gate_metrics(250, 0, 50);  // back: 100 requests, all fine
+  e.turn(*m);
+  e.turn(*m);
+  EXPECT_TRUE(events(e.hook).empty());
+}
+
 TEST(MonitorPostDeploy, ADeployThatMadeTheAppSlowIsOneRegressionAndOneThatDidNotSaysNothing) {
   Env e;
   test::HttpSink gate;  // the gate's /metrics
