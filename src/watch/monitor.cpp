@@ -190,6 +190,7 @@ Result<std::unique_ptr<Monitor>> Monitor::open(const Config& config, state::Stor
   // Dependencies first (config_watch.cpp refused loops), so a round probes them before their dependents.
   std::vector<const WatchProbe*> order;
   while (order.size() < config.watch.probes.size()) {
+    const std::size_t before = order.size();
     for (const auto& p : config.watch.probes) {
       if (std::find(order.begin(), order.end(), &p) != order.end()) continue;
       const bool ready = p.depends_on.empty() || std::any_of(order.begin(), order.end(), [&](const WatchProbe* q) {
@@ -197,6 +198,9 @@ Result<std::unique_ptr<Monitor>> Monitor::open(const Config& config, state::Stor
                          });
       if (ready) order.push_back(&p);
     }
+    if (order.size() == before)  // a loop or a name config_watch.cpp would have refused: keep file order
+      for (const auto& p : config.watch.probes)
+        if (std::find(order.begin(), order.end(), &p) == order.end()) order.push_back(&p);
   }
   for (const WatchProbe* p : order) {
     auto probe = make_probe(*p, config);

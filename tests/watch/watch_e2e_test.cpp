@@ -161,13 +161,13 @@ struct Pair {
 
 TEST(WatchLeader, KillingTheLeaderWhileAnAlertIsPendingSendsExactlyOneNotification) {
   Pair p("3s");
-  auto backend = start_backend(p.port);
+  auto backend = flag_backend(p.dir, p.port);
   auto a = std::make_unique<WatchDaemon>(p.dir, "a.log");
   ASSERT_TRUE(eventually([&] { return Pair::holds(p.leader(), *a); })) << a->log();
   WatchDaemon b(p.dir, "b.log");
   ASSERT_TRUE(eventually([&] { return b.log().find("standing by") != std::string::npos; })) << b.log() << a->log();
 
-  backend.reset();
+  std::ofstream(p.dir / "down").close();
   ASSERT_TRUE(eventually([&] { return probe_state(p.dir) == "pending"; })) << a->log();
   a->kill9();
   ASSERT_TRUE(eventually([&] { return Pair::holds(p.leader(), b); }, 200)) << b.log();
@@ -180,10 +180,10 @@ TEST(WatchLeader, KillingTheLeaderWhileAnAlertIsPendingSendsExactlyOneNotificati
 TEST(WatchOutbox, KilledWhileSendingTheNotificationIsSentOnceAfterTheRestart) {
   Pair p("0s");
   p.hook.silent = true;  // takes the notification and never answers: the send is in flight
-  auto backend = start_backend(p.port);
+  auto backend = flag_backend(p.dir, p.port);
   auto watch = std::make_unique<WatchDaemon>(p.dir);
   ASSERT_TRUE(eventually([&] { return probe_state(p.dir) == "up"; })) << watch->log();
-  backend.reset();
+  std::ofstream(p.dir / "down").close();
   ASSERT_TRUE(eventually([&] { return p.hook.requests().size() == 1; })) << watch->log();
   watch->kill9();
   p.hook.silent = false;
