@@ -87,8 +87,19 @@ WatchProbe read_probe(ConfigReader& r, const toml::table& t, const std::string& 
 }  // namespace
 
 void read_watch(ConfigReader& r, const toml::table& t, Config& c) {
-  r.check_keys(t, "watch", {"listen", "probe"});
+  r.check_keys(t, "watch", {"listen", "probe", "history_raw", "history_keep", "log_format"});
   r.string(t, "watch", "listen", c.watch.listen);
+  r.duration(t, "watch", "history_raw", c.watch.history_raw);
+  r.duration(t, "watch", "history_keep", c.watch.history_keep);
+  positive(r, t, "watch", "history_raw", c.watch.history_raw);
+  positive(r, t, "watch", "history_keep", c.watch.history_keep);
+  if (c.watch.history_keep < c.watch.history_raw)
+    r.error(t.get("history_keep") ? *t.get("history_keep") : static_cast<const toml::node&>(t),
+            fmt::format("watch.history_keep ({}) is shorter than watch.history_raw ({})",
+                        format_duration(c.watch.history_keep), format_duration(c.watch.history_raw)),
+            "keep the hourly history at least as long as the raw results, e.g. history_keep = \"90d\"");
+  r.one_of(t, "watch", "log_format", c.watch.log_format, {"text", "json"},
+           "json writes one object per line: time, level, msg and fields such as probe");
   const auto probes = r.tables(t, "probe", "watch");
   for (std::size_t i = 0; i < probes.size(); ++i) {
     const std::string key = fmt::format("watch.probe[{}]", i);

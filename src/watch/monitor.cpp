@@ -171,6 +171,7 @@ json::object Monitor::payload(const Target& t, Notice notice, TimePoint now) con
 
 Result<void> Monitor::step(Target& t, TimePoint now) {
   const ProbeResult result = t.probe->run();
+  if (history_) history_->add(t.config.name, now, result.ok, result.latency, result.reason);
   const Step s = observe(t.state, t.timing, result.ok, result.reason, now);
   const AlertState before = t.state;
   t.state = s.next;
@@ -194,19 +195,23 @@ Result<void> Monitor::step(Target& t, TimePoint now) {
   auto written = store_.transaction([&]() -> Result<void> {
     if (auto r = store_.save_watch_alert(to_row(t.config.name, t.state, now)); !r) return r;
     if (s.notice == Notice::none) return {};
+    const json::object body = payload(t, s.notice, now);
     auto id = store_.add_outbox({.probe = t.config.name,
                                  .event = std::string(to_string(s.notice)),
-                                 .payload = json::serialize(payload(t, s.notice, now)),
+                                 .payload = json::serialize(body),
                                  .created_ms = to_ms(now),
                                  .next_attempt_ms = to_ms(now)});
     if (!id) return fail(id.error());
-    return {};
+    return record_event(store_, t.config.name, now, to_string(s.notice),
+                        json::value_to<std::string>(body.at("message")));
   });
   if (!written) {
     t.state = before;  // step again next time: the notice is not lost
     return fail(written.error());
   }
   t.loaded = true;
+  if (log_ && before.state != t.state.state)
+    log_change(*log_, t.config.name, before.state, t.state.state, t.state.reason);
   return {};
 }
 
@@ -240,6 +245,9 @@ Result<void> Monitor::deliver(TimePoint now) {
       MutexLock lock(mutex_);
       ++(failed.empty() ? delivered_ : delivery_failures_);
     }
+    if (log_ && !failed.empty())
+      log_->write(Level::warn, fmt::format("{} of {} not delivered: {}", row.event, row.probe, failed),
+                  {{"probe", row.probe}, {"event", row.event}, {"error", failed}});
     if (failed.empty()) {
       if (auto r = store_.delete_outbox(row.id); !r) return r;
       continue;

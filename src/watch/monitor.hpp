@@ -27,6 +27,8 @@
 #include "notify/notify.hpp"
 #include "state/store.hpp"
 #include "watch/alert.hpp"
+#include "watch/history.hpp"
+#include "watch/log.hpp"
 #include "watch/probe.hpp"
 
 namespace slipway::watch {
@@ -60,6 +62,13 @@ class Monitor {
   // The earliest time a probe is due.
   [[nodiscard]] TimePoint next_due() const;
 
+  // Where each probe result goes (History) and what is logged (state changes, failed
+  // deliveries); both optional, and must outlive the monitor.
+  void attach(History* history, const Log* log) {
+    history_ = history;
+    log_ = log;
+  }
+
   // Prometheus text for /metrics; safe from any thread.
   [[nodiscard]] std::string metrics() const EXCLUDES(mutex_);
 
@@ -90,6 +99,8 @@ class Monitor {
   state::Store& store_;
   notify::NotifyOptions notify_options_;
   std::vector<Target> targets_;
+  History* history_ = nullptr;
+  const Log* log_ = nullptr;
   mutable Mutex mutex_;
   std::vector<Counters> counters_ GUARDED_BY(mutex_);
   std::uint64_t delivered_ GUARDED_BY(mutex_) = 0;
