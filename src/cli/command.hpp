@@ -57,6 +57,8 @@ struct CommonOptions {
   std::string color = "auto";  // auto | always | never
 };
 
+// Loads the config (and checks [verify]); every error on failure, printing nothing.
+tl::expected<Config, ConfigErrors> load_config_checked(const CommonOptions& options);
 // Loads the config and prints every error on failure.
 std::optional<Config> load_config_or_report(const CommonOptions& options);
 // Prints an error (redacted) to stderr and returns its exit code.

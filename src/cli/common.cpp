@@ -49,7 +49,7 @@ int report_error(const Error& error) {
   return static_cast<int>(error.exit_code());
 }
 
-std::optional<Config> load_config_or_report(const CommonOptions& options) {
+tl::expected<Config, ConfigErrors> load_config_checked(const CommonOptions& options) {
   std::optional<std::filesystem::path> path;
   if (options.config) path = *options.config;
   auto config = find_and_load_config(path, options.env_file);
@@ -58,6 +58,11 @@ std::optional<Config> load_config_or_report(const CommonOptions& options) {
   if (config) {
     if (auto verify = verify::load_verify_settings(*config); !verify) config = tl::unexpected(verify.error());
   }
+  return config;
+}
+
+std::optional<Config> load_config_or_report(const CommonOptions& options) {
+  auto config = load_config_checked(options);
   if (!config) {
     for (const Error& e : config.error()) report_error(e);
     const std::size_t n = config.error().size();

@@ -322,6 +322,11 @@ struct WatchProbe {
 
 struct WatchConfig {
   std::string listen;  // host:port of /health and /metrics; empty = none
+  // Probe history (watch/history.hpp): raw results are kept this long, then folded into hourly
+  // rows, which are kept (with the alert events) for history_keep.
+  Duration history_raw = std::chrono::hours(48);
+  Duration history_keep = std::chrono::hours(24 * 90);
+  std::string log_format = "text";  // text | json: `watch run`'s log lines on stderr
   std::vector<WatchProbe> probes;
   Duration lease = std::chrono::seconds(15);             // the leader's lease between two `watch run`
   Duration window_max = std::chrono::hours(2);           // a deploy's or the gate's window expires after this

@@ -283,7 +283,7 @@ void read_route(ConfigReader& r, const toml::table& t, WatchConfig& w) {
 void read_watch(ConfigReader& r, const toml::table& t, Config& c) {
   r.check_keys(t, "watch",
                {"listen", "probe", "lease", "window_max", "flap_window", "flap_threshold", "group_wait", "rate_limit",
-                "route", "store_down_after"});
+                "route", "store_down_after", "history_raw", "history_keep", "log_format"});
   r.string(t, "watch", "listen", c.watch.listen);
   r.duration(t, "watch", "lease", c.watch.lease);
   r.duration(t, "watch", "window_max", c.watch.window_max);
@@ -295,6 +295,17 @@ void read_watch(ConfigReader& r, const toml::table& t, Config& c) {
   positive(r, t, "watch", "lease", c.watch.lease);
   positive(r, t, "watch", "window_max", c.watch.window_max);
   read_route(r, t, c.watch);
+  r.duration(t, "watch", "history_raw", c.watch.history_raw);
+  r.duration(t, "watch", "history_keep", c.watch.history_keep);
+  positive(r, t, "watch", "history_raw", c.watch.history_raw);
+  positive(r, t, "watch", "history_keep", c.watch.history_keep);
+  if (c.watch.history_keep < c.watch.history_raw)
+    r.error(t.get("history_keep") ? *t.get("history_keep") : static_cast<const toml::node&>(t),
+            fmt::format("watch.history_keep ({}) is shorter than watch.history_raw ({})",
+                        format_duration(c.watch.history_keep), format_duration(c.watch.history_raw)),
+            "keep the hourly history at least as long as the raw results, e.g. history_keep = \"90d\"");
+  r.one_of(t, "watch", "log_format", c.watch.log_format, {"text", "json"},
+           "json writes one object per line: time, level, msg and fields such as probe");
   const auto probes = r.tables(t, "probe", "watch");
   for (std::size_t i = 0; i < probes.size(); ++i) {
     const std::string key = fmt::format("watch.probe[{}]", i);

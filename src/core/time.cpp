@@ -56,6 +56,14 @@ std::string format_age(SystemTime from, SystemTime to, AgeStyle style) {
   return fmt::format("{}d", s / 86400);
 }
 
+std::int64_t to_unix_ms(SystemTime t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+SystemTime from_unix_ms(std::int64_t ms) {
+  return SystemTime(std::chrono::milliseconds(ms));
+}
+
 std::string now_rfc3339(bool milliseconds) {
   return format_rfc3339(system_clock::now(), milliseconds);
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,10 @@ using SystemTime = std::chrono::system_clock::time_point;
 
 // "2026-03-12T10:15:00Z"; with `milliseconds`, "2026-03-12T10:15:00.042Z". Truncates, never rounds.
 std::string format_rfc3339(SystemTime t, bool milliseconds = false);
+// Milliseconds since the Unix epoch, as the state store keeps instants, and back.
+std::int64_t to_unix_ms(SystemTime t);
+SystemTime from_unix_ms(std::int64_t ms);
+
 // The current time, as format_rfc3339.
 std::string now_rfc3339(bool milliseconds = false);
 

@@ -339,6 +339,27 @@ std::string sms_form(const Event& e, const NotifySms& sms, std::string_view to) 
   return fmt::format("To={}&From={}&Body={}", encode(to), encode(sms.from), encode(cut(e.summary, 320)));
 }
 
+std::vector<std::string> configured_channels(const NotifyConfig& config) {
+  std::vector<std::string> out;
+  if (!config.webhook.empty()) out.emplace_back("webhook");
+  if (!config.slack_webhook.empty()) out.emplace_back("slack");
+  if (!config.pagerduty_routing_key.empty()) out.emplace_back("pagerduty");
+  if (!config.email.smtp.empty()) out.emplace_back("email");
+  if (!config.sms.url.empty()) out.emplace_back("sms");
+  return out;
+}
+
+NotifyConfig only(const NotifyConfig& config, std::string_view channel) {
+  NotifyConfig one = config;
+  if (channel.empty()) return one;
+  if (channel != "webhook") one.webhook.clear();
+  if (channel != "slack") one.slack_webhook.clear();
+  if (channel != "pagerduty") one.pagerduty_routing_key.clear();
+  if (channel != "email") one.email.smtp.clear();
+  if (channel != "sms") one.sms.url.clear();
+  return one;
+}
+
 std::vector<Delivery> notify(const NotifyConfig& config, const Event& event, const NotifyOptions& options) {
   std::vector<Delivery> out;
   if (std::find(config.on.begin(), config.on.end(), event.kind) == config.on.end()) return out;

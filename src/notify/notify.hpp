@@ -88,6 +88,11 @@ std::string pagerduty_dedup_key(std::string_view project, std::string_view id);
 // `text` cut to at most `max` bytes, on a UTF-8 boundary, ending in "..." when cut.
 std::string cut(std::string_view text, std::size_t max);
 
+// The configured channels of `config`, in the order webhook, slack, pagerduty, email, sms.
+std::vector<std::string> configured_channels(const NotifyConfig& config);
+// `config` with every channel but `channel` cleared ("": all of them kept).
+NotifyConfig only(const NotifyConfig& config, std::string_view channel);
+
 // Sends `event` to every configured channel when `config.on` lists its kind; one Delivery per
 // channel that had something to send (none when the event is filtered out).
 std::vector<Delivery> notify(const NotifyConfig& config, const Event& event, const NotifyOptions& options = {});

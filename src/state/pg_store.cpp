@@ -1,8 +1,9 @@
 // The state store in PostgreSQL: one lock and one history for every machine that deploys.
 //
 // Everything lives in schema `slipway` (deploy_lock, deploys, verify_snapshots, watch_alerts, watch_outbox,
-// schema_version), created and brought up to date by whoever opens it first; the connection's search_path is `slipway`,
-// so the shared SQL in store.cpp names the tables as on SQLite.
+// watch_results, watch_results_hourly, watch_events, schema_version), created and brought up to date by
+// whoever opens it first; the connection's search_path is `slipway`, so the shared SQL in store.cpp names
+// the tables as on SQLite.
 //
 // Advisory locks are keyed (kKeySpace, what) in the state database:
 //   (kKeySpace, 1)  the deploy lock's session lock, held by the deploy's connection for the whole
@@ -30,7 +31,7 @@ enum LockKey : int { kSessionKey = 1, kRowKey = 2, kSchemaKey = 3 };
 constexpr std::string_view kTerminateWait = "5000";  // ms pg_terminate_backend waits for the backend to go
 
 // Each entry moves the schema one version up. Never edit a released entry; append a new one.
-constexpr std::array<std::string_view, 4> kSchema{// 1: the deploy lock and deploy records.
+constexpr std::array<std::string_view, 5> kSchema{// 1: the deploy lock and deploy records.
                                                   R"sql(
 CREATE TABLE slipway.deploy_lock (
   name        text PRIMARY KEY,
@@ -111,6 +112,36 @@ CREATE TABLE slipway.watch_leader (
   epoch      bigint NOT NULL,
   expires_ms bigint NOT NULL
 );
+)sql",
+                                                  // 5: watch's probe history (watch/history.hpp): every
+                                                  // result, hourly folds of the old ones, alert events.
+                                                  R"sql(
+CREATE TABLE slipway.watch_results (
+  probe      text NOT NULL,
+  at_ms      bigint NOT NULL,
+  ok         integer NOT NULL,                  -- 1 passed, 0 failed
+  latency_us bigint NOT NULL,
+  reason     text NOT NULL DEFAULT ''
+);
+CREATE INDEX watch_results_at ON slipway.watch_results (at_ms);
+CREATE TABLE slipway.watch_results_hourly (
+  probe           text NOT NULL,
+  hour_ms         bigint NOT NULL,              -- the hour's start
+  runs            bigint NOT NULL,
+  failures        bigint NOT NULL,
+  latency_sum_us  bigint NOT NULL,              -- of the runs that passed
+  latency_max_us  bigint NOT NULL,
+  latency_buckets text NOT NULL DEFAULT '',     -- "bucket:count ...", for percentiles
+  PRIMARY KEY (probe, hour_ms)
+);
+CREATE TABLE slipway.watch_events (
+  id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  probe   text NOT NULL,
+  at_ms   bigint NOT NULL,
+  event   text NOT NULL,                        -- firing | resolved | reminder | ...
+  message text NOT NULL DEFAULT ''
+);
+CREATE INDEX watch_events_at ON slipway.watch_events (at_ms);
 )sql"};
 
 constexpr std::string_view kPrivileges =

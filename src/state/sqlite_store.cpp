@@ -13,7 +13,7 @@ namespace slipway::state {
 namespace {
 
 // Each entry moves the schema one version up. Never edit a released entry; append a new one.
-constexpr std::array<std::string_view, 4> kSchema{// 1: the deploy lock and deploy records.
+constexpr std::array<std::string_view, 5> kSchema{// 1: the deploy lock and deploy records.
                                                   R"sql(
 CREATE TABLE deploy_lock (
   name        TEXT PRIMARY KEY,
@@ -95,6 +95,36 @@ CREATE TABLE watch_leader (
   epoch      INTEGER NOT NULL,
   expires_ms INTEGER NOT NULL
 );
+)sql",
+                                                  // 5: watch's probe history (watch/history.hpp): every
+                                                  // result, hourly folds of the old ones, alert events.
+                                                  R"sql(
+CREATE TABLE watch_results (
+  probe      TEXT NOT NULL,
+  at_ms      INTEGER NOT NULL,
+  ok         INTEGER NOT NULL,                  -- 1 passed, 0 failed
+  latency_us INTEGER NOT NULL,
+  reason     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX watch_results_at ON watch_results (at_ms);
+CREATE TABLE watch_results_hourly (
+  probe           TEXT NOT NULL,
+  hour_ms         INTEGER NOT NULL,             -- the hour's start
+  runs            INTEGER NOT NULL,
+  failures        INTEGER NOT NULL,
+  latency_sum_us  INTEGER NOT NULL,             -- of the runs that passed
+  latency_max_us  INTEGER NOT NULL,
+  latency_buckets TEXT NOT NULL DEFAULT '',     -- "bucket:count ...", for percentiles
+  PRIMARY KEY (probe, hour_ms)
+);
+CREATE TABLE watch_events (
+  id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  probe   TEXT NOT NULL,
+  at_ms   INTEGER NOT NULL,
+  event   TEXT NOT NULL,                        -- firing | resolved | reminder | ...
+  message TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX watch_events_at ON watch_events (at_ms);
 )sql"};
 
 class SqliteStore final : public Store {

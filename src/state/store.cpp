@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <string_view>
 
+#include "core/time.hpp"
 #include "pg/conninfo.hpp"
 
 namespace slipway::state {
@@ -14,12 +16,6 @@ namespace {
 // The deploy lock is the one row of deploy_lock with this name.
 constexpr std::string_view kLockName = "deploy";
 
-std::int64_t to_ms(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-TimePoint from_ms(std::int64_t ms) {
-  return TimePoint(std::chrono::milliseconds(ms));
-}
 std::int64_t integer(const std::string& text) {
   std::int64_t v = 0;
   std::from_chars(text.data(), text.data() + text.size(), v);
@@ -41,8 +37,8 @@ Result<std::optional<LockRow>> Store::read_lock() {
                                         .pid = static_cast<int>(integer(r[2])),
                                         .deploy_id = r[3],
                                         .message = r[4],
-                                        .acquired = from_ms(integer(r[5])),
-                                        .expires = from_ms(integer(r[6]))}};
+                                        .acquired = from_unix_ms(integer(r[5])),
+                                        .expires = from_unix_ms(integer(r[6]))}};
 }
 
 Result<void> Store::write_lock(const LockRow& row) {
@@ -52,7 +48,7 @@ Result<void> Store::write_lock(const LockRow& row) {
           "host = excluded.host, pid = excluded.pid, deploy_id = excluded.deploy_id, message = excluded.message, "
           "acquired_ms = excluded.acquired_ms, expires_ms = excluded.expires_ms",
           {std::string(kLockName), row.holder, row.host, std::to_string(row.pid), row.deploy_id, row.message,
-           std::to_string(to_ms(row.acquired)), std::to_string(to_ms(row.expires))});
+           std::to_string(to_unix_ms(row.acquired)), std::to_string(to_unix_ms(row.expires))});
   if (!r) return fail(r.error());
   return {};
 }
@@ -322,6 +318,139 @@ Result<std::optional<LeaderRow>> Store::leader() {
   if (rows->empty()) return std::optional<LeaderRow>{};
   const auto& r = rows->front();
   return std::optional<LeaderRow>(LeaderRow{.holder = r[0], .epoch = integer(r[1]), .expires_ms = integer(r[2])});
+}
+
+namespace {
+
+constexpr std::size_t kResultsPerInsert = 100;
+
+Result<void> done(const Result<std::vector<std::vector<std::string>>>& rows) {
+  if (!rows) return fail(rows.error());
+  return {};
+}
+
+// " WHERE column >= $1 AND column < $2 [AND probe = $3]", its parameters in `params`.
+std::string span_where(std::string_view column, const WatchSpan& span, std::vector<std::string>& params) {
+  params = {std::to_string(span.from_ms), std::to_string(span.to_ms)};
+  std::string where = fmt::format(" WHERE {0} >= $1 AND {0} < $2", column);
+  if (!span.probe.empty()) {
+    params.push_back(span.probe);
+    where += " AND probe = $3";
+  }
+  return where;
+}
+
+std::string limit_clause(std::size_t limit) {
+  return limit ? fmt::format(" LIMIT {}", limit) : std::string();
+}
+
+}  // namespace
+
+Result<void> Store::add_watch_results(const std::vector<WatchResultRow>& rows) {
+  for (std::size_t first = 0; first < rows.size(); first += kResultsPerInsert) {
+    const std::size_t last = std::min(rows.size(), first + kResultsPerInsert);
+    std::string sql = "INSERT INTO watch_results (probe, at_ms, ok, latency_us, reason) VALUES ";
+    std::vector<std::string> params;
+    for (std::size_t i = first; i < last; ++i) {
+      const std::size_t n = params.size();
+      sql += fmt::format("{}(${}, ${}, ${}, ${}, ${})", i == first ? "" : ", ", n + 1, n + 2, n + 3, n + 4, n + 5);
+      params.insert(params.end(), {rows[i].probe, std::to_string(rows[i].at_ms), rows[i].ok ? "1" : "0",
+                                   std::to_string(rows[i].latency_us), rows[i].reason});
+    }
+    if (auto r = done(run(sql, params)); !r) return r;
+  }
+  return {};
+}
+
+Result<std::vector<WatchResultRow>> Store::watch_results(const WatchSpan& span, std::size_t limit) {
+  std::vector<std::string> params;
+  const std::string where = span_where("at_ms", span, params);
+  auto rows = run("SELECT probe, at_ms, ok, latency_us, reason FROM watch_results" + where + " ORDER BY at_ms" +
+                      limit_clause(limit),
+                  params);
+  if (!rows) return fail(rows.error());
+  std::vector<WatchResultRow> out;
+  out.reserve(rows->size());
+  for (auto& r : *rows)
+    out.push_back({.probe = std::move(r[0]),
+                   .at_ms = integer(r[1]),
+                   .ok = integer(r[2]) != 0,
+                   .latency_us = integer(r[3]),
+                   .reason = std::move(r[4])});
+  return out;
+}
+
+Result<void> Store::delete_watch_results_before(std::int64_t before_ms) {
+  return done(run("DELETE FROM watch_results WHERE at_ms < $1", {std::to_string(before_ms)}));
+}
+
+Result<std::vector<WatchHourRow>> Store::watch_hours(const WatchSpan& span) {
+  std::vector<std::string> params;
+  const std::string where = span_where("hour_ms", span, params);
+  auto rows =
+      run("SELECT probe, hour_ms, runs, failures, latency_sum_us, latency_max_us, latency_buckets FROM "
+          "watch_results_hourly" +
+              where + " ORDER BY hour_ms, probe",
+          params);
+  if (!rows) return fail(rows.error());
+  std::vector<WatchHourRow> out;
+  out.reserve(rows->size());
+  for (auto& r : *rows)
+    out.push_back({.probe = std::move(r[0]),
+                   .hour_ms = integer(r[1]),
+                   .runs = integer(r[2]),
+                   .failures = integer(r[3]),
+                   .latency_sum_us = integer(r[4]),
+                   .latency_max_us = integer(r[5]),
+                   .latency_buckets = std::move(r[6])});
+  return out;
+}
+
+Result<void> Store::save_watch_hour(const WatchHourRow& row) {
+  return done(
+      run("INSERT INTO watch_results_hourly (probe, hour_ms, runs, failures, latency_sum_us, latency_max_us, "
+          "latency_buckets) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (probe, hour_ms) DO UPDATE SET "
+          "runs = excluded.runs, failures = excluded.failures, latency_sum_us = excluded.latency_sum_us, "
+          "latency_max_us = excluded.latency_max_us, latency_buckets = excluded.latency_buckets",
+          {row.probe, std::to_string(row.hour_ms), std::to_string(row.runs), std::to_string(row.failures),
+           std::to_string(row.latency_sum_us), std::to_string(row.latency_max_us), row.latency_buckets}));
+}
+
+Result<void> Store::delete_watch_hours_before(std::int64_t before_ms, std::size_t limit) {
+  return done(run(fmt::format("DELETE FROM watch_results_hourly WHERE (probe, hour_ms) IN (SELECT probe, hour_ms FROM "
+                              "watch_results_hourly WHERE hour_ms < $1 ORDER BY hour_ms LIMIT {})",
+                              limit),
+                  {std::to_string(before_ms)}));
+}
+
+Result<void> Store::add_watch_event(const WatchEventRow& row) {
+  return done(run("INSERT INTO watch_events (probe, at_ms, event, message) VALUES ($1, $2, $3, $4)",
+                  {row.probe, std::to_string(row.at_ms), row.event, row.message}));
+}
+
+Result<std::vector<WatchEventRow>> Store::watch_events(const WatchSpan& span, std::size_t limit) {
+  std::vector<std::string> params;
+  const std::string where = span_where("at_ms", span, params);
+  auto rows = run("SELECT id, probe, at_ms, event, message FROM watch_events" + where +
+                      " ORDER BY at_ms DESC, id DESC" + limit_clause(limit),
+                  params);
+  if (!rows) return fail(rows.error());
+  std::vector<WatchEventRow> out;
+  out.reserve(rows->size());
+  for (auto& r : *rows)
+    out.push_back({.id = integer(r[0]),
+                   .probe = std::move(r[1]),
+                   .at_ms = integer(r[2]),
+                   .event = std::move(r[3]),
+                   .message = std::move(r[4])});
+  return out;
+}
+
+Result<void> Store::delete_watch_events_before(std::int64_t before_ms, std::size_t limit) {
+  return done(run(fmt::format("DELETE FROM watch_events WHERE id IN (SELECT id FROM watch_events WHERE at_ms < $1 "
+                              "ORDER BY id LIMIT {})",
+                              limit),
+                  {std::to_string(before_ms)}));
 }
 
 bool same_database(const std::string& a, const std::string& b) {

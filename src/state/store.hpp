@@ -1,5 +1,5 @@
-// Slipway's own state: the deploy lock, the deploy records, the integrity snapshots and watch's alert state and
-// outbox, in one of two stores chosen by `state.url`:
+// Slipway's own state: the deploy lock, the deploy records, the integrity snapshots and watch's alert state,
+// outbox and history, in one of two stores chosen by `state.url`:
 //
 //   .slipway/state.db                      a SQLite file (the default), for one machine
 //   postgresql://deployer@db/ops           PostgreSQL, shared by every machine that deploys
@@ -129,6 +129,44 @@ struct OutboxRow {
   std::int64_t claimed_epoch = 0;  // the epoch of the leader that last took it to send
 };
 
+// One probe run, as watch's history keeps it (watch/history.hpp).
+struct WatchResultRow {
+  std::string probe;
+  std::int64_t at_ms = 0;
+  bool ok = false;
+  std::int64_t latency_us = 0;
+  std::string reason;
+};
+
+// One probe's runs in one hour, folded from its results once they are older than
+// watch.history_raw. Latencies are of the runs that passed; `latency_buckets` is their
+// histogram as watch/history.hpp writes it.
+struct WatchHourRow {
+  std::string probe;
+  std::int64_t hour_ms = 0;
+  std::int64_t runs = 0;
+  std::int64_t failures = 0;
+  std::int64_t latency_sum_us = 0;
+  std::int64_t latency_max_us = 0;
+  std::string latency_buckets;
+};
+
+// An alert event: an outbox row's event when it was created.
+struct WatchEventRow {
+  std::int64_t id = 0;
+  std::string probe;
+  std::int64_t at_ms = 0;
+  std::string event;  // firing | resolved | reminder | ...
+  std::string message;
+};
+
+// Which history rows to read: from_ms <= time < to_ms, of `probe` (empty: every probe).
+struct WatchSpan {
+  std::int64_t from_ms = 0;
+  std::int64_t to_ms = 0;
+  std::string probe;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -197,6 +235,21 @@ class Store {
   Result<bool> holds_leadership(const std::string& holder, std::int64_t epoch, std::int64_t now_ms);
   Result<void> resign_leadership(const std::string& holder);
   Result<std::optional<LeaderRow>> leader();
+
+  // watch's history. Results are written in batches (one statement per 100 rows); hours are
+  // written whole (the caller merges); deletes of old rows are bounded by `limit` rows.
+  Result<void> add_watch_results(const std::vector<WatchResultRow>& rows);
+  // Results in `span`, oldest first, at most `limit` (0: all).
+  Result<std::vector<WatchResultRow>> watch_results(const WatchSpan& span, std::size_t limit = 0);
+  Result<void> delete_watch_results_before(std::int64_t before_ms);
+  // Hours whose start is in `span`, oldest first.
+  Result<std::vector<WatchHourRow>> watch_hours(const WatchSpan& span);
+  Result<void> save_watch_hour(const WatchHourRow& row);  // inserts or replaces by (probe, hour_ms)
+  Result<void> delete_watch_hours_before(std::int64_t before_ms, std::size_t limit);
+  Result<void> add_watch_event(const WatchEventRow& row);
+  // Events in `span`, newest first, at most `limit` (0: all).
+  Result<std::vector<WatchEventRow>> watch_events(const WatchSpan& span, std::size_t limit = 0);
+  Result<void> delete_watch_events_before(std::int64_t before_ms, std::size_t limit);
 
   // What the store is, for messages: the file, or the URL without its password.
   [[nodiscard]] virtual std::string describe() const = 0;

@@ -112,32 +112,14 @@ Timing timing_of(const WatchProbe& p) {
 }
 
 std::vector<std::string> route(const Config& config, std::string_view severity) {
-  const NotifyConfig& n = config.notify;
-  const std::vector<std::pair<std::string, bool>> configured{{"webhook", !n.webhook.empty()},
-                                                             {"slack", !n.slack_webhook.empty()},
-                                                             {"pagerduty", !n.pagerduty_routing_key.empty()},
-                                                             {"email", !n.email.smtp.empty()},
-                                                             {"sms", !n.sms.url.empty()}};
   const auto& listed = severity == "critical" ? config.watch.route_critical : config.watch.route_warning;
   std::vector<std::string> out;
-  for (const auto& [channel, on] : configured) {
-    if (!on) continue;
+  for (const auto& channel : notify::configured_channels(config.notify)) {
     const bool wanted = listed.empty() ? (channel != "sms" || severity == "critical")
                                        : std::find(listed.begin(), listed.end(), channel) != listed.end();
     if (wanted) out.push_back(channel);
   }
   return out;
-}
-
-NotifyConfig only(const NotifyConfig& all, std::string_view channel) {
-  NotifyConfig one = all;
-  if (channel.empty()) return one;  // a row of schema 3: every channel
-  if (channel != "webhook") one.webhook.clear();
-  if (channel != "slack") one.slack_webhook.clear();
-  if (channel != "pagerduty") one.pagerduty_routing_key.clear();
-  if (channel != "email") one.email.smtp.clear();
-  if (channel != "sms") one.sms.url.clear();
-  return one;
 }
 
 notify::Event event_of(const std::string& project, const json::object& payload) {
@@ -334,7 +316,7 @@ Result<void> Monitor::enqueue(const json::object& body, const std::string& probe
                                  .next_attempt_ms = to_ms(due)});
     if (!id) return fail(id.error());
   }
-  return {};
+  return record_event(store_, probe, now, event, json::value_to<std::string>(body.at("message")));
 }
 
 Result<void> Monitor::save(Target& t, const AlertState& before, Notice notice, TimePoint now) {
@@ -355,10 +337,13 @@ Result<void> Monitor::save(Target& t, const AlertState& before, Notice notice, T
     return fail(written.error());
   }
   t.loaded = true;
+  if (log_ && before.state != t.state.state)
+    log_change(*log_, t.config.name, before.state, t.state.state, t.state.reason);
   return {};
 }
 
 Result<void> Monitor::step(Target& t, const ProbeResult& result, TimePoint now) {
+  if (history_) history_->add(t.config.name, now, result.ok, result.latency, result.reason);
   t.last_ok = result.ok;
   t.last_run = now;
   {
@@ -602,7 +587,7 @@ Result<void> Monitor::send(const std::string& channel, std::vector<state::Outbox
     event.email_details = list;
     event.id = "watch-group";
   }
-  NotifyConfig channels = only(config_.notify, channel);
+  NotifyConfig channels = notify::only(config_.notify, channel);
   channels.on = {event.kind};
   const auto deliveries = notify::notify(channels, event, notify_options_);
   std::string failed;
@@ -614,6 +599,9 @@ Result<void> Monitor::send(const std::string& channel, std::vector<state::Outbox
   }
   if (failed.empty()) sent_[channel].push_back(now);
   for (const auto& row : rows) {
+    if (log_ && !failed.empty())
+      log_->write(Level::warn, fmt::format("{} of {} not delivered: {}", row.event, row.probe, failed),
+                  {{"probe", row.probe}, {"event", row.event}, {"error", failed}});
     if (failed.empty()) {
       if (auto r = store_.delete_outbox(row.id); !r) return r;
       continue;
@@ -668,7 +656,7 @@ void Monitor::store_alert(bool down, const std::string& why, TimePoint now) {
       {"reason", redact(why)}};
   notify::Event event = event_of(project, body);
   for (const auto& channel : route(config_, "critical")) {
-    NotifyConfig one = only(config_.notify, channel);
+    NotifyConfig one = notify::only(config_.notify, channel);
     one.on = {event.kind};
     (void)notify::notify(one, event, notify_options_);
   }

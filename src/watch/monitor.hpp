@@ -52,6 +52,8 @@
 #include "notify/notify.hpp"
 #include "state/store.hpp"
 #include "watch/alert.hpp"
+#include "watch/history.hpp"
+#include "watch/log.hpp"
 #include "watch/probe.hpp"
 
 namespace slipway::watch {
@@ -65,8 +67,6 @@ notify::Event event_of(const std::string& project, const boost::json::object& pa
 // The channels of [notify] a notice of `severity` goes to (watch.route, else every configured
 // channel; SMS for critical only), in the order webhook, slack, pagerduty, email, sms.
 std::vector<std::string> route(const Config& config, std::string_view severity);
-// `all` with every channel but `channel` cleared.
-NotifyConfig only(const NotifyConfig& all, std::string_view channel);
 
 // What `watch status` shows of one probe.
 struct ProbeStatus {
@@ -111,6 +111,13 @@ class Monitor {
   // on the stable dedup key "slipway-<project>-watch-state-store", and resolved when it answers
   // again. Returns the first error of the turn, for the log.
   Result<void> turn(TimePoint now);
+
+  // Where each probe result goes (History) and what is logged (state changes, failed
+  // deliveries); both optional, and must outlive the monitor.
+  void attach(History* history, const Log* log) {
+    history_ = history;
+    log_ = log;
+  }
 
   // Prometheus text for /metrics; safe from any thread.
   [[nodiscard]] std::string metrics() const EXCLUDES(mutex_);
@@ -183,6 +190,8 @@ class Monitor {
   std::map<std::string, std::deque<TimePoint>> sent_;  // per channel, for rate_limit
   std::optional<TimePoint> store_failing_;             // since when every turn failed
   bool store_alerted_ = false;
+  History* history_ = nullptr;
+  const Log* log_ = nullptr;
   mutable Mutex mutex_;
   std::vector<Counters> counters_ GUARDED_BY(mutex_);
   std::uint64_t delivered_ GUARDED_BY(mutex_) = 0;

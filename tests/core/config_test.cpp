@@ -419,6 +419,22 @@ severity = "warning"
   EXPECT_EQ(db.down_after, 2min);
   EXPECT_EQ(db.up_after, 2);
   EXPECT_EQ(db.repeat, 30min);
+  EXPECT_EQ(c.watch.history_raw, 48h);  // defaults
+  EXPECT_EQ(c.watch.history_keep, 90 * 24h);
+  EXPECT_EQ(c.watch.log_format, "text");
+}
+
+TEST(Config, WatchHistoryAndLogKeys) {
+  Config c = parse_ok("[watch]\nhistory_raw = \"6h\"\nhistory_keep = \"30d\"\nlog_format = \"json\"\n");
+  EXPECT_EQ(c.watch.history_raw, 6h);
+  EXPECT_EQ(c.watch.history_keep, 30 * 24h);
+  EXPECT_EQ(c.watch.log_format, "json");
+  auto errors = parse_errors("[watch]\nhistory_raw = \"7d\"\nhistory_keep = \"1d\"\nlog_format = \"xml\"\n");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].where, "slipway.toml:3:16");
+  EXPECT_NE(errors[0].message.find("history_keep (1d) is shorter than watch.history_raw (7d)"), std::string::npos)
+      << errors[0].message;
+  EXPECT_EQ(errors[1].where, "slipway.toml:4:14");
 }
 
 TEST(Config, WatchProbeMistakesAreErrorsAtTheirPosition) {

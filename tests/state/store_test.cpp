@@ -30,12 +30,13 @@ TEST(PgStateStore, CreatesSchemaSlipwayOnceAndOpensItAgain) {
     auto store = open_url(url);
     ASSERT_TRUE(store.has_value()) << store.error().render();
   }
-  EXPECT_EQ(one_value(url, "SELECT version FROM slipway.schema_version"), "4");
+  EXPECT_EQ(one_value(url, "SELECT version FROM slipway.schema_version"), "5");
   EXPECT_EQ(one_value(url, "SELECT count(*) FROM slipway.schema_version"), "1");
   EXPECT_EQ(one_value(url,
                       "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables "
                       "WHERE table_schema = 'slipway'"),
-            "deploy_lock,deploys,schema_version,verify_snapshots,watch_alerts,watch_leader,watch_outbox,watch_windows");
+            "deploy_lock,deploys,schema_version,verify_snapshots,watch_alerts,watch_events,watch_leader,watch_outbox,"
+            "watch_results,watch_results_hourly,watch_windows");
   // Nothing outside its own schema.
   EXPECT_EQ(one_value(url, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"), "0");
 }
@@ -53,7 +54,7 @@ TEST(PgStateStore, TwoFirstOpenersAtOnceBothSucceed) {
   }
   for (auto& t : threads) t.join();
   for (const auto& e : errors) EXPECT_EQ(e, "");
-  EXPECT_EQ(one_value(url, "SELECT version FROM slipway.schema_version"), "4");
+  EXPECT_EQ(one_value(url, "SELECT version FROM slipway.schema_version"), "5");
 }
 
 TEST(PgStateStore, AConnectionTheServerEndedIsOpenedAgainAtTheNextTransaction) {
@@ -79,14 +80,14 @@ TEST(PgStateStore, AnOlderSchemaIsUpgradedStepByStep) {
   const auto url = test::Postgres::instance().create_database();
   ASSERT_TRUE(open_url(url).has_value());
   // What version 1 left: no snapshots table, nor watch's.
-  test::Postgres::instance().exec(
-      url,
-      "DROP TABLE slipway.verify_snapshots, slipway.watch_alerts, slipway.watch_outbox, slipway.watch_windows, "
-      "slipway.watch_leader; "
-      "UPDATE slipway.schema_version SET version = 1");
+  test::Postgres::instance().exec(url,
+                                  "DROP TABLE slipway.verify_snapshots, slipway.watch_alerts, slipway.watch_outbox, "
+                                  "slipway.watch_windows, slipway.watch_leader, slipway.watch_results, "
+                                  "slipway.watch_results_hourly, slipway.watch_events; "
+                                  "UPDATE slipway.schema_version SET version = 1");
   auto store = open_url(url);
   ASSERT_TRUE(store.has_value()) << store.error().render();
-  EXPECT_EQ(one_value(url, "SELECT version FROM slipway.schema_version"), "4");
+  EXPECT_EQ(one_value(url, "SELECT version FROM slipway.schema_version"), "5");
   auto saved = (*store)->save_snapshot("postgresql://app@db/loans", R"([{"table":"users","rows":3}])");
   ASSERT_TRUE(saved.has_value()) << saved.error().render();
   EXPECT_EQ(saved->taken_at.size(), 20U) << saved->taken_at;  // 2026-11-21T09:35:02Z

@@ -47,6 +47,8 @@ class WatchDaemon {
     if (pid_ > 0) stop();
   }
   [[nodiscard]] pid_t pid() const { return pid_; }
+  void signal(int sig) const { ::kill(pid_, sig); }
+  [[nodiscard]] bool running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
   // kill -9, as a crash or an OOM kill would.
   void kill9() {
     ::kill(pid_, SIGKILL);

@@ -1,6 +1,6 @@
 // The monitor over a real SQLite state store and a local webhook sink, stepped with a fake clock:
 // a notice goes through the outbox, a row left by a crash is sent after the restart, and a
-// refused delivery stays for a later attempt.
+// refused delivery stays for a later attempt; results go to the history in batches.
 #include "watch/monitor.hpp"
 
 #include <unistd.h>
@@ -9,6 +9,7 @@
 
 #include <filesystem>
 
+#include "core/time.hpp"
 #include "deploy/sinks.hpp"
 #include "server.hpp"
 
@@ -94,6 +95,43 @@ TEST(MonitorTest, ARefusedDeliveryStaysAndIsTriedAgainLater) {
   f.hook.status = 200;
   ASSERT_TRUE((*m)->deliver(f.now + 1h));
   EXPECT_TRUE(f.store->outbox()->empty());
+}
+
+TEST(MonitorTest, ResultsAreBufferedForTheHistoryAndEachOutboxRowIsAnEvent) {
+  Fixture f;
+  auto m = Monitor::open(f.config, *f.store);
+  ASSERT_TRUE(m) << m.error().render();
+  History history({});
+  std::FILE* log_file = std::tmpfile();
+  ASSERT_NE(log_file, nullptr);
+  Log log(true, log_file);
+  (*m)->attach(&history, &log);
+  const auto span = state::WatchSpan{.from_ms = 0, .to_ms = to_unix_ms(f.now) + 3'600'000};
+
+  ASSERT_TRUE((*m)->probe_due(f.now));  // fails: firing at once
+  ASSERT_TRUE((*m)->probe_due((*m)->next_due()));
+  EXPECT_EQ(history.pending(), 2u);  // buffered, not written per probe
+  EXPECT_TRUE(f.store->watch_results(span)->empty());
+  ASSERT_TRUE(history.flush(*f.store, f.now + 1s));  // the first write is due at once
+  auto rows = f.store->watch_results(span);
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_FALSE(rows->at(0).ok);
+  EXPECT_NE(rows->at(0).reason, "");
+
+  auto events = f.store->watch_events(span);
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 1u);  // one firing, as in the outbox
+  EXPECT_EQ(events->at(0).event, "firing");
+  EXPECT_NE(events->at(0).message.find("api is down"), std::string::npos) << events->at(0).message;
+  EXPECT_EQ(f.store->outbox()->size(), 1u);
+
+  std::rewind(log_file);
+  char buf[4096] = {};
+  const std::string logged(buf, std::fread(buf, 1, sizeof buf - 1, log_file));
+  std::fclose(log_file);
+  EXPECT_NE(logged.find(R"("level":"error")"), std::string::npos) << logged;
+  EXPECT_NE(logged.find(R"("probe":"api","from":"ok","to":"firing")"), std::string::npos) << logged;
 }
 
 }  // namespace

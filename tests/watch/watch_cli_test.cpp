@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <sstream>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -248,6 +249,177 @@ TEST(WatchCli, SilenceOpensAWindowThatStatusListsAndEndEndsIt) {
   EXPECT_EQ(r.exit_code, 2) << "a window ends once";
   r = slipway({"watch", "status", "--format", "json"});
   EXPECT_TRUE(boost::json::parse(r.out).at("windows").as_array().empty()) << r.out;
+  std::filesystem::remove_all(dir);
+}
+
+std::string metrics_of(int listen) {
+  net::HttpClient client(net::ClientOptions{.timeout = 5s});
+  auto r = client.send({.url = "http://127.0.0.1:" + std::to_string(listen) + "/metrics"});
+  return r ? r->body : "error: " + r.error().render();
+}
+
+std::string watch_toml(const std::string& hook, int listen, int port, const std::string& extra_probe) {
+  return R"([project]
+name = "loans"
+[state]
+url = "state.db"
+[notify]
+webhook = ")" +
+         hook + R"("
+[watch]
+listen = "127.0.0.1:)" +
+         std::to_string(listen) + R"("
+log_format = "json"
+[[watch.probe]]
+name = "api"
+url = "http://127.0.0.1:)" +
+         std::to_string(port) + R"(/health"
+every = "200ms"
+retry_every = "100ms"
+down_after = "0s"
+repeat = "0s"
+timeout = "2s"
+)" + extra_probe;
+}
+
+TEST(WatchCli, SighupReloadsTheConfigAndKeepsTheOldOneWhenTheNewOneIsInvalid) {
+  const auto dir = test::fresh_test_dir("watch");
+  test::HttpSink sink;
+  const int port = test::free_port();
+  const int listen = test::free_port();
+  auto backend = start_backend(port);
+  std::ofstream(dir / "slipway.toml") << watch_toml(sink.url("/hook"), listen, port, "");
+  WatchDaemon watch(dir);
+  ASSERT_TRUE(eventually([&] { return metrics_of(listen).find(R"(probe_up{probe="api"} 1)") != std::string::npos; }))
+      << metrics_of(listen) << watch.log();
+  EXPECT_EQ(metrics_of(listen).find(R"(probe="db")"), std::string::npos);
+
+  // A valid config with a second probe: the new probe shows up, nothing is sent again.
+  std::ofstream(dir / "slipway.toml") << watch_toml(sink.url("/hook"), listen, port,
+                                                    "[[watch.probe]]\nname = \"db\"\nkind = \"tcp\"\naddress = "
+                                                    "\"127.0.0.1:" +
+                                                        std::to_string(port) + "\"\nevery = \"200ms\"\n");
+  watch.signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return metrics_of(listen).find(R"(probe_up{probe="db"} 1)") != std::string::npos; }))
+      << metrics_of(listen) << watch.log();
+  EXPECT_NE(watch.log().find(R"("event":"reload")"), std::string::npos) << watch.log();
+
+  // An invalid one (a misspelt key on line 18): logged with its position, the old config runs on.
+  std::ofstream(dir / "slipway.toml") << watch_toml(sink.url("/hook"), listen, port, "down_afer = \"1m\"\n");
+  watch.signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return watch.log().find("reload-failed") != std::string::npos; })) << watch.log();
+  EXPECT_NE(watch.log().find("slipway.toml:18:1"), std::string::npos) << watch.log();
+  EXPECT_NE(watch.log().find("still running the previous"), std::string::npos) << watch.log();
+  std::this_thread::sleep_for(500ms);  // several more probe rounds
+  EXPECT_TRUE(watch.running()) << watch.log();
+  const std::string after = metrics_of(listen);
+  EXPECT_NE(after.find(R"(probe_up{probe="db"} 1)"), std::string::npos) << after;
+  EXPECT_NE(after.find(R"(probe_up{probe="api"} 1)"), std::string::npos) << after;
+  EXPECT_TRUE(events(sink, "firing").empty()) << watch.log();
+  EXPECT_EQ(watch.stop(), 0) << watch.log();
+
+  // Every line of the log is one JSON object with time, level and msg.
+  std::istringstream lines(watch.log());
+  int count = 0;
+  for (std::string line; std::getline(lines, line); ++count) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(line, ec);
+    ASSERT_FALSE(ec) << line;
+    ASSERT_TRUE(v.is_object()) << line;
+    EXPECT_TRUE(v.as_object().contains("time") && v.as_object().contains("level") && v.as_object().contains("msg"))
+        << line;
+  }
+  EXPECT_GE(count, 4);  // start, reload, reload-failed, stop
+  EXPECT_NE(watch.log().find(R"("event":"start")"), std::string::npos) << watch.log();
+  EXPECT_NE(watch.log().find(R"("event":"stop")"), std::string::npos) << watch.log();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(WatchCli, HistoryShowsRunsFailuresAndTheAlertEvents) {
+  const auto dir = test::fresh_test_dir("watch");
+  test::HttpSink sink;
+  const int port = test::free_port();  // nothing listens: down at once
+  const int listen = test::free_port();
+  std::ofstream(dir / "slipway.toml") << watch_toml(sink.url("/hook"), listen, port, "");
+  {
+    WatchDaemon watch(dir);
+    ASSERT_TRUE(eventually([&] { return !events(sink, "firing").empty(); })) << watch.log();
+    EXPECT_NE(watch.log().find(R"("to":"firing")"), std::string::npos) << watch.log();
+    EXPECT_EQ(watch.stop(), 0) << watch.log();  // writes what it buffered
+  }
+  auto r = test::run({test::slipway_binary(), "watch", "history", "--format", "json"}, "", {}, dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto v = boost::json::parse(r.out).as_object();
+  const auto& api = v.at("probes").at(0).as_object();
+  EXPECT_EQ(api.at("name"), "api");
+  EXPECT_GE(api.at("runs").as_int64(), 1);
+  EXPECT_EQ(api.at("failures"), api.at("runs"));
+  EXPECT_EQ(api.at("uptime").to_number<double>(), 0.0);
+  EXPECT_TRUE(api.at("p50_ms").is_null());  // no run passed
+  ASSERT_EQ(v.at("events").as_array().size(), 1u) << r.out;
+  EXPECT_EQ(v.at("events").at(0).at("event"), "firing");
+  EXPECT_EQ(v.at("events").at(0).at("probe"), "api");
+
+  r = test::run({test::slipway_binary(), "watch", "history", "--since", "1h"}, "", {}, dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("0.000 %"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("firing"), std::string::npos) << r.out;
+  r = test::run({test::slipway_binary(), "watch", "history", "--probe", "apx"}, "", {}, dir.string());
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("configured: api"), std::string::npos) << r.err;
+  r = test::run({test::slipway_binary(), "watch", "history", "--since", "yesterday"}, "", {}, dir.string());
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(WatchCli, TestAlertSaysPerChannelDeliveredOrFailedAndExits1OnAFailure) {
+  const auto dir = test::fresh_test_dir("watch");
+  test::HttpSink sink;
+  std::ofstream(dir / "slipway.toml") << "[notify]\nwebhook = \"" << sink.url("/hook") << "\"\n";
+  auto r = test::run({test::slipway_binary(), "watch", "test-alert"}, "", {}, dir.string());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("webhook    delivered"), std::string::npos) << r.out;
+  ASSERT_EQ(sink.requests().size(), 1u);
+  EXPECT_NE(sink.requests()[0].body.find("if you can read this, webhook works"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(dir / "slipway.toml"));
+
+  std::ofstream(dir / "slipway.toml") << "[notify]\nwebhook = \"" << sink.url("/hook") << "\"\nslack_webhook = "
+                                      << "\"http://127.0.0.1:" << test::free_port() << "/slack\"\n";
+  r = test::run({test::slipway_binary(), "watch", "test-alert", "--format", "json"}, "", {}, dir.string());
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  auto v = boost::json::parse(r.out).as_object();
+  ASSERT_EQ(v.at("channels").as_array().size(), 2u);
+  EXPECT_EQ(v.at("channels").at(0).at("ok"), true);
+  EXPECT_EQ(v.at("channels").at(1).at("channel"), "slack");
+  EXPECT_EQ(v.at("channels").at(1).at("ok"), false);
+
+  r = test::run({test::slipway_binary(), "watch", "test-alert", "--channel", "sms"}, "", {}, dir.string());
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  r = test::run({test::slipway_binary(), "watch", "test-alert", "--severity", "loud"}, "", {}, dir.string());
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  std::filesystem::remove_all(dir);
+}
+
+// systemd-analyze verify on contrib/systemd/slipway-watch.service, with ExecStart pointed at the
+// binary under test (verify checks that the command exists): no error, no warning.
+TEST(WatchCli, TheSystemdUnitVerifies) {
+  if (!std::filesystem::exists("/usr/bin/systemd-analyze")) GTEST_SKIP() << "systemd-analyze is not installed";
+  const auto dir = test::fresh_test_dir("watch");
+  std::ifstream in(test::source_path("contrib/systemd/slipway-watch.service"));
+  std::string unit{std::istreambuf_iterator<char>(in), {}};
+  for (std::string_view line :
+       {"Type=simple\n", "ExecStart=/usr/bin/slipway watch run --config /etc/slipway/slipway.toml\n",
+        "ExecReload=/bin/kill -HUP $MAINPID\n", "Restart=on-failure\n", "NoNewPrivileges=yes\n",
+        "ProtectSystem=strict\n", "ProtectHome=yes\n", "PrivateTmp=yes\n", "User=slipway\n",
+        "EnvironmentFile=-/etc/slipway/env\n", "ReadWritePaths=/var/lib/slipway\n"})
+    EXPECT_NE(unit.find(line), std::string::npos) << line;
+  const auto at = unit.find("/usr/bin/slipway");
+  ASSERT_NE(at, std::string::npos);
+  unit.replace(at, std::string_view("/usr/bin/slipway").size(), test::slipway_binary());
+  std::ofstream(dir / "slipway-watch.service") << unit;
+  auto r = test::run({"/usr/bin/systemd-analyze", "verify", (dir / "slipway-watch.service").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.err, "") << r.err;
   std::filesystem::remove_all(dir);
 }
 
