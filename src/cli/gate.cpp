@@ -11,6 +11,7 @@
 #include "cli/command.hpp"
 #include "cli/parse_args.hpp"
 #include "core/redact.hpp"
+#include "core/time.hpp"
 #include "gate/control.hpp"
 #include "gate/gate.hpp"
 #include "gate/proxy.hpp"
@@ -125,22 +126,19 @@ int call(const Config& config, const CommonOptions& common, const json::object& 
 // way; a window that could not be written is a warning.
 void maintenance_window(const Config& config, bool on) {
   const auto now = std::chrono::system_clock::now();
-  const auto ms = [](auto t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  };
   auto db = state::open(config);
   Result<void> done;
   if (!db) {
     done = fail(db.error());
   } else {
     done = (*db)->transaction([&]() -> Result<void> {
-      if (auto r = (*db)->close_windows("maintenance", "gate", ms(now), "gate"); !r) return fail(r.error());
+      if (auto r = (*db)->close_windows("maintenance", "gate", to_unix_ms(now), "gate"); !r) return fail(r.error());
       if (!on) return {};
       auto id = (*db)->open_window({.kind = "maintenance",
                                     .ref = "gate",
                                     .reason = "gate maintenance",
-                                    .opened_ms = ms(now),
-                                    .expires_ms = ms(now + config.watch.window_max)});
+                                    .opened_ms = to_unix_ms(now),
+                                    .expires_ms = to_unix_ms(now + config.watch.window_max)});
       if (!id) return fail(id.error());
       return {};
     });

@@ -37,13 +37,6 @@ namespace {
 
 constexpr auto kMaxSleep = std::chrono::seconds(1);  // the outbox is looked at least this often
 
-std::int64_t to_ms(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-std::chrono::system_clock::time_point from_ms(std::int64_t ms) {
-  return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
-}
-
 Error no_probe(const Config& config) {
   return Error::input("there is no probe to watch", config.file.empty() ? "" : config.file.string(),
                       "add a [[watch.probe]] with name = \"api\" and url = \"http://127.0.0.1:3000/health\"");
@@ -114,11 +107,11 @@ int status(const CommonOptions& common) {
   auto outbox = (*db)->outbox();
   if (!outbox) return report_error(outbox.error());
   const auto now = std::chrono::system_clock::now();
-  auto windows = (*db)->windows(to_ms(now), std::numeric_limits<std::int64_t>::max());  // open ones
+  auto windows = (*db)->windows(to_unix_ms(now), std::numeric_limits<std::int64_t>::max());  // open ones
   if (!windows) return report_error(windows.error());
   auto leader = (*db)->leader();
   if (!leader) return report_error(leader.error());
-  const bool led = *leader && (*leader)->expires_ms > to_ms(now);
+  const bool led = *leader && (*leader)->expires_ms > to_unix_ms(now);
   if (*format == Format::json) {
     boost::json::array list;
     boost::json::array alerts;
@@ -136,8 +129,8 @@ int status(const CommonOptions& common) {
                       {"ref", w.ref},
                       {"probes", w.probes.empty() ? "deploy_window" : w.probes},
                       {"reason", w.reason},
-                      {"opened_at", format_rfc3339(from_ms(w.opened_ms))},
-                      {"expires_at", format_rfc3339(from_ms(w.expires_ms))}});
+                      {"opened_at", format_rfc3339(from_unix_ms(w.opened_ms))},
+                      {"expires_at", format_rfc3339(from_unix_ms(w.expires_ms))}});
     boost::json::object out{{"probes", list},
                             {"alerts", alerts},
                             {"windows", open},
@@ -160,7 +153,7 @@ int status(const CommonOptions& common) {
                                   w.probes.empty()  ? "the probes deploys affect"
                                   : w.probes == "*" ? "every probe"
                                                     : w.probes,
-                                  format_rfc3339(from_ms(w.expires_ms))))
+                                  format_rfc3339(from_unix_ms(w.expires_ms))))
                    .c_str(),
                stdout);
   if (!outbox->empty()) std::printf("%zu notification(s) waiting in the outbox\n", outbox->size());
@@ -188,7 +181,7 @@ int silence(const CommonOptions& common, const SilenceOptions& o) {
       return report_error(Error::input("--end takes no --for or --probe", "", "slipway watch silence --end 4"));
     auto db = state::open(*config);
     if (!db) return report_error(db.error());
-    auto closed = (*db)->close_window(*o.end, to_ms(now), user_name() + "@" + host_name());
+    auto closed = (*db)->close_window(*o.end, to_unix_ms(now), user_name() + "@" + host_name());
     if (!closed) return report_error(closed.error());
     if (!*closed)
       return report_error(Error::input(fmt::format("no open window {}", *o.end), "--end",
@@ -229,8 +222,8 @@ int silence(const CommonOptions& common, const SilenceOptions& o) {
                                 .ref = user_name() + "@" + host_name(),
                                 .probes = probes,
                                 .reason = o.reason,
-                                .opened_ms = to_ms(now),
-                                .expires_ms = to_ms(until)});
+                                .opened_ms = to_unix_ms(now),
+                                .expires_ms = to_unix_ms(until)});
   if (!id) return report_error(id.error());
   if (*format == Format::json) {
     std::puts(json_text(boost::json::object{

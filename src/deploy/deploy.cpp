@@ -849,15 +849,12 @@ class WatchWindow {
  public:
   WatchWindow(Context& c, state::Store& db) : c_(c), db_(db) {
     const auto now = std::chrono::system_clock::now();
-    const auto ms = [](auto t) {
-      return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-    };
     auto opened = db_.open_window({.kind = "deploy",
                                    .ref = c_.record.id,
                                    .probes = "",
                                    .reason = fmt::format("{} {}", to_string(c_.record.kind), c_.record.version),
-                                   .opened_ms = ms(now),
-                                   .expires_ms = ms(now + c_.config.watch.window_max)});
+                                   .opened_ms = to_unix_ms(now),
+                                   .expires_ms = to_unix_ms(now + c_.config.watch.window_max)});
     if (!opened && c_.options.say)
       c_.options.say("warning: watch's window for this deploy was not opened (" + opened.error().message +
                      "): `slipway watch` may alert while it runs");
@@ -865,9 +862,7 @@ class WatchWindow {
   }
   ~WatchWindow() {
     if (!open_) return;
-    const auto now =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
+    const auto now = to_unix_ms(std::chrono::system_clock::now());
     auto closed = db_.close_windows("deploy", c_.record.id, now, "deploy");
     if (!closed && c_.options.say)
       c_.options.say("warning: watch's window for this deploy was not closed (" + closed.error().message +

@@ -28,22 +28,15 @@ constexpr std::size_t kParallel = 16;  // probes run at once
 // A dependency whose last pass is older than this is probed again before its dependent alerts.
 constexpr Duration kFreshPass = std::chrono::seconds(1);
 
-std::int64_t to_ms(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-TimePoint from_ms(std::int64_t ms) {
-  return TimePoint(std::chrono::milliseconds(ms));
-}
-
 state::WatchAlertRow to_row(const std::string& probe, const AlertState& s, TimePoint now) {
   return {.probe = probe,
           .state = std::string(to_string(s.state)),
-          .since_ms = to_ms(s.since),
-          .first_failure_ms = s.first_failure ? to_ms(*s.first_failure) : 0,
+          .since_ms = to_unix_ms(s.since),
+          .first_failure_ms = s.first_failure ? to_unix_ms(*s.first_failure) : 0,
           .successes = s.successes,
-          .last_notice_ms = s.last_notice ? to_ms(*s.last_notice) : 0,
+          .last_notice_ms = s.last_notice ? to_unix_ms(*s.last_notice) : 0,
           .reason = s.reason,
-          .updated_ms = to_ms(now),
+          .updated_ms = to_unix_ms(now),
           .announced = s.announced,
           .flapping = s.flapping,
           .recent = s.recent};
@@ -54,10 +47,10 @@ std::optional<AlertState> from_row(const state::WatchAlertRow& row) {
   if (!st) return std::nullopt;
   AlertState s;
   s.state = *st;
-  s.since = from_ms(row.since_ms);
-  if (row.first_failure_ms) s.first_failure = from_ms(row.first_failure_ms);
+  s.since = from_unix_ms(row.since_ms);
+  if (row.first_failure_ms) s.first_failure = from_unix_ms(row.first_failure_ms);
   s.successes = row.successes;
-  if (row.last_notice_ms) s.last_notice = from_ms(row.last_notice_ms);
+  if (row.last_notice_ms) s.last_notice = from_unix_ms(row.last_notice_ms);
   s.reason = row.reason;
   s.announced = row.announced;
   s.flapping = row.flapping;
@@ -224,7 +217,7 @@ Result<bool> Monitor::lead(TimePoint now) {
   if (epoch_ > 0 && now - renewed_ < config_.watch.lease / 3) return true;
   std::optional<std::int64_t> epoch;
   auto r = store_.transaction([&]() -> Result<void> {
-    auto claimed = store_.claim_leadership(holder_, to_ms(now), to_ms(now + config_.watch.lease));
+    auto claimed = store_.claim_leadership(holder_, to_unix_ms(now), to_unix_ms(now + config_.watch.lease));
     if (!claimed) return fail(claimed.error());
     epoch = *claimed;
     return {};
@@ -256,7 +249,7 @@ void Monitor::resign() {
 
 Result<void> Monitor::fence(TimePoint now) {
   if (holder_.empty()) return {};
-  auto holds = epoch_ > 0 ? store_.holds_leadership(holder_, epoch_, to_ms(now)) : Result<bool>(false);
+  auto holds = epoch_ > 0 ? store_.holds_leadership(holder_, epoch_, to_unix_ms(now)) : Result<bool>(false);
   if (!holds) return fail(holds.error());
   if (!*holds)
     return fail(Error::environment("this watch is no longer the leader: another one took the lease", store_.describe(),
@@ -312,8 +305,8 @@ Result<void> Monitor::enqueue(const json::object& body, const std::string& probe
                                  .event = event,
                                  .channel = channel,
                                  .payload = text,
-                                 .created_ms = to_ms(now),
-                                 .next_attempt_ms = to_ms(due)});
+                                 .created_ms = to_unix_ms(now),
+                                 .next_attempt_ms = to_unix_ms(due)});
     if (!id) return fail(id.error());
   }
   return record_event(store_, probe, now, event, json::value_to<std::string>(body.at("message")));
@@ -476,7 +469,7 @@ Result<void> Monitor::refresh(TimePoint now) {
     // expired means what opened it did not close it.
     auto written = store_.transaction([&]() -> Result<void> {
       if (auto r = fence(now); !r) return r;
-      auto expired = store_.expire_windows(to_ms(now));
+      auto expired = store_.expire_windows(to_unix_ms(now));
       if (!expired) return fail(expired.error());
       for (const auto& w : *expired) {
         if (w.kind == "silence") continue;
@@ -484,11 +477,11 @@ Result<void> Monitor::refresh(TimePoint now) {
             {"event", "window-closed"},
             {"alert", w.kind == "deploy" ? "deploy-window" : "maintenance-window"},
             {"severity", "warning"},
-            {"started_at", format_rfc3339(from_ms(w.opened_ms))},
+            {"started_at", format_rfc3339(from_unix_ms(w.opened_ms))},
             {"message",
              redact(fmt::format("{}: {} expired after {} without being closed: whatever opened it may have died; "
                                 "alerts are sent again",
-                                project_name(config_), describe(w), format_age(from_ms(w.opened_ms), now)))},
+                                project_name(config_), describe(w), format_age(from_unix_ms(w.opened_ms), now)))},
             {"window", describe(w)}};
         if (auto r = enqueue(body, "", "warning", now); !r) return r;
       }
@@ -496,7 +489,7 @@ Result<void> Monitor::refresh(TimePoint now) {
     });
     if (!written) return written;
   }
-  auto open = store_.windows(to_ms(now), std::numeric_limits<std::int64_t>::max());  // open ones only
+  auto open = store_.windows(to_unix_ms(now), std::numeric_limits<std::int64_t>::max());  // open ones only
   if (!open) return fail(open.error());
   windows_ = std::move(*open);
   for (auto& t : targets_) {
@@ -557,7 +550,7 @@ Result<void> Monitor::send(const std::string& channel, std::vector<state::Outbox
   if (!holder_.empty()) {
     std::vector<state::OutboxRow> claimed;
     for (auto& row : rows) {
-      auto ok = store_.claim_outbox(row.id, holder_, epoch_, to_ms(now));
+      auto ok = store_.claim_outbox(row.id, holder_, epoch_, to_unix_ms(now));
       if (!ok) return fail(ok.error());
       if (*ok) claimed.push_back(std::move(row));
     }
@@ -608,14 +601,15 @@ Result<void> Monitor::send(const std::string& channel, std::vector<state::Outbox
     }
     Duration pause = kFirstRetry;
     for (int i = 0; i < row.attempts && pause < kLastRetry; ++i) pause *= 2;
-    if (auto r = store_.retry_outbox(row.id, to_ms(now + std::min(pause, kLastRetry)), redact(failed)); !r) return r;
+    if (auto r = store_.retry_outbox(row.id, to_unix_ms(now + std::min(pause, kLastRetry)), redact(failed)); !r)
+      return r;
   }
   return {};
 }
 
 Result<void> Monitor::deliver(TimePoint now) {
   if (!leading()) return {};
-  auto rows = store_.due_outbox(to_ms(now), kDeliveriesPerCall);
+  auto rows = store_.due_outbox(to_unix_ms(now), kDeliveriesPerCall);
   if (!rows) return fail(rows.error());
   // People's channels: the rows due now go as one message, within the hour's rate limit.
   std::map<std::string, std::vector<state::OutboxRow>> grouped;
@@ -634,7 +628,7 @@ Result<void> Monitor::deliver(TimePoint now) {
     if (config_.watch.rate_limit > 0 && sent.size() >= static_cast<std::size_t>(config_.watch.rate_limit)) {
       const TimePoint slot = sent.front() + std::chrono::hours(1);  // held, then sent together
       for (const auto& row : list)
-        if (auto r = store_.retry_outbox(row.id, to_ms(slot), "held by watch.rate_limit"); !r) return r;
+        if (auto r = store_.retry_outbox(row.id, to_unix_ms(slot), "held by watch.rate_limit"); !r) return r;
       continue;
     }
     if (auto r = send(channel, std::move(list), now); !r) return r;
